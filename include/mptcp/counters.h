@@ -1,0 +1,74 @@
+/*
+ * libmptcp - named counters. Every drop or rejection has one (the same idea
+ * as the kernel's MPTcpExt MIB). The list is an X-macro so the enum and the
+ * name table cannot drift apart.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MPTCP_COUNTERS_H
+#define MPTCP_COUNTERS_H
+
+#include <mptcp/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mptcp_tcpopts;
+
+/* X(ENUM_SUFFIX, "Name") */
+#define MPTCP_COUNTER_LIST(X)                                                 \
+  X(PKT_IN, "PktIn")                                                          \
+  X(PKT_TRUNCATED, "PktTruncated")                                            \
+  X(PKT_MALFORMED, "PktMalformed")                                            \
+  X(PKT_NOT_TCP, "PktNotTcp")                                                 \
+  X(PKT_FRAGMENT, "PktFragment")                                              \
+  X(PKT_CSUM_ERR, "PktCsumErr")                                               \
+  X(TCPOPT_MALFORMED, "TcpOptMalformed")                                      \
+  X(MPTCP_OPT_UNKNOWN, "MptcpOptUnknownSubtype")                              \
+  X(MPC_MALFORMED, "MPCapableMalformed")                                      \
+  X(JOIN_MALFORMED, "MPJoinMalformed")                                        \
+  X(DSS_MALFORMED, "DSSMalformed")                                            \
+  X(ADD_ADDR_MALFORMED, "AddAddrMalformed")                                   \
+  X(RM_ADDR_MALFORMED, "RmAddrMalformed")                                     \
+  X(PRIO_MALFORMED, "MPPrioMalformed")                                        \
+  X(FAIL_MALFORMED, "MPFailMalformed")                                        \
+  X(FASTCLOSE_MALFORMED, "MPFastcloseMalformed")                              \
+  X(TCPRST_MALFORMED, "MPRstMalformed")                                       \
+  X(PREFER_PROXY_MALFORMED, "PreferProxyMalformed")                           \
+  X(MPCONVERT_MALFORMED, "MPConvertMalformed")                                \
+  X(CONVERT_MALFORMED, "ConvertMalformed")
+
+enum mptcp_counter {
+#define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,
+  MPTCP_COUNTER_LIST(MPTCP_COUNTER_ENUM_)
+#undef MPTCP_COUNTER_ENUM_
+  MPTCP_CTR_COUNT
+};
+
+/** A set of counters, indexed by enum mptcp_counter. */
+typedef struct mptcp_counters {
+  uint64_t v[MPTCP_CTR_COUNT];
+} mptcp_counters;
+
+/** Name of counter @p i ("DSSMalformed"), or NULL past MPTCP_CTR_COUNT. */
+MPTCP_API const char *mptcp_counter_name(size_t i);
+
+/** Looks a counter up by name; @return its index or -1. */
+MPTCP_API int mptcp_counter_find(const char *name);
+
+/** Maps a negative mptcp_pkt_parse() result to the counter for it
+ *  (MPTCP_CTR_PKT_MALFORMED for anything unexpected). */
+MPTCP_API enum mptcp_counter mptcp_counter_for_pkt_err(int err);
+
+/**
+ * Adds one to the right counter for every malformed TCP option and every
+ * MPTCP suboption whose status is not OK in @p o.
+ */
+MPTCP_API void mptcp_counters_add_opts(mptcp_counters *c,
+                                       const struct mptcp_tcpopts *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MPTCP_COUNTERS_H */

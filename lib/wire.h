@@ -1,0 +1,99 @@
+/*
+ * Big-endian get/put helpers and a bounded read cursor. Integers are always
+ * composed byte by byte, so the code is the same on big- and little-endian
+ * hosts (no casts, no packed structs, no host-order loads).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MPTCP_WIRE_H
+#define MPTCP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline uint16_t mptcp_get16(const uint8_t *p) {
+  return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+static inline uint32_t mptcp_get32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         p[3];
+}
+static inline uint64_t mptcp_get64(const uint8_t *p) {
+  return (uint64_t)mptcp_get32(p) << 32 | mptcp_get32(p + 4);
+}
+static inline uint8_t *mptcp_put16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+  return p + 2;
+}
+static inline uint8_t *mptcp_put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+  return p + 4;
+}
+static inline uint8_t *mptcp_put64(uint8_t *p, uint64_t v) {
+  mptcp_put32(p, (uint32_t)(v >> 32));
+  return mptcp_put32(p + 4, (uint32_t)v);
+}
+
+/*
+ * Read cursor over [p, end). A read that would cross `end` sets `err`,
+ * returns 0 and does not move; later reads keep failing. Callers check
+ * `err` once after a group of reads.
+ */
+typedef struct mptcp_cur {
+  const uint8_t *p, *end;
+  int err;
+} mptcp_cur;
+
+static inline mptcp_cur mptcp_cur_make(const uint8_t *p, size_t len) {
+  mptcp_cur c = {p, p + len, 0};
+  return c;
+}
+static inline size_t mptcp_cur_left(const mptcp_cur *c) {
+  return c->err ? 0 : (size_t)(c->end - c->p);
+}
+static inline int mptcp_cur_need(mptcp_cur *c, size_t n) {
+  if (c->err || (size_t)(c->end - c->p) < n) {
+    c->err = 1;
+    return 0;
+  }
+  return 1;
+}
+static inline uint8_t mptcp_cur_u8(mptcp_cur *c) {
+  if (!mptcp_cur_need(c, 1)) return 0;
+  return *c->p++;
+}
+static inline uint16_t mptcp_cur_u16(mptcp_cur *c) {
+  if (!mptcp_cur_need(c, 2)) return 0;
+  uint16_t v = mptcp_get16(c->p);
+  c->p += 2;
+  return v;
+}
+static inline uint32_t mptcp_cur_u32(mptcp_cur *c) {
+  if (!mptcp_cur_need(c, 4)) return 0;
+  uint32_t v = mptcp_get32(c->p);
+  c->p += 4;
+  return v;
+}
+static inline uint64_t mptcp_cur_u64(mptcp_cur *c) {
+  if (!mptcp_cur_need(c, 8)) return 0;
+  uint64_t v = mptcp_get64(c->p);
+  c->p += 8;
+  return v;
+}
+/* Copies n bytes out (zero-fills dst on failure). */
+static inline void mptcp_cur_bytes(mptcp_cur *c, uint8_t *dst, size_t n) {
+  if (!mptcp_cur_need(c, n)) {
+    for (size_t i = 0; i < n; i++) dst[i] = 0;
+    return;
+  }
+  for (size_t i = 0; i < n; i++) dst[i] = c->p[i];
+  c->p += n;
+}
+static inline void mptcp_cur_skip(mptcp_cur *c, size_t n) {
+  if (mptcp_cur_need(c, n)) c->p += n;
+}
+
+#endif /* MPTCP_WIRE_H */

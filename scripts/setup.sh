@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs every Debian 12 package that building, testing, fuzzing and
+# regenerating the test vectors of libmptcp need, then builds the project.
+# Usage: sudo scripts/setup.sh [--no-build] [--no-cross]
+set -eu
+build=1
+cross=1
+for a in "$@"; do
+  case "$a" in
+    --no-build) build=0 ;;
+    --no-cross) cross=0 ;;
+    *) echo "usage: $0 [--no-build] [--no-cross]" >&2; exit 2 ;;
+  esac
+done
+
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+# tshark asks whether non-root users may capture; answer before installing.
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+  $SUDO debconf-set-selections
+
+native="build-essential meson ninja-build pkg-config git
+  libssl-dev libpcap-dev check
+  clang llvm lld libclang-rt-14-dev
+  tshark tcpdump python3 python3-scapy
+  iproute2 nftables ethtool kmod procps
+  valgrind gcovr cppcheck clang-format"
+cross_pkgs="gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
+  libssl-dev:s390x libpcap-dev:s390x check:s390x"
+
+if [ "$cross" -eq 1 ]; then
+  $SUDO dpkg --add-architecture s390x
+fi
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $native
+if [ "$cross" -eq 1 ]; then
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -q --no-install-recommends $cross_pkgs
+fi
+
+if [ "$build" -eq 1 ]; then
+  cd "$(dirname "$0")/.."
+  [ -d build ] || meson setup build
+  meson compile -C build
+fi
