@@ -47,8 +47,12 @@ typedef struct mptcp_mpconvert {
 
 /**
  * Parses the IEs at the start of @p p. Every IE must start with the magic;
- * the chain ends at the IE with M=1.
- * @return 0; MPTCP_ERR_NOT_PRESENT (no magic at offset 0: plain payload);
+ * the chain ends at the IE with M=1. A chain of only unknown-type IEs parses
+ * with n = 0: callers must look for the type-0 destination IE themselves.
+ * Forbidden addresses (mptcp_ipaddr_is_forbidden) are not rejected here.
+ * @return 0; MPTCP_ERR_NOT_PRESENT (no magic at offset 0, or fewer than 4
+ * bytes: plain payload); MPTCP_ERR_INVALID_ARG (NULL out, or NULL p with a
+ * non-zero len);
  * MPTCP_ERR_TRUNCATED (an IE or its padding runs past @p len, or no IE has
  * M=1); MPTCP_ERR_MALFORMED (Length < 4, type-0 Length not 8/10/20/22,
  * more than two type-0 IEs, two with the same D bit, a later IE without
@@ -62,9 +66,10 @@ MPTCP_API mptcp_ssize mptcp_mpconvert_size(const mptcp_mpconvert *c);
 
 /**
  * Writes c->ie[0..n) with magic and padding; sets M on the last IE and
- * clears it on the others (D and reserved bits as given).
+ * clears it on the others (D and reserved bits as given). Nothing is written
+ * on error.
  * @return bytes written, MPTCP_ERR_NOBUF, MPTCP_ERR_INVALID_ARG (n is 0 or
- * over 2, or bad family).
+ * over 2, bad family, type not 0, two IEs with the same D bit).
  */
 MPTCP_API mptcp_ssize mptcp_mpconvert_write(const mptcp_mpconvert *c,
                                             uint8_t *buf, size_t cap);
@@ -136,9 +141,12 @@ typedef struct mptcp_convert_msg {
 } mptcp_convert_msg;
 
 /**
- * Parses a Convert message at the start of a byte stream.
+ * Parses a Convert message at the start of a byte stream. On error only
+ * version, consumed and bad_tlv_off are meaningful.
  * @return 0; MPTCP_ERR_NOT_PRESENT (magic absent: not Convert);
- * MPTCP_ERR_TRUNCATED (fewer than Total Length * 4 bytes yet);
+ * MPTCP_ERR_TRUNCATED (fewer than 4 bytes, or fewer than Total Length * 4
+ * bytes yet; consumed then says how many to wait for);
+ * MPTCP_ERR_INVALID_ARG (NULL out, or NULL p with a non-zero len);
  * MPTCP_ERR_VERSION (version != 1; the rest is not parsed);
  * MPTCP_ERR_MALFORMED (Total Length 0, a TLV of length 0 or past Total
  * Length, a duplicate TLV, a Connect shorter than 5 words, an extended
@@ -150,7 +158,9 @@ MPTCP_API int mptcp_convert_parse(const uint8_t *p, size_t len,
                                   mptcp_convert_msg *out);
 
 /** Bytes mptcp_convert_write() will produce, or MPTCP_ERR_INVALID_ARG
- *  (over 1020 bytes, bad family). */
+ *  (over 1020 bytes, bad family, unknown present bits, NULL data with a
+ *  non-zero length, a Connect option list that does not parse, a Supported
+ *  list ending in 0). */
 MPTCP_API mptcp_ssize mptcp_convert_size(const mptcp_convert_msg *m);
 
 /**
