@@ -13,27 +13,7 @@
 
 #include <string.h>
 
-/* Own helpers rather than lib/wire.h so this module builds on its own. */
-static uint16_t get_be16(const uint8_t *p) {
-  return (uint16_t)((unsigned)p[0] << 8 | (unsigned)p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         (uint32_t)p[3];
-}
-
-static void put_be16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
+#include "wire.h"
 
 /* Callers keep n far below SIZE_MAX (bounded by 1 KiB-scale limits). */
 static size_t roundup4(size_t n) { return (n + 3u) & ~(size_t)3u; }
@@ -67,7 +47,7 @@ static void mpc_decode_addr(const uint8_t *ie, size_t ielen, uint16_t flags,
   memcpy(dst->addr.a, ie + MPC_FIXED_LEN, alen);
   if (ielen == MPC_FIXED_LEN + alen + 2u) {
     dst->has_port = 1;
-    dst->port = get_be16(ie + MPC_FIXED_LEN + alen);
+    dst->port = mptcp_get16(ie + MPC_FIXED_LEN + alen);
   }
 }
 
@@ -79,7 +59,7 @@ int mptcp_mpconvert_parse(const uint8_t *p, size_t len, mptcp_mpconvert *out) {
 
   /* PM-10 §5.1: the magic is what separates MCP information from ordinary
    * SYN data; a payload too short to hold it is ordinary data. */
-  if (len < MPC_MAGIC_LEN || get_be32(p) != MPTCP_MPCONVERT_MAGIC)
+  if (len < MPC_MAGIC_LEN || mptcp_get32(p) != MPTCP_MPCONVERT_MAGIC)
     return MPTCP_ERR_NOT_PRESENT;
 
   for (;;) {
@@ -91,7 +71,7 @@ int mptcp_mpconvert_parse(const uint8_t *p, size_t len, mptcp_mpconvert *out) {
     /* An IE with M=0 promises another one (PM-10 §5.1, inverted "more"). */
     if (rest < MPC_MAGIC_LEN) return MPTCP_ERR_TRUNCATED;
     /* Each IE carries its own magic (PM-10 §5.1 figure). */
-    if (get_be32(p + off) != MPTCP_MPCONVERT_MAGIC) return MPTCP_ERR_MALFORMED;
+    if (mptcp_get32(p + off) != MPTCP_MPCONVERT_MAGIC) return MPTCP_ERR_MALFORMED;
     if (rest < MPC_MAGIC_LEN + 2u) return MPTCP_ERR_TRUNCATED;
     ie = p + off + MPC_MAGIC_LEN;
     type = ie[0];
@@ -104,7 +84,7 @@ int mptcp_mpconvert_parse(const uint8_t *p, size_t len, mptcp_mpconvert *out) {
      * checked, so a sender's non-zero padding is tolerated. */
     wire = roundup4(MPC_MAGIC_LEN + ielen);
     if (wire > rest) return MPTCP_ERR_TRUNCATED;
-    flags = get_be16(ie + 2);
+    flags = mptcp_get16(ie + 2);
 
     if (type == MPTCP_MPCONVERT_TYPE_ADDR) {
       /* PM-10 §5.2: at most two, one per direction. */
@@ -184,12 +164,12 @@ mptcp_ssize mptcp_mpconvert_write(const mptcp_mpconvert *c, uint8_t *buf,
       flags = (uint16_t)(flags & ~MPTCP_MPCONVERT_FLAG_M);
 
     memset(q, 0, wire);
-    put_be32(q, MPTCP_MPCONVERT_MAGIC);
+    mptcp_put32(q, MPTCP_MPCONVERT_MAGIC);
     q[4] = MPTCP_MPCONVERT_TYPE_ADDR;
     q[5] = (uint8_t)ielen;
-    put_be16(q + 6, flags);
+    mptcp_put16(q + 6, flags);
     memcpy(q + 8, ie->addr.a, alen);
-    if (ie->has_port) put_be16(q + 8 + alen, ie->port);
+    if (ie->has_port) mptcp_put16(q + 8 + alen, ie->port);
     off += wire;
   }
   return (mptcp_ssize)off;
@@ -292,7 +272,7 @@ static int conv_tlv_decode(const uint8_t *t, size_t words,
     size_t used;
 
     if (tlen < CONV_CONNECT_BASE) return MPTCP_ERR_MALFORMED;
-    out->connect.port = get_be16(t + 2);
+    out->connect.port = mptcp_get16(t + 2);
     conv_addr_decode(t + 4, &out->connect.addr);
     if (tlen > CONV_CONNECT_BASE) {
       const uint8_t *o = t + CONV_CONNECT_BASE;
@@ -346,7 +326,7 @@ int mptcp_convert_parse(const uint8_t *p, size_t len, mptcp_convert_msg *out) {
       return MPTCP_ERR_NOT_PRESENT;
     return MPTCP_ERR_TRUNCATED;
   }
-  if (get_be16(p + 2) != MPTCP_CONVERT_MAGIC) return MPTCP_ERR_NOT_PRESENT;
+  if (mptcp_get16(p + 2) != MPTCP_CONVERT_MAGIC) return MPTCP_ERR_NOT_PRESENT;
 
   /* RFC 8803 §6.1: nothing after the header is meaningful in another
    * version; the caller answers with an Unsupported Version error. */
@@ -443,7 +423,7 @@ static size_t conv_put_tlv(uint8_t *q, uint8_t type, uint16_t f16,
   memset(q, 0, len);
   q[0] = type;
   q[1] = (uint8_t)(len / 4u);
-  put_be16(q + 2, f16);
+  mptcp_put16(q + 2, f16);
   if (v->len > 0) memcpy(q + CONV_TLV_HDR, v->p, v->len);
   return len;
 }
@@ -460,7 +440,7 @@ mptcp_ssize mptcp_convert_write(const mptcp_convert_msg *m, uint8_t *buf,
   /* RFC 8803 §6.1 header; Total Length in words. */
   buf[0] = MPTCP_CONVERT_VERSION;
   buf[1] = (uint8_t)((size_t)total / 4u);
-  put_be16(buf + 2, MPTCP_CONVERT_MAGIC);
+  mptcp_put16(buf + 2, MPTCP_CONVERT_MAGIC);
 
   if (m->present & MPTCP_CONVERT_HAS_INFO)
     off += conv_put_tlv(buf + off, MPTCP_CONVERT_TLV_INFO, 0, &none);
@@ -472,7 +452,7 @@ mptcp_ssize mptcp_convert_write(const mptcp_convert_msg *m, uint8_t *buf,
     memset(q, 0, len);
     q[0] = MPTCP_CONVERT_TLV_CONNECT;
     q[1] = (uint8_t)(len / 4u);
-    put_be16(q + 2, m->connect.port);
+    mptcp_put16(q + 2, m->connect.port);
     conv_addr_encode(&m->connect.addr, q + 4);
     if (o->len > 0) memcpy(q + CONV_CONNECT_BASE, o->p, o->len);
     off += len;
