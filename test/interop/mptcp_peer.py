@@ -3,13 +3,14 @@
 """MPTCP peers for kernel-capture.sh (IPPROTO_MPTCP sockets), and a pcap
 merger used when mergecap is not installed.
 
-  mptcp_peer.py server PORT NBYTES REPLYBYTES
+  mptcp_peer.py server PORT NBYTES REPLYBYTES [COMMAND]
   mptcp_peer.py client ADDR PORT NBYTES REPLYBYTES
   mptcp_peer.py merge OUT IN...
 """
 import hashlib
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -45,13 +46,17 @@ def mptcp_socket():
         sys.exit(77)
 
 
-def server(port, nbytes, reply):
+def server(port, nbytes, reply, command=None):
     ls = mptcp_socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(('0.0.0.0', port))
     ls.listen(1)
     print('listening', flush=True)
     c, _ = ls.accept()
+    if recv_exact(c, 3) != b'hi\n':  # came with MP_CAPABLE-with-data
+        raise SystemExit('bad first data')
+    if command:  # e.g. announce an address only now (ADD_ADDR after data)
+        subprocess.run(command, shell=True, check=True)
     c.sendall(b'hello\n')  # the client is fully established on this
     data = recv_exact(c, nbytes)
     c.sendall(hashlib.sha256(data).digest() + pattern(reply, 2))
@@ -77,6 +82,7 @@ def client(addr, port, nbytes, reply):
         s.getsockopt(SOL_MPTCP, MPTCP_INFO, 64)
     except OSError as e:
         raise SystemExit(f'connection is not MPTCP: {e}')
+    s.sendall(b'hi\n')  # first data: the 24-byte MP_CAPABLE form
     if recv_exact(s, 6) != b'hello\n':
         raise SystemExit('bad greeting')
     time.sleep(1.0)  # let the MP_JOINs complete before the bulk transfer
@@ -119,7 +125,7 @@ def merge(out, inputs):
 def main():
     a = sys.argv[1:]
     if a[:1] == ['server']:
-        server(int(a[1]), int(a[2]), int(a[3]))
+        server(int(a[1]), int(a[2]), int(a[3]), a[4] if len(a) > 4 else None)
     elif a[:1] == ['client']:
         client(a[1], int(a[2]), int(a[3]), int(a[4]))
     elif a[:1] == ['merge']:

@@ -3,7 +3,8 @@
 """Tests of `mptcp-pcap --check` (meson suite 'pcapcheck').
 
   pcapcheck.py check  EXE PCAP --exit N [--valid KIND=N] [--min-valid KIND=N]
-                      [--invalid KIND=N] [--only-fail KIND]...
+                      [--invalid KIND=N] [--max-unchecked KIND=N]
+                      [--only-fail KIND]...
   pcapcheck.py decode EXE PCAP --lines N [--contains TEXT]...
   pcapcheck.py badlink EXE OUTDIR
   pcapcheck.py flips  EXE PCAP OUTDIR [--random N] [--semantic N] [--seed S]
@@ -11,8 +12,9 @@
 `flips` writes corrupted copies of PCAP (an Ethernet capture whose TCP and
 IPv4 checksums are all valid, such as mptcp-v0.pcap) into OUTDIR and asserts
 that --check rejects each of them for the right reason:
-  (i)   a payload byte of a DSS-checksummed segment, TCP checksum recomputed
-        (only the DSS checksum can catch it),
+  (i)   a payload byte of a DSS-checksummed segment (and of an
+        MP_CAPABLE-with-data segment with a checksum, if any), TCP checksum
+        recomputed (only the DSS checksum can catch it),
   (ii)  a byte of each MP_JOIN HMAC (SYN/ACK and third ACK),
   (iii) a byte of each MP_CAPABLE key copy (the key mismatch, or what a
         wrong key breaks: token, IDSN, HMACs, 32-bit DSN expansion),
@@ -81,6 +83,9 @@ def cmd_check(a):
     for k, n in map(kv, a.invalid):
         if s.get(k, (0, 0, 0))[1] != n:
             errs.append(f'{k}: {s.get(k, (0, 0))[1]} invalid, expected {n}')
+    for k, n in map(kv, a.max_unchecked):
+        if s.get(k, (0, 0, 0))[2] > n:
+            errs.append(f'{k}: {s[k][2]} unchecked, expected <= {n}')
     fails = FAILLINE.findall(p.stdout)
     if a.only_fail:
         if not fails:
@@ -219,10 +224,13 @@ def semantic_positions(data, frames):
             sub = data[o + 2] >> 4
             if sub == 0 and ln >= 12:  # MP_CAPABLE keys
                 out += [(o + 4 + i, 'mpc-key') for i in range(min(ln, 20) - 4)]
+            if sub == 0 and ln == 24 and f.plen:  # with data and checksum
+                csummed = True
+                out += [(o + 22 + i, 'mpc-csum') for i in range(2)]
             elif sub == 1 and ln == 12:  # join SYN: token, nonce
-                out += [(o + 4 + i, 'join-token/nonce') for i in range(8)]
+                out += [(o + 4 + i, 'join-token+nonce') for i in range(8)]
             elif sub == 1 and ln == 16:  # SYN/ACK: HMAC, nonce
-                out += [(o + 4 + i, 'join-hmac/nonce') for i in range(12)]
+                out += [(o + 4 + i, 'join-hmac+nonce') for i in range(12)]
             elif sub == 1 and ln == 24:
                 out += [(o + 4 + i, 'join-hmac') for i in range(20)]
             elif sub == 2:
@@ -279,12 +287,16 @@ def cmd_flips(a):
     pay = [f for f in frames if f.plen > 0 and any(
         data[o + 2] >> 4 == 2 and (dss_fields(data, o, ln) or (0, 0, None))[2]
         for o, ln in f.opts)]
+    # MP_CAPABLE-with-data carrying a checksum (its implied mapping)
+    mpc_pay = [f for f in frames if f.plen > 0 and any(
+        data[o + 2] >> 4 == 0 and ln == 24 for o, ln in f.opts)]
     if len(pay) < 3:
         raise TestFailure('flips: capture has too few checksummed segments')
     picks = [pay[0], pay[len(pay) // 2], pay[-1]]
     # one on another subflow than the first segment's, if there is one
     picks += [f for f in pay if struct.unpack('!HH', data[f.tcp:f.tcp + 4])
               != struct.unpack('!HH', data[pay[0].tcp:pay[0].tcp + 4])][:1]
+    picks += mpc_pay[:1]
     for n, f in enumerate(picks):
         for where in (0, f.plen // 2, f.plen - 1):
             attempt(f'i-payload-{n}-{where}', f.payload + where, True,
@@ -349,6 +361,7 @@ def main():
     c.add_argument('--valid', action='append', default=[])
     c.add_argument('--min-valid', action='append', default=[])
     c.add_argument('--invalid', action='append', default=[])
+    c.add_argument('--max-unchecked', action='append', default=[])
     c.add_argument('--only-fail', action='append', default=[])
     d = sub.add_parser('decode')
     d.add_argument('exe')
