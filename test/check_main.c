@@ -19,6 +19,35 @@ Suite *tcheck_suite(const char *name, const tcheck_test *tests, size_t n) {
   return s;
 }
 
+uint64_t tcheck_prng(uint64_t *state) {
+  uint64_t x = *state;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  *state = x;
+  return x;
+}
+
+void tcheck_addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2,
+                  uint8_t b3) {
+  memset(a, 0, sizeof *a);
+  a->family = MPTCP_AF_INET;
+  a->a[0] = b0;
+  a->a[1] = b1;
+  a->a[2] = b2;
+  a->a[3] = b3;
+}
+
+void tcheck_addr6_db8(mptcp_ipaddr *a, uint8_t last) {
+  memset(a, 0, sizeof *a);
+  a->family = MPTCP_AF_INET6;
+  a->a[0] = 0x20;
+  a->a[1] = 0x01;
+  a->a[2] = 0x0d;
+  a->a[3] = 0xb8;
+  a->a[15] = last;
+}
+
 static int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

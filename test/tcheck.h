@@ -3,8 +3,31 @@
 #define TCHECK_H
 
 #include <check.h>
+#include <mptcp/common.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The keys of test-values.md §1. */
+#define K1 UINT64_C(0x0102030405060708)
+#define K2 UINT64_C(0xFEDCBA9876543210)
+#define K3 UINT64_C(0x0000000000000002)
+
+/* Asserts two 64-bit values are equal, printing both in hex. */
+#define CK_X64(a, b)                                                          \
+  do {                                                                        \
+    uint64_t x64_a_ = (uint64_t)(a), x64_b_ = (uint64_t)(b);                  \
+    ck_assert_msg(x64_a_ == x64_b_, "%s = 0x%llx, want 0x%llx", #a,           \
+                  (unsigned long long)x64_a_, (unsigned long long)x64_b_);    \
+  } while (0)
+
+/* Deterministic xorshift64 PRNG: the same seed gives the same run. */
+uint64_t tcheck_prng(uint64_t *state);
+
+/* a = b0.b1.b2.b3 */
+void tcheck_addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2,
+                  uint8_t b3);
+/* a = 2001:db8::<last> */
+void tcheck_addr6_db8(mptcp_ipaddr *a, uint8_t last);
 
 /* Builds a suite with one TCase holding @p tests. */
 typedef struct tcheck_test {

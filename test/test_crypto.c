@@ -11,17 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CK_X64(a, b)                                                          \
-  do {                                                                        \
-    uint64_t x64_a_ = (uint64_t)(a), x64_b_ = (uint64_t)(b);                  \
-    ck_assert_msg(x64_a_ == x64_b_, "%s = 0x%llx, want 0x%llx", #a,           \
-                  (unsigned long long)x64_a_, (unsigned long long)x64_b_);    \
-  } while (0)
 
-/* Keys of test-values §1. */
-#define K1 UINT64_C(0x0102030405060708)
-#define K2 UINT64_C(0xFEDCBA9876543210)
-#define K3 UINT64_C(0x0000000000000002)
 
 /* ---------------------------------------------------------------- */
 /* §1 tokens and IDSNs                                                */
@@ -466,23 +456,14 @@ START_TEST(test_expand_seq_kat) {
 }
 END_TEST
 
-/* Deterministic xorshift64 PRNG. */
-static uint64_t prng(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  *s = x;
-  return x;
-}
 
 /* Property: any value within (-2^31, 2^31) of ref comes back exactly. */
 START_TEST(test_expand_seq_random) {
   uint64_t s = UINT64_C(0x9E3779B97F4A7C15);
   for (int i = 0; i < 20000; i++) {
-    uint64_t ref = prng(&s) >> 1; /* keep away from 64-bit overflow */
+    uint64_t ref = tcheck_prng(&s) >> 1; /* keep away from 64-bit overflow */
     ref += UINT64_C(1) << 33;
-    int64_t delta = (int64_t)(prng(&s) % UINT64_C(0xFFFFFFFE)) - 0x7FFFFFFF;
+    int64_t delta = (int64_t)(tcheck_prng(&s) % UINT64_C(0xFFFFFFFE)) - 0x7FFFFFFF;
     uint64_t val = ref + (uint64_t)delta;
     uint64_t got = mptcp_expand_seq(ref, (uint32_t)val);
     ck_assert_msg(got == val, "seed iter %d: expand(0x%llx, 0x%08x) = 0x%llx",

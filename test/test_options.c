@@ -11,15 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CK_X64(a, b)                                                          \
-  do {                                                                        \
-    uint64_t x64_a_ = (uint64_t)(a), x64_b_ = (uint64_t)(b);                  \
-    ck_assert_msg(x64_a_ == x64_b_, "%s = 0x%llx, want 0x%llx", #a,           \
-                  (unsigned long long)x64_a_, (unsigned long long)x64_b_);    \
-  } while (0)
 
-#define K1 UINT64_C(0x0102030405060708)
-#define K2 UINT64_C(0xFEDCBA9876543210)
 
 #define TH_SYN MPTCP_TH_SYN
 #define TH_SYNACK (MPTCP_TH_SYN | MPTCP_TH_ACK)
@@ -128,25 +120,7 @@ static void check_roundtrip(const mptcp_subopt *so, uint8_t flags,
   ck_assert_bytes(again, (size_t)w, buf, (size_t)w);
 }
 
-static void addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2,
-                  uint8_t b3) {
-  memset(a, 0, sizeof *a);
-  a->family = MPTCP_AF_INET;
-  a->a[0] = b0;
-  a->a[1] = b1;
-  a->a[2] = b2;
-  a->a[3] = b3;
-}
 
-static void addr6_db8(mptcp_ipaddr *a, uint8_t last) {
-  memset(a, 0, sizeof *a);
-  a->family = MPTCP_AF_INET6;
-  a->a[0] = 0x20;
-  a->a[1] = 0x01;
-  a->a[2] = 0x0d;
-  a->a[3] = 0xb8;
-  a->a[15] = last;
-}
 
 /* ---------------------------------------------------------------- */
 /* §6 MP_CAPABLE decode / encode                                      */
@@ -436,9 +410,9 @@ START_TEST(test_add_addr_v1_dumps) {
   int v6 = add_addr_dumps[_i].v6;
   mptcp_ipaddr want;
   if (v6)
-    addr6_db8(&want, 1);
+    tcheck_addr6_db8(&want, 1);
   else
-    addr4(&want, 192, 0, 2, 1);
+    tcheck_addr4(&want, 192, 0, 2, 1);
   static const uint8_t vers[] = {V1, VANY};
   for (size_t v = 0; v < 2; v++) {
     mptcp_subopt so;
@@ -484,8 +458,8 @@ END_TEST
 START_TEST(test_add_addr_v0_dumps) {
   mptcp_subopt so;
   mptcp_ipaddr a4, a6;
-  addr4(&a4, 192, 0, 2, 1);
-  addr6_db8(&a6, 1);
+  tcheck_addr4(&a4, 192, 0, 2, 1);
+  tcheck_addr6_db8(&a6, 1);
 
   parse_ok("1e 08 34 05 c0 00 02 01", TH_ACK, 0, V0, &so);
   ck_assert_uint_eq(so.subtype, MPTCP_SUB_ADD_ADDR);
@@ -964,9 +938,9 @@ START_TEST(test_rt_add_addr) {
     so.u.add_addr.has_hmac = (uint8_t)!echo;
     so.u.add_addr.hmac = echo ? 0 : UINT64_C(0x0102030405060708) * (uint64_t)(i + 1);
     if (v6)
-      addr6_db8(&so.u.add_addr.addr, (uint8_t)(0x10 + i));
+      tcheck_addr6_db8(&so.u.add_addr.addr, (uint8_t)(0x10 + i));
     else
-      addr4(&so.u.add_addr.addr, 198, 51, 100, (uint8_t)i);
+      tcheck_addr4(&so.u.add_addr.addr, 198, 51, 100, (uint8_t)i);
     static const size_t lens[2][2][2] = {{{16, 8}, {18, 10}},
                                          {{28, 20}, {30, 22}}};
     ck_assert_int_eq(mptcp_subopt_size(&so),
@@ -984,9 +958,9 @@ START_TEST(test_rt_add_addr) {
     so.u.add_addr.has_port = (uint8_t)port;
     so.u.add_addr.port = port ? 65535 : 0;
     if (v6)
-      addr6_db8(&so.u.add_addr.addr, 0x99);
+      tcheck_addr6_db8(&so.u.add_addr.addr, 0x99);
     else
-      addr4(&so.u.add_addr.addr, 10, 0, 0, (uint8_t)(1 + i));
+      tcheck_addr4(&so.u.add_addr.addr, 10, 0, 0, (uint8_t)(1 + i));
     static const size_t lens[2][2] = {{8, 10}, {20, 22}};
     ck_assert_int_eq(mptcp_subopt_size(&so), (mptcp_ssize)lens[v6][port]);
     check_roundtrip(&so, TH_ACK, 0, V0, PP_DEF);

@@ -70,25 +70,7 @@ static const uint8_t hello[13] = {'h', 'e', 'l', 'l', 'o', ',', ' ',
 static uint8_t fx_opts[40];
 static size_t fx_opts_len;
 
-static void set_addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2,
-                      uint8_t b3) {
-  memset(a, 0, sizeof *a);
-  a->family = MPTCP_AF_INET;
-  a->a[0] = b0;
-  a->a[1] = b1;
-  a->a[2] = b2;
-  a->a[3] = b3;
-}
 
-static void set_addr6(mptcp_ipaddr *a, uint8_t last) {
-  memset(a, 0, sizeof *a);
-  a->family = MPTCP_AF_INET6;
-  a->a[0] = 0x20;
-  a->a[1] = 0x01;
-  a->a[2] = 0x0d;
-  a->a[3] = 0xb8;
-  a->a[15] = last;
-}
 
 /* A data segment: nop nop TS + DSS, payload "hello, mptcp!". */
 static void fixture(mptcp_pkt *p, int v6) {
@@ -98,15 +80,15 @@ static void fixture(mptcp_pkt *p, int v6) {
                            fx_opts, sizeof fx_opts);
   memset(p, 0, sizeof *p);
   if (v6) {
-    set_addr6(&p->src, 1);
-    set_addr6(&p->dst, 2);
+    tcheck_addr6_db8(&p->src, 1);
+    tcheck_addr6_db8(&p->dst, 2);
     p->ip_version = 6;
     p->flow_label = 0xabcde;
     p->tos = 0x28;
     p->ttl = 57;
   } else {
-    set_addr4(&p->src, 192, 0, 2, 1);
-    set_addr4(&p->dst, 198, 51, 100, 7);
+    tcheck_addr4(&p->src, 192, 0, 2, 1);
+    tcheck_addr4(&p->dst, 198, 51, 100, 7);
     p->ip_version = 4;
     p->ttl = 64;
     p->tos = 0x10;
@@ -185,14 +167,6 @@ START_TEST(test_csum_update_rfc1624) {
 }
 END_TEST
 
-static uint64_t prng(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  *s = x;
-  return x;
-}
 
 /* 0x0000 and 0xffff are the same one's-complement value. */
 static int csum_same(uint16_t a, uint16_t b) {
@@ -211,12 +185,12 @@ START_TEST(test_csum_update_random) {
     fixture(&p, v6);
     for (int it = 0; it < 3000; it++) {
       uint16_t csum = be16(tcp + 16);
-      uint64_t r = prng(&seed);
+      uint64_t r = tcheck_prng(&seed);
       if (r & 1) {
         /* 16-bit edit at an even offset other than the checksum itself
          * and the data offset. */
         size_t off;
-        do off = (size_t)(prng(&seed) % (tlen / 2)) * 2;
+        do off = (size_t)(tcheck_prng(&seed) % (tlen / 2)) * 2;
         while (off == 16 || off == 12);
         uint16_t oldv = be16(tcp + off);
         uint16_t newv = (it % 7 == 0) ? (uint16_t)~oldv : (uint16_t)(r >> 16);
@@ -338,8 +312,8 @@ START_TEST(test_v4_roundtrip) {
   ck_assert_uint_eq(t[13], MPTCP_TH_ACK | MPTCP_TH_PSH);
   ck_assert_uint_eq(be16(t + 14), 0xfedc);
   mptcp_ipaddr s, d;
-  set_addr4(&s, 192, 0, 2, 1);
-  set_addr4(&d, 198, 51, 100, 7);
+  tcheck_addr4(&s, 192, 0, 2, 1);
+  tcheck_addr4(&d, 198, 51, 100, 7);
   ck_assert_uint_eq(mptcp_tcp_csum(&s, &d, t, n - 20), 0);
   uint8_t seg[200];
   memcpy(seg, t, n - 20);
@@ -371,8 +345,8 @@ START_TEST(test_v6_roundtrip) {
   ck_assert_uint_eq(buf[6], 6);
   ck_assert_uint_eq(buf[7], 57);
   mptcp_ipaddr s, d;
-  set_addr6(&s, 1);
-  set_addr6(&d, 2);
+  tcheck_addr6_db8(&s, 1);
+  tcheck_addr6_db8(&d, 2);
   ck_assert_bytes(buf + 8, 16, s.a, 16);
   ck_assert_bytes(buf + 24, 16, d.a, 16);
   ck_assert_uint_eq(mptcp_tcp_csum(&s, &d, buf + 40, n - 40), 0);
@@ -440,7 +414,7 @@ START_TEST(test_write_errors) {
   }
   /* Families differ. */
   fixture(&p, 0);
-  set_addr6(&p.dst, 2);
+  tcheck_addr6_db8(&p.dst, 2);
   ck_assert_int_eq(mptcp_pkt_write(&p, buf, sizeof buf),
                    MPTCP_ERR_INVALID_ARG);
   /* Option length not a multiple of 4, or over 40. */
@@ -535,8 +509,8 @@ END_TEST
 static size_t build_v6(uint8_t *buf, uint8_t first_nh, const uint8_t *ext,
                        size_t ext_len, size_t *tcp_off) {
   mptcp_ipaddr s, d;
-  set_addr6(&s, 0x11);
-  set_addr6(&d, 0x22);
+  tcheck_addr6_db8(&s, 0x11);
+  tcheck_addr6_db8(&d, 0x22);
   memset(buf, 0, 40);
   buf[0] = 0x60;
   buf[6] = first_nh;
@@ -810,9 +784,9 @@ END_TEST
 
 START_TEST(test_ipaddr_helpers) {
   mptcp_ipaddr a, b, c;
-  set_addr4(&a, 10, 0, 0, 1);
-  set_addr4(&b, 10, 0, 0, 1);
-  set_addr6(&c, 1);
+  tcheck_addr4(&a, 10, 0, 0, 1);
+  tcheck_addr4(&b, 10, 0, 0, 1);
+  tcheck_addr6_db8(&c, 1);
   ck_assert_uint_eq(mptcp_ipaddr_len(&a), 4);
   ck_assert_uint_eq(mptcp_ipaddr_len(&c), 16);
   mptcp_ipaddr none;

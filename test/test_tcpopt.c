@@ -431,14 +431,6 @@ START_TEST(test_truncated_prefixes) {
 }
 END_TEST
 
-static uint64_t prng(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  *s = x;
-  return x;
-}
 
 /* Random areas (seeded): structural invariants hold, no overread. */
 START_TEST(test_random_areas) {
@@ -446,9 +438,9 @@ START_TEST(test_random_areas) {
   uint64_t seed = UINT64_C(0x243F6A8885A308D3);
   for (int it = 0; it < 4000; it++) {
     uint8_t b[40];
-    size_t len = (size_t)(prng(&seed) % 41);
+    size_t len = (size_t)(tcheck_prng(&seed) % 41);
     for (size_t i = 0; i < len; i++) {
-      uint64_t r = prng(&seed);
+      uint64_t r = tcheck_prng(&seed);
       switch (r % 4) {
       case 0: b[i] = kinds[(r >> 8) % sizeof kinds]; break;
       case 1: b[i] = (uint8_t)((r >> 8) % 42); break; /* plausible length */
@@ -456,7 +448,7 @@ START_TEST(test_random_areas) {
       }
     }
     mptcp_parse_ctx ctx;
-    mkctx(&ctx, (uint8_t)(prng(&seed) & 0xff), (size_t)(prng(&seed) % 3),
+    mkctx(&ctx, (uint8_t)(tcheck_prng(&seed) & 0xff), (size_t)(tcheck_prng(&seed) % 3),
           (uint8_t)((it % 3) == 2 ? MPTCP_VERSION_ANY : it % 3));
     mptcp_tcpopts o;
     parse_exact(b, len, (it & 8) ? NULL : &ctx, &o);
