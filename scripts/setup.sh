@@ -27,8 +27,11 @@ native="build-essential meson ninja-build pkg-config git
   tshark tcpdump python3 python3-scapy
   iproute2 nftables ethtool kmod procps
   valgrind gcovr cppcheck clang-format"
-cross_pkgs="gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
-  libssl-dev:s390x libpcap-dev:s390x check:s390x"
+# The s390x libraries (libcrypto, Check, libpcap) are not installed through
+# multiarch: Debian's s390x archive lags the amd64 security updates and
+# multiarch packages must match versions. scripts/s390x-sysroot.sh unpacks
+# them into a private sysroot instead (see scripts/s390x-cross.ini).
+cross_pkgs="gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user"
 
 if [ "$cross" -eq 1 ]; then
   $SUDO dpkg --add-architecture s390x
@@ -39,6 +42,7 @@ $SUDO apt-get install -y -q --no-install-recommends $native
 if [ "$cross" -eq 1 ]; then
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -q --no-install-recommends $cross_pkgs
+  $SUDO sh "$(dirname "$0")/s390x-sysroot.sh"
 fi
 
 if [ "$build" -eq 1 ]; then
