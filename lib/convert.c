@@ -36,10 +36,10 @@ static int mpc_len_valid(size_t ielen) {
  * at the Type byte. */
 static void mpc_decode_addr(const uint8_t *ie, size_t ielen, uint16_t flags,
                             mptcp_mpconvert_ie *dst) {
-  size_t alen = (ielen == MPTCP_MPCONVERT_LEN_V4 ||
-                 ielen == MPTCP_MPCONVERT_LEN_V4_PORT)
-                    ? 4u
-                    : 16u;
+  size_t alen =
+      (ielen == MPTCP_MPCONVERT_LEN_V4 || ielen == MPTCP_MPCONVERT_LEN_V4_PORT)
+          ? 4u
+          : 16u;
   memset(dst, 0, sizeof *dst);
   dst->type = MPTCP_MPCONVERT_TYPE_ADDR;
   dst->flags = flags;
@@ -71,7 +71,8 @@ int mptcp_mpconvert_parse(const uint8_t *p, size_t len, mptcp_mpconvert *out) {
     /* An IE with M=0 promises another one (PM-10 §5.1, inverted "more"). */
     if (rest < MPC_MAGIC_LEN) return MPTCP_ERR_TRUNCATED;
     /* Each IE carries its own magic (PM-10 §5.1 figure). */
-    if (mptcp_get32(p + off) != MPTCP_MPCONVERT_MAGIC) return MPTCP_ERR_MALFORMED;
+    if (mptcp_get32(p + off) != MPTCP_MPCONVERT_MAGIC)
+      return MPTCP_ERR_MALFORMED;
     if (rest < MPC_MAGIC_LEN + 2u) return MPTCP_ERR_TRUNCATED;
     ie = p + off + MPC_MAGIC_LEN;
     type = ie[0];
@@ -177,11 +178,11 @@ mptcp_ssize mptcp_mpconvert_write(const mptcp_mpconvert *c, uint8_t *buf,
 
 /* ====================== RFC 8803 Convert ====================== */
 
-#define CONV_TLV_HDR 4     /* Type, Length, 2 bytes (RFC 8803 §6.2.1) */
+#define CONV_TLV_HDR 4       /* Type, Length, 2 bytes (RFC 8803 §6.2.1) */
 #define CONV_CONNECT_BASE 20 /* base Connect: 5 words (RFC 8803 §6.2.5) */
-#define CONV_HAS_ALL                                                      \
-  (MPTCP_CONVERT_HAS_INFO | MPTCP_CONVERT_HAS_CONNECT |                   \
-   MPTCP_CONVERT_HAS_EXT_TCP_HDR | MPTCP_CONVERT_HAS_SUPPORTED_EXT |      \
+#define CONV_HAS_ALL                                                           \
+  (MPTCP_CONVERT_HAS_INFO | MPTCP_CONVERT_HAS_CONNECT |                        \
+   MPTCP_CONVERT_HAS_EXT_TCP_HDR | MPTCP_CONVERT_HAS_SUPPORTED_EXT |           \
    MPTCP_CONVERT_HAS_COOKIE | MPTCP_CONVERT_HAS_ERROR)
 
 /* present bit of a TLV type, 0 for unknown and reserved types. */
@@ -307,8 +308,7 @@ static int conv_tlv_decode(const uint8_t *t, size_t words,
     out->error.extra.p = v;
     out->error.extra.len = vlen;
     return 0;
-  default:
-    return MPTCP_ERR_UNSUPPORTED;
+  default: return MPTCP_ERR_UNSUPPORTED;
   }
 }
 
@@ -466,9 +466,9 @@ mptcp_ssize mptcp_convert_write(const mptcp_convert_msg *m, uint8_t *buf,
   if (m->present & MPTCP_CONVERT_HAS_COOKIE)
     off += conv_put_tlv(buf + off, MPTCP_CONVERT_TLV_COOKIE, 0, &m->cookie);
   if (m->present & MPTCP_CONVERT_HAS_ERROR)
-    off += conv_put_tlv(buf + off, MPTCP_CONVERT_TLV_ERROR,
-                        (uint16_t)((unsigned)m->error.code << 8 |
-                                   m->error.value),
-                        &m->error.extra);
+    off +=
+        conv_put_tlv(buf + off, MPTCP_CONVERT_TLV_ERROR,
+                     (uint16_t)((unsigned)m->error.code << 8 | m->error.value),
+                     &m->error.extra);
   return (mptcp_ssize)off;
 }

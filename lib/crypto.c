@@ -57,8 +57,7 @@ MPTCP_API int mptcp_crypto_join_hmac(int version, uint64_t key_local,
 }
 
 MPTCP_API int mptcp_crypto_add_addr_hmac(uint64_t key_sender,
-                                         uint64_t key_receiver,
-                                         uint8_t addr_id,
+                                         uint64_t key_receiver, uint8_t addr_id,
                                          const mptcp_ipaddr *addr,
                                          uint16_t port, uint64_t *out) {
   size_t alen = mptcp_ipaddr_len(addr);

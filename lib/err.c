@@ -47,15 +47,15 @@ MPTCP_API int mptcp_ipaddr_is_forbidden(const mptcp_ipaddr *addr) {
   static const uint8_t zero[16];
   const uint8_t *a = addr->a;
   if (addr->family == MPTCP_AF_INET) {
-    if (a[0] == 0 || a[0] == 127) return 1;          /* this-net, loopback */
-    if (a[0] >= 224 && a[0] <= 239) return 1;        /* multicast */
+    if (a[0] == 0 || a[0] == 127) return 1;   /* this-net, loopback */
+    if (a[0] >= 224 && a[0] <= 239) return 1; /* multicast */
     if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255) return 1;
     return 0;
   }
   if (addr->family == MPTCP_AF_INET6) {
-    if (memcmp(a, zero, 16) == 0) return 1;                      /* :: */
-    if (memcmp(a, zero, 15) == 0 && a[15] == 1) return 1;        /* ::1 */
-    if (a[0] == 0xff) return 1;                                  /* ff00::/8 */
+    if (memcmp(a, zero, 16) == 0) return 1;               /* :: */
+    if (memcmp(a, zero, 15) == 0 && a[15] == 1) return 1; /* ::1 */
+    if (a[0] == 0xff) return 1;                           /* ff00::/8 */
     /* IPv4-mapped: judge the embedded address. */
     if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff) {
       mptcp_ipaddr v4 = {MPTCP_AF_INET, {a[12], a[13], a[14], a[15]}};

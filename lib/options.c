@@ -34,7 +34,8 @@ static int is_synack(const mptcp_parse_ctx *c) {
          (MPTCP_TH_SYN | MPTCP_TH_ACK);
 }
 
-/* ---------------- MP_CAPABLE (RFC 8684 §3.1, RFC 6824 §3.1) ---------------- */
+/* ---------------- MP_CAPABLE (RFC 8684 §3.1, RFC 6824 §3.1) ----------------
+ */
 
 static int parse_mpc(const uint8_t *o, size_t len, const mptcp_parse_ctx *ctx,
                      mptcp_mpc *m) {
@@ -176,7 +177,8 @@ static int parse_dss(const uint8_t *o, size_t len, mptcp_dss *d) {
     return MPTCP_SUBOPT_BAD_LEN;
   mptcp_cur c = mptcp_cur_make(o + 4, len - 4);
   if (d->flags & MPTCP_DSS_A)
-    d->data_ack = d->flags & MPTCP_DSS_a ? mptcp_cur_u64(&c) : mptcp_cur_u32(&c);
+    d->data_ack =
+        d->flags & MPTCP_DSS_a ? mptcp_cur_u64(&c) : mptcp_cur_u32(&c);
   if (d->flags & MPTCP_DSS_M) {
     d->dsn = d->flags & MPTCP_DSS_m ? mptcp_cur_u64(&c) : mptcp_cur_u32(&c);
     d->ssn = mptcp_cur_u32(&c);
@@ -246,17 +248,20 @@ static int parse_add_addr(const uint8_t *o, size_t len,
     a->echo = nib & 0x01;
     a->flags = nib & 0x0e; /* unassigned: kept, ignored (§3.4.1) */
     switch (len) {
-    case MPTCP_LEN_ADD_ADDR4: case MPTCP_LEN_ADD_ADDR4_PORT:
-    case MPTCP_LEN_ADD_ADDR6: case MPTCP_LEN_ADD_ADDR6_PORT:
+    case MPTCP_LEN_ADD_ADDR4:
+    case MPTCP_LEN_ADD_ADDR4_PORT:
+    case MPTCP_LEN_ADD_ADDR6:
+    case MPTCP_LEN_ADD_ADDR6_PORT:
       if (a->echo) return MPTCP_SUBOPT_BAD_LEN;
       a->has_hmac = 1;
       break;
-    case MPTCP_LEN_ADD_ADDR4_ECHO: case MPTCP_LEN_ADD_ADDR4_PORT_ECHO:
-    case MPTCP_LEN_ADD_ADDR6_ECHO: case MPTCP_LEN_ADD_ADDR6_PORT_ECHO:
+    case MPTCP_LEN_ADD_ADDR4_ECHO:
+    case MPTCP_LEN_ADD_ADDR4_PORT_ECHO:
+    case MPTCP_LEN_ADD_ADDR6_ECHO:
+    case MPTCP_LEN_ADD_ADDR6_PORT_ECHO:
       if (!a->echo) return MPTCP_SUBOPT_BAD_LEN;
       break;
-    default:
-      return MPTCP_SUBOPT_BAD_LEN;
+    default: return MPTCP_SUBOPT_BAD_LEN;
     }
     size_t body = len - 4 - (a->has_hmac ? 8 : 0);
     a->addr.family = body >= 16 ? MPTCP_AF_INET6 : MPTCP_AF_INET;
@@ -355,24 +360,16 @@ MPTCP_API void mptcp_subopt_parse(const uint8_t *opt, size_t len,
     goto done;
   }
   switch (st) {
-  case MPTCP_SUB_CAPABLE:
-    s = parse_mpc(opt, len, ctx, &out->u.mpc);
-    break;
-  case MPTCP_SUB_JOIN:
-    s = parse_join(opt, len, ctx, &out->u.join);
-    break;
-  case MPTCP_SUB_DSS:
-    s = parse_dss(opt, len, &out->u.dss);
-    break;
+  case MPTCP_SUB_CAPABLE: s = parse_mpc(opt, len, ctx, &out->u.mpc); break;
+  case MPTCP_SUB_JOIN: s = parse_join(opt, len, ctx, &out->u.join); break;
+  case MPTCP_SUB_DSS: s = parse_dss(opt, len, &out->u.dss); break;
   case MPTCP_SUB_ADD_ADDR:
     s = parse_add_addr(opt, len, ctx, &out->u.add_addr);
     break;
   case MPTCP_SUB_REMOVE_ADDR:
     s = parse_rm_addr(opt, len, &out->u.rm_addr);
     break;
-  case MPTCP_SUB_PRIO:
-    s = parse_prio(opt, len, ctx, &out->u.prio);
-    break;
+  case MPTCP_SUB_PRIO: s = parse_prio(opt, len, ctx, &out->u.prio); break;
   case MPTCP_SUB_FAIL:
     s = len == MPTCP_LEN_FAIL ? MPTCP_SUBOPT_OK : MPTCP_SUBOPT_BAD_LEN;
     if (s == MPTCP_SUBOPT_OK) out->u.fail_dsn = mptcp_get64(opt + 4);
@@ -397,9 +394,7 @@ MPTCP_API void mptcp_subopt_parse(const uint8_t *opt, size_t len,
     s = ctx->tcp_flags & MPTCP_TH_RST ? MPTCP_SUBOPT_OK
                                       : MPTCP_SUBOPT_BAD_CONTEXT;
     break;
-  default:
-    s = MPTCP_SUBOPT_UNKNOWN;
-    break;
+  default: s = MPTCP_SUBOPT_UNKNOWN; break;
   }
 done:
   out->status = (uint8_t)s;
@@ -476,8 +471,7 @@ MPTCP_API mptcp_ssize mptcp_subopt_write(const mptcp_subopt *so,
     mptcp_put16(o + 2, (uint16_t)(prefer_proxy_subtype << 12 |
                                   (so->u.prefer_proxy_reserved & 0x0fff)));
     break;
-  default:
-    return MPTCP_ERR_INVALID_ARG;
+  default: return MPTCP_ERR_INVALID_ARG;
   }
   return n;
 }
@@ -523,8 +517,8 @@ MPTCP_API int mptcp_subopt_equal(const mptcp_subopt *a, const mptcp_subopt *b) {
     const mptcp_add_addr *x = &a->u.add_addr, *y = &b->u.add_addr;
     return x->v0 == y->v0 && x->echo == y->echo && x->flags == y->flags &&
            x->addr_id == y->addr_id && x->has_port == y->has_port &&
-           (!x->has_port || x->port == y->port) &&
-           x->has_hmac == y->has_hmac && (!x->has_hmac || x->hmac == y->hmac) &&
+           (!x->has_port || x->port == y->port) && x->has_hmac == y->has_hmac &&
+           (!x->has_hmac || x->hmac == y->hmac) &&
            mptcp_ipaddr_equal(&x->addr, &y->addr);
   }
   case MPTCP_SUB_REMOVE_ADDR:
@@ -541,8 +535,7 @@ MPTCP_API int mptcp_subopt_equal(const mptcp_subopt *a, const mptcp_subopt *b) {
            a->u.tcprst.reason == b->u.tcprst.reason;
   case MPTCP_SUB_PREFER_PROXY:
     return a->u.prefer_proxy_reserved == b->u.prefer_proxy_reserved;
-  default:
-    return 0;
+  default: return 0;
   }
 }
 
@@ -565,7 +558,8 @@ typedef struct fmtbuf {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void fmt(fmtbuf *b, const char *f, ...) {
+static void
+fmt(fmtbuf *b, const char *f, ...) {
   va_list ap;
   va_start(ap, f);
   size_t room = b->n < b->cap ? b->cap - b->n : 0;
@@ -662,9 +656,7 @@ MPTCP_API int mptcp_subopt_format(const mptcp_subopt *so, char *buf,
     fmt(&b, "mp_prio backup %u", so->u.prio.backup);
     if (so->u.prio.has_addr_id) fmt(&b, " id %u", so->u.prio.addr_id);
     break;
-  case MPTCP_SUB_FAIL:
-    fmt(&b, "mp_fail dsn %" PRIu64, so->u.fail_dsn);
-    break;
+  case MPTCP_SUB_FAIL: fmt(&b, "mp_fail dsn %" PRIu64, so->u.fail_dsn); break;
   case MPTCP_SUB_FASTCLOSE:
     fmt(&b, "mp_fastclose key 0x%016" PRIx64, so->u.fastclose_key);
     break;
@@ -672,12 +664,8 @@ MPTCP_API int mptcp_subopt_format(const mptcp_subopt *so, char *buf,
     fmt(&b, "mp_tcprst flags 0x%x reason %u", so->u.tcprst.flags,
         so->u.tcprst.reason);
     break;
-  case MPTCP_SUB_PREFER_PROXY:
-    fmt(&b, "mp_prefer_proxy");
-    break;
-  default:
-    fmt(&b, "subtype %u", so->subtype);
-    break;
+  case MPTCP_SUB_PREFER_PROXY: fmt(&b, "mp_prefer_proxy"); break;
+  default: fmt(&b, "subtype %u", so->subtype); break;
   }
   return (int)b.n;
 }

@@ -121,9 +121,7 @@ static int parse_ipv6(const uint8_t *b, size_t len, mptcp_pkt *o,
     switch (nh) {
     case NH_HOPOPTS:
     case NH_ROUTING:
-    case NH_DSTOPTS:
-      elen = ((size_t)e[1] + 1) * 8;
-      break;
+    case NH_DSTOPTS: elen = ((size_t)e[1] + 1) * 8; break;
     case NH_AH: /* RFC 4302 §2.2: length in 4-octet units, minus 2 */
       elen = ((size_t)e[1] + 2) * 4;
       break;
@@ -218,8 +216,8 @@ MPTCP_API mptcp_ssize mptcp_pkt_write(const mptcp_pkt *p, uint8_t *buf,
     memcpy(b + 16, p->dst.a, 4);
     mptcp_put16(b + 10, mptcp_csum_finish(mptcp_csum_partial(b, iph, 0)));
   } else {
-    mptcp_put32(b, 6u << 28 | (uint32_t)p->tos << 20 |
-                       (p->flow_label & 0xfffffu));
+    mptcp_put32(b,
+                6u << 28 | (uint32_t)p->tos << 20 | (p->flow_label & 0xfffffu));
     mptcp_put16(b + 4, (uint16_t)tlen);
     b[6] = NH_TCP;
     b[7] = p->ttl;

@@ -16,11 +16,11 @@
 #define LEN_SACK_PERM 2
 #define LEN_SACK_BASE 2 /* + 8 per block */
 #define LEN_TS 10
-#define LEN_TFO_MIN 2   /* cookie request */
+#define LEN_TFO_MIN 2        /* cookie request */
 #define LEN_TFO_COOKIE_MIN 6 /* RFC 7413 §4.1.1: cookies of 4..16 bytes */
 
-static void parse_one(const uint8_t *o, size_t olen,
-                      const mptcp_parse_ctx *ctx, mptcp_tcpopts *out) {
+static void parse_one(const uint8_t *o, size_t olen, const mptcp_parse_ctx *ctx,
+                      mptcp_tcpopts *out) {
   switch (o[0]) {
   case MPTCP_OPT_MSS:
     if (olen != LEN_MSS) goto bad;

@@ -41,26 +41,26 @@ extern "C" {
 /** A decoded IP packet carrying TCP. Pointers borrow the parsed buffer. */
 typedef struct mptcp_pkt {
   mptcp_ipaddr src, dst;
-  uint8_t ip_version; /**< 4 or 6 */
-  uint8_t ttl;        /**< TTL / hop limit */
-  uint8_t tos;        /**< IPv4 TOS / IPv6 traffic class */
-  uint8_t ip_df;      /**< IPv4 don't-fragment bit */
-  uint16_t ip_id;     /**< IPv4 identification */
+  uint8_t ip_version;  /**< 4 or 6 */
+  uint8_t ttl;         /**< TTL / hop limit */
+  uint8_t tos;         /**< IPv4 TOS / IPv6 traffic class */
+  uint8_t ip_df;       /**< IPv4 don't-fragment bit */
+  uint16_t ip_id;      /**< IPv4 identification */
   uint32_t flow_label; /**< IPv6 flow label (20 bits) */
   uint16_t ip_hdr_len; /**< IP header incl. IPv4 options / IPv6 ext hdrs */
   uint16_t sport, dport;
   uint32_t seq, ack;
-  uint8_t tcp_flags;  /**< MPTCP_TH_* */
-  uint8_t tcp_res;    /**< the 4 reserved bits (incl. AE/NS) as a nibble */
-  uint16_t window;    /**< raw, unscaled */
+  uint8_t tcp_flags; /**< MPTCP_TH_* */
+  uint8_t tcp_res;   /**< the 4 reserved bits (incl. AE/NS) as a nibble */
+  uint16_t window;   /**< raw, unscaled */
   uint16_t tcp_csum;
   uint16_t urg_ptr;
   const uint8_t *opts; /**< TCP option area */
   size_t opts_len;     /**< 0..40 */
   const uint8_t *payload;
   size_t payload_len;
-  const uint8_t *tcp;  /**< start of the TCP header */
-  size_t tcp_len;      /**< TCP header + options + payload */
+  const uint8_t *tcp; /**< start of the TCP header */
+  size_t tcp_len;     /**< TCP header + options + payload */
 } mptcp_pkt;
 
 /** mptcp_pkt_parse() flag: verify the IPv4 header and TCP checksums. */
@@ -142,8 +142,8 @@ MPTCP_API uint16_t mptcp_csum_update32(uint16_t csum, uint32_t old_val,
 #define MPTCP_PREFER_PROXY_DEFAULT_SUBTYPE 0xF
 
 /* Every legal length (bytes, Kind and Length included). */
-#define MPTCP_LEN_MPC_SYN 4           /* v1 SYN */
-#define MPTCP_LEN_MPC_SYN_V0 12       /* v0 SYN: sender's key */
+#define MPTCP_LEN_MPC_SYN 4     /* v1 SYN */
+#define MPTCP_LEN_MPC_SYN_V0 12 /* v0 SYN: sender's key */
 #define MPTCP_LEN_MPC_SYNACK 12
 #define MPTCP_LEN_MPC_ACK 20
 #define MPTCP_LEN_MPC_DATA 22
@@ -152,23 +152,23 @@ MPTCP_API uint16_t mptcp_csum_update32(uint16_t csum, uint32_t old_val,
 #define MPTCP_LEN_JOIN_SYNACK 16
 #define MPTCP_LEN_JOIN_ACK 24
 #define MPTCP_LEN_DSS_BASE 4
-#define MPTCP_LEN_DSS_ACK32 4         /* added by A=1,a=0 */
-#define MPTCP_LEN_DSS_ACK64 8         /* added by A=1,a=1 */
-#define MPTCP_LEN_DSS_MAP32 10        /* DSN4 + SSN4 + DLL2 */
-#define MPTCP_LEN_DSS_MAP64 14        /* DSN8 + SSN4 + DLL2 */
+#define MPTCP_LEN_DSS_ACK32 4  /* added by A=1,a=0 */
+#define MPTCP_LEN_DSS_ACK64 8  /* added by A=1,a=1 */
+#define MPTCP_LEN_DSS_MAP32 10 /* DSN4 + SSN4 + DLL2 */
+#define MPTCP_LEN_DSS_MAP64 14 /* DSN8 + SSN4 + DLL2 */
 #define MPTCP_LEN_DSS_CSUM 2
 #define MPTCP_LEN_DSS_MAX 28
-#define MPTCP_LEN_ADD_ADDR4 16        /* v1, with HMAC */
+#define MPTCP_LEN_ADD_ADDR4 16 /* v1, with HMAC */
 #define MPTCP_LEN_ADD_ADDR4_PORT 18
 #define MPTCP_LEN_ADD_ADDR6 28
 #define MPTCP_LEN_ADD_ADDR6_PORT 30
-#define MPTCP_LEN_ADD_ADDR4_ECHO 8    /* v1 echo; also v0 IPv4 */
+#define MPTCP_LEN_ADD_ADDR4_ECHO 8 /* v1 echo; also v0 IPv4 */
 #define MPTCP_LEN_ADD_ADDR4_PORT_ECHO 10
 #define MPTCP_LEN_ADD_ADDR6_ECHO 20
 #define MPTCP_LEN_ADD_ADDR6_PORT_ECHO 22
-#define MPTCP_LEN_REMOVE_ADDR_BASE 3  /* + one byte per address ID (>= 1) */
+#define MPTCP_LEN_REMOVE_ADDR_BASE 3 /* + one byte per address ID (>= 1) */
 #define MPTCP_LEN_PRIO 3
-#define MPTCP_LEN_PRIO_V0_ADDR 4      /* v0 only: with Address ID */
+#define MPTCP_LEN_PRIO_V0_ADDR 4 /* v0 only: with Address ID */
 #define MPTCP_LEN_FAIL 12
 #define MPTCP_LEN_FASTCLOSE 12
 #define MPTCP_LEN_TCPRST 4
@@ -230,28 +230,28 @@ enum mptcp_subopt_status {
 #define MPTCP_RM_ADDR_MAX 37
 
 typedef struct mptcp_mpc {
-  uint8_t version; /**< low nibble of byte 2 */
-  uint8_t flags;   /**< MPTCP_CAP_* */
-  uint8_t form;    /**< enum mptcp_mpc_form */
+  uint8_t version;  /**< low nibble of byte 2 */
+  uint8_t flags;    /**< MPTCP_CAP_* */
+  uint8_t form;     /**< enum mptcp_mpc_form */
   uint8_t has_csum; /**< DATA form with checksum (length 24) */
   uint64_t snd_key; /**< sender's key (absent in the v1 SYN) */
   uint64_t rcv_key; /**< receiver's key (ACK and DATA forms) */
-  uint16_t dll;    /**< Data-Level Length (DATA form) */
-  uint16_t csum;   /**< DSS checksum (DATA form with has_csum) */
+  uint16_t dll;     /**< Data-Level Length (DATA form) */
+  uint16_t csum;    /**< DSS checksum (DATA form with has_csum) */
 } mptcp_mpc;
 
 typedef struct mptcp_join {
-  uint8_t form;    /**< enum mptcp_join_form */
-  uint8_t backup;  /**< B flag (SYN, SYN/ACK) */
-  uint8_t addr_id; /**< SYN, SYN/ACK */
-  uint32_t token;  /**< SYN: receiver's token */
-  uint32_t nonce;  /**< SYN, SYN/ACK: sender's random number */
+  uint8_t form;     /**< enum mptcp_join_form */
+  uint8_t backup;   /**< B flag (SYN, SYN/ACK) */
+  uint8_t addr_id;  /**< SYN, SYN/ACK */
+  uint32_t token;   /**< SYN: receiver's token */
+  uint32_t nonce;   /**< SYN, SYN/ACK: sender's random number */
   uint8_t hmac[20]; /**< SYN/ACK: 8 bytes (leftmost 64 bits); ACK: 20 */
 } mptcp_join;
 
 typedef struct mptcp_dss {
-  uint8_t flags;   /**< MPTCP_DSS_* as on the wire (reserved bits dropped) */
-  uint8_t has_csum; /**< mapping carries a checksum field (from length) */
+  uint8_t flags;     /**< MPTCP_DSS_* as on the wire (reserved bits dropped) */
+  uint8_t has_csum;  /**< mapping carries a checksum field (from length) */
   uint64_t data_ack; /**< 32 or 64 bits as sent (see MPTCP_DSS_a) */
   uint64_t dsn;      /**< 32 or 64 bits as sent (see MPTCP_DSS_m) */
   uint32_t ssn;      /**< relative subflow sequence number */
@@ -260,15 +260,15 @@ typedef struct mptcp_dss {
 } mptcp_dss;
 
 typedef struct mptcp_add_addr {
-  uint8_t v0;      /**< 1 = RFC 6824 layout (IPVer nibble, no HMAC/echo) */
-  uint8_t echo;    /**< v1 E flag */
-  uint8_t flags;   /**< v1: the 3 unassigned bits as received (ignored) */
+  uint8_t v0;    /**< 1 = RFC 6824 layout (IPVer nibble, no HMAC/echo) */
+  uint8_t echo;  /**< v1 E flag */
+  uint8_t flags; /**< v1: the 3 unassigned bits as received (ignored) */
   uint8_t addr_id;
   uint8_t has_port;
   uint8_t has_hmac; /**< v1 and not echo */
   uint16_t port;
   mptcp_ipaddr addr;
-  uint64_t hmac;   /**< rightmost 64 bits of HMAC-SHA256, wire order as u64 */
+  uint64_t hmac; /**< rightmost 64 bits of HMAC-SHA256, wire order as u64 */
 } mptcp_add_addr;
 
 typedef struct mptcp_remove_addr {
@@ -283,7 +283,7 @@ typedef struct mptcp_prio {
 } mptcp_prio;
 
 typedef struct mptcp_tcprst {
-  uint8_t flags;  /**< U V W T, low nibble */
+  uint8_t flags; /**< U V W T, low nibble */
   uint8_t reason;
 } mptcp_tcprst;
 
@@ -316,10 +316,10 @@ typedef struct mptcp_subopt {
 
 /** What a suboption's meaning depends on besides its own bytes. */
 typedef struct mptcp_parse_ctx {
-  uint8_t tcp_flags;   /**< MPTCP_TH_* of the segment */
-  uint8_t version;     /**< MPTCP_VERSION_0/1/ANY */
+  uint8_t tcp_flags;            /**< MPTCP_TH_* of the segment */
+  uint8_t version;              /**< MPTCP_VERSION_0/1/ANY */
   uint8_t prefer_proxy_subtype; /**< 0x0..0xF; 0xFF = do not recognise */
-  size_t payload_len;  /**< TCP payload bytes of the segment */
+  size_t payload_len;           /**< TCP payload bytes of the segment */
 } mptcp_parse_ctx;
 
 /** Fills @p ctx for a segment: version ANY, prefer-proxy subtype default. */
@@ -387,10 +387,11 @@ MPTCP_API int mptcp_subopt_format(const mptcp_subopt *so, char *buf,
 #define MPTCP_HAS_TS 0x10u
 #define MPTCP_HAS_TFO 0x20u
 
-#define MPTCP_SACK_MAX 4      /* 2 + 8*4 = 34 bytes */
+#define MPTCP_SACK_MAX 4 /* 2 + 8*4 = 34 bytes */
 #define MPTCP_TFO_COOKIE_MAX 16
-#define MPTCP_SUBOPTS_MAX 8   /* a 40-byte area holds at most 13 of 3 bytes,
-                                 more than eight is not a real segment */
+#define MPTCP_SUBOPTS_MAX                                                      \
+  8 /* a 40-byte area holds at most 13 of 3 bytes,                             \
+       more than eight is not a real segment */
 #define MPTCP_UNKNOWN_OPTS_MAX 8
 
 typedef struct mptcp_sack_block {
@@ -399,7 +400,7 @@ typedef struct mptcp_sack_block {
 
 typedef struct mptcp_unknown_opt {
   uint8_t kind;
-  uint8_t len;  /**< total length incl. kind/len */
+  uint8_t len; /**< total length incl. kind/len */
   uint8_t data[MPTCP_TCP_OPT_MAX - 2];
 } mptcp_unknown_opt;
 
@@ -453,7 +454,7 @@ MPTCP_API mptcp_ssize mptcp_tcpopts_write(const mptcp_tcpopts *o,
                                           uint8_t *buf, size_t cap);
 
 /* mptcp_tcpopts_fit() result bits: what had to be given up. */
-#define MPTCP_FIT_SACK_TRIMMED 0x01u  /**< fewer SACK blocks */
+#define MPTCP_FIT_SACK_TRIMMED 0x01u /**< fewer SACK blocks */
 #define MPTCP_FIT_DROPPED_UNKNOWN 0x02u
 #define MPTCP_FIT_DROPPED_TFO 0x04u
 #define MPTCP_FIT_DROPPED_SACK 0x08u  /**< all SACK blocks */
@@ -477,8 +478,7 @@ MPTCP_API int mptcp_tcpopts_fit(mptcp_tcpopts *o, size_t budget,
  * Appends @p so to o->mptcp. @return 0, or MPTCP_ERR_NOSPACE when
  * MPTCP_SUBOPTS_MAX are already there.
  */
-MPTCP_API int mptcp_tcpopts_add_mptcp(mptcp_tcpopts *o,
-                                      const mptcp_subopt *so);
+MPTCP_API int mptcp_tcpopts_add_mptcp(mptcp_tcpopts *o, const mptcp_subopt *so);
 
 #ifdef __cplusplus
 }

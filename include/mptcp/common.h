@@ -29,20 +29,22 @@ typedef uint64_t mptcp_tstamp;
 typedef ptrdiff_t mptcp_ssize;
 
 /* Error codes. -2xx are recoverable, -5xx fatal for the object involved. */
-#define MPTCP_ERR_INVALID_ARG (-201)  /**< a parameter is out of range */
-#define MPTCP_ERR_NOBUF (-202)        /**< destination buffer too small */
-#define MPTCP_ERR_TRUNCATED (-203)    /**< input ends before the data it announces */
-#define MPTCP_ERR_MALFORMED (-204)    /**< input violates the wire format */
-#define MPTCP_ERR_UNSUPPORTED (-205)  /**< well-formed but of a kind we do not handle */
-#define MPTCP_ERR_CHECKSUM (-206)     /**< IP or TCP checksum mismatch */
-#define MPTCP_ERR_NOT_TCP (-207)      /**< IP packet does not carry TCP */
-#define MPTCP_ERR_FRAGMENT (-208)     /**< IP fragment: no complete TCP header */
-#define MPTCP_ERR_NOSPACE (-209)      /**< TCP options do not fit in 40 bytes */
-#define MPTCP_ERR_NOT_PRESENT (-210)  /**< the looked-for element is absent */
-#define MPTCP_ERR_VERSION (-211)      /**< unsupported protocol version */
-#define MPTCP_ERR_NOMEM (-501)        /**< allocator hook failed */
+#define MPTCP_ERR_INVALID_ARG (-201) /**< a parameter is out of range */
+#define MPTCP_ERR_NOBUF (-202)       /**< destination buffer too small */
+#define MPTCP_ERR_TRUNCATED                                                    \
+  (-203) /**< input ends before the data it announces */
+#define MPTCP_ERR_MALFORMED (-204) /**< input violates the wire format */
+#define MPTCP_ERR_UNSUPPORTED                                                  \
+  (-205) /**< well-formed but of a kind we do not handle */
+#define MPTCP_ERR_CHECKSUM (-206)    /**< IP or TCP checksum mismatch */
+#define MPTCP_ERR_NOT_TCP (-207)     /**< IP packet does not carry TCP */
+#define MPTCP_ERR_FRAGMENT (-208)    /**< IP fragment: no complete TCP header */
+#define MPTCP_ERR_NOSPACE (-209)     /**< TCP options do not fit in 40 bytes */
+#define MPTCP_ERR_NOT_PRESENT (-210) /**< the looked-for element is absent */
+#define MPTCP_ERR_VERSION (-211)     /**< unsupported protocol version */
+#define MPTCP_ERR_NOMEM (-501)       /**< allocator hook failed */
 #define MPTCP_ERR_CALLBACK_FAILURE (-502) /**< a hook reported failure */
-#define MPTCP_ERR_CRYPTO (-503)       /**< libcrypto failed */
+#define MPTCP_ERR_CRYPTO (-503)           /**< libcrypto failed */
 
 /**
  * Returns a static, human-readable description of @p err (any value;

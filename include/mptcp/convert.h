@@ -26,7 +26,7 @@ extern "C" {
 #define MPTCP_MPCONVERT_LEN_V4_PORT 10
 #define MPTCP_MPCONVERT_LEN_V6 20
 #define MPTCP_MPCONVERT_LEN_V6_PORT 22
-#define MPTCP_MPCONVERT_IE_MAX 2 /**< type-0 IEs per SYN */
+#define MPTCP_MPCONVERT_IE_MAX 2      /**< type-0 IEs per SYN */
 #define MPTCP_MPCONVERT_SKIPPED_MAX 8 /**< unknown-type IEs tolerated */
 
 typedef struct mptcp_mpconvert_ie {
@@ -39,10 +39,10 @@ typedef struct mptcp_mpconvert_ie {
 
 /** Every IE at the start of a SYN payload. */
 typedef struct mptcp_mpconvert {
-  uint8_t n;          /**< type-0 IEs found */
+  uint8_t n; /**< type-0 IEs found */
   mptcp_mpconvert_ie ie[MPTCP_MPCONVERT_IE_MAX];
-  uint8_t n_skipped;  /**< IEs of unknown type skipped by their Length */
-  size_t consumed;    /**< bytes of IEs incl. padding; app data follows */
+  uint8_t n_skipped; /**< IEs of unknown type skipped by their Length */
+  size_t consumed;   /**< bytes of IEs incl. padding; app data follows */
 } mptcp_mpconvert;
 
 /**
@@ -119,25 +119,25 @@ typedef struct mptcp_bytes {
 /** A decoded Convert message. Variable parts borrow the parsed buffer; on
  *  write, they are padded with zeros to 32 bits. */
 typedef struct mptcp_convert_msg {
-  uint8_t version;    /**< parse: as received; write: always 1 */
-  uint32_t present;   /**< MPTCP_CONVERT_HAS_* */
+  uint8_t version;  /**< parse: as received; write: always 1 */
+  uint32_t present; /**< MPTCP_CONVERT_HAS_* */
   struct {
     uint16_t port;
-    mptcp_ipaddr addr; /**< IPv4-mapped addresses decode as AF_INET */
+    mptcp_ipaddr addr;    /**< IPv4-mapped addresses decode as AF_INET */
     mptcp_bytes tcp_opts; /**< extended Connect: {kind,len,value} list,
                                without trailing zero padding */
   } connect;
-  mptcp_bytes ext_tcp_hdr;  /**< server SYN/ACK options (padding kept) */
-  mptcp_bytes supported;    /**< option kinds, one byte each (trailing
-                                 zero padding removed) */
-  mptcp_bytes cookie;       /**< opaque cookie (padding kept) */
+  mptcp_bytes ext_tcp_hdr; /**< server SYN/ACK options (padding kept) */
+  mptcp_bytes supported;   /**< option kinds, one byte each (trailing
+                                zero padding removed) */
+  mptcp_bytes cookie;      /**< opaque cookie (padding kept) */
   struct {
     uint8_t code;
     uint8_t value;
-    mptcp_bytes extra;      /**< bytes after Value (padding kept) */
+    mptcp_bytes extra; /**< bytes after Value (padding kept) */
   } error;
-  size_t consumed;          /**< Total Length * 4 */
-  size_t bad_tlv_off;       /**< on error: offset of the offending TLV */
+  size_t consumed;    /**< Total Length * 4 */
+  size_t bad_tlv_off; /**< on error: offset of the offending TLV */
 } mptcp_convert_msg;
 
 /**

@@ -17,33 +17,33 @@ extern "C" {
 struct mptcp_tcpopts;
 
 /* X(ENUM_SUFFIX, "Name") */
-#define MPTCP_COUNTER_LIST(X)                                                 \
-  X(PKT_IN, "PktIn")                                                          \
-  X(PKT_TRUNCATED, "PktTruncated")                                            \
-  X(PKT_MALFORMED, "PktMalformed")                                            \
-  X(PKT_NOT_TCP, "PktNotTcp")                                                 \
-  X(PKT_FRAGMENT, "PktFragment")                                              \
-  X(PKT_CSUM_ERR, "PktCsumErr")                                               \
-  X(TCPOPT_MALFORMED, "TcpOptMalformed")                                      \
-  X(MPTCP_OPT_UNKNOWN, "MptcpOptUnknownSubtype")                              \
-  X(MPC_MALFORMED, "MPCapableMalformed")                                      \
-  X(JOIN_MALFORMED, "MPJoinMalformed")                                        \
-  X(DSS_MALFORMED, "DSSMalformed")                                            \
-  X(ADD_ADDR_MALFORMED, "AddAddrMalformed")                                   \
-  X(RM_ADDR_MALFORMED, "RmAddrMalformed")                                     \
-  X(PRIO_MALFORMED, "MPPrioMalformed")                                        \
-  X(FAIL_MALFORMED, "MPFailMalformed")                                        \
-  X(FASTCLOSE_MALFORMED, "MPFastcloseMalformed")                              \
-  X(TCPRST_MALFORMED, "MPRstMalformed")                                       \
-  X(PREFER_PROXY_MALFORMED, "PreferProxyMalformed")                           \
-  X(MPCONVERT_MALFORMED, "MPConvertMalformed")                                \
+#define MPTCP_COUNTER_LIST(X)                                                  \
+  X(PKT_IN, "PktIn")                                                           \
+  X(PKT_TRUNCATED, "PktTruncated")                                             \
+  X(PKT_MALFORMED, "PktMalformed")                                             \
+  X(PKT_NOT_TCP, "PktNotTcp")                                                  \
+  X(PKT_FRAGMENT, "PktFragment")                                               \
+  X(PKT_CSUM_ERR, "PktCsumErr")                                                \
+  X(TCPOPT_MALFORMED, "TcpOptMalformed")                                       \
+  X(MPTCP_OPT_UNKNOWN, "MptcpOptUnknownSubtype")                               \
+  X(MPC_MALFORMED, "MPCapableMalformed")                                       \
+  X(JOIN_MALFORMED, "MPJoinMalformed")                                         \
+  X(DSS_MALFORMED, "DSSMalformed")                                             \
+  X(ADD_ADDR_MALFORMED, "AddAddrMalformed")                                    \
+  X(RM_ADDR_MALFORMED, "RmAddrMalformed")                                      \
+  X(PRIO_MALFORMED, "MPPrioMalformed")                                         \
+  X(FAIL_MALFORMED, "MPFailMalformed")                                         \
+  X(FASTCLOSE_MALFORMED, "MPFastcloseMalformed")                               \
+  X(TCPRST_MALFORMED, "MPRstMalformed")                                        \
+  X(PREFER_PROXY_MALFORMED, "PreferProxyMalformed")                            \
+  X(MPCONVERT_MALFORMED, "MPConvertMalformed")                                 \
   X(CONVERT_MALFORMED, "ConvertMalformed")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,
   MPTCP_COUNTER_LIST(MPTCP_COUNTER_ENUM_)
 #undef MPTCP_COUNTER_ENUM_
-  MPTCP_CTR_COUNT
+      MPTCP_CTR_COUNT
 };
 
 /** A set of counters, indexed by enum mptcp_counter. */

@@ -18,8 +18,8 @@ extern "C" {
 
 #define MPTCP_JOIN_HMAC_LEN_V1 32 /* HMAC-SHA256 */
 #define MPTCP_JOIN_HMAC_LEN_V0 20 /* HMAC-SHA1 */
-#define MPTCP_JOIN_TRUNC_SYNACK 8  /* leftmost 64 bits in the SYN/ACK */
-#define MPTCP_JOIN_TRUNC_ACK 20    /* leftmost 160 bits in the third ACK */
+#define MPTCP_JOIN_TRUNC_SYNACK 8 /* leftmost 64 bits in the SYN/ACK */
+#define MPTCP_JOIN_TRUNC_ACK 20   /* leftmost 160 bits in the third ACK */
 
 /**
  * Token and IDSN of @p key (RFC 8684 §3.1; RFC 6824 §3.1 for v0):
@@ -49,8 +49,7 @@ MPTCP_API int mptcp_crypto_join_hmac(int version, uint64_t key_local,
  * @return 0, MPTCP_ERR_INVALID_ARG (bad family), MPTCP_ERR_CRYPTO.
  */
 MPTCP_API int mptcp_crypto_add_addr_hmac(uint64_t key_sender,
-                                         uint64_t key_receiver,
-                                         uint8_t addr_id,
+                                         uint64_t key_receiver, uint8_t addr_id,
                                          const mptcp_ipaddr *addr,
                                          uint16_t port, uint64_t *out);
 
@@ -84,7 +83,8 @@ MPTCP_API void mptcp_dss_csum_add(mptcp_dss_csum_state *c, const uint8_t *data,
 /** The value for the option's Checksum field. */
 MPTCP_API uint16_t mptcp_dss_csum_final(const mptcp_dss_csum_state *c);
 /** 1 if @p received (the option's field) validates the data fed so far. */
-MPTCP_API int mptcp_dss_csum_check(const mptcp_dss_csum_state *c, uint16_t received);
+MPTCP_API int mptcp_dss_csum_check(const mptcp_dss_csum_state *c,
+                                   uint16_t received);
 /** One-shot: checksum of a mapping whose payload is contiguous. */
 MPTCP_API uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t dll,
                                   const uint8_t *data, size_t len);
