@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 #include <string.h>
 
+#include "isn.h"
 #include "wire.h"
 
 MPTCP_API int mptcp_crypto_key_derive(int version, uint64_t key,
@@ -145,4 +146,23 @@ MPTCP_API uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t dll,
 MPTCP_API uint64_t mptcp_expand_seq(uint64_t ref, uint32_t v) {
   int32_t delta = (int32_t)(v - (uint32_t)ref);
   return ref + (uint64_t)(int64_t)delta;
+}
+
+/* RFC 6528 §3: F() must be a keyed hash of the 4-tuple. */
+uint32_t mptcp_isn(const uint8_t secret[16], const mptcp_ipaddr *laddr,
+                   uint16_t lport, const mptcp_ipaddr *raddr, uint16_t rport,
+                   mptcp_tstamp now) {
+  uint8_t m[16 + 16 + 2 + 2 + 16], d[SHA256_DIGEST_LENGTH];
+  size_t n = 0, al = mptcp_ipaddr_len(laddr);
+  memcpy(m + n, laddr->a, al);
+  n += al;
+  memcpy(m + n, raddr->a, al);
+  n += al;
+  mptcp_put16(m + n, lport);
+  mptcp_put16(m + n + 2, rport);
+  n += 4;
+  memcpy(m + n, secret, 16);
+  n += 16;
+  SHA256(m, n, d);
+  return mptcp_get32(d) + (uint32_t)(now / 4);
 }

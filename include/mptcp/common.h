@@ -42,6 +42,9 @@ typedef ptrdiff_t mptcp_ssize;
 #define MPTCP_ERR_NOSPACE (-209)     /**< TCP options do not fit in 40 bytes */
 #define MPTCP_ERR_NOT_PRESENT (-210) /**< the looked-for element is absent */
 #define MPTCP_ERR_VERSION (-211)     /**< unsupported protocol version */
+#define MPTCP_ERR_WOULDBLOCK (-212)  /**< buffer full: retry after an event */
+#define MPTCP_ERR_EOF (-213)         /**< the peer closed its direction */
+#define MPTCP_ERR_CLOSED (-214)      /**< connection shut down or reset */
 #define MPTCP_ERR_NOMEM (-501)       /**< allocator hook failed */
 #define MPTCP_ERR_CALLBACK_FAILURE (-502) /**< a hook reported failure */
 #define MPTCP_ERR_CRYPTO (-503)           /**< libcrypto failed */

@@ -37,7 +37,32 @@ struct mptcp_tcpopts;
   X(TCPRST_MALFORMED, "MPRstMalformed")                                        \
   X(PREFER_PROXY_MALFORMED, "PreferProxyMalformed")                            \
   X(MPCONVERT_MALFORMED, "MPConvertMalformed")                                 \
-  X(CONVERT_MALFORMED, "ConvertMalformed")
+  X(CONVERT_MALFORMED, "ConvertMalformed")                                     \
+  X(PKT_NOT_MINE, "PktNotMine")                                                \
+  X(TCP_IN_SEGS, "TcpInSegs")                                                  \
+  X(TCP_OUT_SEGS, "TcpOutSegs")                                                \
+  X(TCP_ACTIVE_OPENS, "TcpActiveOpens")                                        \
+  X(TCP_PASSIVE_OPENS, "TcpPassiveOpens")                                      \
+  X(TCP_REFUSED_LIMIT, "TcpRefusedLimit")                                      \
+  X(TCP_REFUSED_MEM, "TcpRefusedMem")                                          \
+  X(TCP_RST_SENT, "TcpRstSent")                                                \
+  X(TCP_RST_RCVD, "TcpRstRcvd")                                                \
+  X(TCP_RST_IGNORED, "TcpRstIgnored")                                          \
+  X(TCP_CHALLENGE_ACK, "TcpChallengeAck")                                      \
+  X(TCP_CHALLENGE_LIMITED, "TcpChallengeAckLimited")                           \
+  X(TCP_PAWS_DROP, "TcpPawsDrop")                                              \
+  X(TCP_SEQ_DROP, "TcpOutOfWindow")                                            \
+  X(TCP_ACK_DROP, "TcpUnacceptableAck")                                        \
+  X(TCP_OFO_QUEUED, "TcpOfoQueued")                                            \
+  X(TCP_OFO_DROP, "TcpOfoDrop")                                                \
+  X(TCP_DUP_ACKS, "TcpDupAcks")                                                \
+  X(TCP_FAST_RETRANS, "TcpFastRetrans")                                        \
+  X(TCP_RETRANS_SEGS, "TcpRetransSegs")                                        \
+  X(TCP_RTO, "TcpTimeouts")                                                    \
+  X(TCP_CONN_TIMEOUT, "TcpConnTimeout")                                        \
+  X(TCP_ZERO_WINDOW_PROBES, "TcpZeroWindowProbes")                             \
+  X(TCP_KEEPALIVE_PROBES, "TcpKeepaliveProbes")                                \
+  X(TCP_SYN_DROP, "TcpSynDrop")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,

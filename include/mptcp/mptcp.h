@@ -12,6 +12,8 @@
 #include <mptcp/convert.h>
 #include <mptcp/counters.h>
 #include <mptcp/crypto.h>
+#include <mptcp/ops.h>
+#include <mptcp/stack.h>
 
 #ifdef __cplusplus
 extern "C" {

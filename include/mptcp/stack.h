@@ -1,0 +1,274 @@
+/*
+ * libmptcp - the sans-IO stack: one endpoint that owns listeners,
+ * connections, timers and counters. The caller hands in IP packets with the
+ * current time, pulls packets out into its own buffers, asks for the next
+ * deadline and drains events. Nothing here reads a clock, touches a socket
+ * or calls back into the application (the hooks below are pure services).
+ *
+ * Threads: one thread per stack at a time; stacks share nothing.
+ * Time: mptcp_tstamp microseconds on the caller's monotonic clock; every
+ * call that can change state takes `now` as its last argument and times
+ * must not go backwards.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MPTCP_STACK_H
+#define MPTCP_STACK_H
+
+#include <mptcp/common.h>
+#include <mptcp/counters.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mptcp_stack mptcp_stack;
+typedef struct mptcp_conn mptcp_conn;
+
+/** Allocator hook. NULL (the whole struct) means libc. Every byte the
+ *  library holds goes through it, so a counting allocator sees leaks. */
+typedef struct mptcp_mem {
+  void *user_data;
+  void *(*malloc)(size_t size, void *user_data);
+  void (*free)(void *ptr, void *user_data);
+  void *(*calloc)(size_t nmemb, size_t size, void *user_data);
+  void *(*realloc)(void *ptr, size_t size, void *user_data);
+} mptcp_mem;
+
+/** An address and port (host order). */
+typedef struct mptcp_addr {
+  mptcp_ipaddr ip;
+  uint16_t port;
+} mptcp_addr;
+
+/* Log levels for the log hook. */
+#define MPTCP_LOG_ERROR 1
+#define MPTCP_LOG_WARN 2
+#define MPTCP_LOG_INFO 3
+#define MPTCP_LOG_DEBUG 4
+
+/* Packet-trace directions. */
+#define MPTCP_TRACE_IN 0
+#define MPTCP_TRACE_OUT 1
+
+struct mptcp_cc_ops;
+
+/** Stack settings. Fill with mptcp_settings_default(), then override.
+ *  Copied by mptcp_stack_new(). Durations are microseconds. */
+typedef struct mptcp_settings {
+  /* Hooks (all optional). user_data is the stack's. */
+  mptcp_rand_fn rand; /**< NULL: libcrypto RAND_bytes */
+  void (*log)(void *user_data, int level, const char *msg, size_t len);
+  int log_level; /**< messages above this level are not formatted */
+  void (*trace_pkt)(void *user_data, int dir, const uint8_t *pkt, size_t len,
+                    mptcp_tstamp now);
+
+  /* Limits. */
+  uint32_t max_conns; /**< connections alive at once (incl. TIME_WAIT) */
+  size_t mem_cap;     /**< stack-wide buffer bytes; 0 = unlimited */
+  size_t sndbuf;      /**< per-connection send buffer cap (bytes) */
+  size_t rcvbuf;      /**< per-connection receive buffer cap (bytes) */
+  uint32_t backlog;   /**< connections not yet taken by the app */
+
+  /* TCP. */
+  uint16_t mss;        /**< our MSS announcement (IPv4; IPv6 gets -20) */
+  uint8_t wscale;      /**< our window-scale shift (0..14) */
+  uint8_t sack;        /**< offer SACK (RFC 2018) */
+  uint8_t timestamps;  /**< offer timestamps (RFC 7323) */
+  uint8_t nagle;       /**< default Nagle for new connections (on) */
+  uint8_t keepalive;   /**< default keep-alive for new connections (off) */
+  uint8_t syn_retries; /**< SYN retransmissions before giving up */
+  uint8_t max_retries; /**< data retransmissions before reset */
+  mptcp_tstamp rto_initial, rto_min, rto_max;
+  mptcp_tstamp delack;    /**< delayed-ACK timeout */
+  mptcp_tstamp time_wait; /**< TIME_WAIT duration (2 MSL) */
+  mptcp_tstamp keepalive_idle, keepalive_intvl;
+  uint8_t keepalive_probes;
+  mptcp_tstamp persist_max;      /**< zero-window probe backoff cap */
+  const struct mptcp_cc_ops *cc; /**< NULL: NewReno */
+} mptcp_settings;
+
+/** Fills @p s with the defaults (documented per field in doc/guide.md). */
+MPTCP_API void mptcp_settings_default(mptcp_settings *s);
+
+/**
+ * Creates a stack. @p s is copied; @p mem may be NULL (libc) and is copied;
+ * @p user_data is passed to the hooks.
+ * @return 0, MPTCP_ERR_INVALID_ARG (bad setting), MPTCP_ERR_NOMEM.
+ */
+MPTCP_API int mptcp_stack_new(mptcp_stack **pst, const mptcp_settings *s,
+                              const mptcp_mem *mem, void *user_data);
+
+/** Frees the stack and every connection, buffer and timer it holds. Sends
+ *  nothing. Connection handles die with it. */
+MPTCP_API void mptcp_stack_del(mptcp_stack *st);
+
+/* mptcp_stack_listen() flags. */
+/** Accept SYNs to any address and port (the port/address in @p local are
+ *  then ignored): transparent capture for a CPE proxy. */
+#define MPTCP_LISTEN_TRANSPARENT 0x1u
+
+/**
+ * Accepts connections to @p local (address may be unspecified:
+ * AF_NONE or all zero = any local address).
+ * @return 0, MPTCP_ERR_INVALID_ARG (port 0 without TRANSPARENT, listener
+ * exists), MPTCP_ERR_NOMEM.
+ */
+MPTCP_API int mptcp_stack_listen(mptcp_stack *st, const mptcp_addr *local,
+                                 uint32_t flags);
+
+/** What the caller needs to route an outgoing packet (filled by
+ *  mptcp_stack_write_pkt) or knows about an incoming one (may be NULL). */
+typedef struct mptcp_pkt_info {
+  mptcp_ipaddr src, dst;
+  mptcp_conn *conn; /**< out: connection it belongs to, or NULL (RST) */
+  uint32_t subflow; /**< out: subflow index within the connection */
+} mptcp_pkt_info;
+
+/** mptcp_stack_read_pkt(): the packet belongs to nobody here. */
+#define MPTCP_RX_NOT_MINE 1
+
+/**
+ * Hands one IP packet (IPv4/IPv6 + TCP) to the stack. The buffer is only
+ * borrowed for the call. Bad packets are counted and dropped (return 0).
+ * @return 0 (consumed), MPTCP_RX_NOT_MINE (no listener/connection; the stack
+ * did not answer), or a fatal MPTCP_ERR_NOMEM.
+ */
+MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
+                                   const uint8_t *pkt, size_t len,
+                                   mptcp_tstamp now);
+
+/**
+ * Writes the next packet to send into @p dest (caller-owned).
+ * Call until it returns 0, then re-arm the timer from get_expiry().
+ * @return the packet length, 0 if nothing is due, MPTCP_ERR_NOBUF if
+ * @p destlen is too small for the next packet (nothing is lost: call again
+ * with a larger buffer).
+ */
+MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
+                                            uint8_t *dest, size_t destlen,
+                                            mptcp_tstamp now);
+
+/** Earliest timer deadline, or MPTCP_TSTAMP_NONE. */
+MPTCP_API mptcp_tstamp mptcp_stack_get_expiry(const mptcp_stack *st);
+
+/** Runs every timer due at @p now (retransmissions, delayed ACKs, probes,
+ *  TIME_WAIT expiry); the packets they cause come from write_pkt().
+ *  @return 0 or MPTCP_ERR_NOMEM. */
+MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now);
+
+/* Event bits. */
+#define MPTCP_EV_ACCEPT 0x0001u      /**< new passive connection established */
+#define MPTCP_EV_CONNECTED 0x0002u   /**< active open completed */
+#define MPTCP_EV_READABLE 0x0004u    /**< data (or EOF) to read */
+#define MPTCP_EV_WRITABLE 0x0008u    /**< send buffer has room again */
+#define MPTCP_EV_PEER_CLOSED 0x0010u /**< peer finished sending (FIN) */
+#define MPTCP_EV_CLOSED 0x0020u      /**< fully closed; release the handle */
+#define MPTCP_EV_RESET 0x0040u       /**< reset by the peer */
+#define MPTCP_EV_TIMEOUT 0x0080u     /**< gave up retransmitting */
+#define MPTCP_EV_REFUSED 0x0100u     /**< active open answered by RST */
+
+/** One drained event: a connection and the bits set since the last drain. */
+typedef struct mptcp_event {
+  mptcp_conn *conn;
+  uint32_t events;
+} mptcp_event;
+
+/** @return 1 with @p ev filled, or 0 when no connection has events. */
+MPTCP_API int mptcp_stack_next_event(mptcp_stack *st, mptcp_event *ev);
+
+/** Copies the stack-wide counters. */
+MPTCP_API void mptcp_stack_get_counters(const mptcp_stack *st,
+                                        mptcp_counters *out);
+
+/** Options for an active open. NULL = defaults. */
+typedef struct mptcp_conn_opts {
+  uint8_t no_mptcp; /**< plain TCP (this milestone only speaks TCP) */
+  uint8_t nodelay;  /**< disable Nagle */
+  uint8_t keepalive;
+} mptcp_conn_opts;
+
+/**
+ * Starts an active open from @p local (port 0 = pick an ephemeral port)
+ * to @p remote. The SYN comes out of write_pkt().
+ * @return 0, MPTCP_ERR_INVALID_ARG (families differ, port 0, tuple in use),
+ * MPTCP_ERR_NOMEM (allocator or stack caps).
+ */
+MPTCP_API int mptcp_conn_connect(mptcp_stack *st, mptcp_conn **pc,
+                                 const mptcp_addr *local,
+                                 const mptcp_addr *remote,
+                                 const mptcp_conn_opts *o, mptcp_tstamp now);
+
+/**
+ * Queues up to @p n bytes for sending (copied).
+ * @return bytes accepted (> 0), MPTCP_ERR_WOULDBLOCK when the send buffer is
+ * full (MPTCP_EV_WRITABLE follows), MPTCP_ERR_CLOSED after shutdown/reset.
+ */
+MPTCP_API mptcp_ssize mptcp_conn_write(mptcp_conn *c, const uint8_t *data,
+                                       size_t n, mptcp_tstamp now);
+
+/**
+ * Copies up to @p n in-order received bytes into @p buf.
+ * @return bytes copied (> 0), 0 when nothing is there yet, MPTCP_ERR_EOF
+ * after the peer's FIN and all data, MPTCP_ERR_CLOSED after a reset.
+ */
+MPTCP_API mptcp_ssize mptcp_conn_read(mptcp_conn *c, uint8_t *buf, size_t n,
+                                      mptcp_tstamp now);
+
+/** Zero-copy view of the next contiguous received bytes; valid until the
+ *  next call into the stack. @return its length (0 = none). */
+MPTCP_API size_t mptcp_conn_peek(mptcp_conn *c, const uint8_t **pdata);
+
+/** Releases @p n peeked bytes (opens the receive window). */
+MPTCP_API void mptcp_conn_consume(mptcp_conn *c, size_t n, mptcp_tstamp now);
+
+/** Sends FIN after the queued data. @return 0 or MPTCP_ERR_CLOSED. */
+MPTCP_API int mptcp_conn_shutdown(mptcp_conn *c, mptcp_tstamp now);
+
+/** Resets the connection (RST now); MPTCP_EV_CLOSED follows. */
+MPTCP_API void mptcp_conn_abort(mptcp_conn *c, mptcp_tstamp now);
+
+/** The handle stays valid until this call, which the app makes after
+ *  MPTCP_EV_CLOSED (or any time: the connection is aborted first). */
+MPTCP_API void mptcp_conn_release(mptcp_conn *c, mptcp_tstamp now);
+
+/** TCP states (RFC 9293 §3.3.2). */
+enum mptcp_tcp_state {
+  MPTCP_TCP_CLOSED = 0,
+  MPTCP_TCP_LISTEN,
+  MPTCP_TCP_SYN_SENT,
+  MPTCP_TCP_SYN_RECEIVED,
+  MPTCP_TCP_ESTABLISHED,
+  MPTCP_TCP_FIN_WAIT_1,
+  MPTCP_TCP_FIN_WAIT_2,
+  MPTCP_TCP_CLOSE_WAIT,
+  MPTCP_TCP_CLOSING,
+  MPTCP_TCP_LAST_ACK,
+  MPTCP_TCP_TIME_WAIT
+};
+
+/** Per-connection information. */
+typedef struct mptcp_conn_info {
+  uint8_t state; /**< enum mptcp_tcp_state of the (first) subflow */
+  uint8_t mptcp; /**< MPTCP in use (0 in this milestone) */
+  mptcp_addr local, remote;
+  uint32_t srtt_us, rttvar_us, rto_us;
+  uint32_t cwnd, ssthresh, mss; /**< bytes */
+  uint32_t snd_wnd, rcv_wnd;    /**< bytes */
+  uint64_t bytes_sent;          /**< payload bytes first transmitted */
+  uint64_t bytes_acked;
+  uint64_t
+      bytes_received;   /**< in-order payload bytes delivered to the buffer */
+  uint64_t retransmits; /**< segments retransmitted */
+} mptcp_conn_info;
+
+/** Fills @p ci. @return 0. */
+MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci);
+
+MPTCP_API void mptcp_conn_set_user_data(mptcp_conn *c, void *p);
+MPTCP_API void *mptcp_conn_get_user_data(const mptcp_conn *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MPTCP_STACK_H */

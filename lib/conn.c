@@ -1,0 +1,146 @@
+/* The application's side of a connection: connect, read, write, peek,
+ * shutdown, abort, release, info. SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "conn.h"
+#include "stack_impl.h"
+#include "tcp.h"
+
+static void done(struct mptcp_conn *c) { mptcp_conn_update_timer(c); }
+
+MPTCP_API int mptcp_conn_connect(mptcp_stack *st, mptcp_conn **pc,
+                                 const mptcp_addr *local,
+                                 const mptcp_addr *remote,
+                                 const mptcp_conn_opts *o, mptcp_tstamp now) {
+  if (!st || !pc || !local || !remote || remote->port == 0 ||
+      local->ip.family != remote->ip.family || !mptcp_ipaddr_len(&local->ip))
+    return MPTCP_ERR_INVALID_ARG;
+  mptcp_addr l = *local;
+  if (l.port == 0) { /* pick a free ephemeral port (RFC 6056 range) */
+    for (int tries = 0; tries < 16384; tries++) {
+      l.port = st->next_port;
+      st->next_port = st->next_port == 65535 ? 49152 : st->next_port + 1;
+      if (!mptcp_stack_lookup(st, &l, remote)) break;
+      l.port = 0;
+    }
+    if (l.port == 0) return MPTCP_ERR_NOMEM;
+  } else if (mptcp_stack_lookup(st, &l, remote)) {
+    return MPTCP_ERR_INVALID_ARG;
+  }
+  struct mptcp_conn *c = mptcp_stack_conn_new(st, &l, remote);
+  if (!c) return MPTCP_ERR_NOMEM;
+  c->visible = 1;
+  mptcp_tcp_init_active(c, now);
+  if (o && o->nodelay) c->tcp.flags |= TCPF_NODELAY;
+  if (o && o->keepalive) c->tcp.flags |= TCPF_KEEPALIVE_ON;
+  done(c);
+  *pc = c;
+  return 0;
+}
+
+static int can_send(const struct mptcp_conn *c) {
+  uint8_t s = c->tcp.state;
+  return !(c->tcp.flags & TCPF_FIN_QUEUED) && !c->err &&
+         (s == MPTCP_TCP_ESTABLISHED || s == MPTCP_TCP_CLOSE_WAIT ||
+          s == MPTCP_TCP_SYN_SENT || s == MPTCP_TCP_SYN_RECEIVED);
+}
+
+MPTCP_API mptcp_ssize mptcp_conn_write(mptcp_conn *c, const uint8_t *data,
+                                       size_t n, mptcp_tstamp now) {
+  (void)now;
+  if (!can_send(c)) return MPTCP_ERR_CLOSED;
+  if (n == 0) return 0;
+  size_t k = mptcp_ring_push(&c->snd, data, n);
+  if (k == 0) return MPTCP_ERR_WOULDBLOCK;
+  mptcp_conn_want_output(c);
+  done(c);
+  return (mptcp_ssize)k;
+}
+
+static mptcp_ssize nothing_to_read(const struct mptcp_conn *c) {
+  if (c->tcp.flags & TCPF_FIN_RCVD) return MPTCP_ERR_EOF;
+  if (c->err || c->tcp.state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
+  return 0;
+}
+
+MPTCP_API mptcp_ssize mptcp_conn_read(mptcp_conn *c, uint8_t *buf, size_t n,
+                                      mptcp_tstamp now) {
+  size_t k = c->rcv.len < n ? c->rcv.len : n;
+  if (k == 0) return n == 0 ? 0 : nothing_to_read(c);
+  mptcp_ring_read_at(&c->rcv, 0, buf, k);
+  mptcp_ring_drop(&c->rcv, k);
+  mptcp_tcp_rcv_consumed(c, now);
+  done(c);
+  return (mptcp_ssize)k;
+}
+
+MPTCP_API size_t mptcp_conn_peek(mptcp_conn *c, const uint8_t **pdata) {
+  return mptcp_ring_peek(&c->rcv, pdata);
+}
+
+MPTCP_API void mptcp_conn_consume(mptcp_conn *c, size_t n, mptcp_tstamp now) {
+  mptcp_ring_drop(&c->rcv, n);
+  mptcp_tcp_rcv_consumed(c, now);
+  done(c);
+}
+
+MPTCP_API int mptcp_conn_shutdown(mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  (void)now;
+  if (c->err || t->state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
+  if (t->flags & TCPF_FIN_QUEUED) return 0;
+  t->flags |= TCPF_FIN_QUEUED;
+  /* RFC 9293 §3.10.4; before the handshake completes the FIN waits for
+   * ESTABLISHED (tcp_in.c moves on to FIN-WAIT-1 then). */
+  if (t->state == MPTCP_TCP_ESTABLISHED)
+    t->state = MPTCP_TCP_FIN_WAIT_1;
+  else if (t->state == MPTCP_TCP_CLOSE_WAIT)
+    t->state = MPTCP_TCP_LAST_ACK;
+  mptcp_conn_want_output(c);
+  done(c);
+  return 0;
+}
+
+MPTCP_API void mptcp_conn_abort(mptcp_conn *c, mptcp_tstamp now) {
+  if (c->tcp.state == MPTCP_TCP_CLOSED) return;
+  mptcp_tcp_abort(c, now);
+  mptcp_conn_closed(c, 0);
+  done(c);
+}
+
+MPTCP_API void mptcp_conn_release(mptcp_conn *c, mptcp_tstamp now) {
+  if (c->tcp.state != MPTCP_TCP_CLOSED && c->tcp.state != MPTCP_TCP_TIME_WAIT)
+    mptcp_tcp_abort(c, now);
+  c->released = 1;
+  c->events = 0;
+  done(c);
+  mptcp_stack_reap(c);
+}
+
+MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci) {
+  const mptcp_tcp *t = &c->tcp;
+  memset(ci, 0, sizeof *ci);
+  ci->state = t->state;
+  ci->local = c->local;
+  ci->remote = c->remote;
+  ci->srtt_us = t->srtt;
+  ci->rttvar_us = t->rttvar;
+  ci->rto_us = t->rto;
+  ci->cwnd = t->cc->cwnd(t->cc_state);
+  ci->ssthresh = t->cc->ssthresh(t->cc_state);
+  ci->mss = t->mss;
+  ci->snd_wnd = t->snd_wnd;
+  ci->rcv_wnd = mptcp_tcp_rcv_space(c);
+  ci->bytes_sent = t->bytes_sent;
+  ci->bytes_acked = t->bytes_acked;
+  ci->bytes_received = t->bytes_received;
+  ci->retransmits = t->retransmits;
+  return 0;
+}
+
+MPTCP_API void mptcp_conn_set_user_data(mptcp_conn *c, void *p) {
+  c->user_data = p;
+}
+MPTCP_API void *mptcp_conn_get_user_data(const mptcp_conn *c) {
+  return c->user_data;
+}

@@ -1,0 +1,44 @@
+/* A connection as the application sees it: buffers, events, and (in this
+ * milestone) one TCP subflow. MPTCP connections will hold several subflows
+ * and a DSN-keyed send buffer; the app-facing half stays the same.
+ * SPDX-License-Identifier: MIT */
+#ifndef MPTCP_CONN_H
+#define MPTCP_CONN_H
+
+#include <mptcp/stack.h>
+
+#include "heap.h"
+#include "ringbuf.h"
+#include "tcp.h"
+
+struct mptcp_conn {
+  mptcp_heap_node timer; /* first member: the heap holds &c->timer */
+  mptcp_stack *st;
+  struct mptcp_conn *hnext;       /* 4-tuple hash chain */
+  struct mptcp_conn *prev, *next; /* every connection of the stack */
+  struct mptcp_conn *ev_next, *tx_next;
+  uint8_t ev_queued, tx_queued;
+  uint32_t events; /* MPTCP_EV_* not yet drained */
+
+  mptcp_addr local, remote;
+  uint8_t passive;  /* created by a listener */
+  uint8_t visible;  /* the app has (or will get) the handle */
+  uint8_t released; /* the app gave the handle back */
+  uint8_t eof_read; /* MPTCP_ERR_EOF already returned */
+  uint8_t err;      /* 0, or the MPTCP_EV_* that ended it (RESET, ...) */
+
+  mptcp_ring snd, rcv;
+  mptcp_tcp tcp;
+  void *user_data;
+};
+
+/* Marks events for the app and queues the connection for next_event. */
+void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev);
+/* Queues the connection for output (write_pkt). */
+void mptcp_conn_want_output(struct mptcp_conn *c);
+/* Re-arms the connection's entry in the timer heap. */
+void mptcp_conn_update_timer(struct mptcp_conn *c);
+/* The TCP state machine reached CLOSED (or TIME_WAIT ended). */
+void mptcp_conn_closed(struct mptcp_conn *c, uint32_t ev);
+
+#endif

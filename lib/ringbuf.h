@@ -1,0 +1,34 @@
+/* A fixed-capacity byte ring. Used for the send buffer (unacknowledged and
+ * unsent bytes) and the receive buffer (in-order bytes, plus out-of-order
+ * bytes written ahead at their offset; see ranges.h).
+ * SPDX-License-Identifier: MIT */
+#ifndef MPTCP_RINGBUF_H
+#define MPTCP_RINGBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mptcp_ring {
+  uint8_t *buf;
+  size_t cap;  /* bytes of buf */
+  size_t head; /* index of the first byte */
+  size_t len;  /* bytes held from head */
+} mptcp_ring;
+
+static inline size_t mptcp_ring_free(const mptcp_ring *r) {
+  return r->cap - r->len;
+}
+/* Appends up to n bytes; returns how many fit. */
+size_t mptcp_ring_push(mptcp_ring *r, const uint8_t *p, size_t n);
+/* Writes n bytes at offset off from head without changing len (off + n
+ * must be <= cap): out-of-order data written ahead. */
+void mptcp_ring_write_at(mptcp_ring *r, size_t off, const uint8_t *p, size_t n);
+/* Copies n bytes starting at offset off (off + n <= len or, for data written
+ * ahead, <= cap). */
+void mptcp_ring_read_at(const mptcp_ring *r, size_t off, uint8_t *p, size_t n);
+/* Drops n bytes from the head. */
+void mptcp_ring_drop(mptcp_ring *r, size_t n);
+/* Longest contiguous run at the head (for zero-copy peek). */
+size_t mptcp_ring_peek(const mptcp_ring *r, const uint8_t **p);
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * The stack (endpoint): settings, listeners, the 4-tuple table, the timer
+ * heap, the event and output queues, stateless resets, counters. One
+ * packet in per read_pkt, one packet out per write_pkt (bounded work).
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mptcp/crypto.h>
+
+#include "conn.h"
+#include "stack_impl.h"
+#include "tcp.h"
+
+MPTCP_API void mptcp_settings_default(mptcp_settings *s) {
+  memset(s, 0, sizeof *s);
+  s->log_level = MPTCP_LOG_WARN;
+  s->max_conns = 1024;
+  s->mem_cap = 0;
+  s->sndbuf = 256 * 1024;
+  s->rcvbuf = 256 * 1024;
+  s->backlog = 128;
+  s->mss = 1460;
+  s->wscale = 7;
+  s->sack = 1;
+  s->timestamps = 1;
+  s->nagle = 1;
+  s->keepalive = 0;
+  s->syn_retries = 6;
+  s->max_retries = 15;
+  s->rto_initial = 1000000; /* RFC 6298 §2.1 */
+  s->rto_min = 200000;      /* Linux's floor; RFC 6298 allows a lower one */
+  s->rto_max = 60000000;
+  s->delack = 40000;
+  s->time_wait = 60000000;
+  s->keepalive_idle = 7200000000ull; /* RFC 1122 §4.2.3.6 */
+  s->keepalive_intvl = 75000000;
+  s->keepalive_probes = 9;
+  s->persist_max = 60000000;
+  s->cc = NULL;
+}
+
+void mptcp_log(mptcp_stack *st, int level, const char *fmt, ...) {
+  if (!st->s.log || level > st->s.log_level) return;
+  char buf[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+  st->s.log(st->user_data, level, buf, len);
+}
+
+static int settings_ok(const mptcp_settings *s) {
+  return s->max_conns > 0 && s->sndbuf >= 1 && s->rcvbuf >= 1 &&
+         s->rcvbuf <= (size_t)1 << 30 && s->mss >= 88 && s->wscale <= 14 &&
+         s->rto_min > 0 && s->rto_initial >= s->rto_min &&
+         s->rto_max >= s->rto_initial && s->rto_max <= UINT32_MAX &&
+         s->persist_max > 0 && s->keepalive_intvl > 0;
+}
+
+MPTCP_API int mptcp_stack_new(mptcp_stack **pst, const mptcp_settings *s,
+                              const mptcp_mem *mem, void *user_data) {
+  if (!pst || !s || !settings_ok(s)) return MPTCP_ERR_INVALID_ARG;
+  mptcp_alloc a;
+  mptcp_alloc_init(&a, mem, 0);
+  mptcp_stack *st = mptcp_alloc_get(&a, sizeof *st);
+  if (!st) return MPTCP_ERR_NOMEM;
+  st->alloc = a;
+  st->s = *s;
+  st->user_data = user_data;
+  size_t buckets = 16;
+  while (buckets < s->max_conns && buckets < ((size_t)1 << 20)) buckets <<= 1;
+  st->hash = mptcp_alloc_get(&st->alloc, buckets * sizeof *st->hash);
+  st->timers.v =
+      mptcp_alloc_get(&st->alloc, s->max_conns * sizeof *st->timers.v);
+  if (!st->hash || !st->timers.v) {
+    mptcp_alloc_put(&st->alloc, st->hash);
+    mptcp_alloc_put(&st->alloc, st->timers.v);
+    a = st->alloc;
+    mptcp_alloc_put(&a, st);
+    return MPTCP_ERR_NOMEM;
+  }
+  st->hash_mask = buckets - 1;
+  st->timers.cap = s->max_conns;
+  uint8_t r[18];
+  if (mptcp_crypto_random(s->rand, user_data, r, sizeof r) < 0) {
+    mptcp_alloc_put(&st->alloc, st->hash);
+    mptcp_alloc_put(&st->alloc, st->timers.v);
+    a = st->alloc;
+    mptcp_alloc_put(&a, st);
+    return MPTCP_ERR_CRYPTO;
+  }
+  memcpy(st->isn_secret, r, 16);
+  st->next_port = (uint16_t)(49152 + ((r[16] << 8 | r[17]) % 16384));
+  /* The budget applies to buffers from now on, not to the stack itself. */
+  st->alloc.cap = s->mem_cap ? s->mem_cap + st->alloc.held : 0;
+  *pst = st;
+  return 0;
+}
+
+static void conn_free(struct mptcp_conn *c);
+
+MPTCP_API void mptcp_stack_del(mptcp_stack *st) {
+  if (!st) return;
+  while (st->all) conn_free(st->all);
+  mptcp_alloc_put(&st->alloc, st->hash);
+  mptcp_alloc_put(&st->alloc, st->timers.v);
+  mptcp_alloc a = st->alloc;
+  mptcp_alloc_put(&a, st);
+}
+
+MPTCP_API int mptcp_stack_listen(mptcp_stack *st, const mptcp_addr *local,
+                                 uint32_t flags) {
+  if (!st || !local) return MPTCP_ERR_INVALID_ARG;
+  if (!(flags & MPTCP_LISTEN_TRANSPARENT) && local->port == 0)
+    return MPTCP_ERR_INVALID_ARG;
+  for (size_t i = 0; i < st->n_lst; i++)
+    if (st->lst[i].addr.port == local->port &&
+        mptcp_ipaddr_equal(&st->lst[i].addr.ip, &local->ip) &&
+        st->lst[i].flags == flags)
+      return MPTCP_ERR_INVALID_ARG;
+  if (st->n_lst == MPTCP_LISTEN_MAX) return MPTCP_ERR_NOMEM;
+  st->lst[st->n_lst].addr = *local;
+  st->lst[st->n_lst].flags = flags;
+  st->n_lst++;
+  return 0;
+}
+
+/* ---------------- connection table ---------------- */
+
+static size_t tuple_hash(const mptcp_stack *st, const mptcp_addr *l,
+                         const mptcp_addr *r) {
+  /* FNV-1a over the tuple, seeded with the stack secret so that remote
+   * hosts cannot aim at one bucket. */
+  uint32_t h =
+      2166136261u ^
+      ((uint32_t)st->isn_secret[0] << 24 | (uint32_t)st->isn_secret[1] << 16 |
+       (uint32_t)st->isn_secret[2] << 8 | st->isn_secret[3]);
+  size_t al = mptcp_ipaddr_len(&l->ip);
+  const uint8_t *parts[2] = {l->ip.a, r->ip.a};
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; i < al; i++) h = (h ^ parts[k][i]) * 16777619u;
+  h = (h ^ l->port) * 16777619u;
+  h = (h ^ r->port) * 16777619u;
+  return h & st->hash_mask;
+}
+
+static int addr_eq(const mptcp_addr *a, const mptcp_addr *b) {
+  return a->port == b->port && mptcp_ipaddr_equal(&a->ip, &b->ip);
+}
+
+struct mptcp_conn *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
+                                      const mptcp_addr *r) {
+  struct mptcp_conn *c = st->hash[tuple_hash(st, l, r)];
+  for (; c; c = c->hnext)
+    if (addr_eq(&c->local, l) && addr_eq(&c->remote, r)) return c;
+  return NULL;
+}
+
+struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
+                                        const mptcp_addr *r) {
+  if (st->n_conns >= st->s.max_conns) {
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_LIMIT);
+    return NULL;
+  }
+  if (!mptcp_alloc_room(&st->alloc, sizeof(struct mptcp_conn) + st->s.sndbuf +
+                                        st->s.rcvbuf)) {
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_MEM);
+    return NULL;
+  }
+  struct mptcp_conn *c = mptcp_alloc_get(&st->alloc, sizeof *c);
+  if (!c) {
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_MEM);
+    return NULL;
+  }
+  c->snd.buf = mptcp_alloc_get(&st->alloc, st->s.sndbuf);
+  c->rcv.buf = mptcp_alloc_get(&st->alloc, st->s.rcvbuf);
+  if (!c->snd.buf || !c->rcv.buf) {
+    mptcp_alloc_put(&st->alloc, c->snd.buf);
+    mptcp_alloc_put(&st->alloc, c->rcv.buf);
+    mptcp_alloc_put(&st->alloc, c);
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_MEM);
+    return NULL;
+  }
+  c->snd.cap = st->s.sndbuf;
+  c->rcv.cap = st->s.rcvbuf;
+  c->st = st;
+  c->timer.idx = MPTCP_HEAP_NONE;
+  c->local = *l;
+  c->remote = *r;
+  size_t b = tuple_hash(st, l, r);
+  c->hnext = st->hash[b];
+  st->hash[b] = c;
+  c->next = st->all;
+  if (st->all) st->all->prev = c;
+  st->all = c;
+  st->n_conns++;
+  return c;
+}
+
+static void unqueue(struct mptcp_conn **head, struct mptcp_conn **tail,
+                    struct mptcp_conn *c, size_t link_off) {
+  /* Removes c from a singly linked FIFO whose link is at link_off. */
+  struct mptcp_conn *prev = NULL, *x = *head;
+#define LINK(p) (*(struct mptcp_conn **)((char *)(p) + link_off))
+  while (x && x != c) {
+    prev = x;
+    x = LINK(x);
+  }
+  if (!x) return;
+  if (prev)
+    LINK(prev) = LINK(c);
+  else
+    *head = LINK(c);
+  if (*tail == c) *tail = prev;
+  LINK(c) = NULL;
+#undef LINK
+}
+
+static void conn_free(struct mptcp_conn *c) {
+  mptcp_stack *st = c->st;
+  struct mptcp_conn **pp = &st->hash[tuple_hash(st, &c->local, &c->remote)];
+  while (*pp && *pp != c) pp = &(*pp)->hnext;
+  if (*pp) *pp = c->hnext;
+  if (c->prev) c->prev->next = c->next;
+  if (c->next) c->next->prev = c->prev;
+  if (st->all == c) st->all = c->next;
+  mptcp_heap_set(&st->timers, &c->timer, MPTCP_TSTAMP_NONE);
+  if (c->ev_queued)
+    unqueue(&st->ev_head, &st->ev_tail, c,
+            offsetof(struct mptcp_conn, ev_next));
+  if (c->tx_queued)
+    unqueue(&st->tx_head, &st->tx_tail, c,
+            offsetof(struct mptcp_conn, tx_next));
+  if (c->passive && !c->visible) st->n_pending_accept--;
+  st->n_conns--;
+  mptcp_alloc_put(&st->alloc, c->snd.buf);
+  mptcp_alloc_put(&st->alloc, c->rcv.buf);
+  mptcp_alloc_put(&st->alloc, c);
+}
+
+/* Frees a connection nobody will look at again: closed, nothing left to
+ * send, and either never handed to the app or released by it. */
+void mptcp_stack_reap(struct mptcp_conn *c) {
+  if (c->tcp.state != MPTCP_TCP_CLOSED || (c->tcp.flags & TCPF_SEND_RST))
+    return;
+  if (c->visible && !c->released) return;
+  conn_free(c);
+}
+
+/* ---------------- queues and timers ---------------- */
+
+void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev) {
+  mptcp_stack *st = c->st;
+  if (c->released) return;
+  if ((ev & MPTCP_EV_ACCEPT) && !c->visible) {
+    c->visible = 1;
+    st->n_pending_accept--;
+  }
+  if (!c->visible) return;
+  c->events |= ev;
+  if (c->ev_queued) return;
+  c->ev_queued = 1;
+  c->ev_next = NULL;
+  if (st->ev_tail)
+    st->ev_tail->ev_next = c;
+  else
+    st->ev_head = c;
+  st->ev_tail = c;
+}
+
+void mptcp_conn_want_output(struct mptcp_conn *c) {
+  mptcp_stack *st = c->st;
+  if (c->tx_queued) return;
+  c->tx_queued = 1;
+  c->tx_next = NULL;
+  if (st->tx_tail)
+    st->tx_tail->tx_next = c;
+  else
+    st->tx_head = c;
+  st->tx_tail = c;
+}
+
+void mptcp_conn_update_timer(struct mptcp_conn *c) {
+  mptcp_heap_set(&c->st->timers, &c->timer, mptcp_tcp_next_timer(&c->tcp));
+}
+
+void mptcp_conn_closed(struct mptcp_conn *c, uint32_t ev) {
+  mptcp_tcp *t = &c->tcp;
+  t->state = MPTCP_TCP_CLOSED;
+  t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
+      MPTCP_TSTAMP_NONE;
+  if (ev & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT | MPTCP_EV_REFUSED))
+    c->err = (uint8_t)(ev & MPTCP_EV_RESET ? 1 : ev & MPTCP_EV_TIMEOUT ? 2 : 3);
+  mptcp_conn_post(c, MPTCP_EV_CLOSED | ev);
+}
+
+void mptcp_stack_queue_rst(mptcp_stack *st, const mptcp_pkt *p) {
+  if (p->tcp_flags & MPTCP_TH_RST) return;
+  if (st->rst_n == MPTCP_RST_QUEUE) return; /* rate limit: drop */
+  mptcp_pending_rst *r = &st->rst[(st->rst_head + st->rst_n) % MPTCP_RST_QUEUE];
+  r->src.ip = p->dst;
+  r->src.port = p->dport;
+  r->dst.ip = p->src;
+  r->dst.port = p->sport;
+  /* RFC 9293 §3.10.7.1: <SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+
+   * SEG.LEN><CTL=RST,ACK> when the segment had no ACK. */
+  if (p->tcp_flags & MPTCP_TH_ACK) {
+    r->seq = p->ack;
+    r->ack = 0;
+    r->with_ack = 0;
+  } else {
+    r->seq = 0;
+    r->ack = p->seq + (uint32_t)p->payload_len +
+             ((p->tcp_flags & MPTCP_TH_SYN) != 0) +
+             ((p->tcp_flags & MPTCP_TH_FIN) != 0);
+    r->with_ack = 1;
+  }
+  st->rst_n++;
+}
+
+static mptcp_ssize write_rst(mptcp_stack *st, mptcp_pkt_info *pi, uint8_t *dest,
+                             size_t destlen) {
+  mptcp_pending_rst *r = &st->rst[st->rst_head];
+  mptcp_pkt p;
+  memset(&p, 0, sizeof p);
+  p.src = r->src.ip;
+  p.dst = r->dst.ip;
+  p.sport = r->src.port;
+  p.dport = r->dst.port;
+  p.seq = r->seq;
+  p.ack = r->ack;
+  p.ttl = 64;
+  p.tcp_flags = MPTCP_TH_RST | (r->with_ack ? MPTCP_TH_ACK : 0);
+  mptcp_ssize n = mptcp_pkt_write(&p, dest, destlen);
+  if (n == MPTCP_ERR_NOBUF) return n;
+  st->rst_head = (st->rst_head + 1) % MPTCP_RST_QUEUE;
+  st->rst_n--;
+  if (n < 0) return 0;
+  if (pi) {
+    pi->src = p.src;
+    pi->dst = p.dst;
+    pi->conn = NULL;
+    pi->subflow = 0;
+  }
+  mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_SENT);
+  mptcp_ctr_inc(st, MPTCP_CTR_TCP_OUT_SEGS);
+  return n;
+}
+
+/* ---------------- packets in ---------------- */
+
+static const mptcp_listener *find_listener(const mptcp_stack *st,
+                                           const mptcp_addr *dst) {
+  for (size_t i = 0; i < st->n_lst; i++) {
+    const mptcp_listener *l = &st->lst[i];
+    if (l->flags & MPTCP_LISTEN_TRANSPARENT) return l;
+    if (l->addr.port != dst->port) continue;
+    if (l->addr.ip.family == MPTCP_AF_NONE ||
+        mptcp_ipaddr_equal(&l->addr.ip, &dst->ip))
+      return l;
+    static const uint8_t zero[16];
+    if (l->addr.ip.family == dst->ip.family &&
+        memcmp(l->addr.ip.a, zero, 16) == 0)
+      return l;
+  }
+  return NULL;
+}
+
+/* Is the address one of ours (a listener's or a connection's)? Only then do
+ * we answer an unmatched segment with RST rather than pass it on. */
+static int is_local_addr(const mptcp_stack *st, const mptcp_ipaddr *a) {
+  for (size_t i = 0; i < st->n_lst; i++)
+    if (mptcp_ipaddr_equal(&st->lst[i].addr.ip, a)) return 1;
+  for (const struct mptcp_conn *c = st->all; c; c = c->next)
+    if (mptcp_ipaddr_equal(&c->local.ip, a)) return 1;
+  return 0;
+}
+
+static void after(struct mptcp_conn *c) {
+  mptcp_conn_update_timer(c);
+  mptcp_stack_reap(c);
+}
+
+MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
+                                   const uint8_t *pkt, size_t len,
+                                   mptcp_tstamp now) {
+  (void)pi;
+  mptcp_pkt p;
+  mptcp_ctr_inc(st, MPTCP_CTR_PKT_IN);
+  if (st->s.trace_pkt)
+    st->s.trace_pkt(st->user_data, MPTCP_TRACE_IN, pkt, len, now);
+  int rv = mptcp_pkt_parse(pkt, len, MPTCP_PKT_VERIFY_CSUM, &p);
+  if (rv == MPTCP_ERR_NOT_TCP) {
+    mptcp_ctr_inc(st, MPTCP_CTR_PKT_NOT_TCP);
+    return MPTCP_RX_NOT_MINE;
+  }
+  if (rv < 0) {
+    mptcp_ctr_inc(st, mptcp_counter_for_pkt_err(rv));
+    return 0;
+  }
+  mptcp_ctr_inc(st, MPTCP_CTR_TCP_IN_SEGS);
+  mptcp_addr l = {p.dst, p.dport}, r = {p.src, p.sport};
+  struct mptcp_conn *c = mptcp_stack_lookup(st, &l, &r);
+  if (c) {
+    mptcp_tcp_input(c, &p, now);
+    after(c);
+    return 0;
+  }
+  uint8_t fl = p.tcp_flags;
+  const mptcp_listener *lst = find_listener(st, &l);
+  if (lst &&
+      (fl & (MPTCP_TH_SYN | MPTCP_TH_ACK | MPTCP_TH_RST)) == MPTCP_TH_SYN) {
+    if (st->n_pending_accept >= st->s.backlog) {
+      mptcp_ctr_inc(st, MPTCP_CTR_TCP_SYN_DROP);
+      return 0;
+    }
+    c = mptcp_stack_conn_new(st, &l, &r);
+    if (!c) {
+      mptcp_ctr_inc(st, MPTCP_CTR_TCP_SYN_DROP);
+      return 0;
+    }
+    c->passive = 1;
+    st->n_pending_accept++;
+    mptcp_tcpopts o;
+    mptcp_parse_ctx ctx;
+    mptcp_parse_ctx_init(&ctx, fl, p.payload_len);
+    mptcp_tcpopts_parse(p.opts, p.opts_len, &ctx, &o);
+    mptcp_counters_add_opts(&st->ctr, &o);
+    mptcp_tcp_init_passive(c, &p, &o, now);
+    after(c);
+    return 0;
+  }
+  if (!lst && !is_local_addr(st, &p.dst)) {
+    mptcp_ctr_inc(st, MPTCP_CTR_PKT_NOT_MINE);
+    return MPTCP_RX_NOT_MINE;
+  }
+  mptcp_stack_queue_rst(st, &p);
+  return 0;
+}
+
+/* ---------------- packets out, timers, events ---------------- */
+
+MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
+                                            uint8_t *dest, size_t destlen,
+                                            mptcp_tstamp now) {
+  mptcp_ssize n = 0;
+  while (st->rst_n) {
+    n = write_rst(st, pi, dest, destlen);
+    if (n != 0) goto out;
+  }
+  while (st->tx_head) {
+    struct mptcp_conn *c = st->tx_head;
+    n = mptcp_tcp_output(c, dest, destlen, now);
+    if (n < 0) return n; /* NOBUF: stays queued */
+    st->tx_head = c->tx_next;
+    if (!st->tx_head) st->tx_tail = NULL;
+    c->tx_queued = 0;
+    c->tx_next = NULL;
+    if (n > 0) {
+      mptcp_conn_want_output(c); /* round-robin: back of the queue */
+      if (pi) {
+        pi->src = c->local.ip;
+        pi->dst = c->remote.ip;
+        pi->conn = c->released ? NULL : c;
+        pi->subflow = 0;
+      }
+      mptcp_conn_update_timer(c);
+      goto out;
+    }
+    after(c);
+  }
+  return 0;
+out:
+  if (st->s.trace_pkt)
+    st->s.trace_pkt(st->user_data, MPTCP_TRACE_OUT, dest, (size_t)n, now);
+  return n;
+}
+
+MPTCP_API mptcp_tstamp mptcp_stack_get_expiry(const mptcp_stack *st) {
+  const mptcp_heap_node *top = mptcp_heap_top(&st->timers);
+  return top ? top->at : MPTCP_TSTAMP_NONE;
+}
+
+MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now) {
+  mptcp_heap_node *top;
+  while ((top = mptcp_heap_top(&st->timers)) && top->at <= now) {
+    struct mptcp_conn *c = (struct mptcp_conn *)top; /* timer is first */
+    mptcp_heap_set(&st->timers, top, MPTCP_TSTAMP_NONE);
+    mptcp_tcp_timers(c, now);
+    after(c);
+  }
+  return 0;
+}
+
+MPTCP_API int mptcp_stack_next_event(mptcp_stack *st, mptcp_event *ev) {
+  while (st->ev_head) {
+    struct mptcp_conn *c = st->ev_head;
+    st->ev_head = c->ev_next;
+    if (!st->ev_head) st->ev_tail = NULL;
+    c->ev_queued = 0;
+    c->ev_next = NULL;
+    uint32_t e = c->events;
+    c->events = 0;
+    if (!e || c->released) continue;
+    ev->conn = c;
+    ev->events = e;
+    return 1;
+  }
+  return 0;
+}
+
+MPTCP_API void mptcp_stack_get_counters(const mptcp_stack *st,
+                                        mptcp_counters *out) {
+  *out = st->ctr;
+}

@@ -1,0 +1,81 @@
+/* The stack object (the endpoint): listeners, connection table, timers,
+ * queues and counters. SPDX-License-Identifier: MIT */
+#ifndef MPTCP_STACK_IMPL_H
+#define MPTCP_STACK_IMPL_H
+
+#include <mptcp/counters.h>
+#include <mptcp/stack.h>
+
+#include "heap.h"
+#include "mem.h"
+
+#define MPTCP_LISTEN_MAX 16
+#define MPTCP_RST_QUEUE 16
+
+typedef struct mptcp_listener {
+  mptcp_addr addr;
+  uint32_t flags;
+} mptcp_listener;
+
+/* A reset owed to a segment that matched no connection (RFC 9293
+ * §3.10.7.1), built at output time. */
+typedef struct mptcp_pending_rst {
+  mptcp_addr src, dst; /* of the RST we send */
+  uint32_t seq, ack;
+  uint8_t with_ack;
+} mptcp_pending_rst;
+
+struct mptcp_stack {
+  mptcp_settings s;
+  void *user_data;
+  mptcp_alloc alloc;
+  mptcp_counters ctr;
+  uint8_t isn_secret[16]; /* RFC 6528 F() key */
+  uint16_t next_port;     /* ephemeral port cursor */
+
+  mptcp_listener lst[MPTCP_LISTEN_MAX];
+  size_t n_lst;
+
+  struct mptcp_conn **hash; /* 4-tuple -> connection */
+  size_t hash_mask;
+  struct mptcp_conn *all; /* every connection */
+  size_t n_conns;
+  size_t n_pending_accept; /* passive, not yet ACCEPTed */
+  mptcp_heap timers;
+
+  struct mptcp_conn *ev_head, *ev_tail;
+  struct mptcp_conn *tx_head, *tx_tail;
+
+  mptcp_pending_rst rst[MPTCP_RST_QUEUE];
+  size_t rst_head, rst_n;
+};
+
+static inline void mptcp_ctr_inc(mptcp_stack *st, enum mptcp_counter c) {
+  st->ctr.v[c]++;
+}
+
+/* Logging through the hook, compiled to a level check when unused. */
+void mptcp_log(mptcp_stack *st, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+struct mptcp_conn;
+/* The connection with this local/remote pair, or NULL. */
+struct mptcp_conn *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
+                                      const mptcp_addr *r);
+/* A new connection in the table, with buffers; NULL (counted) when the
+ * connection limit, the memory cap or the allocator says no. */
+struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
+                                        const mptcp_addr *r);
+/* Frees the connection if it is closed, has nothing left to send and the
+ * app no longer holds it. */
+void mptcp_stack_reap(struct mptcp_conn *c);
+
+struct mptcp_pkt;
+/* Fills a pending RST for segment p (which matched nothing or must be
+ * refused). */
+void mptcp_stack_queue_rst(mptcp_stack *st, const struct mptcp_pkt *p);
+
+#endif

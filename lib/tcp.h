@@ -1,0 +1,120 @@
+/*
+ * The TCP control block of one subflow (RFC 9293), and the engine entry
+ * points used by the stack. A connection (conn.h) owns the byte buffers;
+ * the control block owns sequence state, timers, RTT and loss recovery.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MPTCP_TCP_H
+#define MPTCP_TCP_H
+
+#include <mptcp/codec.h>
+#include <mptcp/ops.h>
+#include <mptcp/stack.h>
+
+#include "ranges.h"
+
+struct mptcp_conn;
+
+/* mptcp_tcp.flags */
+#define TCPF_ACK_NOW 0x0001u    /* send an ACK at the next output */
+#define TCPF_FIN_QUEUED 0x0002u /* the app shut down: FIN after the data */
+#define TCPF_FIN_SENT 0x0004u   /* our FIN has a sequence number */
+#define TCPF_FIN_RCVD 0x0008u   /* peer's FIN accepted (rcv_nxt counts it) */
+#define TCPF_SEND_RST 0x0010u   /* abort: emit one RST, then closed */
+#define TCPF_PROBE 0x0020u      /* zero-window probe due */
+#define TCPF_KEEPALIVE 0x0040u  /* keep-alive probe due */
+#define TCPF_RECOVERY 0x0080u   /* in fast recovery */
+#define TCPF_NODELAY 0x0100u    /* Nagle off */
+#define TCPF_KEEPALIVE_ON 0x0200u
+#define TCPF_WND_UPDATE 0x0400u /* receive window opened: tell the peer */
+#define TCPF_FIN_ACKED 0x0800u  /* set by process_ack: our FIN got acked */
+
+typedef struct mptcp_tcp {
+  uint8_t state; /* enum mptcp_tcp_state */
+  uint16_t flags;
+
+  /* Negotiated on the SYN exchange. */
+  uint8_t ws_ok, ts_ok, sack_ok;
+  uint8_t snd_wscale, rcv_wscale;
+  uint16_t mss;      /* payload bytes per segment we send */
+  uint16_t peer_mss; /* from the peer's MSS option (536 default) */
+
+  /* Send sequence space. */
+  uint32_t iss, snd_una, snd_nxt, snd_max;
+  uint32_t snd_wnd, max_snd_wnd; /* bytes, scaled */
+  uint32_t snd_wl1, snd_wl2;
+
+  /* Receive sequence space. */
+  uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge we announced */
+  uint32_t ts_recent;             /* RFC 7323 TS.Recent */
+  mptcp_tstamp ts_recent_at;
+  uint32_t ts_offset; /* random base of our TSval clock */
+
+  /* RTT (RFC 6298), in microseconds. */
+  uint32_t srtt, rttvar, rto;
+  uint32_t rtt_seq; /* segment being timed (Karn: only if never resent) */
+  mptcp_tstamp rtt_at;
+  uint8_t rtt_timing;
+  uint8_t backoff; /* RTO doublings so far */
+  uint8_t retries; /* consecutive retransmission timeouts */
+  uint8_t probes;  /* keep-alive probes without answer */
+  mptcp_tstamp persist_ivl;
+
+  /* Loss recovery (RFC 6675 with SACK, RFC 6582 without). */
+  uint8_t dupacks;
+  uint32_t recover;    /* RecoveryPoint: snd_max at loss detection */
+  uint32_t high_rxt;   /* HighRxt: highest retransmitted this recovery */
+  mptcp_ranges sacked; /* SACKed ranges, offsets from snd_una */
+
+  /* Receive assembler: out-of-order bytes already in the receive ring at
+   * their offsets, as ranges relative to rcv_nxt. */
+  mptcp_ranges ooo;
+  uint8_t unacked_segs; /* in-order segments received since our last ACK */
+
+  /* Timers (MPTCP_TSTAMP_NONE = off). */
+  mptcp_tstamp t_rtx, t_delack, t_persist, t_keep, t_tw;
+  mptcp_tstamp last_rx;      /* for keep-alive idleness */
+  mptcp_tstamp challenge_at; /* RFC 5961 §7 rate limit window start */
+  uint8_t challenges;
+
+  /* Statistics. */
+  uint64_t bytes_sent, bytes_acked, bytes_received, retransmits;
+
+  /* Congestion control. */
+  const mptcp_cc_ops *cc;
+  uint64_t cc_state[MPTCP_CC_STATE_MAX / 8];
+} mptcp_tcp;
+
+/* Largest IPv4/IPv6 + TCP header we build (IPv6 40 + TCP 20 + 40). */
+#define MPTCP_TCP_HDR_MAX 100
+
+/* Engine entry points (tcp_in.c / tcp_out.c). `c` owns `c->tcp`. */
+void mptcp_tcp_init_active(struct mptcp_conn *c, mptcp_tstamp now);
+void mptcp_tcp_init_passive(struct mptcp_conn *c, const mptcp_pkt *syn,
+                            const mptcp_tcpopts *o, mptcp_tstamp now);
+/* Processes one segment for this connection. */
+void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
+                     mptcp_tstamp now);
+/* Builds the next segment into buf; returns its length, 0 when nothing is
+ * due, MPTCP_ERR_NOBUF when cap is too small. */
+mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
+                             mptcp_tstamp now);
+/* Runs this connection's due timers. */
+void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now);
+/* Earliest of the connection's timers. */
+mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t);
+/* The app read data: maybe announce a larger window. */
+void mptcp_tcp_rcv_consumed(struct mptcp_conn *c, mptcp_tstamp now);
+/* Current receive window we can announce (bytes). */
+uint32_t mptcp_tcp_rcv_space(const struct mptcp_conn *c);
+/* Stops the connection: RST if synchronized, all timers off. */
+void mptcp_tcp_abort(struct mptcp_conn *c, mptcp_tstamp now);
+static inline uint32_t mptcp_tcp_cwnd(const mptcp_tcp *t) {
+  return t->cc->cwnd(t->cc_state);
+}
+/* Bytes in flight (RFC 6675 "pipe" without SACK refinements). */
+static inline uint32_t mptcp_tcp_flight(const mptcp_tcp *t) {
+  return t->snd_max - t->snd_una;
+}
+
+#endif

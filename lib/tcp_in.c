@@ -1,0 +1,542 @@
+/*
+ * TCP input: opening (RFC 9293 §3.10.7.3), segment arrival in the
+ * synchronized states (§3.10.7.4) with RFC 5961 RST/SYN/ACK checks,
+ * PAWS (RFC 7323 §5), RTT sampling (RFC 6298), SACK scoreboard and loss
+ * detection (RFC 2018, RFC 6675, RFC 6582), receive reassembly.
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include <mptcp/crypto.h>
+
+#include "conn.h"
+#include "isn.h"
+#include "seq.h"
+#include "stack_impl.h"
+#include "tcp.h"
+
+#define DUPTHRESH 3
+#define MIN_MSS 64
+#define PAWS_IDLE_US (24ull * 24 * 3600 * 1000000) /* RFC 7323 §5.5 */
+#define CHALLENGE_PER_SEC 10                       /* RFC 5961 §7 */
+
+static void init_common(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_stack *st = c->st;
+  mptcp_tcp *t = &c->tcp;
+  const mptcp_settings *s = &st->s;
+  memset(t, 0, sizeof *t);
+  t->iss = mptcp_isn(st->isn_secret, &c->local.ip, c->local.port, &c->remote.ip,
+                     c->remote.port, now);
+  t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+  t->recover = t->high_rxt = t->iss;
+  t->mss = 536;
+  t->peer_mss = 536;
+  t->rto = (uint32_t)s->rto_initial;
+  t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
+      MPTCP_TSTAMP_NONE;
+  t->cc = s->cc ? s->cc : &mptcp_cc_reno;
+  uint8_t r[4];
+  mptcp_crypto_random(s->rand, st->user_data, r, sizeof r);
+  t->ts_offset =
+      (uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3];
+  t->last_rx = now;
+  if (!s->nagle) t->flags |= TCPF_NODELAY;
+  if (s->keepalive) t->flags |= TCPF_KEEPALIVE_ON;
+}
+
+/* Effective send MSS once the options are known. */
+static void set_mss(struct mptcp_conn *c) {
+  mptcp_tcp *t = &c->tcp;
+  uint32_t ours = c->st->s.mss;
+  if (c->local.ip.family == MPTCP_AF_INET6 && ours > 20) ours -= 20;
+  uint32_t m = t->peer_mss < ours ? t->peer_mss : ours;
+  if (t->ts_ok) m -= 12; /* every segment carries NOP NOP TS */
+  t->mss = (uint16_t)(m < MIN_MSS ? MIN_MSS : m);
+  t->cc->init(t->cc_state, t->mss, 0);
+}
+
+static void take_syn_options(struct mptcp_conn *c, const mptcp_tcpopts *o) {
+  mptcp_tcp *t = &c->tcp;
+  const mptcp_settings *s = &c->st->s;
+  t->peer_mss = o->present & MPTCP_HAS_MSS ? o->mss : 536;
+  if (t->peer_mss < MIN_MSS) t->peer_mss = MIN_MSS;
+  /* Window scaling only if both sides send the option (RFC 7323 §2.2). */
+  t->ws_ok = (o->present & MPTCP_HAS_WSCALE) != 0;
+  t->snd_wscale = t->ws_ok ? (o->wscale > 14 ? 14 : o->wscale) : 0;
+  t->rcv_wscale = t->ws_ok ? s->wscale : 0;
+  t->ts_ok = s->timestamps && (o->present & MPTCP_HAS_TS);
+  if (t->ts_ok) t->ts_recent = o->ts_val;
+  t->sack_ok = s->sack && (o->present & MPTCP_HAS_SACK_PERM);
+}
+
+void mptcp_tcp_init_active(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  init_common(c, now);
+  t->state = MPTCP_TCP_SYN_SENT;
+  t->rcv_wscale = c->st->s.wscale;
+  t->cc->init(t->cc_state, t->mss, now);
+  mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_ACTIVE_OPENS);
+  mptcp_conn_want_output(c);
+}
+
+void mptcp_tcp_init_passive(struct mptcp_conn *c, const mptcp_pkt *syn,
+                            const mptcp_tcpopts *o, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  init_common(c, now);
+  t->state = MPTCP_TCP_SYN_RECEIVED;
+  t->irs = syn->seq;
+  t->rcv_nxt = t->rcv_adv = syn->seq + 1;
+  take_syn_options(c, o);
+  set_mss(c);
+  t->snd_wnd = syn->window; /* never scaled on a SYN */
+  t->max_snd_wnd = t->snd_wnd;
+  t->snd_wl1 = syn->seq;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_PASSIVE_OPENS);
+  mptcp_conn_want_output(c);
+}
+
+/* RFC 6298 §2: update SRTT/RTTVAR/RTO with a sample r (µs). */
+static void rtt_sample(mptcp_tcp *t, const mptcp_settings *s, uint32_t r) {
+  if (r == 0) r = 1;
+  if (t->srtt == 0) {
+    t->srtt = r;
+    t->rttvar = r / 2;
+  } else {
+    uint32_t d = t->srtt > r ? t->srtt - r : r - t->srtt;
+    t->rttvar = t->rttvar - t->rttvar / 4 + d / 4;
+    t->srtt = t->srtt - t->srtt / 8 + r / 8;
+  }
+  uint64_t rto =
+      (uint64_t)t->srtt + (4ull * t->rttvar > 1000 ? 4ull * t->rttvar : 1000);
+  if (rto < s->rto_min) rto = s->rto_min;
+  if (rto > s->rto_max) rto = s->rto_max;
+  t->rto = (uint32_t)rto;
+}
+
+static void challenge_ack(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  if (now - t->challenge_at >= 1000000) {
+    t->challenge_at = now;
+    t->challenges = 0;
+  }
+  if (t->challenges >= CHALLENGE_PER_SEC) {
+    mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_CHALLENGE_LIMITED);
+    return;
+  }
+  t->challenges++;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_CHALLENGE_ACK);
+  t->flags |= TCPF_ACK_NOW;
+}
+
+static void update_window(mptcp_tcp *t, const mptcp_pkt *p) {
+  /* RFC 9293 §3.10.7.4: only a newer segment may change SND.WND. */
+  if (mptcp_seq_lt(t->snd_wl1, p->seq) ||
+      (t->snd_wl1 == p->seq && mptcp_seq_leq(t->snd_wl2, p->ack))) {
+    t->snd_wnd = (uint32_t)p->window << t->snd_wscale;
+    if (t->snd_wnd > t->max_snd_wnd) t->max_snd_wnd = t->snd_wnd;
+    t->snd_wl1 = p->seq;
+    t->snd_wl2 = p->ack;
+  }
+}
+
+static void take_sack(mptcp_tcp *t, const mptcp_tcpopts *o) {
+  if (!t->sack_ok || !(o->present & MPTCP_HAS_SACK)) return;
+  for (unsigned i = 0; i < o->n_sack; i++) {
+    uint32_t l = o->sack[i].left, r = o->sack[i].right;
+    /* Only blocks inside (SND.UNA, SND.MAX] mean anything (RFC 2018 §4;
+     * a D-SACK below SND.UNA is ignored). */
+    if (!mptcp_seq_lt(l, r) || mptcp_seq_leq(l, t->snd_una) ||
+        mptcp_seq_gt(r, t->snd_max))
+      continue;
+    mptcp_ranges_add(&t->sacked, l - t->snd_una, r - t->snd_una);
+  }
+}
+
+static int lost_known(const mptcp_tcp *t) {
+  /* RFC 6675 IsLost(SND.UNA): more than (DupThresh-1)*SMSS SACKed above. */
+  return t->sack_ok && mptcp_ranges_bytes_above(&t->sacked, 0) >
+                           (DUPTHRESH - 1) * (uint32_t)t->mss;
+}
+
+static void enter_recovery(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  mptcp_cc_loss l = {t->snd_max - t->snd_una, t->mss, 0};
+  t->cc->on_loss(t->cc_state, &l, NULL, now);
+  t->flags |= TCPF_RECOVERY;
+  t->recover = t->snd_max;
+  t->high_rxt = t->snd_una;
+  t->rtt_timing = 0;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_FAST_RETRANS);
+}
+
+/* The ACK field of an acceptable segment (RFC 9293 §3.10.7.4 fifth). */
+static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
+                        const mptcp_tcpopts *o, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  const mptcp_settings *s = &c->st->s;
+  uint32_t wnd_before = t->snd_wnd;
+  uint32_t inflight = t->snd_max - t->snd_una;
+
+  if (mptcp_seq_gt(p->ack, t->snd_una)) {
+    uint32_t acked = p->ack - t->snd_una;
+    uint32_t data = acked < c->snd.len ? acked : (uint32_t)c->snd.len;
+    /* Only the FIN lies beyond the data: ack <= SND.MAX was checked. */
+    if (acked > c->snd.len) t->flags |= TCPF_FIN_ACKED;
+    mptcp_ring_drop(&c->snd, data);
+    mptcp_ranges_advance(&t->sacked, acked);
+    t->snd_una = p->ack;
+    if (mptcp_seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+    if (mptcp_seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
+    t->bytes_acked += data;
+    t->retries = 0;
+    if (t->rtt_timing && mptcp_seq_gt(p->ack, t->rtt_seq)) {
+      t->rtt_timing = 0;
+      t->backoff = 0;
+      rtt_sample(t, s, (uint32_t)(now - t->rtt_at));
+    }
+    if (t->flags & TCPF_RECOVERY) {
+      if (mptcp_seq_geq(p->ack, t->recover)) {
+        t->flags &= (uint16_t)~TCPF_RECOVERY;
+        t->cc->on_recovery_end(t->cc_state, now);
+      } else if (!t->sack_ok) {
+        t->high_rxt = t->snd_una; /* RFC 6582 §3.2 step 5: partial ACK */
+      }
+    } else {
+      uint32_t cwnd = mptcp_tcp_cwnd(t);
+      mptcp_cc_ack a = {data, t->mss, inflight, t->srtt,
+                        (uint8_t)(inflight + t->mss >= cwnd)};
+      t->cc->on_ack(t->cc_state, &a, NULL, now);
+    }
+    t->dupacks = 0;
+    /* RFC 6298 §5.2-5.3. */
+    t->t_rtx = t->snd_max == t->snd_una ? MPTCP_TSTAMP_NONE : now + t->rto;
+    if (c->snd.len < c->snd.cap) mptcp_conn_post(c, MPTCP_EV_WRITABLE);
+    take_sack(t, o);
+    update_window(t, p);
+  } else {
+    take_sack(t, o);
+    update_window(t, p);
+    /* RFC 5681 §2 duplicate ACK; with SACK any new SACK info counts. */
+    if (p->ack == t->snd_una && p->payload_len == 0 &&
+        !(p->tcp_flags & (MPTCP_TH_SYN | MPTCP_TH_FIN)) &&
+        t->snd_wnd == wnd_before && t->snd_max != t->snd_una) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_DUP_ACKS);
+      if (t->dupacks < 255) t->dupacks++;
+    }
+  }
+  if (!(t->flags & TCPF_RECOVERY) && t->snd_max != t->snd_una &&
+      (t->dupacks >= DUPTHRESH || lost_known(t)) &&
+      mptcp_seq_gt(t->snd_una, t->recover - 1))
+    enter_recovery(c, now);
+
+  /* Zero window: the persist timer replaces retransmissions (§3.8.6.1). */
+  uint32_t out = t->snd_nxt - t->snd_una;
+  uint32_t unsent_bytes = out >= c->snd.len ? 0 : (uint32_t)c->snd.len - out;
+  if (t->snd_wnd == 0 && c->snd.len > 0 &&
+      t->snd_max - t->snd_una <= 1 + (t->flags & TCPF_FIN_SENT ? 1u : 0u) &&
+      unsent_bytes > 0) {
+    if (t->t_persist == MPTCP_TSTAMP_NONE) {
+      t->persist_ivl = t->rto;
+      t->t_persist = now + t->persist_ivl;
+    }
+    t->t_rtx = MPTCP_TSTAMP_NONE;
+  } else if (t->snd_wnd > 0) {
+    t->t_persist = MPTCP_TSTAMP_NONE;
+  }
+}
+
+/* Puts payload into the receive ring; returns 1 if in-order data arrived. */
+static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
+                     uint32_t len, int fin, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  int in_order = 0;
+  if (len == 0 && !fin) return 0;
+  uint32_t off = seq - t->rcv_nxt;
+  size_t room = c->rcv.cap - c->rcv.len;
+  if (off + len > room) { /* beyond the buffer: keep what fits */
+    if (off >= room) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
+      t->flags |= TCPF_ACK_NOW;
+      return 0;
+    }
+    len = (uint32_t)room - off;
+    fin = 0;
+  }
+  if (off == 0) {
+    int had_holes = t->ooo.n > 0;
+    mptcp_ring_write_at(&c->rcv, c->rcv.len, d, len);
+    mptcp_ranges_add(&t->ooo, 0, len);
+    uint32_t adv = mptcp_ranges_head(&t->ooo);
+    mptcp_ranges_advance(&t->ooo, adv);
+    c->rcv.len += adv;
+    t->rcv_nxt += adv;
+    t->bytes_received += adv;
+    in_order = adv > 0;
+    /* RFC 5681 §4.2: ACK at once when a hole is (being) filled. */
+    if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
+  } else if (len) {
+    if (mptcp_ranges_add(&t->ooo, off, off + len) < 0) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
+    } else {
+      mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d, len);
+      mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_QUEUED);
+    }
+    t->flags |= TCPF_ACK_NOW; /* duplicate ACK with SACK */
+    return 0;
+  }
+  if (fin && off == 0 && mptcp_ranges_head(&t->ooo) == 0 && t->ooo.n == 0) {
+    t->rcv_nxt++;
+    t->flags |= TCPF_FIN_RCVD | TCPF_ACK_NOW;
+  } else if (fin) {
+    t->flags |= TCPF_ACK_NOW; /* the peer retransmits its FIN */
+  }
+  if (in_order && !(t->flags & TCPF_ACK_NOW)) {
+    if (++t->unacked_segs >= 2)
+      t->flags |= TCPF_ACK_NOW; /* every second full segment */
+    else if (t->t_delack == MPTCP_TSTAMP_NONE)
+      t->t_delack = now + c->st->s.delack;
+  }
+  return in_order;
+}
+
+static void enter_time_wait(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  t->state = MPTCP_TCP_TIME_WAIT;
+  t->t_rtx = t->t_persist = t->t_keep = t->t_delack = MPTCP_TSTAMP_NONE;
+  t->t_tw = now + c->st->s.time_wait;
+  mptcp_conn_post(c, MPTCP_EV_CLOSED);
+}
+
+static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
+                     const mptcp_tcpopts *o, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  int ack = (p->tcp_flags & MPTCP_TH_ACK) != 0;
+  if (ack &&
+      (mptcp_seq_leq(p->ack, t->iss) || mptcp_seq_gt(p->ack, t->snd_max))) {
+    if (!(p->tcp_flags & MPTCP_TH_RST)) mptcp_stack_queue_rst(c->st, p);
+    mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_ACK_DROP);
+    return;
+  }
+  if (p->tcp_flags & MPTCP_TH_RST) {
+    if (!ack) { /* RFC 5961 §3: a RST without ACK here is ignored */
+      mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_RST_IGNORED);
+      return;
+    }
+    mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_RST_RCVD);
+    mptcp_tcp_abort(c, now);
+    mptcp_conn_closed(c, MPTCP_EV_REFUSED);
+    return;
+  }
+  if (!(p->tcp_flags & MPTCP_TH_SYN)) return;
+  t->irs = p->seq;
+  t->rcv_nxt = t->rcv_adv = p->seq + 1;
+  take_syn_options(c, o);
+  set_mss(c);
+  t->snd_wl1 = p->seq;
+  if (ack) {
+    t->snd_una = p->ack;
+    t->snd_wnd = p->window; /* SYN windows are never scaled */
+    t->max_snd_wnd = t->snd_wnd;
+    t->snd_wl2 = p->ack;
+    if (t->rtt_timing && t->retries == 0)
+      rtt_sample(t, &c->st->s, (uint32_t)(now - t->rtt_at));
+    t->rtt_timing = 0;
+    t->retries = 0;
+    t->backoff = 0;
+    t->t_rtx = MPTCP_TSTAMP_NONE;
+    t->state = MPTCP_TCP_ESTABLISHED;
+    t->flags |= TCPF_ACK_NOW;
+    if (t->flags & TCPF_FIN_QUEUED) t->state = MPTCP_TCP_FIN_WAIT_1;
+    mptcp_conn_post(c, MPTCP_EV_CONNECTED);
+  } else {
+    /* Simultaneous open (§3.10.7.3): answer with SYN,ACK from our ISS. */
+    t->state = MPTCP_TCP_SYN_RECEIVED;
+    t->snd_wnd = p->window;
+    t->snd_nxt = t->iss;
+  }
+}
+
+void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
+                     mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  mptcp_stack *st = c->st;
+  mptcp_tcpopts o;
+  mptcp_parse_ctx ctx;
+  mptcp_parse_ctx_init(&ctx, p->tcp_flags, p->payload_len);
+  mptcp_tcpopts_parse(p->opts, p->opts_len, &ctx, &o);
+  mptcp_counters_add_opts(&st->ctr, &o);
+  uint8_t fl = p->tcp_flags;
+
+  if (t->state == MPTCP_TCP_SYN_SENT) {
+    syn_sent(c, p, &o, now);
+    mptcp_conn_want_output(c);
+    return;
+  }
+  if (t->state == MPTCP_TCP_CLOSED || t->state == MPTCP_TCP_LISTEN) return;
+
+  t->last_rx = now;
+  if (t->flags & TCPF_KEEPALIVE_ON && t->state == MPTCP_TCP_ESTABLISHED) {
+    t->probes = 0;
+    t->t_keep = now + st->s.keepalive_idle;
+  }
+
+  /* First: sequence number check, with PAWS (RFC 7323 §5.3). */
+  uint32_t seglen = (uint32_t)p->payload_len + ((fl & MPTCP_TH_SYN) != 0) +
+                    ((fl & MPTCP_TH_FIN) != 0);
+  if (t->ts_ok && (o.present & MPTCP_HAS_TS) && !(fl & MPTCP_TH_RST) &&
+      mptcp_seq_lt(o.ts_val, t->ts_recent) &&
+      now - t->ts_recent_at < PAWS_IDLE_US) {
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_PAWS_DROP);
+    t->flags |= TCPF_ACK_NOW;
+    mptcp_conn_want_output(c);
+    return;
+  }
+  uint32_t wnd =
+      mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+  uint32_t space = mptcp_tcp_rcv_space(c);
+  if (space > wnd) wnd = space;
+  int ok;
+  if (seglen == 0)
+    ok = wnd == 0 ? p->seq == t->rcv_nxt
+                  : mptcp_seq_in(p->seq, t->rcv_nxt, t->rcv_nxt + wnd);
+  else
+    ok = wnd > 0 &&
+         (mptcp_seq_in(p->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+          mptcp_seq_in(p->seq + seglen - 1, t->rcv_nxt, t->rcv_nxt + wnd));
+  /* A zero window still takes ACKs and the FIN-free probes' ACK fields. */
+  int ack_only_ok = !ok && wnd == 0 && p->seq == t->rcv_nxt;
+  if (!ok && !ack_only_ok) {
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_SEQ_DROP);
+    if (!(fl & MPTCP_TH_RST)) {
+      t->flags |= TCPF_ACK_NOW;
+      /* A retransmitted FIN in TIME_WAIT restarts the 2 MSL wait. */
+      if (t->state == MPTCP_TCP_TIME_WAIT && (fl & MPTCP_TH_FIN))
+        t->t_tw = now + st->s.time_wait;
+    }
+    mptcp_conn_want_output(c);
+    return;
+  }
+  /* RFC 7323 §4.3: remember the timestamp to echo. */
+  if (t->ts_ok && (o.present & MPTCP_HAS_TS) &&
+      mptcp_seq_leq(p->seq, t->rcv_nxt) &&
+      mptcp_seq_geq(o.ts_val, t->ts_recent)) {
+    t->ts_recent = o.ts_val;
+    t->ts_recent_at = now;
+  }
+
+  /* Second: RST (RFC 5961 §3.2). */
+  if (fl & MPTCP_TH_RST) {
+    if (p->seq != t->rcv_nxt) {
+      challenge_ack(c, now);
+      mptcp_conn_want_output(c);
+      return;
+    }
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_RCVD);
+    uint8_t was = t->state;
+    mptcp_tcp_abort(c, now);
+    t->flags &= (uint16_t)~TCPF_SEND_RST;
+    mptcp_conn_closed(c, was == MPTCP_TCP_TIME_WAIT ? 0 : MPTCP_EV_RESET);
+    return;
+  }
+
+  /* Fourth: SYN in a synchronized state (RFC 5961 §4). */
+  if (fl & MPTCP_TH_SYN) {
+    if (t->state == MPTCP_TCP_SYN_RECEIVED && p->seq == t->irs &&
+        !(fl & MPTCP_TH_ACK)) {
+      t->snd_nxt = t->iss; /* our SYN/ACK was lost: send it again */
+      mptcp_conn_want_output(c);
+      return;
+    }
+    challenge_ack(c, now);
+    mptcp_conn_want_output(c);
+    return;
+  }
+
+  /* Fifth: the ACK field. */
+  if (!(fl & MPTCP_TH_ACK)) return;
+  if (t->state == MPTCP_TCP_SYN_RECEIVED) {
+    if (!mptcp_seq_gt(p->ack, t->snd_una) || mptcp_seq_gt(p->ack, t->snd_max)) {
+      mptcp_stack_queue_rst(st, p);
+      return;
+    }
+    t->snd_una = p->ack;
+    if (mptcp_seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+    t->snd_wnd = (uint32_t)p->window << t->snd_wscale;
+    t->max_snd_wnd = t->snd_wnd;
+    t->snd_wl1 = p->seq;
+    t->snd_wl2 = p->ack;
+    if (t->rtt_timing && t->retries == 0)
+      rtt_sample(t, &st->s, (uint32_t)(now - t->rtt_at));
+    t->rtt_timing = 0;
+    t->retries = 0;
+    t->t_rtx = MPTCP_TSTAMP_NONE;
+    t->state = MPTCP_TCP_ESTABLISHED;
+    if (t->flags & TCPF_FIN_QUEUED) t->state = MPTCP_TCP_FIN_WAIT_1;
+    if (t->flags & TCPF_KEEPALIVE_ON) t->t_keep = now + st->s.keepalive_idle;
+    mptcp_conn_post(c, c->passive ? MPTCP_EV_ACCEPT : MPTCP_EV_CONNECTED);
+  } else {
+    /* RFC 5961 §5.2: ACKs outside [SND.UNA - MAX.SND.WND, SND.MAX]. */
+    if (mptcp_seq_gt(p->ack, t->snd_max) ||
+        mptcp_seq_lt(p->ack, t->snd_una - t->max_snd_wnd)) {
+      mptcp_ctr_inc(st, MPTCP_CTR_TCP_ACK_DROP);
+      t->flags |= TCPF_ACK_NOW;
+      mptcp_conn_want_output(c);
+      return;
+    }
+    t->flags &= (uint16_t)~TCPF_FIN_ACKED;
+    process_ack(c, p, &o, now);
+    int fin_acked = (t->flags & TCPF_FIN_ACKED) != 0;
+    t->flags &= (uint16_t)~TCPF_FIN_ACKED;
+    if (fin_acked) {
+      switch (t->state) {
+      case MPTCP_TCP_FIN_WAIT_1: t->state = MPTCP_TCP_FIN_WAIT_2; break;
+      case MPTCP_TCP_CLOSING: enter_time_wait(c, now); break;
+      case MPTCP_TCP_LAST_ACK:
+        t->state = MPTCP_TCP_CLOSED;
+        mptcp_conn_closed(c, 0);
+        return;
+      default: break;
+      }
+    }
+  }
+  if (t->state == MPTCP_TCP_TIME_WAIT) {
+    if (fl & MPTCP_TH_FIN) { /* retransmitted FIN: ACK it, restart 2 MSL */
+      t->flags |= TCPF_ACK_NOW;
+      t->t_tw = now + st->s.time_wait;
+      mptcp_conn_want_output(c);
+    }
+    return;
+  }
+
+  /* Seventh and eighth: text and FIN. */
+  int can_take = t->state == MPTCP_TCP_ESTABLISHED ||
+                 t->state == MPTCP_TCP_FIN_WAIT_1 ||
+                 t->state == MPTCP_TCP_FIN_WAIT_2;
+  if (can_take && !(t->flags & TCPF_FIN_RCVD)) {
+    uint32_t seq = p->seq;
+    const uint8_t *d = p->payload;
+    uint32_t len = (uint32_t)p->payload_len;
+    if (mptcp_seq_lt(seq, t->rcv_nxt)) { /* trim what we already have */
+      uint32_t skip = t->rcv_nxt - seq;
+      if (skip > len) skip = len;
+      seq += skip;
+      d += skip;
+      len -= skip;
+      if (len == 0 && !(fl & MPTCP_TH_FIN)) t->flags |= TCPF_ACK_NOW;
+    }
+    if (take_data(c, seq, d, len, (fl & MPTCP_TH_FIN) != 0, now))
+      mptcp_conn_post(c, MPTCP_EV_READABLE);
+    if (t->flags & TCPF_FIN_RCVD) {
+      mptcp_conn_post(c, MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
+      switch (t->state) {
+      case MPTCP_TCP_ESTABLISHED: t->state = MPTCP_TCP_CLOSE_WAIT; break;
+      case MPTCP_TCP_FIN_WAIT_1: t->state = MPTCP_TCP_CLOSING; break;
+      case MPTCP_TCP_FIN_WAIT_2: enter_time_wait(c, now); break;
+      default: break;
+      }
+    }
+  } else if (p->payload_len || (fl & MPTCP_TH_FIN)) {
+    t->flags |= TCPF_ACK_NOW; /* duplicate data after the peer's FIN */
+  }
+  mptcp_conn_want_output(c);
+}

@@ -1,0 +1,483 @@
+/*
+ * TCP output and timers: what to send next (SYN, retransmissions, new data,
+ * FIN, probes, ACKs), segment building, RTO (RFC 6298), delayed ACKs,
+ * zero-window probing and keep-alive (RFC 9293 §3.8), SACK-based loss
+ * recovery (RFC 6675) and NewReno without SACK (RFC 6582).
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "conn.h"
+#include "seq.h"
+#include "stack_impl.h"
+#include "tcp.h"
+#include "wire.h"
+
+#define DUPTHRESH 3
+
+static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
+  return (uint32_t)(now / 1000) + t->ts_offset; /* 1 ms ticks (RFC 7323) */
+}
+
+uint32_t mptcp_tcp_rcv_space(const struct mptcp_conn *c) {
+  size_t room = c->rcv.cap - c->rcv.len;
+  return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+}
+
+/* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
+ * and only move it right by a meaningful amount (receiver SWS avoidance). */
+static uint16_t window_field(struct mptcp_conn *c, int syn) {
+  mptcp_tcp *t = &c->tcp;
+  uint32_t space = mptcp_tcp_rcv_space(c);
+  if (syn) {
+    uint32_t w = space > 65535 ? 65535 : space;
+    t->rcv_adv = t->rcv_nxt + w;
+    return (uint16_t)w;
+  }
+  uint32_t edge = t->rcv_nxt + space;
+  uint32_t step = t->mss < c->rcv.cap / 2 ? t->mss : (uint32_t)(c->rcv.cap / 2);
+  if (mptcp_seq_gt(edge, t->rcv_adv) &&
+      (edge - t->rcv_adv >= step || space == c->rcv.cap))
+    t->rcv_adv = edge;
+  uint32_t w =
+      mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+  w >>= t->rcv_wscale;
+  return (uint16_t)(w > 65535 ? 65535 : w);
+}
+
+static size_t syn_options(struct mptcp_conn *c, uint8_t *o, int synack,
+                          mptcp_tstamp now) {
+  const mptcp_settings *s = &c->st->s;
+  mptcp_tcp *t = &c->tcp;
+  mptcp_tcpopts opts;
+  memset(&opts, 0, sizeof opts);
+  opts.present = MPTCP_HAS_MSS;
+  uint16_t mss = s->mss;
+  if (c->local.ip.family == MPTCP_AF_INET6 && mss > 20) mss -= 20;
+  opts.mss = mss;
+  /* On a SYN/ACK we only echo what the peer offered (RFC 7323 §1.3). */
+  if (!synack || t->ws_ok) {
+    opts.present |= MPTCP_HAS_WSCALE;
+    opts.wscale = t->rcv_wscale;
+  }
+  if (!synack || t->sack_ok) opts.present |= MPTCP_HAS_SACK_PERM;
+  if (!synack || t->ts_ok) {
+    opts.present |= MPTCP_HAS_TS;
+    opts.ts_val = tsval(t, now);
+    opts.ts_ecr = synack ? t->ts_recent : 0;
+  }
+  mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
+  return n > 0 ? (size_t)n : 0;
+}
+
+/* Timestamps and SACK blocks of a synchronized segment, written directly:
+ * this is the per-packet path. */
+static size_t data_options(struct mptcp_conn *c, uint8_t *o, int rst,
+                           mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  uint8_t *p = o;
+  if (t->ts_ok && !rst) {
+    *p++ = MPTCP_OPT_NOP;
+    *p++ = MPTCP_OPT_NOP;
+    *p++ = MPTCP_OPT_TS;
+    *p++ = 10;
+    p = mptcp_put32(p, tsval(t, now));
+    p = mptcp_put32(p, t->ts_recent);
+  }
+  if (t->sack_ok && t->ooo.n && !rst) {
+    size_t room = (size_t)(MPTCP_TCP_OPT_MAX - (p - o) - 4) / 8;
+    size_t nb = t->ooo.n < room ? t->ooo.n : room;
+    *p++ = MPTCP_OPT_NOP;
+    *p++ = MPTCP_OPT_NOP;
+    *p++ = MPTCP_OPT_SACK;
+    *p++ = (uint8_t)(2 + 8 * nb);
+    for (size_t i = 0; i < nb; i++) {
+      p = mptcp_put32(p, t->rcv_nxt + t->ooo.r[i].start);
+      p = mptcp_put32(p, t->rcv_nxt + t->ooo.r[i].end);
+    }
+  }
+  return (size_t)(p - o);
+}
+
+/* Builds one segment. Payload: `len` bytes of the send ring starting at
+ * sequence `seq` (offset seq - snd_una). */
+static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
+                        uint32_t seq, uint8_t flags, uint32_t len,
+                        mptcp_tstamp now) {
+  mptcp_stack *st = c->st;
+  mptcp_tcp *t = &c->tcp;
+  uint8_t opt[MPTCP_TCP_OPT_MAX];
+  int syn = (flags & MPTCP_TH_SYN) != 0;
+  size_t olen = syn ? syn_options(c, opt, (flags & MPTCP_TH_ACK) != 0, now)
+                    : data_options(c, opt, (flags & MPTCP_TH_RST) != 0, now);
+  size_t iph = c->local.ip.family == MPTCP_AF_INET6 ? MPTCP_IPV6_HDR_LEN
+                                                    : MPTCP_IPV4_HDR_LEN;
+  if (cap < iph + MPTCP_TCP_HDR_LEN + olen + len) return MPTCP_ERR_NOBUF;
+
+  mptcp_pkt p;
+  memset(&p, 0, sizeof p);
+  p.src = c->local.ip;
+  p.dst = c->remote.ip;
+  p.ttl = 64;
+  p.ip_df = 1;
+  p.sport = c->local.port;
+  p.dport = c->remote.port;
+  p.seq = seq;
+  p.tcp_flags = flags;
+  if (flags & MPTCP_TH_ACK) p.ack = t->rcv_nxt;
+  p.window = (flags & MPTCP_TH_RST) ? 0 : window_field(c, syn);
+  p.opts = opt;
+  p.opts_len = olen;
+  if (len) {
+    /* The payload goes straight from the ring into the packet. */
+    uint8_t *dst = buf + iph + MPTCP_TCP_HDR_LEN + olen;
+    mptcp_ring_read_at(&c->snd, seq - t->snd_una, dst, len);
+    p.payload = dst;
+    p.payload_len = len;
+  }
+  mptcp_ssize n = mptcp_pkt_write(&p, buf, cap);
+  if (n < 0) return n;
+  if (flags & MPTCP_TH_ACK) {
+    t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
+    t->unacked_segs = 0;
+    t->t_delack = MPTCP_TSTAMP_NONE;
+  }
+  if (flags & MPTCP_TH_RST) mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_SENT);
+  mptcp_ctr_inc(st, MPTCP_CTR_TCP_OUT_SEGS);
+  return n;
+}
+
+static void arm_rtx(mptcp_tcp *t, mptcp_tstamp now) {
+  if (t->t_rtx == MPTCP_TSTAMP_NONE) t->t_rtx = now + t->rto;
+}
+
+/* Accounts for a segment with sequence space [seq, seq + span) just sent. */
+static void sent(mptcp_tcp *t, uint32_t seq, uint32_t span, uint32_t paylen,
+                 mptcp_stack *st, mptcp_tstamp now) {
+  uint32_t end = seq + span;
+  if (mptcp_seq_lt(seq, t->snd_max)) {
+    t->retransmits++;
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_RETRANS_SEGS);
+    t->rtt_timing = 0; /* Karn: no sample across a retransmission */
+  } else {
+    t->bytes_sent += paylen;
+    if (!t->rtt_timing) {
+      t->rtt_timing = 1;
+      t->rtt_seq = seq;
+      t->rtt_at = now;
+    }
+  }
+  if (mptcp_seq_gt(end, t->snd_nxt)) t->snd_nxt = end;
+  if (mptcp_seq_gt(end, t->snd_max)) t->snd_max = end;
+  t->t_persist = MPTCP_TSTAMP_NONE;
+  arm_rtx(t, now);
+}
+
+/* Unacknowledged bytes in [a, b) (offsets from snd_una) not yet SACKed. */
+static uint32_t unsacked_in(const mptcp_tcp *t, uint32_t a, uint32_t b) {
+  if (b <= a) return 0;
+  uint32_t s = mptcp_ranges_bytes_above(&t->sacked, a) -
+               mptcp_ranges_bytes_above(&t->sacked, b);
+  return (b - a) - s;
+}
+
+/* RFC 6675 IsLost() boundary: data below this offset with DupThresh
+ * segments' worth SACKed above it counts as lost. */
+static uint32_t lost_edge(const mptcp_tcp *t) {
+  if (!t->sack_ok) return t->mss; /* NewReno: the segment at snd_una */
+  uint32_t top = mptcp_ranges_top(&t->sacked);
+  uint32_t need = DUPTHRESH * (uint32_t)t->mss;
+  return top > need ? top - need + 1 : (t->sacked.n ? 1 : 0);
+}
+
+/* RFC 6675 SetPipe(), in bytes. */
+static uint32_t pipe_bytes(const mptcp_tcp *t) {
+  uint32_t flight = t->snd_max - t->snd_una;
+  uint32_t sacked = mptcp_ranges_bytes_above(&t->sacked, 0);
+  if (!t->sack_ok) /* each duplicate ACK stands for one segment gone */
+    sacked = t->dupacks * (uint32_t)t->mss;
+  if (sacked > flight) sacked = flight;
+  uint32_t pipe = flight - sacked;
+  if (t->flags & TCPF_RECOVERY) {
+    uint32_t hr = t->high_rxt - t->snd_una;
+    uint32_t lost = unsacked_in(t, hr, lost_edge(t));
+    pipe = pipe > lost ? pipe - lost : 0;
+  }
+  return pipe;
+}
+
+/* RFC 6675 NextSeg() rule 1: the first lost, unSACKed, not yet
+ * retransmitted byte at or above HighRxt. Returns its offset or -1. */
+static int64_t next_lost(const mptcp_tcp *t, uint32_t *len) {
+  uint32_t off =
+      mptcp_seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt - t->snd_una : 0;
+  uint32_t edge = lost_edge(t);
+  uint32_t flight = t->snd_max - t->snd_una;
+  if (edge > flight) edge = flight;
+  while (off < edge) {
+    if (!mptcp_ranges_contains(&t->sacked, off)) {
+      uint32_t end = off + t->mss;
+      for (uint32_t i = 0; i < t->sacked.n; i++)
+        if (t->sacked.r[i].start > off && t->sacked.r[i].start < end)
+          end = t->sacked.r[i].start;
+      if (end > flight) end = flight;
+      *len = end - off;
+      return off;
+    }
+    for (uint32_t i = 0; i < t->sacked.n; i++)
+      if (off >= t->sacked.r[i].start && off < t->sacked.r[i].end)
+        off = t->sacked.r[i].end;
+  }
+  return -1;
+}
+
+static int synchronized(uint8_t s) {
+  return s >= MPTCP_TCP_ESTABLISHED && s != MPTCP_TCP_TIME_WAIT;
+}
+
+/* Bytes of the send ring at or after snd_nxt, i.e. not yet sent (again). */
+static uint32_t unsent(const struct mptcp_conn *c) {
+  uint32_t out = c->tcp.snd_nxt - c->tcp.snd_una; /* may include the FIN */
+  return out >= c->snd.len ? 0 : (uint32_t)c->snd.len - out;
+}
+
+static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
+                               mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  mptcp_stack *st = c->st;
+  uint32_t cwnd = mptcp_tcp_cwnd(t);
+  uint32_t fin_seq = t->snd_una + (uint32_t)c->snd.len;
+  int fin_pending = (t->flags & TCPF_FIN_QUEUED) != 0;
+
+  /* 1. Loss recovery retransmissions. */
+  if (t->flags & TCPF_RECOVERY) {
+    uint32_t len = 0;
+    int64_t off = next_lost(t, &len);
+    if (off >= 0 && (pipe_bytes(t) < cwnd || t->high_rxt == t->snd_una)) {
+      uint32_t seq = t->snd_una + (uint32_t)off;
+      uint32_t dlen = len;
+      uint8_t fl = MPTCP_TH_ACK;
+      if (seq + dlen == fin_seq + 1 && (t->flags & TCPF_FIN_SENT)) {
+        dlen--; /* the FIN's sequence number */
+        fl |= MPTCP_TH_FIN;
+      }
+      if (dlen) fl |= MPTCP_TH_PSH;
+      mptcp_ssize n = emit(c, buf, cap, seq, fl, dlen, now);
+      if (n > 0) {
+        sent(t, seq, len, dlen, st, now);
+        t->high_rxt = seq + len;
+        t->snd_nxt = mptcp_seq_max(t->snd_nxt, t->snd_max);
+      }
+      return n;
+    }
+  }
+
+  /* 2. New data, or go-back-N after a timeout (snd_nxt < snd_max). */
+  uint32_t wnd = cwnd < t->snd_wnd ? cwnd : t->snd_wnd;
+  uint32_t inflight =
+      (t->flags & TCPF_RECOVERY) ? pipe_bytes(t) : t->snd_nxt - t->snd_una;
+  uint32_t avail = unsent(c);
+  uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+  /* The peer's window is an absolute right edge. */
+  uint32_t right = t->snd_una + t->snd_wnd;
+  uint32_t peer_room = mptcp_seq_gt(right, t->snd_nxt) ? right - t->snd_nxt : 0;
+  if (usable > peer_room) usable = peer_room;
+  uint32_t len = avail < usable ? avail : usable;
+  if (len > t->mss) len = t->mss;
+  int fin_now = fin_pending && t->snd_nxt + len == fin_seq &&
+                !(t->flags & TCPF_FIN_SENT && t->snd_nxt == fin_seq + 1);
+  if (len > 0 || fin_now) {
+    int is_rtx = mptcp_seq_lt(t->snd_nxt, t->snd_max);
+    /* Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
+    if (len < t->mss && !is_rtx && !fin_now) {
+      int all_queued = len == avail;
+      int idle = t->snd_max == t->snd_una;
+      if (!all_queued || (!idle && !(t->flags & TCPF_NODELAY))) len = 0;
+    }
+    if (fin_now && len < avail) fin_now = 0;
+    if (len > 0 || fin_now) {
+      uint8_t fl = MPTCP_TH_ACK;
+      if (len) fl |= MPTCP_TH_PSH;
+      if (fin_now) fl |= MPTCP_TH_FIN;
+      uint32_t seq = t->snd_nxt;
+      mptcp_ssize n = emit(c, buf, cap, seq, fl, len, now);
+      if (n > 0) {
+        sent(t, seq, len + (fin_now ? 1 : 0), len, st, now);
+        if (fin_now) t->flags |= TCPF_FIN_SENT;
+      }
+      return n;
+    }
+  }
+
+  /* 3. Zero-window probe: one byte beyond the closed window. */
+  if ((t->flags & TCPF_PROBE) && avail > 0) {
+    t->flags &= (uint16_t)~TCPF_PROBE;
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_ZERO_WINDOW_PROBES);
+    uint32_t seq = t->snd_nxt;
+    mptcp_ssize n = emit(c, buf, cap, seq, MPTCP_TH_ACK, 1, now);
+    if (n > 0) {
+      uint32_t rtx = t->t_rtx;
+      sent(t, seq, 1, 1, st, now);
+      t->t_rtx = rtx; /* probes are paced by the persist timer */
+    }
+    return n;
+  }
+  t->flags &= (uint16_t)~TCPF_PROBE;
+
+  /* 4. Keep-alive: an old sequence number forces an ACK (RFC 9293 §3.8.4). */
+  if (t->flags & TCPF_KEEPALIVE) {
+    t->flags &= (uint16_t)~TCPF_KEEPALIVE;
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_KEEPALIVE_PROBES);
+    return emit(c, buf, cap, t->snd_una - 1, MPTCP_TH_ACK, 0, now);
+  }
+
+  /* 5. A pure ACK or window update. */
+  if (t->flags & (TCPF_ACK_NOW | TCPF_WND_UPDATE))
+    return emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+  return 0;
+}
+
+mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
+                             mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  if (t->flags & TCPF_SEND_RST) {
+    mptcp_ssize n =
+        emit(c, buf, cap, t->snd_nxt, MPTCP_TH_RST | MPTCP_TH_ACK, 0, now);
+    if (n > 0) t->flags &= (uint16_t)~TCPF_SEND_RST;
+    return n;
+  }
+  switch (t->state) {
+  case MPTCP_TCP_SYN_SENT:
+  case MPTCP_TCP_SYN_RECEIVED: {
+    if (t->snd_nxt != t->iss) {
+      if (t->state == MPTCP_TCP_SYN_RECEIVED && (t->flags & TCPF_ACK_NOW))
+        t->flags &= (uint16_t)~TCPF_ACK_NOW; /* the SYN/ACK is the answer */
+      return 0;
+    }
+    uint8_t fl = MPTCP_TH_SYN;
+    if (t->state == MPTCP_TCP_SYN_RECEIVED) fl |= MPTCP_TH_ACK;
+    mptcp_ssize n = emit(c, buf, cap, t->iss, fl, 0, now);
+    if (n > 0) sent(t, t->iss, 1, 0, c->st, now);
+    return n;
+  }
+  case MPTCP_TCP_TIME_WAIT:
+    if (t->flags & TCPF_ACK_NOW)
+      return emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+    return 0;
+  default:
+    if (!synchronized(t->state)) return 0;
+    return output_data(c, buf, cap, now);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers                                                             */
+/* ------------------------------------------------------------------ */
+
+mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
+  mptcp_tstamp m = t->t_rtx;
+  if (t->t_delack < m) m = t->t_delack;
+  if (t->t_persist < m) m = t->t_persist;
+  if (t->t_keep < m) m = t->t_keep;
+  if (t->t_tw < m) m = t->t_tw;
+  return m;
+}
+
+static void give_up(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_CONN_TIMEOUT);
+  mptcp_tcp_abort(c, now);
+  mptcp_conn_closed(c, MPTCP_EV_TIMEOUT);
+}
+
+static void on_rto(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  const mptcp_settings *s = &c->st->s;
+  t->t_rtx = MPTCP_TSTAMP_NONE;
+  if (t->snd_max == t->snd_una) return; /* nothing outstanding */
+  mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_RTO);
+  int syn =
+      t->state == MPTCP_TCP_SYN_SENT || t->state == MPTCP_TCP_SYN_RECEIVED;
+  if (++t->retries > (syn ? s->syn_retries : s->max_retries)) {
+    give_up(c, now);
+    return;
+  }
+  if (!syn) {
+    mptcp_cc_loss l = {t->snd_max - t->snd_una, t->mss, 1};
+    /* Only the first timeout of a run halves ssthresh (RFC 5681 eq. 4). */
+    if (t->retries == 1) t->cc->on_loss(t->cc_state, &l, NULL, now);
+    t->flags &= (uint16_t)~TCPF_RECOVERY;
+    t->dupacks = 0;
+    /* RFC 2018 §8: forget SACK information after a timeout. */
+    t->sacked.n = 0;
+    t->high_rxt = t->snd_una;
+  }
+  /* RFC 6298 §5.5-5.7: back off and resend from the oldest byte. */
+  t->backoff++;
+  uint64_t rto = (uint64_t)t->rto * 2;
+  t->rto = rto > s->rto_max ? (uint32_t)s->rto_max : (uint32_t)rto;
+  t->snd_nxt = t->snd_una;
+  if (t->flags & TCPF_FIN_SENT) t->flags &= (uint16_t)~TCPF_FIN_SENT;
+  t->rtt_timing = 0;
+  arm_rtx(t, now);
+}
+
+void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  const mptcp_settings *s = &c->st->s;
+  if (t->t_tw <= now) {
+    t->t_tw = MPTCP_TSTAMP_NONE;
+    mptcp_conn_closed(c, 0);
+    return;
+  }
+  if (t->t_rtx <= now) {
+    on_rto(c, now);
+    if (t->state == MPTCP_TCP_CLOSED) return;
+  }
+  if (t->t_delack <= now) {
+    t->t_delack = MPTCP_TSTAMP_NONE;
+    t->flags |= TCPF_ACK_NOW;
+  }
+  if (t->t_persist <= now) {
+    t->flags |= TCPF_PROBE;
+    mptcp_tstamp ivl = t->persist_ivl * 2;
+    t->persist_ivl = ivl > s->persist_max ? s->persist_max : ivl;
+    t->t_persist = now + t->persist_ivl;
+  }
+  if (t->t_keep <= now) {
+    if (t->probes >= s->keepalive_probes) {
+      give_up(c, now);
+      return;
+    }
+    t->probes++;
+    t->flags |= TCPF_KEEPALIVE;
+    t->t_keep = now + s->keepalive_intvl;
+  }
+  mptcp_conn_want_output(c);
+}
+
+void mptcp_tcp_abort(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  (void)now;
+  /* RFC 9293 §3.10.5: a reset for synchronized and SYN-RECEIVED states. */
+  if (synchronized(t->state) || t->state == MPTCP_TCP_SYN_RECEIVED) {
+    t->flags |= TCPF_SEND_RST;
+    mptcp_conn_want_output(c);
+  }
+  t->state = MPTCP_TCP_CLOSED;
+  t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
+      MPTCP_TSTAMP_NONE;
+}
+
+void mptcp_tcp_rcv_consumed(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  (void)now;
+  if (!synchronized(t->state)) return;
+  /* Announce the opened window once it moved by at least an MSS or half
+   * the buffer, as window_field() will then accept it. */
+  uint32_t edge = t->rcv_nxt + mptcp_tcp_rcv_space(c);
+  uint32_t step = t->mss < c->rcv.cap / 2 ? t->mss : (uint32_t)(c->rcv.cap / 2);
+  if (mptcp_seq_geq(edge, t->rcv_adv + step) || t->rcv_adv == t->rcv_nxt) {
+    t->flags |= TCPF_WND_UPDATE;
+    mptcp_conn_want_output(c);
+  }
+}
