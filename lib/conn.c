@@ -51,6 +51,7 @@ MPTCP_API mptcp_ssize mptcp_conn_write(mptcp_conn *c, const uint8_t *data,
   if (!can_send(c)) return MPTCP_ERR_CLOSED;
   if (n == 0) return 0;
   size_t k = mptcp_ring_push(&c->snd, data, n);
+  if (k < n) c->want_writable = 1;
   if (k == 0) return MPTCP_ERR_WOULDBLOCK;
   mptcp_conn_want_output(c);
   done(c);
@@ -88,7 +89,7 @@ MPTCP_API int mptcp_conn_shutdown(mptcp_conn *c, mptcp_tstamp now) {
   mptcp_tcp *t = &c->tcp;
   (void)now;
   if (c->err || t->state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
-  if (t->flags & TCPF_FIN_QUEUED) return 0;
+  if (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) return 0;
   t->flags |= TCPF_FIN_QUEUED;
   /* RFC 9293 §3.10.4; before the handshake completes the FIN waits for
    * ESTABLISHED (tcp_in.c moves on to FIN-WAIT-1 then). */

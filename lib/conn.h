@@ -21,11 +21,11 @@ struct mptcp_conn {
   uint32_t events; /* MPTCP_EV_* not yet drained */
 
   mptcp_addr local, remote;
-  uint8_t passive;  /* created by a listener */
-  uint8_t visible;  /* the app has (or will get) the handle */
-  uint8_t released; /* the app gave the handle back */
-  uint8_t eof_read; /* MPTCP_ERR_EOF already returned */
-  uint8_t err;      /* 0, or the MPTCP_EV_* that ended it (RESET, ...) */
+  uint8_t passive;       /* created by a listener */
+  uint8_t visible;       /* the app has (or will get) the handle */
+  uint8_t released;      /* the app gave the handle back */
+  uint8_t want_writable; /* a write was refused: signal WRITABLE later */
+  uint8_t err;           /* 0, or the MPTCP_EV_* that ended it (RESET, ...) */
 
   mptcp_ring snd, rcv;
   mptcp_tcp tcp;

@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: MIT
  */
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -203,23 +202,26 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
   return c;
 }
 
+/* The link field of one of the two FIFOs a connection can sit on. */
+static struct mptcp_conn **fifo_link(struct mptcp_conn *c, int tx) {
+  return tx ? &c->tx_next : &c->ev_next;
+}
+
+/* Removes c from the event FIFO (tx = 0) or the output FIFO (tx = 1). */
 static void unqueue(struct mptcp_conn **head, struct mptcp_conn **tail,
-                    struct mptcp_conn *c, size_t link_off) {
-  /* Removes c from a singly linked FIFO whose link is at link_off. */
+                    struct mptcp_conn *c, int tx) {
   struct mptcp_conn *prev = NULL, *x = *head;
-#define LINK(p) (*(struct mptcp_conn **)((char *)(p) + link_off))
   while (x && x != c) {
     prev = x;
-    x = LINK(x);
+    x = *fifo_link(x, tx);
   }
   if (!x) return;
   if (prev)
-    LINK(prev) = LINK(c);
+    *fifo_link(prev, tx) = *fifo_link(c, tx);
   else
-    *head = LINK(c);
+    *head = *fifo_link(c, tx);
   if (*tail == c) *tail = prev;
-  LINK(c) = NULL;
-#undef LINK
+  *fifo_link(c, tx) = NULL;
 }
 
 static void conn_free(struct mptcp_conn *c) {
@@ -231,12 +233,8 @@ static void conn_free(struct mptcp_conn *c) {
   if (c->next) c->next->prev = c->prev;
   if (st->all == c) st->all = c->next;
   mptcp_heap_set(&st->timers, &c->timer, MPTCP_TSTAMP_NONE);
-  if (c->ev_queued)
-    unqueue(&st->ev_head, &st->ev_tail, c,
-            offsetof(struct mptcp_conn, ev_next));
-  if (c->tx_queued)
-    unqueue(&st->tx_head, &st->tx_tail, c,
-            offsetof(struct mptcp_conn, tx_next));
+  if (c->ev_queued) unqueue(&st->ev_head, &st->ev_tail, c, 0);
+  if (c->tx_queued) unqueue(&st->tx_head, &st->tx_tail, c, 1);
   if (c->passive && !c->visible) st->n_pending_accept--;
   st->n_conns--;
   mptcp_alloc_put(&st->alloc, c->snd.buf);

@@ -28,6 +28,7 @@ struct mptcp_conn;
 #define TCPF_KEEPALIVE_ON 0x0200u
 #define TCPF_WND_UPDATE 0x0400u /* receive window opened: tell the peer */
 #define TCPF_FIN_ACKED 0x0800u  /* set by process_ack: our FIN got acked */
+#define TCPF_FIN_DONE 0x1000u   /* our FIN is acknowledged: never again */
 
 typedef struct mptcp_tcp {
   uint8_t state; /* enum mptcp_tcp_state */
@@ -107,6 +108,8 @@ mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t);
 void mptcp_tcp_rcv_consumed(struct mptcp_conn *c, mptcp_tstamp now);
 /* Current receive window we can announce (bytes). */
 uint32_t mptcp_tcp_rcv_space(const struct mptcp_conn *c);
+/* Arms or stops the persist timer for the current window and queue. */
+void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */
 void mptcp_tcp_abort(struct mptcp_conn *c, mptcp_tstamp now);
 static inline uint32_t mptcp_tcp_cwnd(const mptcp_tcp *t) {

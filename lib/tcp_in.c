@@ -65,7 +65,10 @@ static void take_syn_options(struct mptcp_conn *c, const mptcp_tcpopts *o) {
   t->snd_wscale = t->ws_ok ? (o->wscale > 14 ? 14 : o->wscale) : 0;
   t->rcv_wscale = t->ws_ok ? s->wscale : 0;
   t->ts_ok = s->timestamps && (o->present & MPTCP_HAS_TS);
-  if (t->ts_ok) t->ts_recent = o->ts_val;
+  if (t->ts_ok) {
+    t->ts_recent = o->ts_val;
+    t->ts_recent_at = t->last_rx;
+  }
   t->sack_ok = s->sack && (o->present & MPTCP_HAS_SACK_PERM);
 }
 
@@ -210,7 +213,10 @@ static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
     t->dupacks = 0;
     /* RFC 6298 §5.2-5.3. */
     t->t_rtx = t->snd_max == t->snd_una ? MPTCP_TSTAMP_NONE : now + t->rto;
-    if (c->snd.len < c->snd.cap) mptcp_conn_post(c, MPTCP_EV_WRITABLE);
+    if (c->want_writable && c->snd.len < c->snd.cap) {
+      c->want_writable = 0;
+      mptcp_conn_post(c, MPTCP_EV_WRITABLE);
+    }
     take_sack(t, o);
     update_window(t, p);
   } else {
@@ -229,20 +235,7 @@ static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
       mptcp_seq_gt(t->snd_una, t->recover - 1))
     enter_recovery(c, now);
 
-  /* Zero window: the persist timer replaces retransmissions (§3.8.6.1). */
-  uint32_t out = t->snd_nxt - t->snd_una;
-  uint32_t unsent_bytes = out >= c->snd.len ? 0 : (uint32_t)c->snd.len - out;
-  if (t->snd_wnd == 0 && c->snd.len > 0 &&
-      t->snd_max - t->snd_una <= 1 + (t->flags & TCPF_FIN_SENT ? 1u : 0u) &&
-      unsent_bytes > 0) {
-    if (t->t_persist == MPTCP_TSTAMP_NONE) {
-      t->persist_ivl = t->rto;
-      t->t_persist = now + t->persist_ivl;
-    }
-    t->t_rtx = MPTCP_TSTAMP_NONE;
-  } else if (t->snd_wnd > 0) {
-    t->t_persist = MPTCP_TSTAMP_NONE;
-  }
+  mptcp_tcp_check_persist(c, now);
 }
 
 /* Puts payload into the receive ring; returns 1 if in-order data arrived. */
@@ -328,6 +321,7 @@ static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
     return;
   }
   if (!(p->tcp_flags & MPTCP_TH_SYN)) return;
+  t->last_rx = now;
   t->irs = p->seq;
   t->rcv_nxt = t->rcv_adv = p->seq + 1;
   take_syn_options(c, o);
@@ -378,6 +372,16 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
   if (t->flags & TCPF_KEEPALIVE_ON && t->state == MPTCP_TCP_ESTABLISHED) {
     t->probes = 0;
     t->t_keep = now + st->s.keepalive_idle;
+  }
+
+  /* A retransmitted SYN: our SYN,ACK was lost (§3.10.7.4 would drop it
+   * as an old octet, but answering it is what gets the peer going). */
+  if (t->state == MPTCP_TCP_SYN_RECEIVED && c->passive &&
+      (fl & (MPTCP_TH_SYN | MPTCP_TH_ACK | MPTCP_TH_RST)) == MPTCP_TH_SYN &&
+      p->seq == t->irs) {
+    t->snd_nxt = t->iss;
+    mptcp_conn_want_output(c);
+    return;
   }
 
   /* First: sequence number check, with PAWS (RFC 7323 §5.3). */
@@ -441,12 +445,6 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
 
   /* Fourth: SYN in a synchronized state (RFC 5961 §4). */
   if (fl & MPTCP_TH_SYN) {
-    if (t->state == MPTCP_TCP_SYN_RECEIVED && p->seq == t->irs &&
-        !(fl & MPTCP_TH_ACK)) {
-      t->snd_nxt = t->iss; /* our SYN/ACK was lost: send it again */
-      mptcp_conn_want_output(c);
-      return;
-    }
     challenge_ack(c, now);
     mptcp_conn_want_output(c);
     return;
@@ -488,6 +486,7 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
     int fin_acked = (t->flags & TCPF_FIN_ACKED) != 0;
     t->flags &= (uint16_t)~TCPF_FIN_ACKED;
     if (fin_acked) {
+      t->flags |= TCPF_FIN_DONE;
       switch (t->state) {
       case MPTCP_TCP_FIN_WAIT_1: t->state = MPTCP_TCP_FIN_WAIT_2; break;
       case MPTCP_TCP_CLOSING: enter_time_wait(c, now); break;

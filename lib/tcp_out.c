@@ -60,8 +60,8 @@ static size_t syn_options(struct mptcp_conn *c, uint8_t *o, int synack,
     opts.present |= MPTCP_HAS_WSCALE;
     opts.wscale = t->rcv_wscale;
   }
-  if (!synack || t->sack_ok) opts.present |= MPTCP_HAS_SACK_PERM;
-  if (!synack || t->ts_ok) {
+  if (synack ? t->sack_ok : s->sack) opts.present |= MPTCP_HAS_SACK_PERM;
+  if (synack ? t->ts_ok : s->timestamps) {
     opts.present |= MPTCP_HAS_TS;
     opts.ts_val = tsval(t, now);
     opts.ts_ecr = synack ? t->ts_recent : 0;
@@ -181,13 +181,19 @@ static uint32_t unsacked_in(const mptcp_tcp *t, uint32_t a, uint32_t b) {
   return (b - a) - s;
 }
 
-/* RFC 6675 IsLost() boundary: data below this offset with DupThresh
- * segments' worth SACKed above it counts as lost. */
+/* RFC 6675 IsLost(): a byte is lost when more than (DupThresh - 1) * SMSS
+ * bytes above it are SACKed. Returns the offset below which that holds
+ * (0 = nothing lost). Without SACK, recovery treats the segment at SND.UNA
+ * as the lost one (RFC 6582). */
 static uint32_t lost_edge(const mptcp_tcp *t) {
-  if (!t->sack_ok) return t->mss; /* NewReno: the segment at snd_una */
-  uint32_t top = mptcp_ranges_top(&t->sacked);
-  uint32_t need = DUPTHRESH * (uint32_t)t->mss;
-  return top > need ? top - need + 1 : (t->sacked.n ? 1 : 0);
+  if (!t->sack_ok) return t->mss;
+  uint32_t need = (DUPTHRESH - 1) * (uint32_t)t->mss, acc = 0;
+  for (uint32_t i = t->sacked.n; i-- > 0;) {
+    uint32_t len = t->sacked.r[i].end - t->sacked.r[i].start;
+    if (acc + len > need) return t->sacked.r[i].end - (need - acc);
+    acc += len;
+  }
+  return 0;
 }
 
 /* RFC 6675 SetPipe(), in bytes. */
@@ -247,7 +253,8 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   mptcp_stack *st = c->st;
   uint32_t cwnd = mptcp_tcp_cwnd(t);
   uint32_t fin_seq = t->snd_una + (uint32_t)c->snd.len;
-  int fin_pending = (t->flags & TCPF_FIN_QUEUED) != 0;
+  int fin_pending =
+      (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) == TCPF_FIN_QUEUED;
 
   /* 1. Loss recovery retransmissions. */
   if (t->flags & TCPF_RECOVERY) {
@@ -309,20 +316,23 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
     }
   }
 
-  /* 3. Zero-window probe: one byte beyond the closed window. */
-  if ((t->flags & TCPF_PROBE) && avail > 0) {
+  /* 3. Zero-window probe: one byte beyond the closed window; later probes
+   * repeat that byte (RFC 9293 §3.8.6.1). Paced by the persist timer, not
+   * by the RTO. */
+  if ((t->flags & TCPF_PROBE) && (avail > 0 || t->snd_max != t->snd_una)) {
     t->flags &= (uint16_t)~TCPF_PROBE;
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_ZERO_WINDOW_PROBES);
-    uint32_t seq = t->snd_nxt;
+    int again = t->snd_max != t->snd_una;
+    uint32_t seq = again ? t->snd_una : t->snd_nxt;
     mptcp_ssize n = emit(c, buf, cap, seq, MPTCP_TH_ACK, 1, now);
-    if (n > 0) {
-      uint32_t rtx = t->t_rtx;
-      sent(t, seq, 1, 1, st, now);
-      t->t_rtx = rtx; /* probes are paced by the persist timer */
+    if (n > 0 && !again) {
+      t->snd_nxt = t->snd_max = seq + 1;
+      t->bytes_sent++;
     }
     return n;
   }
   t->flags &= (uint16_t)~TCPF_PROBE;
+  mptcp_tcp_check_persist(c, now);
 
   /* 4. Keep-alive: an old sequence number forces an ACK (RFC 9293 §3.8.4). */
   if (t->flags & TCPF_KEEPALIVE) {
@@ -350,8 +360,10 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   case MPTCP_TCP_SYN_SENT:
   case MPTCP_TCP_SYN_RECEIVED: {
     if (t->snd_nxt != t->iss) {
+      /* SYN-RECEIVED answers an unacceptable segment with an ACK
+       * (§3.10.7.4), e.g. the peer's SYN,ACK in a simultaneous open. */
       if (t->state == MPTCP_TCP_SYN_RECEIVED && (t->flags & TCPF_ACK_NOW))
-        t->flags &= (uint16_t)~TCPF_ACK_NOW; /* the SYN/ACK is the answer */
+        return emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
       return 0;
     }
     uint8_t fl = MPTCP_TH_SYN;
@@ -367,6 +379,23 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   default:
     if (!synchronized(t->state)) return 0;
     return output_data(c, buf, cap, now);
+  }
+}
+
+/* Zero window with data waiting and nothing but a probe in flight: the
+ * persist timer replaces retransmissions (RFC 9293 §3.8.6.1). */
+void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  uint32_t out = t->snd_nxt - t->snd_una;
+  int waiting = out < c->snd.len;
+  if (t->snd_wnd == 0 && waiting && t->snd_max - t->snd_una <= 1) {
+    if (t->t_persist == MPTCP_TSTAMP_NONE) {
+      t->persist_ivl = t->rto;
+      t->t_persist = now + t->persist_ivl;
+    }
+    t->t_rtx = MPTCP_TSTAMP_NONE;
+  } else if (t->snd_wnd > 0) {
+    t->t_persist = MPTCP_TSTAMP_NONE;
   }
 }
 

@@ -59,5 +59,6 @@ Suite *suite_options_table(void);
 Suite *suite_crypto(void);
 Suite *suite_convert(void);
 Suite *suite_counters(void);
+Suite *suite_tcp(void);
 
 #endif

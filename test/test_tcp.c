@@ -1,0 +1,821 @@
+/*
+ * Scripted single-endpoint TCP tests: feed a segment at time t, assert the
+ * exact segments the stack emits, then that nothing else goes out.
+ * Settings: tpeer defaults (SACK and timestamps off unless a test turns
+ * them on, 64 KiB buffers, RTO floor 200 ms, delayed ACK 40 ms).
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "conn.h" /* white box: sequence-wrap setup only */
+#include "tpeer.h"
+
+#define A MPTCP_TH_ACK
+#define S MPTCP_TH_SYN
+#define F MPTCP_TH_FIN
+#define R MPTCP_TH_RST
+#define P MPTCP_TH_PSH
+#define MS 1000ull /* µs per ms */
+
+static uint8_t data[65536];
+
+static void fill_data(void) {
+  for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7 + 3);
+}
+
+static tseg dseg(uint32_t seq, uint32_t ack, const uint8_t *d, uint32_t len) {
+  tseg g = tseg_make(seq, ack, A | (len ? P : 0));
+  g.data = d;
+  g.len = len;
+  return g;
+}
+
+/* ---------------- handshakes ---------------- */
+
+START_TEST(test_active_open) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  mptcp_addr local = p.us;
+  ck_assert_int_eq(
+      mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now), 0);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.flags, S);
+  ck_assert_int_eq(g.mss, 1460);
+  ck_assert_int_eq(g.ws, 7);
+  ck_assert_int_eq(g.sack_perm, 0); /* off in these settings */
+  ck_assert_int_eq(g.ts, 0);
+  ck_assert_uint_eq(g.len, 0);
+  tpeer_expect_none(&p);
+  uint32_t iss = g.seq;
+  tseg sa = tseg_make(5000, iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(&p, &sa);
+  tseg ack = tseg_make(iss + 1, 5001, A);
+  ack.win = 65535; /* no window scaling: the peer did not offer it */
+  tpeer_expect(&p, &ack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_ESTABLISHED);
+  ck_assert_uint_eq(ci.mss, 1000);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_passive_open) {
+  tpeer p;
+  tpeer_init(&p, NULL, _i);
+  ck_assert_int_eq(mptcp_stack_listen(p.st, &p.us, 0), 0);
+  tseg syn = tseg_make(7000, 0, S);
+  syn.mss = 1200;
+  syn.ws = 3;
+  ck_assert_int_eq(tpeer_send(&p, &syn), 0);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.flags, S | A);
+  ck_assert_uint_eq(g.ack, 7001);
+  ck_assert_int_eq(g.mss, _i ? 1440 : 1460);
+  ck_assert_int_eq(g.ws, 7); /* the peer offered scaling: we answer */
+  ck_assert_int_eq(g.win, 65535);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), 0); /* nothing before the ACK */
+  tseg ack = tseg_make(7001, g.seq + 1, A);
+  tpeer_send(&p, &ack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_ACCEPT);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_passive_syn_retransmitted) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  ck_assert_int_eq(mptcp_stack_listen(p.st, &p.us, 0), 0);
+  tseg syn = tseg_make(7000, 0, S);
+  tpeer_send(&p, &syn);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t iss = g.seq;
+  /* Our SYN/ACK was lost: the peer repeats its SYN, we repeat ours. */
+  tpeer_send(&p, &syn);
+  tseg sa = tseg_make(iss, 7001, S | A);
+  tpeer_expect(&p, &sa);
+  tpeer_expect_none(&p);
+  /* Or our timer does it: SYN/ACK again after the initial RTO (1 s). */
+  ck_assert_uint_eq(tpeer_expiry(&p), p.now + 1000 * MS);
+  tpeer_time(&p, p.now + 1000 * MS);
+  tpeer_expect(&p, &sa);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_simultaneous_open) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  mptcp_addr local = p.us;
+  ck_assert_int_eq(
+      mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now), 0);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t iss = g.seq;
+  /* Both SYNs cross: the peer's arrives without an ACK. */
+  tseg syn = tseg_make(9000, 0, S);
+  syn.mss = 1000;
+  tpeer_send(&p, &syn);
+  tseg sa = tseg_make(iss, 9001, S | A);
+  tpeer_expect(&p, &sa);
+  tpeer_expect_none(&p);
+  /* The peer's SYN/ACK repeats an octet we have: we ACK and drop it. */
+  tseg psa = tseg_make(9000, iss + 1, S | A);
+  tpeer_send(&p, &psa);
+  tseg ack = tseg_make(iss + 1, 9001, A);
+  tpeer_expect(&p, &ack);
+  tpeer_expect_none(&p);
+  /* The peer's ACK completes our side. */
+  tseg pack = tseg_make(9001, iss + 1, A);
+  tpeer_send(&p, &pack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* ---------------- data, delayed ACK ---------------- */
+
+START_TEST(test_data_and_delayed_ack) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 3000, p.now), 3000);
+  for (uint32_t i = 0; i < 3; i++) {
+    tseg d = dseg(s0 + 1000 * i, 5001, data + 1000 * i, 1000);
+    tpeer_expect(&p, &d);
+  }
+  tpeer_expect_none(&p);
+  tseg ack = tseg_make(5001, s0 + 3000, A);
+  tpeer_send(&p, &ack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_expiry(&p), MPTCP_TSTAMP_NONE);
+
+  /* One segment in: the ACK waits for the delayed-ACK timer (40 ms). */
+  tseg in = dseg(5001, s0 + 3000, data, 500);
+  tpeer_send(&p, &in);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_READABLE);
+  ck_assert_uint_eq(tpeer_expiry(&p), p.now + 40 * MS);
+  tpeer_time(&p, p.now + 40 * MS);
+  tseg dack = tseg_make(s0 + 3000, 5501, A);
+  tpeer_expect(&p, &dack);
+  tpeer_expect_none(&p);
+  uint8_t buf[600];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, buf, sizeof buf, p.now), 500);
+  ck_assert_bytes(buf, 500, data, 500);
+
+  /* Two full segments: the second is ACKed at once (RFC 5681 §4.2). */
+  tseg in1 = dseg(5501, s0 + 3000, data, 1000);
+  tseg in2 = dseg(6501, s0 + 3000, data + 1000, 1000);
+  tpeer_send(&p, &in1);
+  tpeer_expect_none(&p);
+  tpeer_send(&p, &in2);
+  tseg ack2 = tseg_make(s0 + 3000, 7501, A);
+  tpeer_expect(&p, &ack2);
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_nagle) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  /* A small write goes out while nothing is in flight... */
+  mptcp_conn_write(p.conn, data, 10, p.now);
+  tseg d1 = dseg(s0, 5001, data, 10);
+  tpeer_expect(&p, &d1);
+  /* ...the next small ones wait for its ACK (RFC 896). */
+  mptcp_conn_write(p.conn, data + 10, 10, p.now);
+  mptcp_conn_write(p.conn, data + 20, 10, p.now);
+  tpeer_expect_none(&p);
+  tseg ack = tseg_make(5001, s0 + 10, A);
+  tpeer_send(&p, &ack);
+  tseg d2 = dseg(s0 + 10, 5001, data + 10, 20);
+  tpeer_expect(&p, &d2);
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* ---------------- closing ---------------- */
+
+START_TEST(test_active_close) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  ck_assert_int_eq(mptcp_conn_shutdown(p.conn, p.now), 0);
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 1, p.now), MPTCP_ERR_CLOSED);
+  tseg fin = tseg_make(s0, 5001, F | A);
+  tpeer_expect(&p, &fin);
+  tpeer_expect_none(&p);
+  tseg ack = tseg_make(5001, s0 + 1, A); /* FIN-WAIT-2 */
+  tpeer_send(&p, &ack);
+  tpeer_expect_none(&p);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_FIN_WAIT_2);
+  tseg pfin = tseg_make(5001, s0 + 1, F | A);
+  tpeer_send(&p, &pfin);
+  tseg lack = tseg_make(s0 + 1, 5002, A);
+  tpeer_expect(&p, &lack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_PEER_CLOSED |
+                                          MPTCP_EV_READABLE | MPTCP_EV_CLOSED);
+  uint8_t b[4];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, 4, p.now), MPTCP_ERR_EOF);
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_TIME_WAIT);
+  /* TIME-WAIT: a retransmitted FIN is ACKed again and restarts 2 MSL. */
+  ck_assert_uint_eq(tpeer_expiry(&p), p.now + p.s.time_wait);
+  tpeer_time(&p, p.now + 1000 * MS);
+  tpeer_send(&p, &pfin);
+  tpeer_expect(&p, &lack);
+  ck_assert_uint_eq(tpeer_expiry(&p), p.now + p.s.time_wait);
+  tpeer_time(&p, p.now + p.s.time_wait);
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_CLOSED);
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_passive_close) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_passive(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  tseg pfin = tseg_make(5001, s0, F | A);
+  tpeer_send(&p, &pfin);
+  tseg ack = tseg_make(s0, 5002, A);
+  tpeer_expect(&p, &ack); /* a FIN is ACKed at once */
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p),
+                    MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
+  /* CLOSE-WAIT: we may still send. */
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 100, p.now), 100);
+  tseg d = dseg(s0, 5002, data, 100);
+  tpeer_expect(&p, &d);
+  /* The FIN follows the data at once (Nagle never holds a FIN). */
+  mptcp_conn_shutdown(p.conn, p.now);
+  tseg fin = tseg_make(s0 + 100, 5002, F | A);
+  tpeer_expect(&p, &fin);
+  tpeer_expect_none(&p);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_LAST_ACK);
+  tseg last = tseg_make(5002, s0 + 101, A); /* LAST-ACK -> CLOSED */
+  tpeer_send(&p, &last);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CLOSED);
+  ck_assert_uint_eq(tpeer_expiry(&p), MPTCP_TSTAMP_NONE);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_simultaneous_close) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  mptcp_conn_shutdown(p.conn, p.now);
+  tseg fin = tseg_make(s0, 5001, F | A);
+  tpeer_expect(&p, &fin);
+  /* The peer's FIN crosses ours (it has not seen ours yet). */
+  tseg pfin = tseg_make(5001, s0, F | A);
+  tpeer_send(&p, &pfin);
+  tseg ack = tseg_make(s0 + 1, 5002, A);
+  tpeer_expect(&p, &ack);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_CLOSING);
+  tseg pack = tseg_make(5002, s0 + 1, A);
+  tpeer_send(&p, &pack);
+  tpeer_expect_none(&p);
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_TIME_WAIT);
+  ck_assert_uint_eq(tpeer_events(&p) & MPTCP_EV_CLOSED, MPTCP_EV_CLOSED);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_abort_sends_rst) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  mptcp_conn_abort(p.conn, p.now);
+  tseg rst = tseg_make(p.iss + 1, 5001, R | A);
+  tpeer_expect(&p, &rst);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CLOSED);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* ---------------- resets (RFC 5961) ---------------- */
+
+START_TEST(test_rst_exact_seq) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  tseg rst = tseg_make(5001, 0, R);
+  tpeer_send(&p, &rst);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_RESET | MPTCP_EV_CLOSED);
+  uint8_t b[4];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, 4, p.now), MPTCP_ERR_CLOSED);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpRstRcvd"), 1);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_rst_in_window_challenge) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  tseg rst = tseg_make(5001 + 100, 0, R); /* in window, not RCV.NXT */
+  tpeer_send(&p, &rst);
+  tseg chal = tseg_make(p.iss + 1, 5001, A);
+  tpeer_expect(&p, &chal);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 10, p.now), 10);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpChallengeAck"), 1);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_rst_out_of_window) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  tseg rst = tseg_make(5001 - 100000, 0, R);
+  tpeer_send(&p, &rst);
+  tpeer_expect_none(&p); /* silently dropped */
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpOutOfWindow"), 1);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_syn_in_established_challenge) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  tseg syn = tseg_make(5001 + 10, 0, S);
+  tpeer_send(&p, &syn);
+  tseg chal = tseg_make(p.iss + 1, 5001, A);
+  tpeer_expect(&p, &chal);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_syn_sent_rst_and_bad_ack) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  mptcp_addr local = p.us;
+  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t iss = g.seq;
+  /* A SYN/ACK acknowledging something we never sent: RST <SEQ=SEG.ACK>. */
+  tseg bad = tseg_make(100, iss + 50, S | A);
+  tpeer_send(&p, &bad);
+  tseg rst = tseg_make(iss + 50, 0, R);
+  tpeer_expect(&p, &rst);
+  tpeer_expect_none(&p);
+  /* A RST without ACK is ignored in SYN-SENT... */
+  tseg r1 = tseg_make(0, 0, R);
+  tpeer_send(&p, &r1);
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  /* ...one acknowledging our SYN refuses the connection. */
+  tseg r2 = tseg_make(0, iss + 1, R | A);
+  tpeer_send(&p, &r2);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_REFUSED | MPTCP_EV_CLOSED);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_rst_for_unknown_port) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  ck_assert_int_eq(mptcp_stack_listen(p.st, &p.us, 0), 0);
+  /* A SYN to a closed port of ours: <SEQ=0><ACK=SEG.SEQ+1><RST,ACK>. */
+  p.us.port = 5001;
+  tseg syn = tseg_make(7000, 0, S);
+  ck_assert_int_eq(tpeer_send(&p, &syn), 0);
+  tseg rst = tseg_make(0, 7001, R | A);
+  tpeer_expect(&p, &rst);
+  /* A segment for an address that is not ours is passed on. */
+  tcheck_addr4(&p.us.ip, 192, 0, 2, 99);
+  ck_assert_int_eq(tpeer_send(&p, &syn), MPTCP_RX_NOT_MINE);
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* ---------------- retransmission timing ---------------- */
+
+START_TEST(test_rto_backoff_and_give_up) {
+  mptcp_settings s;
+  mptcp_settings_default(&s);
+  s.timestamps = s.sack = 0;
+  s.sndbuf = s.rcvbuf = 65536;
+  s.max_retries = 4;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  /* SYN/ACK after 100 ms: SRTT 100, RTTVAR 50, RTO = 100 + 4*50 = 300 ms. */
+  mptcp_addr local = p.us;
+  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  p.iss = g.seq;
+  p.now += 100 * MS;
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(&p, &sa);
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.srtt_us, 100000);
+  ck_assert_uint_eq(ci.rto_us, 300000);
+
+  mptcp_conn_write(p.conn, data, 1000, p.now);
+  tseg d = dseg(p.iss + 1, 5001, data, 1000);
+  tpeer_expect(&p, &d);
+  mptcp_tstamp t0 = p.now, rto = 300 * MS, at = t0;
+  for (int i = 0; i < 4; i++) { /* 300, 600, 1200, 2400 ms */
+    at += rto;
+    ck_assert_uint_eq(tpeer_expiry(&p), at);
+    tpeer_time(&p, at - 1);
+    tpeer_expect_none(&p);
+    tpeer_time(&p, at);
+    tpeer_expect(&p, &d);
+    tpeer_expect_none(&p);
+    rto *= 2;
+  }
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpTimeouts"), 4);
+  /* The fifth timeout exceeds max_retries: reset and report. */
+  at += rto;
+  tpeer_time(&p, at);
+  tseg rst = tseg_make(p.iss + 1001, 5001, R | A);
+  tpeer_expect(&p, &rst);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_TIMEOUT | MPTCP_EV_CLOSED);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_syn_retries) {
+  mptcp_settings s;
+  mptcp_settings_default(&s);
+  s.syn_retries = 2;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  mptcp_addr local = p.us;
+  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  tseg syn = tseg_make(g.seq, 0, S);
+  mptcp_tstamp at = p.now;
+  for (int i = 0; i < 2; i++) { /* 1 s, then 2 s (RFC 6298 §5.5) */
+    at += (1000 * MS) << i;
+    tpeer_time(&p, at);
+    tpeer_expect(&p, &syn);
+  }
+  tpeer_time(&p, at + 4000 * MS);
+  tpeer_expect_none(&p); /* no RST: the peer never synchronized */
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_TIMEOUT | MPTCP_EV_CLOSED);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* ---------------- loss recovery ---------------- */
+
+START_TEST(test_fast_retransmit_sack) {
+  mptcp_settings s;
+  mptcp_settings_default(&s);
+  s.timestamps = 0;
+  s.sack = 1;
+  s.sndbuf = s.rcvbuf = 65536;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  mptcp_addr local = p.us;
+  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_int_eq(g.sack_perm, 1);
+  p.iss = g.seq;
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 1000;
+  sa.sack_perm = 1;
+  tpeer_send(&p, &sa);
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t s0 = p.iss + 1;
+  /* Ten segments fill the initial window (10 MSS). */
+  mptcp_conn_write(p.conn, data, 10000, p.now);
+  for (uint32_t i = 0; i < 10; i++) {
+    tseg d = dseg(s0 + 1000 * i, 5001, data + 1000 * i, 1000);
+    tpeer_expect(&p, &d);
+  }
+  tpeer_expect_none(&p);
+  /* Segment 2 is lost: the ACKs stop at it while SACK shows 3, 4, 5. */
+  tseg a1 = tseg_make(5001, s0 + 1000, A);
+  tpeer_send(&p, &a1);
+  tpeer_expect_none(&p);
+  for (uint32_t k = 1; k <= 3; k++) {
+    tseg dup = tseg_make(5001, s0 + 1000, A);
+    dup.nsack = 1;
+    dup.sack[0][0] = s0 + 2000;
+    dup.sack[0][1] = s0 + 2000 + 1000 * k;
+    tpeer_send(&p, &dup);
+    if (k < 3) tpeer_expect_none(&p);
+  }
+  /* Three duplicates with 3 MSS SACKed: retransmit the hole at once. */
+  tseg rtx = dseg(s0 + 1000, 5001, data + 1000, 1000);
+  tpeer_expect(&p, &rtx);
+  tpeer_expect_none(&p); /* pipe (6 MSS) >= cwnd (4.5 MSS) */
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpFastRetrans"), 1);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpTimeouts"), 0);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.ssthresh, 4500); /* FlightSize 9000 / 2 */
+  /* The cumulative ACK covers everything: recovery ends, no RTO left. */
+  tseg all = tseg_make(5001, s0 + 10000, A);
+  tpeer_send(&p, &all);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_expiry(&p), MPTCP_TSTAMP_NONE);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_fast_retransmit_newreno) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  mptcp_conn_write(p.conn, data, 6000, p.now);
+  for (uint32_t i = 0; i < 6; i++) {
+    tseg d = dseg(s0 + 1000 * i, 5001, data + 1000 * i, 1000);
+    tpeer_expect(&p, &d);
+  }
+  tseg dup = tseg_make(5001, s0, A);
+  tpeer_send(&p, &dup);
+  tpeer_send(&p, &dup);
+  tpeer_expect_none(&p);
+  tpeer_send(&p, &dup);
+  tseg rtx = dseg(s0, 5001, data, 1000);
+  tpeer_expect(&p, &rtx);
+  /* A partial ACK (up to segment 3) retransmits segment 3 at once
+   * (RFC 6582 §3.2 step 5). */
+  tseg partial = tseg_make(5001, s0 + 2000, A);
+  tpeer_send(&p, &partial);
+  tseg rtx2 = dseg(s0 + 2000, 5001, data + 2000, 1000);
+  tpeer_expect(&p, &rtx2);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* ---------------- windows ---------------- */
+
+START_TEST(test_zero_window_probe) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  mptcp_conn_write(p.conn, data, 1000, p.now);
+  tseg d = dseg(s0, 5001, data, 1000);
+  tpeer_expect(&p, &d);
+  tseg zw = tseg_make(5001, s0 + 1000, A);
+  zw.win = 0;
+  tpeer_send(&p, &zw);
+  mptcp_conn_write(p.conn, data + 1000, 500, p.now);
+  tpeer_expect_none(&p); /* the window is closed */
+  /* Persist timer: first probe after the RTO (200 ms), then doubling. */
+  mptcp_tstamp at = p.now + 200 * MS;
+  ck_assert_uint_eq(tpeer_expiry(&p), at);
+  tpeer_time(&p, at);
+  tseg probe = dseg(s0 + 1000, 5001, data + 1000, 1);
+  probe.flags = A; /* no PSH on a probe */
+  tpeer_expect(&p, &probe);
+  tpeer_expect_none(&p);
+  tseg still = tseg_make(5001, s0 + 1000, A);
+  still.win = 0;
+  tpeer_send(&p, &still);
+  at += 400 * MS;
+  ck_assert_uint_eq(tpeer_expiry(&p), at);
+  tpeer_time(&p, at);
+  tpeer_expect(&p, &probe); /* the same byte again */
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpZeroWindowProbes"), 2);
+  /* The window opens (and the probe byte is taken): the rest flows. */
+  tseg open = tseg_make(5001, s0 + 1001, A);
+  open.win = 65535;
+  tpeer_send(&p, &open);
+  tseg rest = dseg(s0 + 1001, 5001, data + 1001, 499);
+  tpeer_expect(&p, &rest);
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_window_scaling) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  mptcp_addr local = p.us;
+  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  p.iss = g.seq;
+  uint32_t s0 = p.iss + 1;
+  tseg sa = tseg_make(5000, s0, S | A);
+  sa.mss = 1000;
+  sa.ws = 2;
+  sa.win = 1000; /* SYN windows are never scaled: 1000 bytes */
+  tpeer_send(&p, &sa);
+  tseg ack = tseg_make(s0, 5001, A);
+  ack.win = 65536 >> 7; /* our 64 KiB buffer, scaled by our shift 7 */
+  tpeer_expect(&p, &ack);
+  mptcp_conn_write(p.conn, data, 8000, p.now);
+  tseg d0 = dseg(s0, 5001, data, 1000);
+  tpeer_expect(&p, &d0);
+  tpeer_expect_none(&p);
+  /* Now 1000 << 2 = 4000 bytes of window: four more segments. */
+  tseg wa = tseg_make(5001, s0 + 1000, A);
+  wa.win = 1000;
+  tpeer_send(&p, &wa);
+  for (uint32_t i = 1; i < 5; i++) {
+    tseg d = dseg(s0 + 1000 * i, 5001, data + 1000 * i, 1000);
+    tpeer_expect(&p, &d);
+  }
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* ---------------- PAWS ---------------- */
+
+START_TEST(test_paws) {
+  mptcp_settings s;
+  mptcp_settings_default(&s);
+  s.sack = 0;
+  s.timestamps = 1;
+  s.sndbuf = s.rcvbuf = 65536;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  mptcp_addr local = p.us;
+  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_int_eq(g.ts, 1);
+  p.iss = g.seq;
+  uint32_t s0 = p.iss + 1;
+  tseg sa = tseg_make(5000, s0, S | A);
+  sa.mss = 1012;
+  sa.ts = 1;
+  sa.tsval = 1000;
+  sa.tsecr = g.tsval;
+  tpeer_send(&p, &sa);
+  tseg ack = tseg_make(s0, 5001, A);
+  ack.ts = 1;
+  ack.tsecr = 1000;
+  ack.check_tsecr = 1;
+  tpeer_expect(&p, &ack);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.mss, 1000); /* 1012 - 12 bytes of timestamps */
+
+  tseg in = dseg(5001, s0, data, 100);
+  in.ts = 1;
+  in.tsval = 2000;
+  tpeer_send(&p, &in);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_READABLE);
+  /* An older timestamp: dropped by PAWS, answered with an ACK. */
+  tseg old = dseg(5101, s0, data + 100, 100);
+  old.ts = 1;
+  old.tsval = 1500;
+  tpeer_send(&p, &old);
+  tseg dup = tseg_make(s0, 5101, A);
+  dup.tsecr = 2000;
+  dup.check_tsecr = 1;
+  tpeer_expect(&p, &dup);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpPawsDrop"), 1);
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  uint8_t b[300];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), 100);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* ---------------- sequence wrap-around at 2^32 ---------------- */
+
+START_TEST(test_seq_wrap_receive) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  uint32_t irs = 0xFFFFFE00u; /* the peer's data crosses 2^32 */
+  tpeer_open_passive(&p, irs, 1000);
+  uint32_t s0 = p.iss + 1, r = irs + 1;
+  for (uint32_t i = 0; i < 4; i++) {
+    tseg in = dseg(r + 1000 * i, s0, data + 1000 * i, 1000);
+    tpeer_send(&p, &in);
+  }
+  ck_assert_uint_lt(r + 4000, r); /* the stream crossed 2^32 */
+  /* One ACK covers all four (every second segment asks for one; both
+   * requests are met by the same ACK at output time). */
+  tseg ack4 = tseg_make(s0, r + 4000, A);
+  tpeer_expect(&p, &ack4);
+  tpeer_expect_none(&p);
+  uint8_t b[5000];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), 4000);
+  ck_assert_bytes(b, 4000, data, 4000);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_seq_wrap_send) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  mptcp_addr local = p.us;
+  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
+  /* Put our ISS just below 2^32 before the SYN leaves. */
+  mptcp_tcp *t = &p.conn->tcp;
+  t->iss = t->snd_una = t->snd_nxt = t->snd_max = 0xFFFFF000u;
+  t->recover = t->high_rxt = t->iss;
+  tseg syn = tseg_make(0xFFFFF000u, 0, S);
+  tpeer_expect(&p, &syn);
+  p.iss = 0xFFFFF000u;
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(&p, &sa);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t s0 = p.iss + 1;
+  mptcp_conn_write(p.conn, data, 8000, p.now);
+  for (uint32_t i = 0; i < 8; i++) {
+    tseg d = dseg(s0 + 1000 * i, 5001, data + 1000 * i, 1000);
+    tpeer_expect(&p, &d);
+  }
+  /* ACKs on both sides of the wrap are taken as progress. */
+  tseg a1 = tseg_make(5001, s0 + 3000, A);
+  tpeer_send(&p, &a1);
+  tseg a2 = tseg_make(5001, s0 + 8000, A);
+  ck_assert_uint_lt(s0 + 8000, 0x2000u);
+  tpeer_send(&p, &a2);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_expiry(&p), MPTCP_TSTAMP_NONE);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.bytes_acked, 8000);
+  ck_assert_uint_eq(ci.retransmits, 0);
+  tpeer_fini(&p);
+}
+END_TEST
+
+Suite *suite_tcp(void) {
+  const tcheck_test tests[] = {
+      TCHECK_TEST(test_active_open),
+      TCHECK_LOOP(test_passive_open, 2), /* IPv4, IPv6 */
+      TCHECK_TEST(test_passive_syn_retransmitted),
+      TCHECK_TEST(test_simultaneous_open),
+      TCHECK_TEST(test_data_and_delayed_ack),
+      TCHECK_TEST(test_nagle),
+      TCHECK_TEST(test_active_close),
+      TCHECK_TEST(test_passive_close),
+      TCHECK_TEST(test_simultaneous_close),
+      TCHECK_TEST(test_abort_sends_rst),
+      TCHECK_TEST(test_rst_exact_seq),
+      TCHECK_TEST(test_rst_in_window_challenge),
+      TCHECK_TEST(test_rst_out_of_window),
+      TCHECK_TEST(test_syn_in_established_challenge),
+      TCHECK_TEST(test_syn_sent_rst_and_bad_ack),
+      TCHECK_TEST(test_rst_for_unknown_port),
+      TCHECK_TEST(test_rto_backoff_and_give_up),
+      TCHECK_TEST(test_syn_retries),
+      TCHECK_TEST(test_fast_retransmit_sack),
+      TCHECK_TEST(test_fast_retransmit_newreno),
+      TCHECK_TEST(test_zero_window_probe),
+      TCHECK_TEST(test_window_scaling),
+      TCHECK_TEST(test_paws),
+      TCHECK_TEST(test_seq_wrap_receive),
+      TCHECK_TEST(test_seq_wrap_send),
+  };
+  fill_data();
+  return tcheck_suite("tcp", tests, sizeof tests / sizeof tests[0]);
+}
