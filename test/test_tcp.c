@@ -788,6 +788,138 @@ START_TEST(test_seq_wrap_send) {
 }
 END_TEST
 
+/* ---------------- limits, transparent listen, keep-alive ---------------- */
+
+START_TEST(test_mem_cap_refuses_new_keeps_old) {
+  mptcp_settings s;
+  mptcp_settings_default(&s);
+  s.timestamps = s.sack = 0;
+  s.sndbuf = s.rcvbuf = 65536;
+  s.mem_cap = 3 * 65536; /* room for one connection's buffers, not two */
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tpeer_open_passive(&p, 5000, 1000);
+  /* A second client: its SYN is refused and counted, no answer. */
+  p.them.port = 40001;
+  tseg syn = tseg_make(8000, 0, S);
+  ck_assert_int_eq(tpeer_send(&p, &syn), 0);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpRefusedMem"), 1);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpSynDrop"), 1);
+  /* The first connection keeps working. */
+  p.them.port = 40000;
+  tseg in = dseg(5001, p.iss + 1, data, 100);
+  tpeer_send(&p, &in);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_READABLE);
+  uint8_t b[200];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), 100);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_conn_limit) {
+  mptcp_settings s;
+  mptcp_settings_default(&s);
+  s.max_conns = 1;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tpeer_open_passive(&p, 5000, 1000);
+  p.them.port = 40001;
+  tseg syn = tseg_make(8000, 0, S);
+  tpeer_send(&p, &syn);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpRefusedLimit"), 1);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_transparent_listen) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  mptcp_addr any;
+  memset(&any, 0, sizeof any);
+  ck_assert_int_eq(mptcp_stack_listen(p.st, &any, MPTCP_LISTEN_TRANSPARENT),
+                   0);
+  /* A SYN to any address and port is ours; the accepted connection shows
+   * the original destination as its local address. */
+  tcheck_addr4(&p.us.ip, 198, 51, 100, 7);
+  p.us.port = 443;
+  tseg syn = tseg_make(3000, 0, S);
+  ck_assert_int_eq(tpeer_send(&p, &syn), 0);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.flags, S | A);
+  tseg ack = tseg_make(3001, g.seq + 1, A);
+  tpeer_send(&p, &ack);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_ACCEPT);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert(mptcp_ipaddr_equal(&ci.local.ip, &p.us.ip));
+  ck_assert_uint_eq(ci.local.port, 443);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_keepalive) {
+  mptcp_settings s;
+  mptcp_settings_default(&s);
+  s.timestamps = s.sack = 0;
+  s.keepalive = 1;
+  s.keepalive_idle = 10000 * MS;
+  s.keepalive_intvl = 1000 * MS;
+  s.keepalive_probes = 2;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tpeer_open_passive(&p, 5000, 1000);
+  /* Idle: a probe with SEQ = SND.UNA - 1 after keepalive_idle. */
+  mptcp_tstamp at = p.now + 10000 * MS;
+  ck_assert_uint_eq(tpeer_expiry(&p), at);
+  tpeer_time(&p, at);
+  tseg probe = tseg_make(p.iss, 5001, A);
+  tpeer_expect(&p, &probe);
+  /* An answer resets the idle clock. */
+  tseg ans = tseg_make(5001, p.iss + 1, A);
+  tpeer_send(&p, &ans);
+  at = p.now + 10000 * MS;
+  ck_assert_uint_eq(tpeer_expiry(&p), at);
+  /* No answers: two more probes one interval apart, then give up. */
+  tpeer_time(&p, at);
+  tpeer_expect(&p, &probe);
+  tpeer_time(&p, at + 1000 * MS);
+  tpeer_expect(&p, &probe);
+  tpeer_time(&p, at + 2000 * MS);
+  tseg rst = tseg_make(p.iss + 1, 5001, R | A);
+  tpeer_expect(&p, &rst);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_TIMEOUT | MPTCP_EV_CLOSED);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpKeepaliveProbes"), 3);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_nodelay) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  mptcp_addr local = p.us;
+  mptcp_conn_opts o = {0, 1, 0}; /* nodelay */
+  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, &o, p.now);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  p.iss = g.seq;
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(&p, &sa);
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t s0 = p.iss + 1;
+  /* Without Nagle every small write leaves at once. */
+  for (uint32_t i = 0; i < 3; i++) {
+    mptcp_conn_write(p.conn, data + 10 * i, 10, p.now);
+    tseg d = dseg(s0 + 10 * i, 5001, data + 10 * i, 10);
+    tpeer_expect(&p, &d);
+  }
+  tpeer_fini(&p);
+}
+END_TEST
+
 Suite *suite_tcp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_active_open),
@@ -815,6 +947,11 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_paws),
       TCHECK_TEST(test_seq_wrap_receive),
       TCHECK_TEST(test_seq_wrap_send),
+      TCHECK_TEST(test_mem_cap_refuses_new_keeps_old),
+      TCHECK_TEST(test_conn_limit),
+      TCHECK_TEST(test_transparent_listen),
+      TCHECK_TEST(test_keepalive),
+      TCHECK_TEST(test_nodelay),
   };
   fill_data();
   return tcheck_suite("tcp", tests, sizeof tests / sizeof tests[0]);
