@@ -39,14 +39,19 @@ int mptcp_alloc_room(const mptcp_alloc *a, size_t n) {
   return a->cap == 0 || (a->held <= a->cap && n <= a->cap - a->held);
 }
 
-void *mptcp_alloc_get(mptcp_alloc *a, size_t n) {
+void *mptcp_alloc_get_raw(mptcp_alloc *a, size_t n) {
   if (n > SIZE_MAX - sizeof(hdr) || !mptcp_alloc_room(a, n)) return NULL;
   hdr *h = a->mem.malloc(sizeof(hdr) + n, a->mem.user_data);
   if (!h) return NULL;
   h->n = n;
   a->held += n;
-  memset(h + 1, 0, n);
   return h + 1;
+}
+
+void *mptcp_alloc_get(mptcp_alloc *a, size_t n) {
+  void *p = mptcp_alloc_get_raw(a, n);
+  if (p) memset(p, 0, n);
+  return p;
 }
 
 void mptcp_alloc_put(mptcp_alloc *a, void *p) {

@@ -17,6 +17,8 @@ void mptcp_alloc_init(mptcp_alloc *a, const mptcp_mem *mem, size_t cap);
 /* Zeroed block of n bytes, or NULL (hook failure or cap). The size is
  * remembered in a small header so frees account exactly. */
 void *mptcp_alloc_get(mptcp_alloc *a, size_t n);
+/* As mptcp_alloc_get, but the bytes are left as they are (data buffers). */
+void *mptcp_alloc_get_raw(mptcp_alloc *a, size_t n);
 void mptcp_alloc_put(mptcp_alloc *a, void *p);
 /* 1 if n more bytes would stay under the cap. */
 int mptcp_alloc_room(const mptcp_alloc *a, size_t n);

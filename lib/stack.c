@@ -177,8 +177,9 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_MEM);
     return NULL;
   }
-  c->snd.buf = mptcp_alloc_get(&st->alloc, st->s.sndbuf);
-  c->rcv.buf = mptcp_alloc_get(&st->alloc, st->s.rcvbuf);
+  /* Buffer bytes are always written before they are read. */
+  c->snd.buf = mptcp_alloc_get_raw(&st->alloc, st->s.sndbuf);
+  c->rcv.buf = mptcp_alloc_get_raw(&st->alloc, st->s.rcvbuf);
   if (!c->snd.buf || !c->rcv.buf) {
     mptcp_alloc_put(&st->alloc, c->snd.buf);
     mptcp_alloc_put(&st->alloc, c->rcv.buf);

@@ -14,6 +14,7 @@
 #include "seq.h"
 #include "stack_impl.h"
 #include "tcp.h"
+#include "wire.h"
 
 #define DUPTHRESH 3
 #define MIN_MSS 64
@@ -350,15 +351,36 @@ static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
   }
 }
 
+/* The option area of nearly every segment is empty or NOP NOP TS: decode
+ * those directly (the full parser zeroes a large struct per packet). */
+static void parse_options(const mptcp_pkt *p, mptcp_tcpopts *o,
+                          mptcp_stack *st) {
+  const uint8_t *q = p->opts;
+  if (p->opts_len == 0 ||
+      (p->opts_len == 12 && q[0] == MPTCP_OPT_NOP && q[1] == MPTCP_OPT_NOP &&
+       q[2] == MPTCP_OPT_TS && q[3] == 10)) {
+    o->present = 0;
+    o->n_sack = o->n_mptcp = o->n_unknown = o->n_malformed = 0;
+    o->n_mptcp_bad = 0;
+    if (p->opts_len) {
+      o->present = MPTCP_HAS_TS;
+      o->ts_val = mptcp_get32(q + 4);
+      o->ts_ecr = mptcp_get32(q + 8);
+    }
+    return;
+  }
+  mptcp_parse_ctx ctx;
+  mptcp_parse_ctx_init(&ctx, p->tcp_flags, p->payload_len);
+  mptcp_tcpopts_parse(p->opts, p->opts_len, &ctx, o);
+  mptcp_counters_add_opts(&st->ctr, o);
+}
+
 void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
                      mptcp_tstamp now) {
   mptcp_tcp *t = &c->tcp;
   mptcp_stack *st = c->st;
   mptcp_tcpopts o;
-  mptcp_parse_ctx ctx;
-  mptcp_parse_ctx_init(&ctx, p->tcp_flags, p->payload_len);
-  mptcp_tcpopts_parse(p->opts, p->opts_len, &ctx, &o);
-  mptcp_counters_add_opts(&st->ctr, &o);
+  parse_options(p, &o, st);
   uint8_t fl = p->tcp_flags;
 
   if (t->state == MPTCP_TCP_SYN_SENT) {

@@ -501,11 +501,14 @@ void mptcp_tcp_rcv_consumed(struct mptcp_conn *c, mptcp_tstamp now) {
   mptcp_tcp *t = &c->tcp;
   (void)now;
   if (!synchronized(t->state)) return;
-  /* Announce the opened window once it moved by at least an MSS or half
-   * the buffer, as window_field() will then accept it. */
-  uint32_t edge = t->rcv_nxt + mptcp_tcp_rcv_space(c);
-  uint32_t step = t->mss < c->rcv.cap / 2 ? t->mss : (uint32_t)(c->rcv.cap / 2);
-  if (mptcp_seq_geq(edge, t->rcv_adv + step) || t->rcv_adv == t->rcv_nxt) {
+  /* A standalone window update only when it matters to the sender: the
+   * window we could announce at least doubles, or reopens from below one
+   * segment (RFC 9293 §3.8.6.2.2; as Linux does). Otherwise the next ACK
+   * carries it. */
+  uint32_t adv =
+      mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+  uint32_t space = mptcp_tcp_rcv_space(c);
+  if (space >= t->mss && (space >= 2 * adv || adv < t->mss)) {
     t->flags |= TCPF_WND_UPDATE;
     mptcp_conn_want_output(c);
   }
