@@ -25,6 +25,7 @@ struct mptcp_conn {
   uint8_t visible;       /* the app has (or will get) the handle */
   uint8_t released;      /* the app gave the handle back */
   uint8_t want_writable; /* a write was refused: signal WRITABLE later */
+  uint8_t closed_posted; /* MPTCP_EV_CLOSED is reported once */
   uint8_t err;           /* 0, or the MPTCP_EV_* that ended it (RESET, ...) */
 
   mptcp_ring snd, rcv;

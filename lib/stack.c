@@ -262,6 +262,11 @@ void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev) {
     st->n_pending_accept--;
   }
   if (!c->visible) return;
+  if (ev & MPTCP_EV_CLOSED) {
+    if (c->closed_posted) ev &= ~MPTCP_EV_CLOSED;
+    c->closed_posted = 1;
+  }
+  if (!ev) return;
   c->events |= ev;
   if (c->ev_queued) return;
   c->ev_queued = 1;
@@ -406,6 +411,9 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_IN_SEGS);
   mptcp_addr l = {p.dst, p.dport}, r = {p.src, p.sport};
   struct mptcp_conn *c = mptcp_stack_lookup(st, &l, &r);
+  /* A closed connection the app has not released yet is gone for the
+   * peer: its segments are answered as for no connection. */
+  if (c && c->tcp.state == MPTCP_TCP_CLOSED) c = NULL;
   if (c) {
     mptcp_tcp_input(c, &p, now);
     after(c);

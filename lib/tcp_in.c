@@ -257,11 +257,13 @@ static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
     fin = 0;
   }
   if (off == 0) {
+    /* In-order data never depends on the out-of-order set (which may be
+     * full): take it, then whatever queued bytes now follow it. */
     int had_holes = t->ooo.n > 0;
     mptcp_ring_write_at(&c->rcv, c->rcv.len, d, len);
-    mptcp_ranges_add(&t->ooo, 0, len);
-    uint32_t adv = mptcp_ranges_head(&t->ooo);
-    mptcp_ranges_advance(&t->ooo, adv);
+    mptcp_ranges_advance(&t->ooo, len);
+    uint32_t adv = len + mptcp_ranges_head(&t->ooo);
+    mptcp_ranges_advance(&t->ooo, adv - len);
     c->rcv.len += adv;
     t->rcv_nxt += adv;
     t->bytes_received += adv;
@@ -429,9 +431,22 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
     ok = wnd > 0 &&
          (mptcp_seq_in(p->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
           mptcp_seq_in(p->seq + seglen - 1, t->rcv_nxt, t->rcv_nxt + wnd));
+  /* A segment wholly before RCV.NXT (a duplicate, or a pure ACK from a
+   * peer that rewound SND.NXT after a timeout) still carries a current ACK
+   * field: use it, drop the rest (as BSD stacks do). Ignoring it would
+   * leave two rewound peers trading ACKs nobody accepts. Only a duplicate
+   * that carried data or a FIN is answered. */
+  int old = !ok && mptcp_seq_leq(p->seq + seglen, t->rcv_nxt) &&
+            t->rcv_nxt - p->seq <= c->rcv.cap + 65535u &&
+            !(fl & (MPTCP_TH_RST | MPTCP_TH_SYN));
   /* A zero window still takes ACKs and the FIN-free probes' ACK fields. */
   int ack_only_ok = !ok && wnd == 0 && p->seq == t->rcv_nxt;
-  if (!ok && !ack_only_ok) {
+  if (old) {
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_SEQ_DROP);
+    if (seglen) t->flags |= TCPF_ACK_NOW;
+    if (t->state == MPTCP_TCP_TIME_WAIT && (fl & MPTCP_TH_FIN))
+      t->t_tw = now + st->s.time_wait;
+  } else if (!ok && !ack_only_ok) {
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_SEQ_DROP);
     if (!(fl & MPTCP_TH_RST)) {
       t->flags |= TCPF_ACK_NOW;
@@ -524,8 +539,10 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
     if (fl & MPTCP_TH_FIN) { /* retransmitted FIN: ACK it, restart 2 MSL */
       t->flags |= TCPF_ACK_NOW;
       t->t_tw = now + st->s.time_wait;
-      mptcp_conn_want_output(c);
     }
+    /* Also answers a retransmitted data segment (marked ACK_NOW above):
+     * the peer lost our last ACK and is still in LAST-ACK. */
+    mptcp_conn_want_output(c);
     return;
   }
 
@@ -543,7 +560,7 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       seq += skip;
       d += skip;
       len -= skip;
-      if (len == 0 && !(fl & MPTCP_TH_FIN)) t->flags |= TCPF_ACK_NOW;
+      if (skip && len == 0 && !(fl & MPTCP_TH_FIN)) t->flags |= TCPF_ACK_NOW;
     }
     if (take_data(c, seq, d, len, (fl & MPTCP_TH_FIN) != 0, now))
       mptcp_conn_post(c, MPTCP_EV_READABLE);

@@ -920,6 +920,64 @@ START_TEST(test_nodelay) {
 }
 END_TEST
 
+/* ---------------- regressions found by the simulator ---------------- */
+
+START_TEST(test_old_segment_ack_is_used) {
+  /* A peer that rewound SND.NXT after a timeout sends pure ACKs with an old
+   * sequence number: their ACK field must still count, and they must not
+   * be answered (two rewound peers would otherwise trade ACKs forever). */
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  tseg in = dseg(5001, s0, data, 1000);
+  tpeer_send(&p, &in); /* RCV.NXT = 6001 */
+  mptcp_conn_write(p.conn, data, 2000, p.now);
+  for (uint32_t i = 0; i < 2; i++) {
+    tseg d = dseg(s0 + 1000 * i, 6001, data + 1000 * i, 1000);
+    tpeer_expect(&p, &d);
+  }
+  tseg oldack = tseg_make(5001, s0 + 2000, A); /* SEQ behind RCV.NXT */
+  tpeer_send(&p, &oldack);
+  tpeer_expect_none(&p);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.bytes_acked, 2000);
+  ck_assert_uint_eq(tpeer_expiry(&p), MPTCP_TSTAMP_NONE); /* nothing left */
+  /* A duplicate that carries data is answered. */
+  tpeer_send(&p, &in);
+  tseg ack = tseg_make(s0 + 2000, 6001, A);
+  tpeer_expect(&p, &ack);
+  tpeer_fini(&p);
+}
+END_TEST
+
+START_TEST(test_time_wait_answers_retransmitted_data) {
+  /* Our last ACK was lost: the peer, in LAST-ACK, retransmits data that we
+   * already have. TIME-WAIT must ACK it, or the peer times out. */
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  mptcp_conn_shutdown(p.conn, p.now);
+  tseg fin = tseg_make(s0, 5001, F | A);
+  tpeer_expect(&p, &fin);
+  tseg pdata = dseg(5001, s0 + 1, data, 100);
+  pdata.flags |= F; /* data + FIN, acking our FIN */
+  tpeer_send(&p, &pdata);
+  tseg ack = tseg_make(s0 + 1, 5102, A);
+  tpeer_expect(&p, &ack);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_TIME_WAIT);
+  tseg rtx = dseg(5001, s0 + 1, data, 100); /* without the FIN */
+  tpeer_send(&p, &rtx);
+  tpeer_expect(&p, &ack);
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
 Suite *suite_tcp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_active_open),
@@ -952,6 +1010,8 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_transparent_listen),
       TCHECK_TEST(test_keepalive),
       TCHECK_TEST(test_nodelay),
+      TCHECK_TEST(test_old_segment_ack_is_used),
+      TCHECK_TEST(test_time_wait_answers_retransmitted_data),
   };
   fill_data();
   return tcheck_suite("tcp", tests, sizeof tests / sizeof tests[0]);
