@@ -37,8 +37,17 @@ struct mptcp_conn {
 void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev);
 /* Queues the connection for output (write_pkt). */
 void mptcp_conn_want_output(struct mptcp_conn *c);
-/* Re-arms the connection's entry in the timer heap. */
-void mptcp_conn_update_timer(struct mptcp_conn *c);
+/* Moves the connection's entry in the timer heap to `at` (NONE: out). */
+void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
+/* Re-arms the connection's entry in the timer heap. Called after every
+ * packet and app call, and most of them leave the earliest deadline where
+ * it was: that case costs a few compares and no heap work. */
+static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
+  mptcp_tstamp at = mptcp_tcp_next_timer(&c->tcp);
+  int queued = c->timer.idx != MPTCP_HEAP_NONE;
+  if (queued ? at != c->timer.at : at != MPTCP_TSTAMP_NONE)
+    mptcp_conn_set_timer(c, at);
+}
 /* The TCP state machine reached CLOSED (or TIME_WAIT ended). */
 void mptcp_conn_closed(struct mptcp_conn *c, uint32_t ev);
 

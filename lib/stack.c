@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "stack_impl.h"
 #include "tcp.h"
+#include "wire.h"
 
 MPTCP_API void mptcp_settings_default(mptcp_settings *s) {
   memset(s, 0, sizeof *s);
@@ -132,32 +133,52 @@ MPTCP_API int mptcp_stack_listen(mptcp_stack *st, const mptcp_addr *local,
 
 /* ---------------- connection table ---------------- */
 
+/* One 32-bit step of the tuple hash: the multiply spreads low bits up, the
+ * shift brings high bits down (the bucket index uses the low bits). */
+static uint32_t hash_mix(uint32_t h, uint32_t w) {
+  h = (h ^ w) * 0x85ebca6bu;
+  return h ^ (h >> 13);
+}
+
 static size_t tuple_hash(const mptcp_stack *st, const mptcp_addr *l,
                          const mptcp_addr *r) {
-  /* FNV-1a over the tuple, seeded with the stack secret so that remote
-   * hosts cannot aim at one bucket. */
-  uint32_t h =
-      2166136261u ^
-      ((uint32_t)st->isn_secret[0] << 24 | (uint32_t)st->isn_secret[1] << 16 |
-       (uint32_t)st->isn_secret[2] << 8 | st->isn_secret[3]);
-  size_t al = mptcp_ipaddr_len(&l->ip);
-  const uint8_t *parts[2] = {l->ip.a, r->ip.a};
-  for (int k = 0; k < 2; k++)
-    for (size_t i = 0; i < al; i++) h = (h ^ parts[k][i]) * 16777619u;
-  h = (h ^ l->port) * 16777619u;
-  h = (h ^ r->port) * 16777619u;
+  /* Word at a time, seeded with the stack secret so that remote hosts
+   * cannot aim at one bucket. */
+  uint32_t h = mptcp_get32(st->isn_secret);
+  size_t nw = mptcp_ipaddr_len(&l->ip) / 4;
+  for (size_t i = 0; i < nw; i++) {
+    h = hash_mix(h, mptcp_get32(l->ip.a + 4 * i));
+    h = hash_mix(h, mptcp_get32(r->ip.a + 4 * i));
+  }
+  h = hash_mix(h, (uint32_t)l->port << 16 | r->port);
   return h & st->hash_mask;
 }
 
-static int addr_eq(const mptcp_addr *a, const mptcp_addr *b) {
-  return a->port == b->port && mptcp_ipaddr_equal(&a->ip, &b->ip);
+/* mptcp_ipaddr_equal() with constant-size compares the compiler inlines:
+ * this runs for every segment in. */
+static int ip_eq(const mptcp_ipaddr *a, const mptcp_ipaddr *b) {
+  if (a->family != b->family) return 0;
+  if (a->family == MPTCP_AF_INET) return memcmp(a->a, b->a, 4) == 0;
+  if (a->family == MPTCP_AF_INET6) return memcmp(a->a, b->a, 16) == 0;
+  return 1;
+}
+
+static int tuple_eq(const struct mptcp_conn *c, const mptcp_addr *l,
+                    const mptcp_addr *r) {
+  return c->local.port == l->port && c->remote.port == r->port &&
+         ip_eq(&c->local.ip, &l->ip) && ip_eq(&c->remote.ip, &r->ip);
 }
 
 struct mptcp_conn *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
                                       const mptcp_addr *r) {
-  struct mptcp_conn *c = st->hash[tuple_hash(st, l, r)];
-  for (; c; c = c->hnext)
-    if (addr_eq(&c->local, l) && addr_eq(&c->remote, r)) return c;
+  /* Segments come in trains: try the last connection found first. */
+  struct mptcp_conn *c = st->last_found;
+  if (c && tuple_eq(c, l, r)) return c;
+  for (c = st->hash[tuple_hash(st, l, r)]; c; c = c->hnext)
+    if (tuple_eq(c, l, r)) {
+      st->last_found = c;
+      return c;
+    }
   return NULL;
 }
 
@@ -233,6 +254,7 @@ static void conn_free(struct mptcp_conn *c) {
   if (c->prev) c->prev->next = c->next;
   if (c->next) c->next->prev = c->prev;
   if (st->all == c) st->all = c->next;
+  if (st->last_found == c) st->last_found = NULL;
   mptcp_heap_set(&st->timers, &c->timer, MPTCP_TSTAMP_NONE);
   if (c->ev_queued) unqueue(&st->ev_head, &st->ev_tail, c, 0);
   if (c->tx_queued) unqueue(&st->tx_head, &st->tx_tail, c, 1);
@@ -290,8 +312,8 @@ void mptcp_conn_want_output(struct mptcp_conn *c) {
   st->tx_tail = c;
 }
 
-void mptcp_conn_update_timer(struct mptcp_conn *c) {
-  mptcp_heap_set(&c->st->timers, &c->timer, mptcp_tcp_next_timer(&c->tcp));
+void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at) {
+  mptcp_heap_set(&c->st->timers, &c->timer, at);
 }
 
 void mptcp_conn_closed(struct mptcp_conn *c, uint32_t ev) {
@@ -470,7 +492,9 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
     c->tx_queued = 0;
     c->tx_next = NULL;
     if (n > 0) {
-      mptcp_conn_want_output(c); /* round-robin: back of the queue */
+      /* Round-robin: back of the queue, unless there is surely nothing
+       * more (the call would only find that out). */
+      if (!mptcp_tcp_output_idle(c)) mptcp_conn_want_output(c);
       if (pi) {
         pi->src = c->local.ip;
         pi->dst = c->remote.ip;

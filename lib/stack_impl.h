@@ -38,7 +38,8 @@ struct mptcp_stack {
 
   struct mptcp_conn **hash; /* 4-tuple -> connection */
   size_t hash_mask;
-  struct mptcp_conn *all; /* every connection */
+  struct mptcp_conn *last_found; /* lookup cache; cleared when freed */
+  struct mptcp_conn *all;        /* every connection */
   size_t n_conns;
   size_t n_pending_accept; /* passive, not yet ACCEPTed */
   mptcp_heap timers;

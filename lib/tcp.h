@@ -81,6 +81,13 @@ typedef struct mptcp_tcp {
   /* Statistics. */
   uint64_t bytes_sent, bytes_acked, bytes_received, retransmits;
 
+  /* Header template (tcp_out.c): the IP header and ports every segment
+   * starts with, and the one's-complement sums of their constant parts. */
+  uint8_t hdr[MPTCP_IPV6_HDR_LEN + 4];
+  uint8_t hdr_iph;         /* IP header length: 20 or 40 */
+  uint32_t hdr_ip_sum;     /* IPv4 header without its length and checksum */
+  uint32_t hdr_pseudo_sum; /* pseudo-header without the TCP length */
+
   /* Congestion control. */
   const mptcp_cc_ops *cc;
   uint64_t cc_state[MPTCP_CC_STATE_MAX / 8];
@@ -90,6 +97,8 @@ typedef struct mptcp_tcp {
 #define MPTCP_TCP_HDR_MAX 100
 
 /* Engine entry points (tcp_in.c / tcp_out.c). `c` owns `c->tcp`. */
+/* Fills the header template from the connection's addresses. */
+void mptcp_tcp_init_template(struct mptcp_conn *c);
 void mptcp_tcp_init_active(struct mptcp_conn *c, mptcp_tstamp now);
 void mptcp_tcp_init_passive(struct mptcp_conn *c, const mptcp_pkt *syn,
                             const mptcp_tcpopts *o, mptcp_tstamp now);
@@ -100,10 +109,19 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
  * due, MPTCP_ERR_NOBUF when cap is too small. */
 mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
                              mptcp_tstamp now);
+/* mptcp_tcp_output() has nothing to send and nothing to do. */
+int mptcp_tcp_output_idle(const struct mptcp_conn *c);
 /* Runs this connection's due timers. */
 void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now);
 /* Earliest of the connection's timers. */
-mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t);
+static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
+  mptcp_tstamp m = t->t_rtx;
+  if (t->t_delack < m) m = t->t_delack;
+  if (t->t_persist < m) m = t->t_persist;
+  if (t->t_keep < m) m = t->t_keep;
+  if (t->t_tw < m) m = t->t_tw;
+  return m;
+}
 /* The app read data: maybe announce a larger window. */
 void mptcp_tcp_rcv_consumed(struct mptcp_conn *c, mptcp_tstamp now);
 /* Current receive window we can announce (bytes). */

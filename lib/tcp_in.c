@@ -43,6 +43,7 @@ static void init_common(struct mptcp_conn *c, mptcp_tstamp now) {
   t->last_rx = now;
   if (!s->nagle) t->flags |= TCPF_NODELAY;
   if (s->keepalive) t->flags |= TCPF_KEEPALIVE_ON;
+  mptcp_tcp_init_template(c);
 }
 
 /* Effective send MSS once the options are known. */
@@ -576,5 +577,5 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
   } else if (p->payload_len || (fl & MPTCP_TH_FIN)) {
     t->flags |= TCPF_ACK_NOW; /* duplicate data after the peer's FIN */
   }
-  mptcp_conn_want_output(c);
+  if (!mptcp_tcp_output_idle(c)) mptcp_conn_want_output(c);
 }

@@ -99,6 +99,70 @@ static size_t data_options(struct mptcp_conn *c, uint8_t *o, int rst,
   return (size_t)(p - o);
 }
 
+#define IP_TTL 64
+#define NH_TCP 6
+
+/* What mptcp_pkt_write() would put in front of every segment of this
+ * connection (IPv4: DF, ID 0, TTL 64; IPv6: flow label 0), prepared once:
+ * a segment then needs a copy, a few stores and one checksum pass. */
+void mptcp_tcp_init_template(struct mptcp_conn *c) {
+  mptcp_tcp *t = &c->tcp;
+  uint8_t *b = t->hdr;
+  size_t alen = c->local.ip.family == MPTCP_AF_INET6 ? 16 : 4;
+  memset(b, 0, sizeof t->hdr);
+  if (alen == 4) {
+    b[0] = 0x45;
+    mptcp_put16(b + 6, 0x4000);
+    b[8] = IP_TTL;
+    b[9] = NH_TCP;
+    memcpy(b + 12, c->local.ip.a, 4);
+    memcpy(b + 16, c->remote.ip.a, 4);
+    t->hdr_iph = MPTCP_IPV4_HDR_LEN;
+    t->hdr_ip_sum = mptcp_csum_partial(b, MPTCP_IPV4_HDR_LEN, 0);
+  } else {
+    b[0] = 0x60;
+    b[6] = NH_TCP;
+    b[7] = IP_TTL;
+    memcpy(b + 8, c->local.ip.a, 16);
+    memcpy(b + 24, c->remote.ip.a, 16);
+    t->hdr_iph = MPTCP_IPV6_HDR_LEN;
+  }
+  mptcp_put16(b + t->hdr_iph, c->local.port);
+  mptcp_put16(b + t->hdr_iph + 2, c->remote.port);
+  uint32_t ps = mptcp_csum_partial(c->local.ip.a, alen, NH_TCP);
+  t->hdr_pseudo_sum = mptcp_csum_partial(c->remote.ip.a, alen, ps);
+}
+
+/* Completes a segment whose options and payload are already in place:
+ * the IP header from the template, the TCP header, both checksums. The
+ * bytes are exactly those mptcp_pkt_write() produces. */
+static size_t write_headers(const mptcp_tcp *t, uint8_t *buf, uint32_t seq,
+                            uint32_t ack, uint8_t flags, uint16_t window,
+                            size_t olen, size_t len) {
+  size_t iph = t->hdr_iph, tlen = MPTCP_TCP_HDR_LEN + olen + len;
+  /* Constant-size copies: the options are already behind the ports. */
+  if (iph == MPTCP_IPV4_HDR_LEN) {
+    memcpy(buf, t->hdr, MPTCP_IPV4_HDR_LEN + 4);
+    mptcp_put16(buf + 2, (uint16_t)(iph + tlen));
+    uint32_t s = t->hdr_ip_sum + (uint32_t)(iph + tlen);
+    mptcp_put16(buf + 10, mptcp_csum_finish(s));
+  } else {
+    memcpy(buf, t->hdr, MPTCP_IPV6_HDR_LEN + 4);
+    mptcp_put16(buf + 4, (uint16_t)tlen);
+  }
+  uint8_t *h = buf + iph; /* ports come from the template */
+  mptcp_put32(h + 4, seq);
+  mptcp_put32(h + 8, ack);
+  h[12] = (uint8_t)(((MPTCP_TCP_HDR_LEN + olen) / 4) << 4);
+  h[13] = flags;
+  mptcp_put16(h + 14, window);
+  mptcp_put16(h + 16, 0);
+  mptcp_put16(h + 18, 0);
+  uint32_t s = mptcp_csum_partial(h, tlen, t->hdr_pseudo_sum);
+  mptcp_put16(h + 16, mptcp_csum_finish(s + (uint32_t)tlen));
+  return iph + tlen;
+}
+
 /* Builds one segment. Payload: `len` bytes of the send ring starting at
  * sequence `seq` (offset seq - snd_una). */
 static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
@@ -110,33 +174,16 @@ static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   int syn = (flags & MPTCP_TH_SYN) != 0;
   size_t olen = syn ? syn_options(c, opt, (flags & MPTCP_TH_ACK) != 0, now)
                     : data_options(c, opt, (flags & MPTCP_TH_RST) != 0, now);
-  size_t iph = c->local.ip.family == MPTCP_AF_INET6 ? MPTCP_IPV6_HDR_LEN
-                                                    : MPTCP_IPV4_HDR_LEN;
+  size_t iph = t->hdr_iph;
   if (cap < iph + MPTCP_TCP_HDR_LEN + olen + len) return MPTCP_ERR_NOBUF;
 
-  mptcp_pkt p;
-  memset(&p, 0, sizeof p);
-  p.src = c->local.ip;
-  p.dst = c->remote.ip;
-  p.ttl = 64;
-  p.ip_df = 1;
-  p.sport = c->local.port;
-  p.dport = c->remote.port;
-  p.seq = seq;
-  p.tcp_flags = flags;
-  if (flags & MPTCP_TH_ACK) p.ack = t->rcv_nxt;
-  p.window = (flags & MPTCP_TH_RST) ? 0 : window_field(c, syn);
-  p.opts = opt;
-  p.opts_len = olen;
-  if (len) {
-    /* The payload goes straight from the ring into the packet. */
-    uint8_t *dst = buf + iph + MPTCP_TCP_HDR_LEN + olen;
-    mptcp_ring_read_at(&c->snd, seq - t->snd_una, dst, len);
-    p.payload = dst;
-    p.payload_len = len;
-  }
-  mptcp_ssize n = mptcp_pkt_write(&p, buf, cap);
-  if (n < 0) return n;
+  uint32_t ack = (flags & MPTCP_TH_ACK) ? t->rcv_nxt : 0;
+  uint16_t window = (flags & MPTCP_TH_RST) ? 0 : window_field(c, syn);
+  uint8_t *o = buf + iph + MPTCP_TCP_HDR_LEN;
+  memcpy(o, opt, olen);
+  /* The payload goes straight from the ring into the packet. */
+  if (len) mptcp_ring_read_at(&c->snd, seq - t->snd_una, o + olen, len);
+  size_t n = write_headers(t, buf, seq, ack, flags, window, olen, len);
   if (flags & MPTCP_TH_ACK) {
     t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
     t->unacked_segs = 0;
@@ -144,7 +191,7 @@ static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   }
   if (flags & MPTCP_TH_RST) mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_SENT);
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_OUT_SEGS);
-  return n;
+  return (mptcp_ssize)n;
 }
 
 static void arm_rtx(mptcp_tcp *t, mptcp_tstamp now) {
@@ -347,6 +394,22 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   return 0;
 }
 
+/* True only when mptcp_tcp_output() would return 0 and change nothing:
+ * established, nothing queued or in flight, no FIN, no flag that asks for
+ * a segment, no persist timer for output_data() to stop. A receiver that
+ * has just ACKed is in this state, and skipping the output queue then
+ * saves a call that would find nothing to send. Keep in step with
+ * output_data(). */
+int mptcp_tcp_output_idle(const struct mptcp_conn *c) {
+  const mptcp_tcp *t = &c->tcp;
+  return t->state == MPTCP_TCP_ESTABLISHED &&
+         !(t->flags &
+           (TCPF_ACK_NOW | TCPF_WND_UPDATE | TCPF_PROBE | TCPF_KEEPALIVE |
+            TCPF_SEND_RST | TCPF_FIN_QUEUED | TCPF_RECOVERY)) &&
+         c->snd.len == 0 && t->snd_nxt == t->snd_una &&
+         t->t_persist == MPTCP_TSTAMP_NONE;
+}
+
 mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
                              mptcp_tstamp now) {
   mptcp_tcp *t = &c->tcp;
@@ -402,15 +465,6 @@ void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now) {
 /* ------------------------------------------------------------------ */
 /* Timers                                                             */
 /* ------------------------------------------------------------------ */
-
-mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
-  mptcp_tstamp m = t->t_rtx;
-  if (t->t_delack < m) m = t->t_delack;
-  if (t->t_persist < m) m = t->t_persist;
-  if (t->t_keep < m) m = t->t_keep;
-  if (t->t_tw < m) m = t->t_tw;
-  return m;
-}
 
 static void give_up(struct mptcp_conn *c, mptcp_tstamp now) {
   mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_CONN_TIMEOUT);

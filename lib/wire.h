@@ -1,7 +1,8 @@
 /*
- * Big-endian get/put helpers and a bounded read cursor. Integers are always
+ * Big-endian get/put helpers and a bounded read cursor. Integers are
  * composed byte by byte, so the code is the same on big- and little-endian
- * hosts (no casts, no packed structs, no host-order loads).
+ * hosts (no casts, no packed structs, no host-order loads outside the
+ * helpers below).
  * SPDX-License-Identifier: MIT
  */
 #ifndef MPTCP_WIRE_H
@@ -9,6 +10,24 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/* With GCC/clang the 16/32-bit stores are one byte swap and one store
+ * (the byte-wise form defeats store merging in headers built field by
+ * field). Other compilers, and big-endian hosts without the swap, keep
+ * the portable form. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ||                              \
+     __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#define MPTCP_WIRE_SWAP 1
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MPTCP_BE16(v) __builtin_bswap16(v)
+#define MPTCP_BE32(v) __builtin_bswap32(v)
+#else
+#define MPTCP_BE16(v) (v)
+#define MPTCP_BE32(v) (v)
+#endif
+#endif
 
 static inline uint16_t mptcp_get16(const uint8_t *p) {
   return (uint16_t)((unsigned)p[0] << 8 | p[1]);
@@ -21,15 +40,25 @@ static inline uint64_t mptcp_get64(const uint8_t *p) {
   return (uint64_t)mptcp_get32(p) << 32 | mptcp_get32(p + 4);
 }
 static inline uint8_t *mptcp_put16(uint8_t *p, uint16_t v) {
+#if defined(MPTCP_WIRE_SWAP)
+  uint16_t be = MPTCP_BE16(v);
+  memcpy(p, &be, 2);
+#else
   p[0] = (uint8_t)(v >> 8);
   p[1] = (uint8_t)v;
+#endif
   return p + 2;
 }
 static inline uint8_t *mptcp_put32(uint8_t *p, uint32_t v) {
+#if defined(MPTCP_WIRE_SWAP)
+  uint32_t be = MPTCP_BE32(v);
+  memcpy(p, &be, 4);
+#else
   p[0] = (uint8_t)(v >> 24);
   p[1] = (uint8_t)(v >> 16);
   p[2] = (uint8_t)(v >> 8);
   p[3] = (uint8_t)v;
+#endif
   return p + 4;
 }
 static inline uint8_t *mptcp_put64(uint8_t *p, uint64_t v) {
