@@ -17,7 +17,13 @@ Reads every classic pcap in test/vectors/tcpdump/ and test/vectors/pcap/
   fuzz/corpus/convert/seed-*  the example byte strings of the proxy-extension
                               spec (MP_CONVERT, shared/spec/proxy-extensions.md
                               A.6; RFC 8803 Convert, B.10) and the SYN
-                              payloads found in the captures.
+                              payloads found in the captures;
+  fuzz/corpus/stack/seed-*    hand-written operation programs for
+                              fuzz_stack.c (handshakes, data, close,
+                              out-of-order and SACK, resets, zero window,
+                              timeouts, allocation failures), built by the
+                              encoders below in the layout fuzz_stack.c
+                              documents.
 
 Only files named seed-* are replaced, so minimised crashers added by hand
 (any other name) stay. Output is deterministic: names are the first 16 hex
@@ -188,6 +194,197 @@ def write_corpus(name, blobs):
     print(f"make_corpus: fuzz/corpus/{name}: {len(names)} seeds")
 
 
+# ---------------------------------------------------------------- fuzz_stack
+# Encoders for fuzz_stack.c's input (see the comment at its top).
+
+TH_FIN, TH_SYN, TH_RST, TH_PSH, TH_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+NO_DRAIN = 0x80
+
+
+def st_hdr(sack=1, ts=1, nagle=1, keepalive=0, transparent=0, v6=0, memcap=0,
+           unspec=0, wscale=7, sndbuf=2, rcvbuf=2, mss=0, backlog=1,
+           max_conns=2, active=0, fail_new=None):
+    h0 = (sack | ts << 1 | nagle << 2 | keepalive << 3 | transparent << 4 |
+          v6 << 5 | memcap << 6 | unspec << 7)
+    h2 = sndbuf | rcvbuf << 2 | mss << 4 | backlog << 6
+    h3 = max_conns << 2 | active << 4
+    if fail_new is not None:
+        h3 |= 0x80 | fail_new
+    return bytes([h0, wscale, h2, h3])
+
+
+def st_tuple(ep=0, port=0):
+    """Endpoint index (0 = us:80, 2 = us:5000, 5 = 10.0.0.9:443, 6 = us:81)
+    and remote port 40000 + port."""
+    return ep << 2 | port
+
+
+def st_simple(t, flags, p=0, own_seq=False, op=0x01):
+    """In-sync segment; p: payload length byte (len = (p & 63) << 2*(p >> 6))."""
+    return bytes([op, t | (0x40 if own_seq else 0), flags, p])
+
+
+def st_seg(t, flags, seq_mode=0, seq_scale=0, sd=0, ack_mode=0, ack_scale=0,
+           ad=0, seq_abs=None, ack_abs=None, win=None, opts=b"\x00", pay=0):
+    """Full segment. Modes: seq 0 stack's ACK, 1 peer next, 2 absolute,
+    3 peer ISN; ack 0 stack's highest, 1 peer's last ACK, 2 absolute,
+    3 end of the stack's last segment. win None = 65535, else raw u16."""
+    ctl = seq_mode | seq_scale << 2 | ack_mode << 4 | ack_scale << 6
+    out = bytes([0x00, t, flags, ctl, sd & 0xFF, ad & 0xFF])
+    if seq_mode == 2:
+        out += struct.pack(">I", seq_abs)
+    if ack_mode == 2:
+        out += struct.pack(">I", ack_abs)
+    if win is None:
+        out += b"\x00"
+    elif win == 0:
+        out += b"\x40"
+    else:
+        out += b"\xc0" + struct.pack(">H", win)
+    return out + opts + bytes([pay])
+
+
+def st_opt_sack(blocks, shift=2, ts_delta=0):
+    """Option fields: TS + SACK blocks (left, len) in units of 16 << ..."""
+    sb = (len(blocks) - 1) | shift << 2
+    out = bytes([0x02, 0x08 | 0x10, ts_delta & 0xFF, sb])
+    for lo, ln in blocks:
+        out += bytes([lo & 0xFF, ln & 0xFF])
+    return out
+
+
+def st_time(unit, v):
+    """unit 0 us, 1 ms, 2 100 ms, 3 10 s."""
+    return bytes([0x03, unit, v])
+
+
+ST_EXPIRY = b"\x04"
+
+
+def st_app(op, slot=0, n=0, shift=0):
+    codes = {"write": 0x05, "read": 0x06, "peek": 0x07}
+    return bytes([codes[op], slot | shift << 4, n])
+
+
+def st_one(op, slot=0):
+    codes = {"shutdown": 0x08, "abort": 0x09, "release": 0x0A}
+    return bytes([codes[op], slot])
+
+
+def st_connect(remote_port=0, local=1, nodelay=0, keepalive=0):
+    return bytes([0x0B, remote_port | local << 2 | nodelay << 4 |
+                  keepalive << 5])
+
+
+def st_fail(count, skip=0):
+    return bytes([0x0C, skip << 4 | count])
+
+
+def st_outbuf(i):
+    return bytes([0x0D, i])
+
+
+def st_raw(pkt):
+    return bytes([0x0E, len(pkt)]) + pkt
+
+
+def stack_seeds():
+    T0 = st_tuple(0, 0)
+    hs = st_simple(T0, TH_SYN) + st_simple(T0, TH_ACK)
+    seeds = []
+    # 1. Passive handshake, data both ways, active close, TIME_WAIT expiry.
+    seeds.append(st_hdr() + hs +
+                 st_simple(T0, TH_ACK | TH_PSH, 0x40 | 25) +  # 100 bytes
+                 st_app("read", n=200) +
+                 st_app("write", n=200, shift=2) +  # 800 bytes
+                 st_simple(T0, TH_ACK) +
+                 st_one("shutdown") + st_simple(T0, TH_ACK) +
+                 st_simple(T0, TH_FIN | TH_ACK) +
+                 st_time(2, 5) + st_one("release"))
+    # 2. Passive close: peer FIN, app drains, shuts down, peer ACKs.
+    seeds.append(st_hdr(ts=0, sack=0, wscale=0) + hs +
+                 st_simple(T0, TH_ACK | TH_PSH, 0x80 | 20) +  # 320 bytes
+                 st_simple(T0, TH_FIN | TH_ACK) +
+                 st_app("peek", n=0) + st_app("read", n=100) +
+                 st_one("shutdown") + st_simple(T0, TH_ACK) +
+                 st_one("release"))
+    # 3. Out-of-order arrival, SACK to the peer, hole filled.
+    seeds.append(st_hdr() + hs +
+                 st_seg(T0, TH_ACK, seq_mode=0, seq_scale=1, sd=32,
+                        opts=b"\x01", pay=0x40 | 16) +  # 512 at +512
+                 st_seg(T0, TH_ACK, seq_mode=0, seq_scale=1, sd=80,
+                        opts=b"\x01", pay=0x40 | 8) +  # 256 at +1280
+                 st_seg(T0, TH_ACK, opts=b"\x01", pay=0x40 | 16) +
+                 st_app("read", n=255, shift=3))
+    # 4. SACK from the peer: dupACKs with growing SACK, fast retransmit,
+    #    then the retransmission timer.
+    seeds.append(st_hdr(sndbuf=3, nagle=0) + hs +
+                 st_app("write", n=250, shift=4) +  # 4000 bytes
+                 st_seg(T0, TH_ACK, ack_mode=1, opts=st_opt_sack([(2, 2)])) +
+                 st_seg(T0, TH_ACK, ack_mode=1, opts=st_opt_sack([(2, 4)])) +
+                 st_seg(T0, TH_ACK, ack_mode=1, opts=st_opt_sack([(2, 6)])) +
+                 st_seg(T0, TH_ACK, ack_mode=1,
+                        opts=st_opt_sack([(2, 6), (10, 2)])) +
+                 ST_EXPIRY + ST_EXPIRY + st_simple(T0, TH_ACK))
+    # 5. NewReno without SACK: three duplicate ACKs, partial ACK.
+    seeds.append(st_hdr(sack=0, ts=0, sndbuf=3) + hs +
+                 st_app("write", n=250, shift=4) +
+                 st_seg(T0, TH_ACK, ack_mode=1) * 4 +
+                 st_seg(T0, TH_ACK, ack_mode=1, ack_scale=2, ad=3) +
+                 st_simple(T0, TH_ACK))
+    # 6. Resets: in-window RST, out-of-window RST (challenge ACK), SYN on
+    #    an established connection, stray ACK and SYN to a closed port.
+    seeds.append(st_hdr() + hs +
+                 st_seg(T0, TH_RST, seq_mode=0, seq_scale=1, sd=5) +
+                 st_seg(T0, TH_SYN, seq_mode=1) +
+                 st_simple(T0, TH_RST) +
+                 st_simple(st_tuple(6, 1), TH_SYN) +
+                 st_simple(st_tuple(6, 1), TH_ACK) +
+                 st_one("release"))
+    # 7. Active open to port 40000 from 5000, data, passive-side close.
+    T5 = st_tuple(2, 0)
+    seeds.append(st_hdr() + st_connect(0, 1) +
+                 st_simple(T5, TH_SYN | TH_ACK) +
+                 st_app("write", n=100) + st_simple(T5, TH_ACK) +
+                 st_simple(T5, TH_ACK | TH_PSH | TH_FIN, 10) +
+                 st_app("read", n=50) + st_one("shutdown") +
+                 st_simple(T5, TH_ACK) + st_one("release"))
+    # 8. Active open refused by RST, then one that times out.
+    seeds.append(st_hdr() + st_connect(1, 1) +
+                 st_seg(st_tuple(2, 1), TH_RST | TH_ACK) +
+                 st_connect(2, 2) + ST_EXPIRY * 6 + st_one("release", 1))
+    # 9. Zero window: persist probes, then the window opens.
+    seeds.append(st_hdr(nagle=0) + hs +
+                 st_seg(T0, TH_ACK, win=0) +
+                 st_app("write", n=250, shift=3) +
+                 ST_EXPIRY * 3 + st_simple(T0, TH_ACK) +
+                 st_seg(T0, TH_ACK, win=4000) + st_simple(T0, TH_ACK))
+    # 10. Keep-alive probes, then the peer is declared dead.
+    seeds.append(st_hdr(keepalive=1) + hs + ST_EXPIRY * 6)
+    # 11. Allocation failures: a refused SYN, then an accepted one; limits.
+    seeds.append(st_hdr(max_conns=0, backlog=0) + st_fail(1) +
+                 st_simple(T0, TH_SYN) + st_simple(T0, TH_SYN) +
+                 st_simple(st_tuple(0, 1), TH_SYN) +
+                 st_simple(st_tuple(0, 2), TH_SYN) +
+                 st_simple(T0, TH_ACK) + st_connect(3, 0))
+    # 12. Receive window fills (app does not read), window update on read.
+    seeds.append(st_hdr(rcvbuf=0, wscale=0) + hs +
+                 st_simple(T0, TH_ACK, 0x40 | 40) * 3 +
+                 st_app("read", n=255, shift=3) + st_simple(T0, TH_ACK))
+    # 13. Transparent listener, IPv6, small output buffer (NOBUF path).
+    seeds.append(st_hdr(transparent=1, v6=1) + st_outbuf(3) +
+                 st_simple(st_tuple(5, 0), TH_SYN) +
+                 st_simple(st_tuple(5, 0), TH_ACK) + st_outbuf(0) +
+                 st_app("write", n=20) + st_simple(st_tuple(5, 0), TH_ACK))
+    # 14. A batch without drains, then timers; a raw garbage packet.
+    seeds.append(st_hdr() + bytes([0x01 | NO_DRAIN]) + st_simple(T0, TH_SYN)[1:] +
+                 st_simple(T0, TH_ACK) + st_raw(b"\x45\x00\x00\x14") +
+                 st_time(3, 1) + st_one("abort") + st_one("release"))
+    # 15. mptcp_stack_new failing on its second allocation.
+    seeds.append(st_hdr(fail_new=1))
+    return seeds
+
+
 def main():
     opts, pkts, convert = [], [], [bytes.fromhex(s.replace(" ", "")) for s in SPEC_CONVERT]
     seen_opts, seen_pkt = set(), set()
@@ -229,6 +426,7 @@ def main():
     write_corpus("opts", opts)
     write_corpus("pkt", pkts)
     write_corpus("convert", convert)
+    write_corpus("stack", stack_seeds())
 
 
 if __name__ == "__main__":

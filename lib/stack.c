@@ -221,6 +221,9 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
   if (st->all) st->all->prev = c;
   st->all = c;
   st->n_conns++;
+  /* The newest connection on a tuple is the one segments belong to (an
+   * older one may be closed but not yet released). */
+  st->last_found = c;
   return c;
 }
 
@@ -481,7 +484,8 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
   mptcp_ssize n = 0;
   while (st->rst_n) {
     n = write_rst(st, pi, dest, destlen);
-    if (n != 0) goto out;
+    if (n < 0) return n; /* NOBUF: the reset stays queued */
+    if (n > 0) goto out;
   }
   while (st->tx_head) {
     struct mptcp_conn *c = st->tx_head;

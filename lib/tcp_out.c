@@ -366,15 +366,20 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   /* 3. Zero-window probe: one byte beyond the closed window; later probes
    * repeat that byte (RFC 9293 §3.8.6.1). Paced by the persist timer, not
    * by the RTO. */
-  if ((t->flags & TCPF_PROBE) && (avail > 0 || t->snd_max != t->snd_una)) {
-    t->flags &= (uint16_t)~TCPF_PROBE;
-    mptcp_ctr_inc(st, MPTCP_CTR_TCP_ZERO_WINDOW_PROBES);
-    int again = t->snd_max != t->snd_una;
+  int again = t->snd_max != t->snd_una;
+  if ((t->flags & TCPF_PROBE) && c->snd.len > 0 && (again || avail > 0)) {
+    /* The probe byte is always app data: the one at SND.UNA when a probe is
+     * outstanding, else the next unsent one. Flags and counters change
+     * only once the segment exists (NOBUF loses nothing). */
     uint32_t seq = again ? t->snd_una : t->snd_nxt;
     mptcp_ssize n = emit(c, buf, cap, seq, MPTCP_TH_ACK, 1, now);
-    if (n > 0 && !again) {
-      t->snd_nxt = t->snd_max = seq + 1;
-      t->bytes_sent++;
+    if (n > 0) {
+      t->flags &= (uint16_t)~TCPF_PROBE;
+      mptcp_ctr_inc(st, MPTCP_CTR_TCP_ZERO_WINDOW_PROBES);
+      if (!again) {
+        t->snd_nxt = t->snd_max = seq + 1;
+        t->bytes_sent++;
+      }
     }
     return n;
   }
@@ -383,9 +388,12 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
 
   /* 4. Keep-alive: an old sequence number forces an ACK (RFC 9293 §3.8.4). */
   if (t->flags & TCPF_KEEPALIVE) {
-    t->flags &= (uint16_t)~TCPF_KEEPALIVE;
-    mptcp_ctr_inc(st, MPTCP_CTR_TCP_KEEPALIVE_PROBES);
-    return emit(c, buf, cap, t->snd_una - 1, MPTCP_TH_ACK, 0, now);
+    mptcp_ssize n = emit(c, buf, cap, t->snd_una - 1, MPTCP_TH_ACK, 0, now);
+    if (n > 0) {
+      t->flags &= (uint16_t)~TCPF_KEEPALIVE;
+      mptcp_ctr_inc(st, MPTCP_CTR_TCP_KEEPALIVE_PROBES);
+    }
+    return n;
   }
 
   /* 5. A pure ACK or window update. */
@@ -449,17 +457,19 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
  * persist timer replaces retransmissions (RFC 9293 §3.8.6.1). */
 void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now) {
   mptcp_tcp *t = &c->tcp;
-  uint32_t out = t->snd_nxt - t->snd_una;
-  int waiting = out < c->snd.len;
-  if (t->snd_wnd == 0 && waiting && t->snd_max - t->snd_una <= 1) {
+  /* Probing: the window is closed, app data is queued, and at most the
+   * probe byte is in flight. Anything else is the RTO's business. */
+  if (t->snd_wnd == 0 && c->snd.len > 0 && t->snd_max - t->snd_una <= 1) {
     if (t->t_persist == MPTCP_TSTAMP_NONE) {
       t->persist_ivl = t->rto;
       t->t_persist = now + t->persist_ivl;
     }
     t->t_rtx = MPTCP_TSTAMP_NONE;
-  } else if (t->snd_wnd > 0) {
-    t->t_persist = MPTCP_TSTAMP_NONE;
+    return;
   }
+  t->t_persist = MPTCP_TSTAMP_NONE;
+  if (t->snd_max != t->snd_una && t->t_rtx == MPTCP_TSTAMP_NONE)
+    t->t_rtx = now + t->rto; /* e.g. only a FIN left after probing */
 }
 
 /* ------------------------------------------------------------------ */
