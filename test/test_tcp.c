@@ -387,10 +387,7 @@ END_TEST
 START_TEST(test_syn_sent_rst_and_bad_ack) {
   tpeer p;
   tpeer_init(&p, NULL, 0);
-  mptcp_addr local = p.us;
-  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
-  tseg g;
-  ck_assert(tpeer_recv(&p, &g));
+  tseg g = tpeer_connect(&p, NULL);
   uint32_t iss = g.seq;
   /* A SYN/ACK acknowledging something we never sent: RST <SEQ=SEG.ACK>. */
   tseg bad = tseg_make(100, iss + 50, S | A);
@@ -433,18 +430,12 @@ END_TEST
 
 START_TEST(test_rto_backoff_and_give_up) {
   mptcp_settings s;
-  mptcp_settings_default(&s);
-  s.timestamps = s.sack = 0;
-  s.sndbuf = s.rcvbuf = 65536;
+  tpeer_default_settings(&s);
   s.max_retries = 4;
   tpeer p;
   tpeer_init(&p, &s, 0);
   /* SYN/ACK after 100 ms: SRTT 100, RTTVAR 50, RTO = 100 + 4*50 = 300 ms. */
-  mptcp_addr local = p.us;
-  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
-  tseg g;
-  ck_assert(tpeer_recv(&p, &g));
-  p.iss = g.seq;
+  tseg g = tpeer_connect(&p, NULL);
   p.now += 100 * MS;
   tseg sa = tseg_make(5000, p.iss + 1, S | A);
   sa.mss = 1000;
@@ -488,10 +479,7 @@ START_TEST(test_syn_retries) {
   s.syn_retries = 2;
   tpeer p;
   tpeer_init(&p, &s, 0);
-  mptcp_addr local = p.us;
-  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
-  tseg g;
-  ck_assert(tpeer_recv(&p, &g));
+  tseg g = tpeer_connect(&p, NULL);
   tseg syn = tseg_make(g.seq, 0, S);
   mptcp_tstamp at = p.now;
   for (int i = 0; i < 2; i++) { /* 1 s, then 2 s (RFC 6298 §5.5) */
@@ -516,10 +504,7 @@ START_TEST(test_fast_retransmit_sack) {
   s.sndbuf = s.rcvbuf = 65536;
   tpeer p;
   tpeer_init(&p, &s, 0);
-  mptcp_addr local = p.us;
-  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
-  tseg g;
-  ck_assert(tpeer_recv(&p, &g));
+  tseg g = tpeer_connect(&p, NULL);
   ck_assert_int_eq(g.sack_perm, 1);
   p.iss = g.seq;
   tseg sa = tseg_make(5000, p.iss + 1, S | A);
@@ -637,11 +622,7 @@ END_TEST
 START_TEST(test_window_scaling) {
   tpeer p;
   tpeer_init(&p, NULL, 0);
-  mptcp_addr local = p.us;
-  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
-  tseg g;
-  ck_assert(tpeer_recv(&p, &g));
-  p.iss = g.seq;
+  tpeer_connect(&p, NULL);
   uint32_t s0 = p.iss + 1;
   tseg sa = tseg_make(5000, s0, S | A);
   sa.mss = 1000;
@@ -678,10 +659,7 @@ START_TEST(test_paws) {
   s.sndbuf = s.rcvbuf = 65536;
   tpeer p;
   tpeer_init(&p, &s, 0);
-  mptcp_addr local = p.us;
-  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
-  tseg g;
-  ck_assert(tpeer_recv(&p, &g));
+  tseg g = tpeer_connect(&p, NULL);
   ck_assert_int_eq(g.ts, 1);
   p.iss = g.seq;
   uint32_t s0 = p.iss + 1;
@@ -792,9 +770,7 @@ END_TEST
 
 START_TEST(test_mem_cap_refuses_new_keeps_old) {
   mptcp_settings s;
-  mptcp_settings_default(&s);
-  s.timestamps = s.sack = 0;
-  s.sndbuf = s.rcvbuf = 65536;
+  tpeer_default_settings(&s);
   s.mem_cap = 3 * 65536; /* room for one connection's buffers, not two */
   tpeer p;
   tpeer_init(&p, &s, 0);
@@ -899,12 +875,8 @@ END_TEST
 START_TEST(test_nodelay) {
   tpeer p;
   tpeer_init(&p, NULL, 0);
-  mptcp_addr local = p.us;
   mptcp_conn_opts o = {0, 1, 0}; /* nodelay */
-  mptcp_conn_connect(p.st, &p.conn, &local, &p.them, &o, p.now);
-  tseg g;
-  ck_assert(tpeer_recv(&p, &g));
-  p.iss = g.seq;
+  tseg g = tpeer_connect(&p, &o);
   tseg sa = tseg_make(5000, p.iss + 1, S | A);
   sa.mss = 1000;
   tpeer_send(&p, &sa);

@@ -57,17 +57,31 @@ static void seeded_rand(uint8_t *dst, size_t n, void *ud) {
   for (size_t i = 0; i < n; i++) dst[i] = (uint8_t)tcheck_prng(&p->rng);
 }
 
+void tpeer_default_settings(mptcp_settings *s) {
+  mptcp_settings_default(s);
+  s->timestamps = 0;
+  s->sack = 0;
+  s->sndbuf = s->rcvbuf = 65536;
+}
+
+tseg tpeer_connect(tpeer *p, const mptcp_conn_opts *o) {
+  mptcp_addr local = p->us;
+  tseg g;
+  ck_assert_int_eq(
+      mptcp_conn_connect(p->st, &p->conn, &local, &p->them, o, p->now), 0);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.flags & MPTCP_TH_SYN, MPTCP_TH_SYN);
+  p->iss = g.seq;
+  return g;
+}
+
 void tpeer_init(tpeer *p, const mptcp_settings *s, int v6) {
   memset(p, 0, sizeof *p);
   p->rng = 0x9e3779b97f4a7c15ull;
-  if (s) {
+  if (s)
     p->s = *s;
-  } else {
-    mptcp_settings_default(&p->s);
-    p->s.timestamps = 0;
-    p->s.sack = 0;
-    p->s.sndbuf = p->s.rcvbuf = 65536;
-  }
+  else
+    tpeer_default_settings(&p->s);
   p->s.rand = seeded_rand;
   p->mem.user_data = p;
   p->mem.malloc = cnt_malloc;
@@ -244,13 +258,8 @@ uint64_t tpeer_counter(const tpeer *p, const char *name) {
 }
 
 void tpeer_open_active(tpeer *p, uint32_t irs, uint16_t peer_mss) {
-  tseg g;
-  mptcp_addr local = p->us;
-  ck_assert_int_eq(
-      mptcp_conn_connect(p->st, &p->conn, &local, &p->them, NULL, p->now), 0);
-  ck_assert(tpeer_recv(p, &g));
+  tseg g = tpeer_connect(p, NULL);
   ck_assert_uint_eq(g.flags, MPTCP_TH_SYN);
-  p->iss = g.seq;
   tseg sa = tseg_make(irs, p->iss + 1, MPTCP_TH_SYN | MPTCP_TH_ACK);
   sa.mss = peer_mss;
   tpeer_send(p, &sa);

@@ -71,6 +71,13 @@ uint32_t tpeer_events(tpeer *p);
 /* A stack counter by name. */
 uint64_t tpeer_counter(const tpeer *p, const char *name);
 
+/* The settings tpeer_init(p, NULL, ..) uses: defaults with SACK and
+ * timestamps off and 64 KiB buffers. Tests start from these. */
+void tpeer_default_settings(mptcp_settings *s);
+/* Active open from p->us to p->them; returns the SYN the stack sent and
+ * stores its sequence number in p->iss. */
+tseg tpeer_connect(tpeer *p, const mptcp_conn_opts *o);
+
 /* Canned openings. The peer's ISN is `irs`; after them the stack's ISS is
  * in p->iss and the connection is ESTABLISHED. */
 void tpeer_open_active(tpeer *p, uint32_t irs, uint16_t peer_mss);
