@@ -29,6 +29,7 @@ struct mptcp_conn;
 #define TCPF_WND_UPDATE 0x0400u /* receive window opened: tell the peer */
 #define TCPF_FIN_ACKED 0x0800u  /* set by process_ack: our FIN got acked */
 #define TCPF_FIN_DONE 0x1000u   /* our FIN is acknowledged: never again */
+#define TCPF_FIN_OOO 0x2000u    /* the peer's FIN arrived early: at fin_at */
 
 typedef struct mptcp_tcp {
   uint8_t state; /* enum mptcp_tcp_state */
@@ -71,6 +72,7 @@ typedef struct mptcp_tcp {
    * their offsets, as ranges relative to rcv_nxt. */
   mptcp_ranges ooo;
   uint8_t unacked_segs; /* in-order segments received since our last ACK */
+  uint32_t fin_at;      /* sequence number of an early FIN (TCPF_FIN_OOO) */
 
   /* Timers (MPTCP_TSTAMP_NONE = off). */
   mptcp_tstamp t_rtx, t_delack, t_persist, t_keep, t_tw;

@@ -271,19 +271,29 @@ static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
     in_order = adv > 0;
     /* RFC 5681 §4.2: ACK at once when a hole is (being) filled. */
     if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
-  } else if (len) {
-    if (mptcp_ranges_add(&t->ooo, off, off + len) < 0) {
+  } else {
+    int kept = len == 0 || mptcp_ranges_add(&t->ooo, off, off + len) == 0;
+    if (!kept) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
-    } else {
+    } else if (len) {
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d, len);
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_QUEUED);
+    }
+    /* An early FIN is remembered with its data, so filling the hole
+     * completes the stream without waiting for a retransmission. */
+    if (fin && kept) {
+      t->fin_at = seq + len;
+      t->flags |= TCPF_FIN_OOO;
     }
     t->flags |= TCPF_ACK_NOW; /* duplicate ACK with SACK */
     return 0;
   }
-  if (fin && off == 0 && mptcp_ranges_head(&t->ooo) == 0 && t->ooo.n == 0) {
+  int early_fin_due = (t->flags & TCPF_FIN_OOO) && t->rcv_nxt == t->fin_at;
+  if ((fin && t->ooo.n == 0) || early_fin_due) {
     t->rcv_nxt++;
     t->flags |= TCPF_FIN_RCVD | TCPF_ACK_NOW;
+    t->flags &= (uint16_t)~TCPF_FIN_OOO;
+    t->ooo.n = 0; /* nothing lies beyond a FIN */
   } else if (fin) {
     t->flags |= TCPF_ACK_NOW; /* the peer retransmits its FIN */
   }

@@ -950,6 +950,36 @@ START_TEST(test_time_wait_answers_retransmitted_data) {
 }
 END_TEST
 
+START_TEST(test_out_of_order_fin) {
+  /* The FIN arrives before the data in front of it: it is remembered and
+   * takes effect when the hole is filled, without a retransmission. */
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  tseg tail = dseg(5101, s0, data + 100, 100);
+  tail.flags |= F;
+  tpeer_send(&p, &tail);
+  tseg dup = tseg_make(s0, 5001, A); /* out of order: ACK at once */
+  tpeer_expect(&p, &dup);
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  tseg head = dseg(5001, s0, data, 100);
+  tpeer_send(&p, &head);
+  tseg ack = tseg_make(s0, 5202, A); /* 200 bytes and the FIN */
+  tpeer_expect(&p, &ack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_READABLE | MPTCP_EV_PEER_CLOSED);
+  uint8_t b[300];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), 200);
+  ck_assert_bytes(b, 200, data, 200);
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), MPTCP_ERR_EOF);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_CLOSE_WAIT);
+  tpeer_fini(&p);
+}
+END_TEST
+
 Suite *suite_tcp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_active_open),
@@ -984,6 +1014,7 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_nodelay),
       TCHECK_TEST(test_old_segment_ack_is_used),
       TCHECK_TEST(test_time_wait_answers_retransmitted_data),
+      TCHECK_TEST(test_out_of_order_fin),
   };
   fill_data();
   return tcheck_suite("tcp", tests, sizeof tests / sizeof tests[0]);
