@@ -30,9 +30,5 @@ uint32_t mptcp_ranges_head(const mptcp_ranges *s);
 uint32_t mptcp_ranges_bytes_above(const mptcp_ranges *s, uint32_t from);
 /* 1 if offset x is inside a range. */
 int mptcp_ranges_contains(const mptcp_ranges *s, uint32_t x);
-/* Highest end, or 0 when empty. */
-static inline uint32_t mptcp_ranges_top(const mptcp_ranges *s) {
-  return s->n ? s->r[s->n - 1].end : 0;
-}
 
 #endif

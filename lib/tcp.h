@@ -135,9 +135,5 @@ void mptcp_tcp_abort(struct mptcp_conn *c, mptcp_tstamp now);
 static inline uint32_t mptcp_tcp_cwnd(const mptcp_tcp *t) {
   return t->cc->cwnd(t->cc_state);
 }
-/* Bytes in flight (RFC 6675 "pipe" without SACK refinements). */
-static inline uint32_t mptcp_tcp_flight(const mptcp_tcp *t) {
-  return t->snd_max - t->snd_una;
-}
 
 #endif

@@ -498,15 +498,12 @@ END_TEST
 
 START_TEST(test_fast_retransmit_sack) {
   mptcp_settings s;
-  mptcp_settings_default(&s);
-  s.timestamps = 0;
+  tpeer_default_settings(&s);
   s.sack = 1;
-  s.sndbuf = s.rcvbuf = 65536;
   tpeer p;
   tpeer_init(&p, &s, 0);
   tseg g = tpeer_connect(&p, NULL);
   ck_assert_int_eq(g.sack_perm, 1);
-  p.iss = g.seq;
   tseg sa = tseg_make(5000, p.iss + 1, S | A);
   sa.mss = 1000;
   sa.sack_perm = 1;
@@ -653,15 +650,12 @@ END_TEST
 
 START_TEST(test_paws) {
   mptcp_settings s;
-  mptcp_settings_default(&s);
-  s.sack = 0;
+  tpeer_default_settings(&s);
   s.timestamps = 1;
-  s.sndbuf = s.rcvbuf = 65536;
   tpeer p;
   tpeer_init(&p, &s, 0);
   tseg g = tpeer_connect(&p, NULL);
   ck_assert_int_eq(g.ts, 1);
-  p.iss = g.seq;
   uint32_t s0 = p.iss + 1;
   tseg sa = tseg_make(5000, s0, S | A);
   sa.mss = 1012;
