@@ -20,6 +20,7 @@ MPTCP_API const char *mptcp_strerror(int err) {
   case MPTCP_ERR_WOULDBLOCK: return "would block";
   case MPTCP_ERR_EOF: return "end of stream";
   case MPTCP_ERR_CLOSED: return "connection closed";
+  case MPTCP_ERR_EXISTS: return "already in use";
   case MPTCP_ERR_NOMEM: return "out of memory";
   case MPTCP_ERR_CALLBACK_FAILURE: return "callback failure";
   case MPTCP_ERR_CRYPTO: return "crypto library failure";

@@ -95,7 +95,8 @@ void tcheck_assert_bytes(const char *file, int line, const uint8_t *a,
 int main(void) {
   Suite *(*const getters[])(void) = {
       suite_pkt,     suite_tcpopt,  suite_options, suite_options_table,
-      suite_crypto,  suite_convert, suite_counters, suite_tcp,
+      suite_crypto,  suite_convert, suite_counters, suite_tcp,     suite_token,
+      suite_handshake, suite_dss,
   };
   SRunner *sr = srunner_create(NULL);
   for (size_t i = 0; i < sizeof getters / sizeof getters[0]; i++)

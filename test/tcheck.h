@@ -58,6 +58,9 @@ Suite *suite_options(void);
 Suite *suite_options_table(void);
 Suite *suite_crypto(void);
 Suite *suite_convert(void);
+Suite *suite_token(void);
+Suite *suite_handshake(void);
+Suite *suite_dss(void);
 Suite *suite_counters(void);
 Suite *suite_tcp(void);
 

@@ -45,6 +45,7 @@ typedef ptrdiff_t mptcp_ssize;
 #define MPTCP_ERR_WOULDBLOCK (-212)  /**< buffer full: retry after an event */
 #define MPTCP_ERR_EOF (-213)         /**< the peer closed its direction */
 #define MPTCP_ERR_CLOSED (-214)      /**< connection shut down or reset */
+#define MPTCP_ERR_EXISTS (-215)      /**< the key/token/address is in use */
 #define MPTCP_ERR_NOMEM (-501)       /**< allocator hook failed */
 #define MPTCP_ERR_CALLBACK_FAILURE (-502) /**< a hook reported failure */
 #define MPTCP_ERR_CRYPTO (-503)           /**< libcrypto failed */

@@ -1,0 +1,90 @@
+/* Data sequence mappings of one subflow (RFC 8684 §3.3.1): which subflow
+ * bytes carry which connection-level bytes.
+ *
+ * Send side: every byte a subflow has sent and not yet had acknowledged at
+ * subflow level has a record (relative SSN -> DSN), so a retransmission
+ * reads the same connection bytes and repeats the same mapping. Records of
+ * consecutive sends that continue each other in both spaces are merged.
+ *
+ * Receive side: the mappings announced by the peer for subflow bytes not
+ * yet received in order, sorted by SSN, so that out-of-order segments and
+ * segments without a DSS of their own can be placed at their DSN. A new
+ * mapping must agree with every known one it overlaps (same SSN -> DSN
+ * offset); an identical or consistent repeat is accepted.
+ *
+ * SSNs are relative (first payload byte = 1) and compared mod 2^32.
+ * SPDX-License-Identifier: MIT */
+#ifndef MPTCP_DSS_H
+#define MPTCP_DSS_H
+
+#include <stdint.h>
+
+#include "mem.h"
+
+/* ---- send side ---- */
+
+typedef struct mptcp_txmap {
+  uint32_t ssn, len;
+  uint64_t dsn;
+} mptcp_txmap;
+
+typedef struct mptcp_txmaps {
+  mptcp_txmap *r; /* ring of records in SSN order */
+  uint32_t cap, head, n;
+  mptcp_alloc *alloc;
+} mptcp_txmaps;
+
+void mptcp_txmaps_init(mptcp_txmaps *t, mptcp_alloc *alloc);
+void mptcp_txmaps_free(mptcp_txmaps *t);
+/* Records that subflow bytes [ssn, ssn + len) carry [dsn, dsn + len). Must
+ * continue the last record's SSN range. Returns 0 or MPTCP_ERR_NOMEM. */
+int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn,
+                      uint32_t len);
+/* The record holding @p ssn, or NULL. */
+const mptcp_txmap *mptcp_txmaps_find(const mptcp_txmaps *t, uint32_t ssn);
+/* Subflow bytes before @p ssn_una are acknowledged: forget them. */
+void mptcp_txmaps_ack(mptcp_txmaps *t, uint32_t ssn_una);
+/* Lowest DSN a record still refers to (the subflow may have to resend it),
+ * or UINT64_MAX when there is none. */
+uint64_t mptcp_txmaps_min_dsn(const mptcp_txmaps *t);
+
+/* ---- receive side ---- */
+
+/* Pending mappings kept per subflow; a segment whose mapping does not fit
+ * is dropped unacknowledged (the peer resends it). */
+#define MPTCP_RXMAPS_MAX 16
+
+typedef struct mptcp_rxmap {
+  uint32_t ssn, len; /* payload bytes covered (DATA_FIN octet excluded) */
+  uint64_t dsn;
+  uint16_t dll;  /* as on the wire (for the checksum pseudo-header) */
+  uint16_t csum; /* the DSS checksum field, if has_csum */
+  uint8_t fin;   /* DATA_FIN at dsn + len */
+  uint8_t has_csum;
+} mptcp_rxmap;
+
+typedef struct mptcp_rxmaps {
+  mptcp_rxmap m[MPTCP_RXMAPS_MAX];
+  uint8_t n;
+} mptcp_rxmaps;
+
+enum mptcp_rxmap_verdict {
+  MPTCP_RXMAP_NEW = 0,  /* added */
+  MPTCP_RXMAP_KNOWN,    /* identical to / consistent with known mappings */
+  MPTCP_RXMAP_CONFLICT, /* overlaps a known mapping with another offset */
+  MPTCP_RXMAP_FULL      /* no room: drop the segment */
+};
+
+/* Adds a mapping announced by the peer. */
+int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add);
+/* For subflow byte @p ssn: its DSN and how many bytes from there are
+ * covered by the same mapping (0 = unmapped). */
+uint32_t mptcp_rxmaps_lookup(const mptcp_rxmaps *m, uint32_t ssn, uint64_t *dsn,
+                             const mptcp_rxmap **map);
+/* Subflow bytes before @p ssn_nxt were received in order: mappings that
+ * end at or before it are complete. Calls @p done for each (in SSN order)
+ * and removes it. */
+void mptcp_rxmaps_advance(mptcp_rxmaps *m, uint32_t ssn_nxt,
+                          void (*done)(const mptcp_rxmap *, void *), void *ud);
+
+#endif
