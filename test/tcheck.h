@@ -61,6 +61,7 @@ Suite *suite_convert(void);
 Suite *suite_token(void);
 Suite *suite_handshake(void);
 Suite *suite_dss(void);
+Suite *suite_mp(void);
 Suite *suite_counters(void);
 Suite *suite_tcp(void);
 
