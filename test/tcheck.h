@@ -64,5 +64,7 @@ Suite *suite_dss(void);
 Suite *suite_mp(void);
 Suite *suite_counters(void);
 Suite *suite_tcp(void);
+Suite *suite_sched(void);
+Suite *suite_cc(void);
 
 #endif
