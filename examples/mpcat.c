@@ -131,8 +131,10 @@ static const char usage_text[] =
     "      --no-mptcp          plain TCP\n"
     "      --mptcp-version 0|1 MPTCP version to offer (default 1)\n"
     "      --checksum          ask for DSS checksums\n"
-    "      --sched NAME        MPTCP packet scheduler\n"
-    "      --cc NAME           congestion control\n"
+    "      --sched NAME        MPTCP packet scheduler: minrtt (default), rr,\n"
+    "                          redundant, blest, ecf\n"
+    "      --cc NAME           congestion control: reno (default), lia, olia,\n"
+    "                          balia\n"
     "      --pcap FILE         write every packet in and out to FILE (raw "
     "IP)\n"
     "      --stats FILE        write connection statistics as JSON to FILE at "
@@ -150,6 +152,29 @@ static const char usage_text[] =
     "\n"
     "exit status: 0 clean close in both directions, 1 reset/timeout/error,\n"
     "2 bad usage, 128+N killed by signal N\n";
+
+/* "a, b, c": the names of the built-in schedulers or CC algorithms. */
+enum { SCHED_NAMES, CC_NAMES };
+static const char *names_of(int which) {
+  static char buf[128];
+  size_t n = 0;
+  buf[0] = 0;
+  for (size_t i = 0;; i++) {
+    const char *name = NULL;
+    if (which == SCHED_NAMES) {
+      const mptcp_sched_ops *o = mptcp_sched_get(i);
+      name = o ? o->name : NULL;
+    } else {
+      const mptcp_cc_ops *o = mptcp_cc_get(i);
+      name = o ? o->name : NULL;
+    }
+    if (!name) break;
+    int k = snprintf(buf + n, sizeof buf - n, "%s%s", i ? ", " : "", name);
+    if (k < 0 || (size_t)k >= sizeof buf - n) break;
+    n += (size_t)k;
+  }
+  return buf;
+}
 
 NORETURN PRINTF_LIKE(1, 2) static void usage_error(const char *fmt, ...) {
   va_list ap;
@@ -323,11 +348,15 @@ static void parse_args(struct opts *o, int argc, char **argv) {
       break;
     case OPT_CHECKSUM: o->checksum = 1; break;
     case OPT_SCHED:
-      if (!*optarg) usage_error("--sched needs a name");
+      if (!mptcp_sched_find(optarg))
+        usage_error("unknown --sched \"%s\" (one of: %s)", optarg,
+                    names_of(SCHED_NAMES));
       o->sched = optarg;
       break;
     case OPT_CC:
-      if (!*optarg) usage_error("--cc needs a name");
+      if (!mptcp_cc_find(optarg))
+        usage_error("unknown --cc \"%s\" (one of: %s)", optarg,
+                    names_of(CC_NAMES));
       o->cc = optarg;
       break;
     case OPT_PCAP:
@@ -882,6 +911,7 @@ int main(int argc, char **argv) {
                 : a->o.quiet        ? MPTCP_LOG_ERROR
                                     : MPTCP_LOG_WARN;
   s.trace_pkt = a->dumper ? trace_hook : NULL;
+  if (a->o.cc) s.cc = mptcp_cc_find(a->o.cc);
   rc = mptcp_stack_new(&a->st, &s, NULL, a);
   if (rc != 0) {
     errmsg("cannot create the stack: %s", mptcp_strerror(rc));

@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# mpcat's command line: unknown scheduler / congestion-control names are
+# refused with the list of valid ones (exit 2), valid ones are accepted.
+# Usage: mpcat-cli.sh MPCAT_EXE
+set -u
+M=${1:?usage: mpcat-cli.sh MPCAT_EXE}
+fail=0
+expect() { # expect STATUS PATTERN ARGS...
+  want=$1 pat=$2
+  shift 2
+  out=$("$M" "$@" 2>&1 </dev/null)
+  st=$?
+  if [ "$st" != "$want" ] || ! printf '%s' "$out" | grep -q -- "$pat"; then
+    echo "FAIL: mpcat $*: status $st (want $want), output: $out"
+    fail=1
+  else
+    echo "ok: mpcat $* -> $st"
+  fi
+}
+expect 2 'unknown --cc "foo" (one of: reno, lia, olia, balia)' --cc foo -l 5000
+expect 2 'unknown --sched "bar" (one of: minrtt, rr, redundant, blest, ecf)' \
+  --sched bar -l 5000
+# Valid names get past option parsing: the next complaint is the missing -t.
+expect 2 "no TUN device" --cc olia --sched blest -l 5000
+exit $fail
