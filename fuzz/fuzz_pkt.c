@@ -15,7 +15,10 @@
  *     fields, options and payload;
  *   - RFC 1624 incremental updates of the TCP checksum (window, sequence
  *     number) agree with a full recomputation;
- *   - the TCP options satisfy the fuzz_opts oracle.
+ *   - the TCP options satisfy the fuzz_opts oracle;
+ *   - mptcp_csum_copy() of the whole input, to a destination offset the
+ *     first byte picks, copies exactly those bytes and sums them as
+ *     mptcp_csum_partial() does.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -86,9 +89,24 @@ static void check_rewrite(const mptcp_pkt *p, size_t in_len) {
   free(buf);
 }
 
+static void check_csum_copy(const uint8_t *data, size_t size) {
+  size_t off = size ? data[0] % 8 : 0;
+  uint8_t *dst = malloc(size + off + 1);
+  FUZZ_CHECK(dst != NULL);
+  dst[size + off] = 0x5a;
+  uint32_t c = mptcp_csum_copy(dst + off, data, size, 0x1234);
+  FUZZ_CHECK(size == 0 || memcmp(dst + off, data, size) == 0);
+  FUZZ_CHECK(dst[size + off] == 0x5a);
+  FUZZ_CHECK(mptcp_csum_finish(c) ==
+             mptcp_csum_finish(mptcp_csum_partial(data, size, 0x1234)));
+  free(dst);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mptcp_pkt p, v;
   mptcp_parse_ctx ctx;
+
+  check_csum_copy(data, size);
 
   int rc = mptcp_pkt_parse(data, size, 0, &p);
   if (rc != 0) {

@@ -104,6 +104,8 @@ MPTCP_API int mptcp_conn_shutdown(mptcp_conn *c, mptcp_tstamp now) {
 
 MPTCP_API void mptcp_conn_abort(mptcp_conn *c, mptcp_tstamp now) {
   if (c->tcp.state == MPTCP_TCP_CLOSED) return;
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO, "tcp %u>%u: aborted by the application",
+            MPTCP_LOG_CONN(c));
   mptcp_tcp_abort(c, now);
   mptcp_conn_closed(c, 0);
   done(c);

@@ -48,6 +48,22 @@ static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
   if (queued ? at != c->timer.at : at != MPTCP_TSTAMP_NONE)
     mptcp_conn_set_timer(c, at);
 }
+/* True only when mptcp_tcp_output() would return 0 and change nothing:
+ * established, nothing queued or in flight, no FIN, no flag that asks for
+ * a segment, no persist timer for output_data() to stop. A receiver that
+ * has just ACKed is in this state, and skipping the output queue then
+ * saves a call that would find nothing to send. Keep in step with
+ * output_data() in tcp_out.c. */
+static inline int mptcp_tcp_output_idle(const struct mptcp_conn *c) {
+  const mptcp_tcp *t = &c->tcp;
+  return t->state == MPTCP_TCP_ESTABLISHED &&
+         !(t->flags &
+           (TCPF_ACK_NOW | TCPF_WND_UPDATE | TCPF_PROBE | TCPF_KEEPALIVE |
+            TCPF_SEND_RST | TCPF_FIN_QUEUED | TCPF_RECOVERY)) &&
+         c->snd.len == 0 && t->snd_nxt == t->snd_una &&
+         t->t_persist == MPTCP_TSTAMP_NONE;
+}
+
 /* The TCP state machine reached CLOSED (or TIME_WAIT ended). */
 void mptcp_conn_closed(struct mptcp_conn *c, uint32_t ev);
 

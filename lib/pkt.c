@@ -18,18 +18,45 @@
 #define NH_DSTOPTS 60
 #define IPV6_EXT_MAX 8 /* more than this in one packet is not traffic */
 
-static int host_is_little_endian(void) {
-  const uint16_t one = 1;
-  uint8_t b;
-  memcpy(&b, &one, 1);
-  return b == 1;
+/* Copies and sums the last bytes a copying kernel leaves (any number, 15
+ * at most after a vector kernel), adds acc (a host-order sum) and folds:
+ * network order, at most 0x2fefe. */
+static inline uint32_t copy_tail(uint8_t *d, const uint8_t *p, size_t len,
+                                 uint64_t acc) {
+  for (; len >= 8; len -= 8, p += 8, d += 8) {
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    memcpy(d, &w, sizeof w);
+    acc += (w & 0xffffffffu) + (w >> 32);
+  }
+  if (len & 4) {
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    memcpy(d, &w, sizeof w);
+    acc += w;
+    p += 4;
+    d += 4;
+  }
+  uint32_t s = mptcp_csum_host_fold(acc);
+  if (len & 2) {
+    s += mptcp_get16(p);
+    memcpy(d, p, 2);
+    p += 2;
+    d += 2;
+  }
+  if (len & 1) {
+    s += (uint32_t)p[0] << 8; /* odd tail padded with 0 */
+    d[0] = p[0];
+  }
+  return s;
 }
 
 /* RFC 1071 §2(B): the one's-complement sum is byte-order independent, so
  * the kernels below sum words as the host loads them, exactly (a 64-bit
  * accumulator absorbs the carries), and the folded result is swapped once
- * on little-endian hosts. This is the per-packet hot path. A kernel sums
- * the whole 16-byte blocks at *pp and advances *pp and *plen. */
+ * on little-endian hosts (mptcp_csum_host_fold). This is the per-packet
+ * hot path. A kernel sums the whole 16-byte blocks at *pp and advances *pp
+ * and *plen; a copy kernel also copies them to *pd and advances *pd. */
 #if defined(__SSE2__) && defined(__GNUC__)
 /* x86 kernels, written with GCC/clang vector types and the builtins the
  * intrinsic headers wrap (lib/ includes only standard headers). */
@@ -45,13 +72,25 @@ __extension__ typedef int csum_v4si __attribute__((vector_size(16)));
  * 32-bit lanes in one instruction, but it reads the words as signed.
  * Flipping each word's top bit first makes the signed value exactly
  * w - 32768; round_total() adds the 32768s back (16384 per byte). */
-static csum_v4si madd16(const uint8_t *p) {
+static csum_v4si madd16v(csum_v8hi v) {
   const csum_v8hi flip = {-32768, -32768, -32768, -32768,
                           -32768, -32768, -32768, -32768};
   const csum_v8hi one = {1, 1, 1, 1, 1, 1, 1, 1};
+  return __builtin_ia32_pmaddwd128(v ^ flip, one);
+}
+
+static csum_v4si madd16(const uint8_t *p) {
   csum_v8hi v;
   memcpy(&v, p, sizeof v);
-  return __builtin_ia32_pmaddwd128(v ^ flip, one);
+  return madd16v(v);
+}
+
+/* Copies one 16-byte block and sums it. */
+static csum_v4si copy_madd16(uint8_t *d, const uint8_t *s) {
+  csum_v8hi v;
+  memcpy(&v, s, sizeof v);
+  memcpy(d, &v, sizeof v);
+  return madd16v(v);
 }
 
 /* The exact sum of a round of n bytes from its four lanes. */
@@ -82,6 +121,31 @@ static uint64_t sum_sse2(const uint8_t **pp, size_t *plen) {
   return acc;
 }
 
+/* The same with the copy: each block is loaded once, stored, and summed. */
+static uint64_t copy_sse2(uint8_t **pd, const uint8_t **pp, size_t *plen) {
+  uint8_t *d = *pd;
+  const uint8_t *p = *pp;
+  size_t len = *plen;
+  uint64_t acc = 0;
+  while (len >= 16) {
+    size_t n = len < CSUM_ROUND ? len & ~(size_t)15 : CSUM_ROUND, i = 0;
+    csum_v4si a = {0, 0, 0, 0};
+    for (; i + 64 <= n; i += 64)
+      a += (copy_madd16(d + i, p + i) + copy_madd16(d + i + 16, p + i + 16)) +
+           (copy_madd16(d + i + 32, p + i + 32) +
+            copy_madd16(d + i + 48, p + i + 48));
+    for (; i < n; i += 16) a += copy_madd16(d + i, p + i);
+    acc += round_total(a, n);
+    d += n;
+    p += n;
+    len -= n;
+  }
+  *pd = d;
+  *pp = p;
+  *plen = len;
+  return acc;
+}
+
 #if defined(__x86_64__)
 #define CSUM_AVX2 1
 #define AVX2_FN __attribute__((target("avx2")))
@@ -90,14 +154,34 @@ __extension__ typedef int csum_v8si __attribute__((vector_size(32)));
 
 /* The same trick on 32 bytes. With three-operand AVX encodings the load
  * folds into the xor: three instructions per 32 bytes. */
-AVX2_FN static csum_v8si madd32(const uint8_t *p) {
+AVX2_FN static csum_v8si madd32v(csum_v16hi v) {
   const csum_v16hi flip = {-32768, -32768, -32768, -32768, -32768, -32768,
                            -32768, -32768, -32768, -32768, -32768, -32768,
                            -32768, -32768, -32768, -32768};
   const csum_v16hi one = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  return __builtin_ia32_pmaddwd256(v ^ flip, one);
+}
+
+AVX2_FN static csum_v8si madd32(const uint8_t *p) {
   csum_v16hi v;
   memcpy(&v, p, sizeof v);
-  return __builtin_ia32_pmaddwd256(v ^ flip, one);
+  return madd32v(v);
+}
+
+/* Copies one 32-byte block and sums it: load, store, xor, pmaddwd. */
+AVX2_FN static csum_v8si copy_madd32(uint8_t *d, const uint8_t *s) {
+  csum_v16hi v;
+  memcpy(&v, s, sizeof v);
+  memcpy(d, &v, sizeof v);
+  return madd32v(v);
+}
+
+/* The four lanes of the two 128-bit halves, added. */
+AVX2_FN static csum_v4si halves(csum_v8si a) {
+  csum_v4si h, hi;
+  memcpy(&h, &a, sizeof h);
+  memcpy(&hi, (const uint8_t *)&a + sizeof h, sizeof hi);
+  return h + hi;
 }
 
 /* 128 bytes per step, then 32, then one 16-byte block. */
@@ -112,10 +196,7 @@ AVX2_FN static uint64_t sum_avx2(const uint8_t **pp, size_t *plen) {
       a += (madd32(p + i) + madd32(p + i + 32)) +
            (madd32(p + i + 64) + madd32(p + i + 96));
     for (; i + 32 <= n; i += 32) a += madd32(p + i);
-    csum_v4si h, hi; /* the two 128-bit halves, added */
-    memcpy(&h, &a, sizeof h);
-    memcpy(&hi, (const uint8_t *)&a + sizeof h, sizeof hi);
-    h += hi;
+    csum_v4si h = halves(a);
     if (i < n) h += madd16(p + i);
     acc += round_total(h, n);
     p += n;
@@ -125,11 +206,65 @@ AVX2_FN static uint64_t sum_avx2(const uint8_t **pp, size_t *plen) {
   *plen = len;
   return acc;
 }
+
+/* One round of the copying kernel: n bytes, a multiple of 16, at most
+ * CSUM_ROUND. 256 bytes per step in two chains of four blocks: each block
+ * costs a load, a store, the xor and the pmaddwd, and one add. Returns the
+ * exact sum of the round. */
+__attribute__((always_inline)) AVX2_FN static inline uint64_t
+copy_round_avx2(uint8_t *d, const uint8_t *p, size_t n) {
+  csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
+  const uint8_t *end = p + (n & ~(size_t)255);
+  for (; p != end; p += 256, d += 256) {
+    a += (copy_madd32(d, p) + copy_madd32(d + 32, p + 32)) +
+         (copy_madd32(d + 64, p + 64) + copy_madd32(d + 96, p + 96));
+    b += (copy_madd32(d + 128, p + 128) + copy_madd32(d + 160, p + 160)) +
+         (copy_madd32(d + 192, p + 192) + copy_madd32(d + 224, p + 224));
+  }
+  if (n & 128) {
+    a += (copy_madd32(d, p) + copy_madd32(d + 32, p + 32)) +
+         (copy_madd32(d + 64, p + 64) + copy_madd32(d + 96, p + 96));
+    p += 128;
+    d += 128;
+  }
+  if (n & 64) {
+    b += copy_madd32(d, p) + copy_madd32(d + 32, p + 32);
+    p += 64;
+    d += 64;
+  }
+  if (n & 32) {
+    a += copy_madd32(d, p);
+    p += 32;
+    d += 32;
+  }
+  csum_v4si h = halves(a + b);
+  if (n & 16) h += copy_madd16(d, p);
+  return round_total(h, n);
+}
+
+/* csum_copy_host() for buffers of 128 bytes and more. */
+AVX2_FN static uint32_t copy_avx2(uint8_t *d, const uint8_t *p, size_t len) {
+  uint64_t acc = 0;
+  while (len > CSUM_ROUND) {
+    acc += copy_round_avx2(d, p, CSUM_ROUND);
+    d += CSUM_ROUND;
+    p += CSUM_ROUND;
+    len -= CSUM_ROUND;
+  }
+  size_t n = len & ~(size_t)15;
+  acc += copy_round_avx2(d, p, n);
+  return copy_tail(d + n, p + n, len & 15, acc);
+}
 #endif
 #elif defined(__GNUC__)
 /* Four 32-bit lanes; each host-order word is split into its two 16-bit
  * halves, which keeps every lane free of overflow for 64 KiB per round. */
 __extension__ typedef uint32_t csum_v4 __attribute__((vector_size(16)));
+
+static uint64_t lanes_total(csum_v4 lo, csum_v4 hi) {
+  return (uint64_t)lo[0] + lo[1] + lo[2] + lo[3] + hi[0] + hi[1] + hi[2] +
+         hi[3];
+}
 
 static uint64_t sum_vec(const uint8_t **pp, size_t *plen) {
   const uint8_t *p = *pp;
@@ -145,11 +280,37 @@ static uint64_t sum_vec(const uint8_t **pp, size_t *plen) {
       lo += v & 0xffff;
       hi += v >> 16;
     }
-    acc +=
-        (uint64_t)lo[0] + lo[1] + lo[2] + lo[3] + hi[0] + hi[1] + hi[2] + hi[3];
+    acc += lanes_total(lo, hi);
     p += n;
     len -= n;
   }
+  *pp = p;
+  *plen = len;
+  return acc;
+}
+
+static uint64_t copy_vec(uint8_t **pd, const uint8_t **pp, size_t *plen) {
+  uint8_t *d = *pd;
+  const uint8_t *p = *pp;
+  size_t len = *plen;
+  uint64_t acc = 0;
+  while (len >= 16) {
+    csum_v4 lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
+    size_t n = len < 65536 ? len : 65536;
+    n &= ~(size_t)15;
+    for (size_t i = 0; i < n; i += 16) {
+      csum_v4 v;
+      memcpy(&v, p + i, sizeof v);
+      memcpy(d + i, &v, sizeof v);
+      lo += v & 0xffff;
+      hi += v >> 16;
+    }
+    acc += lanes_total(lo, hi);
+    d += n;
+    p += n;
+    len -= n;
+  }
+  *pd = d;
   *pp = p;
   *plen = len;
   return acc;
@@ -176,25 +337,19 @@ static uint64_t sum_bulk(const uint8_t **pp, size_t *plen) {
 #endif
 }
 
-/* Adds the 32-bit words of p[0 .. 4 * n) to acc (host order). */
-static uint64_t sum_words(const uint8_t *p, size_t n, uint64_t acc) {
-  for (size_t i = 0; i < n; i++) {
-    uint32_t w;
-    memcpy(&w, p + 4 * i, sizeof w);
-    acc += w;
-  }
-  return acc;
-}
-
-/* Folds a host-order 64-bit sum to 16 bits, in network order. Fixed
- * steps instead of a loop: 64 -> 33 -> 18 -> 17 -> 16 bits. */
-static uint32_t fold_host(uint64_t acc) {
-  acc = (acc & 0xffffffffu) + (acc >> 32);
-  acc = (acc & 0xffffu) + (acc >> 16);
-  acc = (acc & 0xffffu) + (acc >> 16);
-  acc = (acc & 0xffffu) + (acc >> 16);
-  if (host_is_little_endian()) acc = ((acc & 0xffu) << 8) | (acc >> 8);
-  return (uint32_t)acc;
+/* sum_bulk() with the copy (kernels for short buffers; AVX2 is chosen
+ * by the caller). */
+static uint64_t copy_bulk(uint8_t **pd, const uint8_t **pp, size_t *plen) {
+#if defined(__SSE2__) && defined(__GNUC__)
+  return copy_sse2(pd, pp, plen);
+#elif defined(__GNUC__)
+  return copy_vec(pd, pp, plen);
+#else
+  (void)pd;
+  (void)pp;
+  (void)plen;
+  return 0;
+#endif
 }
 
 static uint32_t add32(uint32_t sum, uint32_t x) {
@@ -207,17 +362,26 @@ static uint32_t add32(uint32_t sum, uint32_t x) {
 static uint32_t csum_host(const uint8_t *p, size_t len, uint64_t acc) {
   acc += sum_bulk(&p, &len);
   if (len >= 8) { /* what the vector kernels leave is < 16 bytes */
-    acc = sum_words(p, 2, acc);
+    acc = mptcp_csum_words(p, 2, acc);
     p += 8;
     len -= 8;
   }
-  acc = sum_words(p, len / 4, acc);
+  acc = mptcp_csum_words(p, len / 4, acc);
   p += len & ~(size_t)3;
   len &= 3;
-  uint32_t s = fold_host(acc);
+  uint32_t s = mptcp_csum_host_fold(acc);
   if (len >= 2) s += mptcp_get16(p);
   if (len & 1) s += (uint32_t)p[len - 1] << 8; /* odd tail padded with 0 */
   return s;
+}
+
+/* csum_host() of src while it is copied to dst. */
+static uint32_t csum_copy_host(uint8_t *d, const uint8_t *p, size_t len) {
+#if defined(CSUM_AVX2)
+  if (len >= 128 && __builtin_cpu_supports("avx2")) return copy_avx2(d, p, len);
+#endif
+  uint64_t acc = copy_bulk(&d, &p, &len);
+  return copy_tail(d, p, len, acc);
 }
 
 MPTCP_API uint32_t mptcp_csum_partial(const uint8_t *p, size_t len,
@@ -225,13 +389,13 @@ MPTCP_API uint32_t mptcp_csum_partial(const uint8_t *p, size_t len,
   return add32(sum, csum_host(p, len, 0));
 }
 
-static uint16_t csum_fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xffffu) + (sum >> 16);
-  return (uint16_t)sum;
+MPTCP_API uint32_t mptcp_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
+                                   uint32_t sum) {
+  return add32(sum, csum_copy_host(dst, src, len));
 }
 
 MPTCP_API uint16_t mptcp_csum_finish(uint32_t sum) {
-  return (uint16_t)~csum_fold(sum);
+  return (uint16_t)~mptcp_csum_fold(sum);
 }
 
 /* TCP checksum with the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1): the
@@ -241,8 +405,9 @@ MPTCP_API uint16_t mptcp_tcp_csum(const mptcp_ipaddr *src,
                                   const mptcp_ipaddr *dst, const uint8_t *tcp,
                                   size_t len) {
   size_t nw = src->family == MPTCP_AF_INET6 ? 4 : 1;
-  uint64_t acc = nw == 1 ? sum_words(dst->a, 1, sum_words(src->a, 1, 0))
-                         : sum_words(dst->a, 4, sum_words(src->a, 4, 0));
+  uint64_t acc =
+      nw == 1 ? mptcp_csum_words(dst->a, 1, mptcp_csum_words(src->a, 1, 0))
+              : mptcp_csum_words(dst->a, 4, mptcp_csum_words(src->a, 4, 0));
   uint32_t s = csum_host(tcp, len, acc);
   s += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffffu) + NH_TCP;
   return mptcp_csum_finish(s);
@@ -250,9 +415,19 @@ MPTCP_API uint16_t mptcp_tcp_csum(const mptcp_ipaddr *src,
 
 /* An IPv4 header's checksum (ihl is a multiple of 4). */
 static uint16_t ip4_csum(const uint8_t *b, size_t ihl) {
-  uint64_t acc = ihl == MPTCP_IPV4_HDR_LEN ? sum_words(b, 5, 0) /* unrolled */
-                                           : sum_words(b, ihl / 4, 0);
-  return mptcp_csum_finish(fold_host(acc));
+  uint64_t acc = mptcp_csum_words(b, ihl / 4, 0);
+  return (uint16_t)~mptcp_csum_host_fold(acc);
+}
+
+/* Whether a 20-byte IPv4 header's checksum holds: its words sum to 0xffff
+ * (in either byte order). Unrolled: this runs for every packet. */
+static int ip4_csum_ok20(const uint8_t *b) {
+  uint64_t acc = mptcp_csum_words(b, 1, 0);
+  acc = mptcp_csum_words(b + 4, 1, acc);
+  acc = mptcp_csum_words(b + 8, 1, acc);
+  acc = mptcp_csum_words(b + 12, 1, acc);
+  acc = mptcp_csum_words(b + 16, 1, acc);
+  return mptcp_csum_fold(acc) == 0xffff;
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
@@ -261,7 +436,7 @@ MPTCP_API uint16_t mptcp_csum_update16(uint16_t csum, uint16_t old_val,
   uint32_t s = (uint16_t)~csum;
   s += (uint16_t)~old_val;
   s += new_val;
-  return (uint16_t)~csum_fold(s);
+  return (uint16_t)~mptcp_csum_fold(s);
 }
 
 MPTCP_API uint16_t mptcp_csum_update32(uint16_t csum, uint32_t old_val,
@@ -279,7 +454,8 @@ static int parse_ipv4(const uint8_t *b, size_t len, unsigned flags,
   size_t total = mptcp_get16(b + 2);
   if (total < ihl) return MPTCP_ERR_MALFORMED;
   if (len < ihl || len < total) return MPTCP_ERR_TRUNCATED;
-  if (flags & MPTCP_PKT_VERIFY_CSUM && ip4_csum(b, ihl) != 0)
+  if (flags & (MPTCP_PKT_VERIFY_CSUM | MPTCP_PKT_VERIFY_IP_CSUM) &&
+      ip4_csum(b, ihl) != 0)
     return MPTCP_ERR_CHECKSUM;
   uint16_t frag = mptcp_get16(b + 6);
   o->tos = b[1];
@@ -341,23 +517,9 @@ static int parse_ipv6(const uint8_t *b, size_t len, mptcp_pkt *o,
   return 0;
 }
 
-MPTCP_API int mptcp_pkt_parse(const uint8_t *buf, size_t len, unsigned flags,
-                              mptcp_pkt *out) {
-  memset(out, 0, sizeof *out);
-  if (len < 1) return MPTCP_ERR_TRUNCATED;
-  out->ip_version = buf[0] >> 4;
-  size_t ip_end;
-  int rv;
-  if (out->ip_version == 4)
-    rv = parse_ipv4(buf, len, flags, out, &ip_end);
-  else if (out->ip_version == 6)
-    rv = parse_ipv6(buf, len, out, &ip_end);
-  else
-    return MPTCP_ERR_MALFORMED;
-  if (rv) return rv;
-
-  const uint8_t *t = buf + out->ip_hdr_len;
-  size_t tlen = ip_end - out->ip_hdr_len;
+/* The TCP header fields, once the IP layer is done. */
+static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
+                            mptcp_pkt *out) {
   if (tlen < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_TRUNCATED;
   size_t doff = (size_t)(t[12] >> 4) * 4;
   if (doff < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_MALFORMED;
@@ -382,6 +544,67 @@ MPTCP_API int mptcp_pkt_parse(const uint8_t *buf, size_t len, unsigned flags,
   out->tcp = t;
   out->tcp_len = tlen;
   return 0;
+}
+
+/* The IPv4 fast path of mptcp_pkt_parse(): every field set one by one
+ * (the general path zeroes the struct first). */
+static int parse_ipv4_fast(const uint8_t *buf, size_t total, unsigned flags,
+                           mptcp_pkt *out) {
+  static const mptcp_ipaddr zero;
+  out->src = zero;
+  out->dst = zero;
+  out->src.family = out->dst.family = MPTCP_AF_INET;
+  memcpy(out->src.a, buf + 12, 4);
+  memcpy(out->dst.a, buf + 16, 4);
+  out->ip_version = 4;
+  out->ttl = buf[8];
+  out->tos = buf[1];
+  out->ip_df = (buf[6] & 0x40) != 0;
+  out->ip_id = mptcp_get16(buf + 4);
+  out->flow_label = 0;
+  out->ip_hdr_len = MPTCP_IPV4_HDR_LEN;
+  int rv = parse_tcp(buf + MPTCP_IPV4_HDR_LEN, total - MPTCP_IPV4_HDR_LEN,
+                     flags, out);
+  if (rv) { /* the TCP fields as the general path leaves them */
+    out->sport = out->dport = 0;
+    out->seq = out->ack = 0;
+    out->tcp_flags = out->tcp_res = 0;
+    out->window = out->tcp_csum = out->urg_ptr = 0;
+    out->opts = out->payload = out->tcp = NULL;
+    out->opts_len = out->payload_len = out->tcp_len = 0;
+  }
+  return rv;
+}
+
+MPTCP_API int mptcp_pkt_parse(const uint8_t *buf, size_t len, unsigned flags,
+                              mptcp_pkt *out) {
+  if (len < 1) {
+    memset(out, 0, sizeof *out);
+    return MPTCP_ERR_TRUNCATED;
+  }
+  /* Nearly every packet: IPv4 without options, whole, not a fragment,
+   * carrying TCP. Decided in a few loads; anything else (and any error)
+   * takes the general path below. */
+  if (buf[0] == 0x45 && len >= MPTCP_IPV4_HDR_LEN && buf[9] == NH_TCP &&
+      (mptcp_get16(buf + 6) & 0x3fff) == 0) {
+    size_t total = mptcp_get16(buf + 2);
+    if (total >= MPTCP_IPV4_HDR_LEN && total <= len &&
+        (!(flags & (MPTCP_PKT_VERIFY_CSUM | MPTCP_PKT_VERIFY_IP_CSUM)) ||
+         ip4_csum_ok20(buf)))
+      return parse_ipv4_fast(buf, total, flags, out);
+  }
+  memset(out, 0, sizeof *out);
+  out->ip_version = buf[0] >> 4;
+  size_t ip_end;
+  int rv;
+  if (out->ip_version == 4)
+    rv = parse_ipv4(buf, len, flags, out, &ip_end);
+  else if (out->ip_version == 6)
+    rv = parse_ipv6(buf, len, out, &ip_end);
+  else
+    return MPTCP_ERR_MALFORMED;
+  if (rv) return rv;
+  return parse_tcp(buf + out->ip_hdr_len, ip_end - out->ip_hdr_len, flags, out);
 }
 
 MPTCP_API mptcp_ssize mptcp_pkt_write(const mptcp_pkt *p, uint8_t *buf,

@@ -1,7 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include "ringbuf.h"
 
+#include <mptcp/codec.h>
 #include <string.h>
+
+#include "wire.h"
+
+/* The buffer index of offset off from the head (off <= cap). */
+static size_t ring_idx(const mptcp_ring *r, size_t off) {
+  size_t idx = r->head + off;
+  return idx >= r->cap ? idx - r->cap : idx;
+}
 
 static void copy_in(mptcp_ring *r, size_t idx, const uint8_t *p, size_t n) {
   size_t first = r->cap - idx < n ? r->cap - idx : n;
@@ -12,34 +21,51 @@ static void copy_in(mptcp_ring *r, size_t idx, const uint8_t *p, size_t n) {
 size_t mptcp_ring_push(mptcp_ring *r, const uint8_t *p, size_t n) {
   size_t room = mptcp_ring_free(r);
   if (n > room) n = room;
-  if (n) copy_in(r, (r->head + r->len) % r->cap, p, n);
+  if (n) copy_in(r, ring_idx(r, r->len), p, n);
   r->len += n;
   return n;
 }
 
 void mptcp_ring_write_at(mptcp_ring *r, size_t off, const uint8_t *p,
                          size_t n) {
-  if (n) copy_in(r, (r->head + off) % r->cap, p, n);
+  if (n) copy_in(r, ring_idx(r, off), p, n);
 }
 
 void mptcp_ring_read_at(const mptcp_ring *r, size_t off, uint8_t *p, size_t n) {
   if (!n) return;
-  size_t idx = (r->head + off) % r->cap;
+  size_t idx = ring_idx(r, off);
   size_t first = r->cap - idx < n ? r->cap - idx : n;
   memcpy(p, r->buf + idx, first);
   if (n > first) memcpy(p + first, r->buf, n - first);
 }
 
-void mptcp_ring_drop(mptcp_ring *r, size_t n) {
-  if (n > r->len) n = r->len;
-  r->len -= n;
-  /* The head never jumps back to 0 on empty: out-of-order bytes may sit
-   * ahead of it at their offsets. */
-  r->head = (r->head + n) % r->cap;
+/* A piece that starts at an odd offset of the summed data has its bytes in
+ * the other halves of the 16-bit words: its folded sum is byte-swapped
+ * (RFC 1071 §2(B)). */
+static uint32_t at_offset(uint32_t sum, size_t offset) {
+  if (!(offset & 1)) return sum;
+  uint32_t f = mptcp_csum_fold(sum);
+  return ((f & 0xffu) << 8) | (f >> 8);
 }
 
-size_t mptcp_ring_peek(const mptcp_ring *r, const uint8_t **p) {
-  size_t n = r->cap - r->head < r->len ? r->cap - r->head : r->len;
-  *p = r->buf + r->head;
-  return n;
+uint32_t mptcp_ring_read_csum(const mptcp_ring *r, size_t off, uint8_t *p,
+                              size_t n) {
+  if (!n) return 0;
+  size_t idx = ring_idx(r, off);
+  size_t first = r->cap - idx < n ? r->cap - idx : n;
+  uint32_t s = mptcp_csum_copy(p, r->buf + idx, first, 0);
+  if (n > first)
+    s += at_offset(mptcp_csum_copy(p + first, r->buf, n - first, 0), first);
+  return s;
+}
+
+uint32_t mptcp_ring_write_csum(mptcp_ring *r, size_t off, const uint8_t *p,
+                               size_t n) {
+  if (!n) return 0;
+  size_t idx = ring_idx(r, off);
+  size_t first = r->cap - idx < n ? r->cap - idx : n;
+  uint32_t s = mptcp_csum_copy(r->buf + idx, p, first, 0);
+  if (n > first)
+    s += at_offset(mptcp_csum_copy(r->buf, p + first, n - first, 0), first);
+  return s;
 }

@@ -26,9 +26,27 @@ void mptcp_ring_write_at(mptcp_ring *r, size_t off, const uint8_t *p, size_t n);
 /* Copies n bytes starting at offset off (off + n <= len or, for data written
  * ahead, <= cap). */
 void mptcp_ring_read_at(const mptcp_ring *r, size_t off, uint8_t *p, size_t n);
+/* mptcp_ring_read_at() and mptcp_ring_write_at() that also return the
+ * one's-complement sum of the n bytes (as mptcp_csum_partial(), not
+ * folded, < 2^19), computed while they are copied. */
+uint32_t mptcp_ring_read_csum(const mptcp_ring *r, size_t off, uint8_t *p,
+                              size_t n);
+uint32_t mptcp_ring_write_csum(mptcp_ring *r, size_t off, const uint8_t *p,
+                               size_t n);
 /* Drops n bytes from the head. */
-void mptcp_ring_drop(mptcp_ring *r, size_t n);
+static inline void mptcp_ring_drop(mptcp_ring *r, size_t n) {
+  if (n > r->len) n = r->len;
+  r->len -= n;
+  /* The head never jumps back to 0 on empty: out-of-order bytes may sit
+   * ahead of it at their offsets. */
+  r->head += n;
+  if (r->head >= r->cap) r->head -= r->cap;
+}
 /* Longest contiguous run at the head (for zero-copy peek). */
-size_t mptcp_ring_peek(const mptcp_ring *r, const uint8_t **p);
+static inline size_t mptcp_ring_peek(const mptcp_ring *r, const uint8_t **p) {
+  size_t n = r->cap - r->head < r->len ? r->cap - r->head : r->len;
+  *p = r->buf + r->head;
+  return n;
+}
 
 #endif

@@ -156,9 +156,9 @@ static size_t tuple_hash(const mptcp_stack *st, const mptcp_addr *l,
 
 /* mptcp_ipaddr_equal() with constant-size compares the compiler inlines:
  * this runs for every segment in. */
-static int ip_eq(const mptcp_ipaddr *a, const mptcp_ipaddr *b) {
+static inline int ip_eq(const mptcp_ipaddr *a, const mptcp_ipaddr *b) {
   if (a->family != b->family) return 0;
-  if (a->family == MPTCP_AF_INET) return memcmp(a->a, b->a, 4) == 0;
+  if (a->family == MPTCP_AF_INET) return mptcp_get32(a->a) == mptcp_get32(b->a);
   if (a->family == MPTCP_AF_INET6) return memcmp(a->a, b->a, 16) == 0;
   return 1;
 }
@@ -186,11 +186,15 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
                                         const mptcp_addr *r) {
   if (st->n_conns >= st->s.max_conns) {
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_LIMIT);
+    MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: refused, %u connections",
+              (unsigned)l->port, (unsigned)r->port, (unsigned)st->n_conns);
     return NULL;
   }
   if (!mptcp_alloc_room(&st->alloc, sizeof(struct mptcp_conn) + st->s.sndbuf +
                                         st->s.rcvbuf)) {
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_MEM);
+    MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: refused, memory cap reached",
+              (unsigned)l->port, (unsigned)r->port);
     return NULL;
   }
   struct mptcp_conn *c = mptcp_alloc_get(&st->alloc, sizeof *c);
@@ -416,6 +420,17 @@ static void after(struct mptcp_conn *c) {
   mptcp_stack_reap(c);
 }
 
+/* mptcp_stack_lookup() for a segment: the last connection found is
+ * compared field by field first (segments come in trains). */
+static struct mptcp_conn *lookup_pkt(mptcp_stack *st, const mptcp_pkt *p) {
+  struct mptcp_conn *c = st->last_found;
+  if (c && c->local.port == p->dport && c->remote.port == p->sport &&
+      ip_eq(&c->local.ip, &p->dst) && ip_eq(&c->remote.ip, &p->src))
+    return c;
+  mptcp_addr l = {p->dst, p->dport}, r = {p->src, p->sport};
+  return mptcp_stack_lookup(st, &l, &r);
+}
+
 MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
                                    const uint8_t *pkt, size_t len,
                                    mptcp_tstamp now) {
@@ -424,37 +439,57 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   mptcp_ctr_inc(st, MPTCP_CTR_PKT_IN);
   if (st->s.trace_pkt)
     st->s.trace_pkt(st->user_data, MPTCP_TRACE_IN, pkt, len, now);
-  int rv = mptcp_pkt_parse(pkt, len, MPTCP_PKT_VERIFY_CSUM, &p);
+  /* The TCP checksum is verified below: by the fast path while it copies
+   * the payload, otherwise over the whole segment before anything acts on
+   * it. */
+  int rv = mptcp_pkt_parse(pkt, len, MPTCP_PKT_VERIFY_IP_CSUM, &p);
   if (rv == MPTCP_ERR_NOT_TCP) {
     mptcp_ctr_inc(st, MPTCP_CTR_PKT_NOT_TCP);
     return MPTCP_RX_NOT_MINE;
   }
   if (rv < 0) {
     mptcp_ctr_inc(st, mptcp_counter_for_pkt_err(rv));
+    MPTCP_LOG(st, MPTCP_LOG_DEBUG, "pkt: %zu bytes dropped: %s", len,
+              mptcp_strerror(rv));
     return 0;
   }
-  mptcp_ctr_inc(st, MPTCP_CTR_TCP_IN_SEGS);
-  mptcp_addr l = {p.dst, p.dport}, r = {p.src, p.sport};
-  struct mptcp_conn *c = mptcp_stack_lookup(st, &l, &r);
+  struct mptcp_conn *c = lookup_pkt(st, &p);
   /* A closed connection the app has not released yet is gone for the
    * peer: its segments are answered as for no connection. */
   if (c && c->tcp.state == MPTCP_TCP_CLOSED) c = NULL;
+  if (c) {
+    int fast = mptcp_tcp_input_fast(c, &p, now);
+    if (fast > 0) after(c);
+    if (fast) return 0; /* taken, or dropped for its checksum (counted) */
+  }
+  if (mptcp_tcp_csum(&p.src, &p.dst, p.tcp, p.tcp_len) != 0) {
+    mptcp_ctr_inc(st, MPTCP_CTR_PKT_CSUM_ERR);
+    MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: bad checksum, dropped",
+              (unsigned)p.dport, (unsigned)p.sport);
+    return 0;
+  }
+  mptcp_ctr_inc(st, MPTCP_CTR_TCP_IN_SEGS);
   if (c) {
     mptcp_tcp_input(c, &p, now);
     after(c);
     return 0;
   }
+  mptcp_addr l = {p.dst, p.dport}, r = {p.src, p.sport};
   uint8_t fl = p.tcp_flags;
   const mptcp_listener *lst = find_listener(st, &l);
   if (lst &&
       (fl & (MPTCP_TH_SYN | MPTCP_TH_ACK | MPTCP_TH_RST)) == MPTCP_TH_SYN) {
     if (st->n_pending_accept >= st->s.backlog) {
       mptcp_ctr_inc(st, MPTCP_CTR_TCP_SYN_DROP);
+      MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: SYN dropped, backlog full",
+                (unsigned)p.dport, (unsigned)p.sport);
       return 0;
     }
     c = mptcp_stack_conn_new(st, &l, &r);
     if (!c) {
       mptcp_ctr_inc(st, MPTCP_CTR_TCP_SYN_DROP);
+      MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: SYN dropped", (unsigned)p.dport,
+                (unsigned)p.sport);
       return 0;
     }
     c->passive = 1;
@@ -491,14 +526,18 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
     struct mptcp_conn *c = st->tx_head;
     n = mptcp_tcp_output(c, dest, destlen, now);
     if (n < 0) return n; /* NOBUF: stays queued */
-    st->tx_head = c->tx_next;
-    if (!st->tx_head) st->tx_tail = NULL;
-    c->tx_queued = 0;
-    c->tx_next = NULL;
+    /* Round-robin: a connection that sent goes to the back of the queue
+     * (where it already is when it is alone), unless there is surely
+     * nothing more (the call would only find that out). */
+    int again = n > 0 && !mptcp_tcp_output_idle(c);
+    if (!again || c->tx_next) {
+      st->tx_head = c->tx_next;
+      if (!st->tx_head) st->tx_tail = NULL;
+      c->tx_queued = 0;
+      c->tx_next = NULL;
+      if (again) mptcp_conn_want_output(c);
+    }
     if (n > 0) {
-      /* Round-robin: back of the queue, unless there is surely nothing
-       * more (the call would only find that out). */
-      if (!mptcp_tcp_output_idle(c)) mptcp_conn_want_output(c);
       if (pi) {
         pi->src = c->local.ip;
         pi->dst = c->remote.ip;

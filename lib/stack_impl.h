@@ -61,6 +61,15 @@ void mptcp_log(mptcp_stack *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* What the engine calls: without a hook, one test and branch (the
+ * arguments are not evaluated, the message not formatted). */
+#define MPTCP_LOG(st, level, ...)                                              \
+  do {                                                                         \
+    if ((st)->s.log && (level) <= (st)->s.log_level)                           \
+      mptcp_log((st), (level), __VA_ARGS__);                                   \
+  } while (0)
+/* A connection in log messages: "tcp LOCALPORT>REMOTEPORT". */
+#define MPTCP_LOG_CONN(c) (unsigned)(c)->local.port, (unsigned)(c)->remote.port
 
 struct mptcp_conn;
 /* The connection with this local/remote pair, or NULL. */

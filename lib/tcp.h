@@ -86,9 +86,10 @@ typedef struct mptcp_tcp {
   /* Header template (tcp_out.c): the IP header and ports every segment
    * starts with, and the one's-complement sums of their constant parts. */
   uint8_t hdr[MPTCP_IPV6_HDR_LEN + 4];
-  uint8_t hdr_iph;         /* IP header length: 20 or 40 */
-  uint32_t hdr_ip_sum;     /* IPv4 header without its length and checksum */
-  uint32_t hdr_pseudo_sum; /* pseudo-header without the TCP length */
+  uint8_t hdr_iph;      /* IP header length: 20 or 40 */
+  uint32_t hdr_ip_sum;  /* IPv4 header without its length and checksum */
+  uint32_t hdr_tcp_sum; /* pseudo-header without the TCP length, and the
+                           ports: the same in both directions */
 
   /* Congestion control. */
   const mptcp_cc_ops *cc;
@@ -104,15 +105,24 @@ void mptcp_tcp_init_template(struct mptcp_conn *c);
 void mptcp_tcp_init_active(struct mptcp_conn *c, mptcp_tstamp now);
 void mptcp_tcp_init_passive(struct mptcp_conn *c, const mptcp_pkt *syn,
                             const mptcp_tcpopts *o, mptcp_tstamp now);
-/* Processes one segment for this connection. */
+/* Header prediction: takes the common segments of an established
+ * connection (the next in-order data, or a pure ACK for new data) the
+ * short way, verifying the TCP checksum itself (for data, while the
+ * payload is copied into the receive buffer). Returns 1 when it took the
+ * segment, -1 when the checksum failed (counted, nothing changed), 0 when
+ * the segment needs mptcp_tcp_input(): nothing was done, and the checksum
+ * is not verified yet. */
+int mptcp_tcp_input_fast(struct mptcp_conn *c, const mptcp_pkt *p,
+                         mptcp_tstamp now);
+/* Processes one segment for this connection (checksum verified). */
 void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
                      mptcp_tstamp now);
 /* Builds the next segment into buf; returns its length, 0 when nothing is
  * due, MPTCP_ERR_NOBUF when cap is too small. */
 mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
                              mptcp_tstamp now);
-/* mptcp_tcp_output() has nothing to send and nothing to do. */
-int mptcp_tcp_output_idle(const struct mptcp_conn *c);
+/* mptcp_tcp_output_idle() (conn.h): mptcp_tcp_output() has nothing to
+ * send and nothing to do. */
 /* Runs this connection's due timers. */
 void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now);
 /* Earliest of the connection's timers. */

@@ -126,6 +126,8 @@ static void challenge_ack(struct mptcp_conn *c, mptcp_tstamp now) {
   }
   if (t->challenges >= CHALLENGE_PER_SEC) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_CHALLENGE_LIMITED);
+    MPTCP_LOG(c->st, MPTCP_LOG_DEBUG, "tcp %u>%u: challenge ACK rate limited",
+              MPTCP_LOG_CONN(c));
     return;
   }
   t->challenges++;
@@ -174,6 +176,16 @@ static void enter_recovery(struct mptcp_conn *c, mptcp_tstamp now) {
   mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_FAST_RETRANS);
 }
 
+/* Tells congestion control that `data` bytes were newly acknowledged
+ * (outside recovery); `inflight` is the flight size before the ACK. */
+static void cc_acked(mptcp_tcp *t, uint32_t data, uint32_t inflight,
+                     mptcp_tstamp now) {
+  uint32_t cwnd = mptcp_tcp_cwnd(t);
+  mptcp_cc_ack a = {data, t->mss, inflight, t->srtt,
+                    (uint8_t)(inflight + t->mss >= cwnd)};
+  t->cc->on_ack(t->cc_state, &a, NULL, now);
+}
+
 /* The ACK field of an acceptable segment (RFC 9293 §3.10.7.4 fifth). */
 static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
                         const mptcp_tcpopts *o, mptcp_tstamp now) {
@@ -207,10 +219,7 @@ static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
         t->high_rxt = t->snd_una; /* RFC 6582 §3.2 step 5: partial ACK */
       }
     } else {
-      uint32_t cwnd = mptcp_tcp_cwnd(t);
-      mptcp_cc_ack a = {data, t->mss, inflight, t->srtt,
-                        (uint8_t)(inflight + t->mss >= cwnd)};
-      t->cc->on_ack(t->cc_state, &a, NULL, now);
+      cc_acked(t, data, inflight, now);
     }
     t->dupacks = 0;
     /* RFC 6298 §5.2-5.3. */
@@ -251,6 +260,9 @@ static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
   if (off + len > room) { /* beyond the buffer: keep what fits */
     if (off >= room) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
+      MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
+                "tcp %u>%u: %u bytes beyond the receive buffer, dropped",
+                MPTCP_LOG_CONN(c), len);
       t->flags |= TCPF_ACK_NOW;
       return 0;
     }
@@ -275,6 +287,9 @@ static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
     int kept = len == 0 || mptcp_ranges_add(&t->ooo, off, off + len) == 0;
     if (!kept) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
+      MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
+                "tcp %u>%u: out-of-order set full, %u bytes dropped",
+                MPTCP_LOG_CONN(c), len);
     } else if (len) {
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d, len);
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_QUEUED);
@@ -322,6 +337,9 @@ static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
       (mptcp_seq_leq(p->ack, t->iss) || mptcp_seq_gt(p->ack, t->snd_max))) {
     if (!(p->tcp_flags & MPTCP_TH_RST)) mptcp_stack_queue_rst(c->st, p);
     mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_ACK_DROP);
+    MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
+              "tcp %u>%u: SYN-SENT: unacceptable ACK %u, dropped",
+              MPTCP_LOG_CONN(c), p->ack);
     return;
   }
   if (p->tcp_flags & MPTCP_TH_RST) {
@@ -330,6 +348,8 @@ static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
       return;
     }
     mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_RST_RCVD);
+    MPTCP_LOG(c->st, MPTCP_LOG_INFO, "tcp %u>%u: connection refused (RST)",
+              MPTCP_LOG_CONN(c));
     mptcp_tcp_abort(c, now);
     mptcp_conn_closed(c, MPTCP_EV_REFUSED);
     return;
@@ -388,6 +408,119 @@ static void parse_options(const mptcp_pkt *p, mptcp_tcpopts *o,
   mptcp_counters_add_opts(&st->ctr, o);
 }
 
+/* NOP NOP TS 10: the first word of the timestamps option (RFC 7323
+ * Appendix A layout, which is what every sender uses). */
+#define TS_WORD                                                                \
+  ((uint32_t)MPTCP_OPT_NOP << 24 | (uint32_t)MPTCP_OPT_NOP << 16 |             \
+   (uint32_t)MPTCP_OPT_TS << 8 | 10u)
+
+/* Flags under which a segment always takes the long way. */
+#define FAST_PATH_NO                                                           \
+  (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_FIN_RCVD | TCPF_FIN_OOO |            \
+   TCPF_SEND_RST | TCPF_PROBE)
+
+int mptcp_tcp_input_fast(struct mptcp_conn *c, const mptcp_pkt *p,
+                         mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  /* Header prediction (RFC 9293 §3.10.7.4 reaches the same result the
+   * long way; the idea is Van Jacobson's): established, only ACK (and
+   * PSH), exactly the next sequence number, the window as it was, nothing
+   * unusual going on in either direction. */
+  if (t->state != MPTCP_TCP_ESTABLISHED ||
+      (p->tcp_flags | MPTCP_TH_PSH) != (MPTCP_TH_ACK | MPTCP_TH_PSH) ||
+      p->seq != t->rcv_nxt || (t->flags & FAST_PATH_NO) ||
+      t->snd_nxt != t->snd_max || t->dupacks || t->sacked.n || t->ooo.n ||
+      t->snd_wnd == 0 || (uint32_t)p->window << t->snd_wscale != t->snd_wnd)
+    return 0;
+  /* Options: none, or NOP NOP TS when timestamps are on, with a TSval
+   * that PAWS accepts. */
+  uint64_t sum = 0;
+  uint32_t ts_val = 0;
+  if (t->ts_ok) {
+    if (p->opts_len != 12 || mptcp_get32(p->opts) != TS_WORD) return 0;
+    ts_val = mptcp_get32(p->opts + 4);
+    if (mptcp_seq_lt(ts_val, t->ts_recent)) return 0;
+    sum = (uint64_t)TS_WORD + ts_val + mptcp_get32(p->opts + 8);
+  } else if (p->opts_len) {
+    return 0;
+  }
+  uint32_t len = (uint32_t)p->payload_len;
+  uint32_t acked = p->ack - t->snd_una;
+  if (len == 0) {
+    /* A pure ACK for new data, within what was sent. */
+    if (acked == 0 || acked > t->snd_max - t->snd_una || acked > c->snd.len)
+      return 0;
+  } else {
+    /* The next data, acknowledging nothing new, fitting the buffer: it is
+     * summed while it is copied to its place behind the buffered bytes
+     * (free space: there are no out-of-order bytes), and counts only once
+     * the checksum holds. */
+    if (acked != 0 || len > c->rcv.cap - c->rcv.len) return 0;
+    sum += mptcp_ring_write_csum(&c->rcv, c->rcv.len, p->payload, len);
+  }
+  /* The TCP checksum: pseudo-header and ports from the template (the same
+   * sum in both directions), the other header words as parsed. */
+  sum += (uint64_t)t->hdr_tcp_sum + p->tcp_len + p->seq + p->ack +
+         mptcp_get32(p->tcp + 12) + mptcp_get32(p->tcp + 16);
+  mptcp_stack *st = c->st;
+  if (mptcp_csum_fold(sum) != 0xffff) {
+    mptcp_ctr_inc(st, MPTCP_CTR_PKT_CSUM_ERR);
+    MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: bad checksum, dropped",
+              MPTCP_LOG_CONN(c));
+    return -1;
+  }
+  mptcp_ctr_inc(st, MPTCP_CTR_TCP_IN_SEGS);
+
+  /* What mptcp_tcp_input() would do with this segment, in its order. */
+  t->last_rx = now;
+  if (t->flags & TCPF_KEEPALIVE_ON) {
+    t->probes = 0;
+    t->t_keep = now + st->s.keepalive_idle;
+  }
+  if (t->ts_ok) {
+    t->ts_recent = ts_val;
+    t->ts_recent_at = now;
+  }
+  if (len == 0) {
+    uint32_t inflight = t->snd_max - t->snd_una;
+    mptcp_ring_drop(&c->snd, acked);
+    t->snd_una = p->ack;
+    if (mptcp_seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
+    t->bytes_acked += acked;
+    t->retries = 0;
+    if (t->rtt_timing && mptcp_seq_gt(p->ack, t->rtt_seq)) {
+      t->rtt_timing = 0;
+      t->backoff = 0;
+      rtt_sample(t, &st->s, (uint32_t)(now - t->rtt_at));
+    }
+    cc_acked(t, acked, inflight, now);
+    t->t_rtx = t->snd_max == t->snd_una ? MPTCP_TSTAMP_NONE : now + t->rto;
+    if (c->want_writable && c->snd.len < c->snd.cap) {
+      c->want_writable = 0;
+      mptcp_conn_post(c, MPTCP_EV_WRITABLE);
+    }
+  }
+  update_window(t, p); /* the same window: only SND.WL1/WL2 move */
+  /* mptcp_tcp_check_persist() with an open window. */
+  t->t_persist = MPTCP_TSTAMP_NONE;
+  if (t->snd_max != t->snd_una && t->t_rtx == MPTCP_TSTAMP_NONE)
+    t->t_rtx = now + t->rto;
+  if (len) {
+    c->rcv.len += len;
+    t->rcv_nxt += len;
+    t->bytes_received += len;
+    if (!(t->flags & TCPF_ACK_NOW)) {
+      if (++t->unacked_segs >= 2)
+        t->flags |= TCPF_ACK_NOW; /* every second full segment */
+      else if (t->t_delack == MPTCP_TSTAMP_NONE)
+        t->t_delack = now + st->s.delack;
+    }
+    mptcp_conn_post(c, MPTCP_EV_READABLE);
+  }
+  if (!mptcp_tcp_output_idle(c)) mptcp_conn_want_output(c);
+  return 1;
+}
+
 void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
                      mptcp_tstamp now) {
   mptcp_tcp *t = &c->tcp;
@@ -426,6 +559,8 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       mptcp_seq_lt(o.ts_val, t->ts_recent) &&
       now - t->ts_recent_at < PAWS_IDLE_US) {
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_PAWS_DROP);
+    MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: PAWS: old TSval %u, dropped",
+              MPTCP_LOG_CONN(c), o.ts_val);
     t->flags |= TCPF_ACK_NOW;
     mptcp_conn_want_output(c);
     return;
@@ -454,11 +589,16 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
   int ack_only_ok = !ok && wnd == 0 && p->seq == t->rcv_nxt;
   if (old) {
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_SEQ_DROP);
+    MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: old segment %u (%u), dropped",
+              MPTCP_LOG_CONN(c), p->seq, seglen);
     if (seglen) t->flags |= TCPF_ACK_NOW;
     if (t->state == MPTCP_TCP_TIME_WAIT && (fl & MPTCP_TH_FIN))
       t->t_tw = now + st->s.time_wait;
   } else if (!ok && !ack_only_ok) {
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_SEQ_DROP);
+    MPTCP_LOG(st, MPTCP_LOG_DEBUG,
+              "tcp %u>%u: segment %u (%u) outside the window, dropped",
+              MPTCP_LOG_CONN(c), p->seq, seglen);
     if (!(fl & MPTCP_TH_RST)) {
       t->flags |= TCPF_ACK_NOW;
       /* A retransmitted FIN in TIME_WAIT restarts the 2 MSL wait. */
@@ -484,6 +624,8 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       return;
     }
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_RCVD);
+    MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: reset by the peer",
+              MPTCP_LOG_CONN(c));
     uint8_t was = t->state;
     mptcp_tcp_abort(c, now);
     t->flags &= (uint16_t)~TCPF_SEND_RST;
@@ -525,6 +667,10 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
     if (mptcp_seq_gt(p->ack, t->snd_max) ||
         mptcp_seq_lt(p->ack, t->snd_una - t->max_snd_wnd)) {
       mptcp_ctr_inc(st, MPTCP_CTR_TCP_ACK_DROP);
+      MPTCP_LOG(st, MPTCP_LOG_DEBUG,
+                "tcp %u>%u: ACK %u outside [SND.UNA - MAX.SND.WND, SND.MAX], "
+                "dropped",
+                MPTCP_LOG_CONN(c), p->ack);
       t->flags |= TCPF_ACK_NOW;
       mptcp_conn_want_output(c);
       return;

@@ -15,6 +15,11 @@
 
 #define DUPTHRESH 3
 
+/* NOP NOP TS 10: the first word of the timestamps option as we write it. */
+#define TS_WORD                                                                \
+  ((uint32_t)MPTCP_OPT_NOP << 24 | (uint32_t)MPTCP_OPT_NOP << 16 |             \
+   (uint32_t)MPTCP_OPT_TS << 8 | 10u)
+
 static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
   return (uint32_t)(now / 1000) + t->ts_offset; /* 1 ms ticks (RFC 7323) */
 }
@@ -45,8 +50,11 @@ static uint16_t window_field(struct mptcp_conn *c, int syn) {
   return (uint16_t)(w > 65535 ? 65535 : w);
 }
 
+/* The option sums below are one's-complement sums of the option bytes as
+ * 32-bit network-order words (see mptcp_csum_fold): the segment checksum
+ * is built from values, not by reading the header back. */
 static size_t syn_options(struct mptcp_conn *c, uint8_t *o, int synack,
-                          mptcp_tstamp now) {
+                          mptcp_tstamp now, uint64_t *sum) {
   const mptcp_settings *s = &c->st->s;
   mptcp_tcp *t = &c->tcp;
   mptcp_tcpopts opts;
@@ -67,35 +75,49 @@ static size_t syn_options(struct mptcp_conn *c, uint8_t *o, int synack,
     opts.ts_ecr = synack ? t->ts_recent : 0;
   }
   mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
-  return n > 0 ? (size_t)n : 0;
+  size_t olen = n > 0 ? (size_t)n : 0;
+  uint64_t acc = 0;
+  for (size_t i = 0; i + 4 <= olen; i += 4) acc += mptcp_get32(o + i);
+  *sum = acc; /* the writer pads to 32 bits */
+  return olen;
 }
 
 /* Timestamps and SACK blocks of a synchronized segment, written directly:
  * this is the per-packet path. */
 static size_t data_options(struct mptcp_conn *c, uint8_t *o, int rst,
-                           mptcp_tstamp now) {
+                           mptcp_tstamp now, uint64_t *sum) {
   mptcp_tcp *t = &c->tcp;
   uint8_t *p = o;
+  uint64_t acc = 0;
   if (t->ts_ok && !rst) {
+    uint32_t v = tsval(t, now);
     *p++ = MPTCP_OPT_NOP;
     *p++ = MPTCP_OPT_NOP;
     *p++ = MPTCP_OPT_TS;
     *p++ = 10;
-    p = mptcp_put32(p, tsval(t, now));
+    p = mptcp_put32(p, v);
     p = mptcp_put32(p, t->ts_recent);
+    acc = (uint64_t)TS_WORD + v + t->ts_recent;
   }
   if (t->sack_ok && t->ooo.n && !rst) {
     size_t room = (size_t)(MPTCP_TCP_OPT_MAX - (p - o) - 4) / 8;
     size_t nb = t->ooo.n < room ? t->ooo.n : room;
+    uint8_t olen = (uint8_t)(2 + 8 * nb);
     *p++ = MPTCP_OPT_NOP;
     *p++ = MPTCP_OPT_NOP;
     *p++ = MPTCP_OPT_SACK;
-    *p++ = (uint8_t)(2 + 8 * nb);
+    *p++ = olen;
+    acc += (uint32_t)MPTCP_OPT_NOP << 24 | (uint32_t)MPTCP_OPT_NOP << 16 |
+           (uint32_t)MPTCP_OPT_SACK << 8 | olen;
     for (size_t i = 0; i < nb; i++) {
-      p = mptcp_put32(p, t->rcv_nxt + t->ooo.r[i].start);
-      p = mptcp_put32(p, t->rcv_nxt + t->ooo.r[i].end);
+      uint32_t l = t->rcv_nxt + t->ooo.r[i].start;
+      uint32_t r = t->rcv_nxt + t->ooo.r[i].end;
+      p = mptcp_put32(p, l);
+      p = mptcp_put32(p, r);
+      acc += (uint64_t)l + r;
     }
   }
+  *sum = acc;
   return (size_t)(p - o);
 }
 
@@ -130,36 +152,36 @@ void mptcp_tcp_init_template(struct mptcp_conn *c) {
   mptcp_put16(b + t->hdr_iph, c->local.port);
   mptcp_put16(b + t->hdr_iph + 2, c->remote.port);
   uint32_t ps = mptcp_csum_partial(c->local.ip.a, alen, NH_TCP);
-  t->hdr_pseudo_sum = mptcp_csum_partial(c->remote.ip.a, alen, ps);
+  t->hdr_tcp_sum = mptcp_csum_partial(c->remote.ip.a, alen, ps) +
+                   (uint32_t)c->local.port + c->remote.port;
 }
 
 /* Completes a segment whose options and payload are already in place:
- * the IP header from the template, the TCP header, both checksums. The
- * bytes are exactly those mptcp_pkt_write() produces. */
+ * the IP header from the template, the TCP header, both checksums. `sum`
+ * is the one's-complement sum of the options and the payload. The bytes
+ * are exactly those mptcp_pkt_write() produces. */
 static size_t write_headers(const mptcp_tcp *t, uint8_t *buf, uint32_t seq,
                             uint32_t ack, uint8_t flags, uint16_t window,
-                            size_t olen, size_t len) {
-  size_t iph = t->hdr_iph, tlen = MPTCP_TCP_HDR_LEN + olen + len;
+                            size_t olen, size_t len, uint64_t sum) {
+  size_t iph = t->hdr_iph, hl = MPTCP_TCP_HDR_LEN + olen, tlen = hl + len;
   /* Constant-size copies: the options are already behind the ports. */
   if (iph == MPTCP_IPV4_HDR_LEN) {
     memcpy(buf, t->hdr, MPTCP_IPV4_HDR_LEN + 4);
     mptcp_put16(buf + 2, (uint16_t)(iph + tlen));
     uint32_t s = t->hdr_ip_sum + (uint32_t)(iph + tlen);
-    mptcp_put16(buf + 10, mptcp_csum_finish(s));
+    mptcp_put16(buf + 10, (uint16_t)~mptcp_csum_fold(s));
   } else {
     memcpy(buf, t->hdr, MPTCP_IPV6_HDR_LEN + 4);
     mptcp_put16(buf + 4, (uint16_t)tlen);
   }
   uint8_t *h = buf + iph; /* ports come from the template */
+  /* Data offset, flags and window as one word; urgent pointer 0. */
+  uint32_t w3 = (uint32_t)(hl / 4) << 28 | (uint32_t)flags << 16 | window;
   mptcp_put32(h + 4, seq);
   mptcp_put32(h + 8, ack);
-  h[12] = (uint8_t)(((MPTCP_TCP_HDR_LEN + olen) / 4) << 4);
-  h[13] = flags;
-  mptcp_put16(h + 14, window);
-  mptcp_put16(h + 16, 0);
-  mptcp_put16(h + 18, 0);
-  uint32_t s = mptcp_csum_partial(h, tlen, t->hdr_pseudo_sum);
-  mptcp_put16(h + 16, mptcp_csum_finish(s + (uint32_t)tlen));
+  mptcp_put32(h + 12, w3);
+  sum += (uint64_t)t->hdr_tcp_sum + tlen + seq + ack + w3;
+  mptcp_put32(h + 16, (uint32_t)(uint16_t)~mptcp_csum_fold(sum) << 16);
   return iph + tlen;
 }
 
@@ -170,20 +192,30 @@ static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
                         mptcp_tstamp now) {
   mptcp_stack *st = c->st;
   mptcp_tcp *t = &c->tcp;
-  uint8_t opt[MPTCP_TCP_OPT_MAX];
-  int syn = (flags & MPTCP_TH_SYN) != 0;
-  size_t olen = syn ? syn_options(c, opt, (flags & MPTCP_TH_ACK) != 0, now)
-                    : data_options(c, opt, (flags & MPTCP_TH_RST) != 0, now);
   size_t iph = t->hdr_iph;
-  if (cap < iph + MPTCP_TCP_HDR_LEN + olen + len) return MPTCP_ERR_NOBUF;
+  /* The options go straight into the packet when the largest would fit;
+   * otherwise through a scratch area, to learn their size first. */
+  uint8_t scratch[MPTCP_TCP_OPT_MAX];
+  int direct = cap >= iph + MPTCP_TCP_HDR_LEN + MPTCP_TCP_OPT_MAX + len;
+  uint8_t *o = direct ? buf + iph + MPTCP_TCP_HDR_LEN : scratch;
+  uint64_t sum;
+  int syn = (flags & MPTCP_TH_SYN) != 0;
+  size_t olen =
+      syn ? syn_options(c, o, (flags & MPTCP_TH_ACK) != 0, now, &sum)
+          : data_options(c, o, (flags & MPTCP_TH_RST) != 0, now, &sum);
+  if (!direct) {
+    if (cap < iph + MPTCP_TCP_HDR_LEN + olen + len) return MPTCP_ERR_NOBUF;
+    memcpy(buf + iph + MPTCP_TCP_HDR_LEN, o, olen);
+  }
 
   uint32_t ack = (flags & MPTCP_TH_ACK) ? t->rcv_nxt : 0;
   uint16_t window = (flags & MPTCP_TH_RST) ? 0 : window_field(c, syn);
-  uint8_t *o = buf + iph + MPTCP_TCP_HDR_LEN;
-  memcpy(o, opt, olen);
-  /* The payload goes straight from the ring into the packet. */
-  if (len) mptcp_ring_read_at(&c->snd, seq - t->snd_una, o + olen, len);
-  size_t n = write_headers(t, buf, seq, ack, flags, window, olen, len);
+  /* The payload goes straight from the ring into the packet, summed on
+   * the way (it starts at an even offset: the header is 32-bit words). */
+  if (len)
+    sum += mptcp_ring_read_csum(&c->snd, seq - t->snd_una,
+                                buf + iph + MPTCP_TCP_HDR_LEN + olen, len);
+  size_t n = write_headers(t, buf, seq, ack, flags, window, olen, len, sum);
   if (flags & MPTCP_TH_ACK) {
     t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
     t->unacked_segs = 0;
@@ -402,22 +434,6 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   return 0;
 }
 
-/* True only when mptcp_tcp_output() would return 0 and change nothing:
- * established, nothing queued or in flight, no FIN, no flag that asks for
- * a segment, no persist timer for output_data() to stop. A receiver that
- * has just ACKed is in this state, and skipping the output queue then
- * saves a call that would find nothing to send. Keep in step with
- * output_data(). */
-int mptcp_tcp_output_idle(const struct mptcp_conn *c) {
-  const mptcp_tcp *t = &c->tcp;
-  return t->state == MPTCP_TCP_ESTABLISHED &&
-         !(t->flags &
-           (TCPF_ACK_NOW | TCPF_WND_UPDATE | TCPF_PROBE | TCPF_KEEPALIVE |
-            TCPF_SEND_RST | TCPF_FIN_QUEUED | TCPF_RECOVERY)) &&
-         c->snd.len == 0 && t->snd_nxt == t->snd_una &&
-         t->t_persist == MPTCP_TSTAMP_NONE;
-}
-
 mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
                              mptcp_tstamp now) {
   mptcp_tcp *t = &c->tcp;
@@ -476,8 +492,10 @@ void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now) {
 /* Timers                                                             */
 /* ------------------------------------------------------------------ */
 
-static void give_up(struct mptcp_conn *c, mptcp_tstamp now) {
+static void give_up(struct mptcp_conn *c, const char *why, mptcp_tstamp now) {
   mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_CONN_TIMEOUT);
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO, "tcp %u>%u: timed out (%s)",
+            MPTCP_LOG_CONN(c), why);
   mptcp_tcp_abort(c, now);
   mptcp_conn_closed(c, MPTCP_EV_TIMEOUT);
 }
@@ -491,7 +509,7 @@ static void on_rto(struct mptcp_conn *c, mptcp_tstamp now) {
   int syn =
       t->state == MPTCP_TCP_SYN_SENT || t->state == MPTCP_TCP_SYN_RECEIVED;
   if (++t->retries > (syn ? s->syn_retries : s->max_retries)) {
-    give_up(c, now);
+    give_up(c, syn ? "handshake" : "retransmissions", now);
     return;
   }
   if (!syn) {
@@ -538,7 +556,7 @@ void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now) {
   }
   if (t->t_keep <= now) {
     if (t->probes >= s->keepalive_probes) {
-      give_up(c, now);
+      give_up(c, "keep-alive", now);
       return;
     }
     t->probes++;

@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* With GCC/clang the 16/32-bit stores are one byte swap and one store
- * (the byte-wise form defeats store merging in headers built field by
- * field). Other compilers, and big-endian hosts without the swap, keep
- * the portable form. */
+/* With GCC/clang the 16/32-bit loads and stores are one byte swap and one
+ * load or store (the byte-wise form defeats store merging in headers built
+ * field by field, and costs four loads per word read). Other compilers
+ * keep the portable form. */
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
     (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ||                              \
      __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
@@ -30,11 +30,23 @@
 #endif
 
 static inline uint16_t mptcp_get16(const uint8_t *p) {
+#if defined(MPTCP_WIRE_SWAP)
+  uint16_t be;
+  memcpy(&be, p, 2);
+  return MPTCP_BE16(be);
+#else
   return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+#endif
 }
 static inline uint32_t mptcp_get32(const uint8_t *p) {
+#if defined(MPTCP_WIRE_SWAP)
+  uint32_t be;
+  memcpy(&be, p, 4);
+  return MPTCP_BE32(be);
+#else
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
          p[3];
+#endif
 }
 static inline uint64_t mptcp_get64(const uint8_t *p) {
   return (uint64_t)mptcp_get32(p) << 32 | mptcp_get32(p + 4);
@@ -64,6 +76,48 @@ static inline uint8_t *mptcp_put32(uint8_t *p, uint32_t v) {
 static inline uint8_t *mptcp_put64(uint8_t *p, uint64_t v) {
   mptcp_put32(p, (uint32_t)(v >> 32));
   return mptcp_put32(p + 4, (uint32_t)v);
+}
+
+/* One's-complement arithmetic (RFC 1071). A sum is kept in a wide
+ * accumulator and folded once: 65536 = 1 (mod 65535), so network-order
+ * 32-bit values (sequence numbers, a header word) can be added whole.
+ * mptcp_csum_fold() returns the folded 16-bit sum, not complemented; it is
+ * never 0 for a nonzero input. */
+static inline uint32_t mptcp_csum_fold(uint64_t s) {
+  s = (s & 0xffffffffu) + (s >> 32); /* < 2^33 */
+  s = (s & 0xffffu) + (s >> 16);     /* < 0x30000 */
+  s = (s & 0xffffu) + (s >> 16);     /* <= 0x10001 */
+  s = (s & 0xffffu) + (s >> 16);     /* <= 0xffff */
+  return (uint32_t)s;
+}
+
+/* Adds the n 32-bit words at p to acc as the host loads them (the only
+ * host-order loads in the library): the folded result is the sum in host
+ * order, which mptcp_csum_host_fold() turns into network order. */
+static inline uint64_t mptcp_csum_words(const uint8_t *p, size_t n,
+                                        uint64_t acc) {
+  for (size_t i = 0; i < n; i++) {
+    uint32_t w;
+    memcpy(&w, p + 4 * i, sizeof w);
+    acc += w;
+  }
+  return acc;
+}
+
+/* Folds a host-order word sum (mptcp_csum_words) to 16 bits in network
+ * order. */
+static inline uint32_t mptcp_csum_host_fold(uint64_t acc) {
+  uint32_t s = mptcp_csum_fold(acc);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return s;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return ((s & 0xffu) << 8) | (s >> 8);
+#else
+  const uint16_t one = 1;
+  uint8_t b;
+  memcpy(&b, &one, 1);
+  return b == 1 ? ((s & 0xffu) << 8) | (s >> 8) : s;
+#endif
 }
 
 /*

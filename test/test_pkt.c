@@ -1,13 +1,16 @@
 /*
  * Tests for lib/pkt.c: IPv4/IPv6 + TCP parse and write, checksums
  * (RFC 1071 sum, RFC 1624 incremental update), IPv6 extension headers,
- * fragments, truncation (exact-size heap buffers), link padding.
+ * fragments, truncation (exact-size heap buffers), link padding, the
+ * copy-and-sum kernel and the ring's use of it.
  * Checksums are cross-checked with an independent implementation here.
  * SPDX-License-Identifier: MIT
  */
 #include "tcheck.h"
 
 #include <mptcp/mptcp.h>
+
+#include "ringbuf.h" /* white box: the ring's copy-and-sum */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -782,6 +785,201 @@ START_TEST(test_malformed_headers) {
 }
 END_TEST
 
+/* ---------------------------------------------------------------- */
+/* copy and sum                                                       */
+/* ---------------------------------------------------------------- */
+
+/* The folded one's-complement value of a wide sum: 1..0xffff for any
+ * nonzero sum, so two sums of the same bytes fold to the same value. */
+static uint16_t ref_fold64(uint64_t s) {
+  while (s >> 16) s = (s & 0xffff) + (s >> 16);
+  return (uint16_t)s;
+}
+
+static uint16_t bswap16(uint16_t v) { return (uint16_t)(v << 8 | v >> 8); }
+
+static uint8_t cs_src[70000 + 64], cs_dst[70000 + 64];
+
+static void cs_fill(void) {
+  uint64_t rng = 0x5eed1234abcdull;
+  for (size_t i = 0; i < sizeof cs_src; i++)
+    cs_src[i] = (uint8_t)tcheck_prng(&rng);
+}
+
+/* mptcp_csum_copy(dst, src, len, sum) copies exactly len bytes and
+ * returns what the reference sum and mptcp_csum_partial() give. */
+static void check_copy(size_t so, size_t doff, size_t len, uint32_t sum0) {
+  memset(cs_dst, 0xA5, len + doff + 16);
+  uint32_t got = mptcp_csum_copy(cs_dst + doff, cs_src + so, len, sum0);
+  ck_assert_msg(memcmp(cs_dst + doff, cs_src + so, len) == 0,
+                "copy differs: len %zu src+%zu dst+%zu", len, so, doff);
+  for (size_t i = 0; i < doff; i++) ck_assert_uint_eq(cs_dst[i], 0xA5);
+  for (size_t i = 0; i < 16; i++)
+    ck_assert_uint_eq(cs_dst[doff + len + i], 0xA5);
+  uint64_t want = (uint64_t)sum0 + ref_sum(cs_src + so, len, 0);
+  ck_assert_msg(ref_fold64(got) == ref_fold64(want),
+                "sum of %zu bytes at src+%zu dst+%zu: 0x%04x, want 0x%04x", len,
+                so, doff, ref_fold64(got), ref_fold64(want));
+  uint32_t part = mptcp_csum_partial(cs_src + so, len, sum0);
+  ck_assert_uint_eq(ref_fold64(got), ref_fold64(part));
+}
+
+START_TEST(test_csum_copy_lengths) {
+  cs_fill();
+  uint64_t rng = 77;
+  /* Every length 0..300 at every alignment of source and destination
+   * (mod 8), with a random running sum (0 too). */
+  for (size_t len = 0; len <= 300; len++)
+    for (size_t so = 0; so < 8; so++)
+      for (size_t doff = 0; doff < 8; doff++)
+        check_copy(so, doff, len,
+                   (so + doff) % 5 ? (uint32_t)tcheck_prng(&rng) : 0);
+  /* Payload sizes and the 64 KiB rounds of the vector kernels. */
+  static const size_t big[] = {1448, 1460, 1500, 4095,  4097,
+                               9000, 65535, 65536, 65537, 70000};
+  for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+    for (size_t k = 0; k < 4; k++)
+      check_copy(k * 3 % 8, k * 5 % 8, big[i], (uint32_t)tcheck_prng(&rng));
+  /* Random lengths and offsets. */
+  for (int i = 0; i < 2000; i++) {
+    size_t len = (size_t)(tcheck_prng(&rng) % 5000);
+    check_copy((size_t)(tcheck_prng(&rng) % 64),
+               (size_t)(tcheck_prng(&rng) % 64), len,
+               (uint32_t)tcheck_prng(&rng));
+  }
+}
+END_TEST
+
+/* A buffer summed in two pieces: a piece that starts at an odd offset has
+ * its folded sum byte-swapped (RFC 1071 §2(B)) before it is added. */
+START_TEST(test_csum_copy_split) {
+  cs_fill();
+  uint64_t rng = 99;
+  static const size_t lens[] = {0, 1, 2, 3, 17, 64, 255, 256, 1448, 3001};
+  for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+    size_t len = lens[li];
+    uint64_t want = ref_sum(cs_src, len, 0);
+    for (size_t k = 0; k <= len; k += len > 300 ? 37 : 1) {
+      size_t so = (size_t)(tcheck_prng(&rng) % 8);
+      (void)so;
+      uint32_t s1 = mptcp_csum_copy(cs_dst, cs_src, k, 0);
+      uint32_t s2 = mptcp_csum_copy(cs_dst + k, cs_src + k, len - k, 0);
+      uint16_t f2 = ref_fold64(s2);
+      if (k & 1) f2 = bswap16(f2);
+      ck_assert_msg(memcmp(cs_dst, cs_src, len) == 0, "copy %zu/%zu", k, len);
+      ck_assert_msg(ref_fold64((uint64_t)s1 + f2) == ref_fold64(want),
+                    "split %zu of %zu: 0x%04x, want 0x%04x", k, len,
+                    ref_fold64((uint64_t)s1 + f2), ref_fold64(want));
+    }
+  }
+}
+END_TEST
+
+/* The ring's copy-and-sum around the wrap, at odd and even split points,
+ * both ways (send ring -> packet, packet -> receive ring). */
+START_TEST(test_csum_ring_wrap) {
+  cs_fill();
+  static const size_t caps[] = {40, 41, 1000, 1001};
+  for (size_t ci = 0; ci < sizeof caps / sizeof caps[0]; ci++) {
+    size_t cap = caps[ci];
+    int big = cap > 100;
+    uint8_t *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t head = 0; head < cap; head += big ? 61 : 1) {
+      for (size_t n = 0; n <= cap; n += big ? 97 : 1) {
+        for (size_t off = 0; off + n <= cap; off += big ? 211 : 5) {
+          mptcp_ring r = {buf, cap, head, 0};
+          uint32_t ws = mptcp_ring_write_csum(&r, off, cs_src, n);
+          uint64_t want = ref_sum(cs_src, n, 0);
+          ck_assert_msg(ref_fold64(ws) == ref_fold64(want),
+                        "write cap %zu head %zu off %zu n %zu", cap, head, off,
+                        n);
+          for (size_t i = 0; i < n; i++)
+            ck_assert_uint_eq(buf[(head + off + i) % cap], cs_src[i]);
+          memset(cs_dst, 0, n + 1);
+          uint32_t rs = mptcp_ring_read_csum(&r, off, cs_dst, n);
+          ck_assert(memcmp(cs_dst, cs_src, n) == 0);
+          ck_assert_msg(ref_fold64(rs) == ref_fold64(want),
+                        "read cap %zu head %zu off %zu n %zu", cap, head, off,
+                        n);
+        }
+      }
+    }
+    free(buf);
+  }
+}
+END_TEST
+
+/* mptcp_pkt_parse(): MPTCP_PKT_VERIFY_IP_CSUM checks the IPv4 header only;
+ * the common IPv4 case and the general path give the same fields. */
+START_TEST(test_parse_verify_ip_only) {
+  uint8_t buf[256];
+  size_t n = write_fixture(0, buf, sizeof buf);
+  mptcp_pkt q, r;
+  ck_assert_int_eq(parse_exact(buf, n, MPTCP_PKT_VERIFY_IP_CSUM, &q), 0);
+  /* A bad TCP checksum passes (the caller verifies it)... */
+  buf[n - 1] ^= 0x40;
+  ck_assert_int_eq(parse_exact(buf, n, MPTCP_PKT_VERIFY_IP_CSUM, &q), 0);
+  ck_assert_int_eq(parse_exact(buf, n, MPTCP_PKT_VERIFY_CSUM, &q),
+                   MPTCP_ERR_CHECKSUM);
+  buf[n - 1] ^= 0x40;
+  /* ...a bad IPv4 header checksum does not. */
+  buf[8] ^= 1; /* TTL */
+  ck_assert_int_eq(parse_exact(buf, n, MPTCP_PKT_VERIFY_IP_CSUM, &q),
+                   MPTCP_ERR_CHECKSUM);
+  ck_assert_int_eq(parse_exact(buf, n, 0, &q), 0);
+  ck_assert_uint_eq(q.ttl, 65);
+  buf[8] ^= 1;
+  /* The same segment with an IPv4 option (general path) parses to the
+   * same TCP fields and addresses. */
+  uint8_t opt[260];
+  memcpy(opt, buf, 20);
+  opt[0] = 0x46;
+  put16(opt + 2, (uint16_t)(n + 4));
+  memset(opt + 20, 1, 4); /* four NOP options */
+  memcpy(opt + 24, buf + 20, n - 20);
+  fix_ip4_csum(opt);
+  ck_assert_int_eq(parse_exact(buf, n, MPTCP_PKT_VERIFY_CSUM, &q), 0);
+  ck_assert_int_eq(parse_exact(opt, n + 4, MPTCP_PKT_VERIFY_CSUM, &r), 0);
+  ck_assert(mptcp_ipaddr_equal(&q.src, &r.src));
+  ck_assert(mptcp_ipaddr_equal(&q.dst, &r.dst));
+  ck_assert(memcmp(&q.src, &r.src, sizeof q.src) == 0);
+  ck_assert(memcmp(&q.dst, &r.dst, sizeof q.dst) == 0);
+  ck_assert_uint_eq(q.ip_version, r.ip_version);
+  ck_assert_uint_eq(q.ttl, r.ttl);
+  ck_assert_uint_eq(q.tos, r.tos);
+  ck_assert_uint_eq(q.ip_df, r.ip_df);
+  ck_assert_uint_eq(q.ip_id, r.ip_id);
+  ck_assert_uint_eq(q.flow_label, r.flow_label);
+  ck_assert_uint_eq(q.ip_hdr_len + 4, r.ip_hdr_len);
+  ck_assert_uint_eq(q.sport, r.sport);
+  ck_assert_uint_eq(q.dport, r.dport);
+  ck_assert_uint_eq(q.seq, r.seq);
+  ck_assert_uint_eq(q.ack, r.ack);
+  ck_assert_uint_eq(q.tcp_flags, r.tcp_flags);
+  ck_assert_uint_eq(q.tcp_res, r.tcp_res);
+  ck_assert_uint_eq(q.window, r.window);
+  ck_assert_uint_eq(q.tcp_csum, r.tcp_csum);
+  ck_assert_uint_eq(q.urg_ptr, r.urg_ptr);
+  ck_assert_uint_eq(q.opts_len, r.opts_len);
+  ck_assert_uint_eq(q.payload_len, r.payload_len);
+  ck_assert_uint_eq(q.tcp_len, r.tcp_len);
+  /* A truncated TCP header behind a whole IPv4 header: the TCP fields are
+   * zero, as the general path leaves them. */
+  uint8_t tr[40];
+  memcpy(tr, buf, 40);
+  put16(tr + 2, 30);
+  fix_ip4_csum(tr);
+  ck_assert_int_eq(parse_exact(tr, 40, MPTCP_PKT_VERIFY_IP_CSUM, &q),
+                   MPTCP_ERR_TRUNCATED);
+  ck_assert_uint_eq(q.sport, 0);
+  ck_assert_uint_eq(q.seq, 0);
+  ck_assert_uint_eq(q.payload_len, 0);
+  ck_assert_ptr_null(q.tcp);
+  ck_assert_uint_eq(q.ttl, 64);
+}
+END_TEST
+
 START_TEST(test_ipaddr_helpers) {
   mptcp_ipaddr a, b, c;
   tcheck_addr4(&a, 10, 0, 0, 1);
@@ -821,6 +1019,10 @@ Suite *suite_pkt(void) {
       TCHECK_TEST(test_link_padding),
       TCHECK_TEST(test_malformed_headers),
       TCHECK_TEST(test_ipaddr_helpers),
+      TCHECK_TEST(test_csum_copy_lengths),
+      TCHECK_TEST(test_csum_copy_split),
+      TCHECK_TEST(test_csum_ring_wrap),
+      TCHECK_TEST(test_parse_verify_ip_only),
   };
   return tcheck_suite("pkt", tests, sizeof tests / sizeof tests[0]);
 }

@@ -5,6 +5,7 @@
  * them on, 64 KiB buffers, RTO floor 200 ms, delayed ACK 40 ms).
  * SPDX-License-Identifier: MIT
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "conn.h" /* white box: sequence-wrap setup only */
@@ -974,6 +975,451 @@ START_TEST(test_out_of_order_fin) {
 }
 END_TEST
 
+
+/* ---------------- header prediction (fast path) ---------------- */
+
+/* Timestamps and SACK on, as in the benchmark and most real traffic. */
+static void ts_settings(mptcp_settings *s) {
+  tpeer_default_settings(s);
+  s->timestamps = 1;
+  s->sack = 1;
+}
+
+/* Active open with timestamps, SACK and window scaling negotiated; the
+ * stack's TSval is returned. */
+static uint32_t open_ts(tpeer *p) {
+  tseg syn = tpeer_connect(p, NULL);
+  tseg sa = tseg_make(5000, p->iss + 1, S | A);
+  sa.mss = 1460;
+  sa.ws = 7;
+  sa.sack_perm = 1;
+  sa.ts = 1;
+  sa.tsval = 100;
+  sa.tsecr = syn.tsval;
+  tpeer_send(p, &sa);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.flags, A);
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_CONNECTED, MPTCP_EV_CONNECTED);
+  return syn.tsval;
+}
+
+static tseg ts_seg(tseg g, uint32_t tsval) {
+  g.ts = 1;
+  g.tsval = tsval;
+  g.tsecr = 7;
+  return g;
+}
+
+/* The next packet the stack emits, as raw bytes: the first `cmp` bytes
+ * must be `hex` (the whole packet when cmp is 0), and a payload behind
+ * them must be `payload`. */
+static void expect_bytes(tpeer *p, const char *hex, size_t cmp,
+                         const uint8_t *payload) {
+  static uint8_t b[4096], want[256];
+  mptcp_ssize n = mptcp_stack_write_pkt(p->st, NULL, b, sizeof b, p->now);
+  ck_assert_int_gt(n, 0);
+  size_t wl = tcheck_hex(hex, want, sizeof want);
+  size_t k = cmp ? cmp : (size_t)n;
+  ck_assert_uint_eq(wl, k);
+  ck_assert_bytes(b, k, want, wl);
+  if (cmp) ck_assert_bytes(b + cmp, (size_t)n - cmp, payload, (size_t)n - cmp);
+}
+
+/* The segments of a bulk exchange, byte for byte as the engine built
+ * them before it had a fast path (IPv4 and IPv6): the handshake ACK, the
+ * ACK of two in-order data segments (the second one predicted), data
+ * segments, the segment sent once two predicted pure ACKs free the window
+ * (Nagle), and a delayed ACK of predicted data. */
+static const char *const golden[2][6] = {
+    {
+        "4500003400004000400626c20a0000010a00000213889c40104ec59300001389"
+        "80100200063300000101080a4f1971d700000064",
+        "4500003400004000400626c20a0000010a00000213889c40104ec59300001b59"
+        "801001f0fe6f00000101080a4f1971d800000066",
+        "450005dc000040004006211a0a0000010a00000213889c40104ec59300001b59"
+        "801801f0f1e900000101080a4f1971d900000066",
+        "450005dc000040004006211a0a0000010a00000213889c40104ecb3b00001b59"
+        "801801f00a5e00000101080a4f1971d900000066",
+        "4500009c000040004006265a0a0000010a00000213889c40104ed0e300001b59"
+        "801801f0f74400000101080a4f1971da00000068",
+        "4500003400004000400626c20a0000010a00000213889c40104ed14b00001d4d"
+        "801001ecf09900000101080a4f19720300000069",
+    },
+    {
+        "600000000020064020010db800000000000000000000000120010db800000000"
+        "000000000000000213889c4098789b020000138980100200612700000101080a"
+        "4f1971d700000064",
+        "600000000020064020010db800000000000000000000000120010db800000000"
+        "000000000000000213889c4098789b0200001b59801001f0596400000101080a"
+        "4f1971d800000066",
+        "6000000005b4064020010db800000000000000000000000120010db800000000"
+        "000000000000000213889c4098789b0200001b59801801f05c4700000101080a"
+        "4f1971d900000066",
+        "6000000005b4064020010db800000000000000000000000120010db800000000"
+        "000000000000000213889c409878a09600001b59801801f0df3a00000101080a"
+        "4f1971d900000066",
+        "6000000000b0064020010db800000000000000000000000120010db800000000"
+        "000000000000000213889c409878a62a00001b59801801f0c92300000101080a"
+        "4f1971da00000068",
+        "600000000020064020010db800000000000000000000000120010db800000000"
+        "000000000000000213889c409878a6ba00001d4d801001ec4b8e00000101080a"
+        "4f19720300000069",
+    },
+};
+
+START_TEST(test_fast_path_same_bytes) {
+  tpeer p;
+  mptcp_settings s;
+  ts_settings(&s);
+  tpeer_init(&p, &s, _i);
+  size_t hl = _i ? 72 : 52;
+  uint32_t mss = _i ? 1428 : 1448;
+  tseg syn = tpeer_connect(&p, NULL);
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 1460;
+  sa.ws = 7;
+  sa.sack_perm = 1;
+  sa.ts = 1;
+  sa.tsval = 100;
+  sa.tsecr = syn.tsval;
+  tpeer_send(&p, &sa);
+  expect_bytes(&p, golden[_i][0], 0, NULL);
+  tpeer_expect_none(&p);
+  uint32_t s0 = p.iss + 1;
+  p.now += 1 * MS;
+  tseg d1 = ts_seg(dseg(5001, s0, data, 1000), 101);
+  tpeer_send(&p, &d1); /* the window changes: the long way */
+  tpeer_expect_none(&p);
+  tseg d2 = ts_seg(dseg(6001, s0, data + 1000, 1000), 102);
+  tpeer_send(&p, &d2);
+  expect_bytes(&p, golden[_i][1], 0, NULL);
+  tpeer_expect_none(&p);
+  p.now += 1 * MS;
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 3000, p.now), 3000);
+  expect_bytes(&p, golden[_i][2], hl, data);
+  expect_bytes(&p, golden[_i][3], hl, data + mss);
+  tpeer_expect_none(&p);
+  p.now += 1 * MS;
+  tseg a1 = ts_seg(tseg_make(7001, s0 + mss, A), 103);
+  a1.tsecr = 9;
+  tpeer_send(&p, &a1);
+  tpeer_expect_none(&p);
+  tseg a2 = ts_seg(tseg_make(7001, s0 + 2 * mss, A | P), 104);
+  a2.tsecr = 9;
+  tpeer_send(&p, &a2);
+  expect_bytes(&p, golden[_i][4], hl, data + 2 * mss);
+  tpeer_expect_none(&p);
+  p.now += 1 * MS;
+  tseg d3 = ts_seg(dseg(7001, s0 + 2 * mss, data + 2000, 500), 105);
+  d3.tsecr = 9;
+  tpeer_send(&p, &d3);
+  tpeer_expect_none(&p);
+  tpeer_time(&p, p.now + 40 * MS);
+  expect_bytes(&p, golden[_i][5], 0, NULL);
+  tpeer_expect_none(&p);
+  uint8_t b[3000];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), 2500);
+  ck_assert_bytes(b, 2500, data, 2500);
+  ck_assert_uint_eq(tpeer_counter(&p, "PktCsumErr"), 0);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* Feeds `g` with byte `at` of the packet xored with `mask` straight to the
+ * fast path (white box) and returns its verdict. */
+static int fast_verdict(tpeer *p, const tseg *g, size_t at, uint8_t mask) {
+  uint8_t pkt[2048];
+  size_t n = tpeer_build(p, g, pkt, sizeof pkt);
+  if (mask) pkt[at] ^= mask;
+  mptcp_pkt k;
+  ck_assert_int_eq(mptcp_pkt_parse(pkt, n, MPTCP_PKT_VERIFY_IP_CSUM, &k), 0);
+  return mptcp_tcp_input_fast(p->conn, &k, p->now);
+}
+
+/* A segment the fast path takes but whose checksum is wrong is counted and
+ * dropped, and changes nothing: not the receive buffer, not the send
+ * side, not the timers. The same segment intact is then taken. */
+START_TEST(test_fast_path_bad_checksum) {
+  tpeer p;
+  mptcp_settings s;
+  ts_settings(&s);
+  tpeer_init(&p, &s, _i);
+  size_t ipl = _i ? 40 : 20, hl = ipl + 32;
+  open_ts(&p);
+  uint32_t s0 = p.iss + 1;
+  /* Settle the window (the first segment after the SYN changes it). */
+  tseg w = ts_seg(tseg_make(5001, s0, A), 100);
+  tpeer_send(&p, &w);
+  tpeer_expect_none(&p);
+
+  /* Data: a flipped payload bit. */
+  tseg d = ts_seg(dseg(5001, s0, data, 1000), 101);
+  mptcp_conn_info before, after;
+  mptcp_conn_get_info(p.conn, &before);
+  uint64_t in0 = tpeer_counter(&p, "TcpInSegs");
+  mptcp_tstamp exp0 = tpeer_expiry(&p);
+  ck_assert_int_eq(fast_verdict(&p, &d, hl + 500, 0x10), -1);
+  ck_assert_int_eq(tpeer_send_corrupt(&p, &d, hl + 999, 0x01), 0);
+  ck_assert_uint_eq(tpeer_counter(&p, "PktCsumErr"), 2);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpInSegs"), in0);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  ck_assert_uint_eq(tpeer_expiry(&p), exp0);
+  mptcp_conn_get_info(p.conn, &after);
+  ck_assert_uint_eq(after.bytes_received, before.bytes_received);
+  ck_assert_uint_eq(after.rcv_wnd, before.rcv_wnd);
+  uint8_t b[2000];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), 0);
+  const uint8_t *pk;
+  ck_assert_uint_eq(mptcp_conn_peek(p.conn, &pk), 0);
+  /* Intact, it is taken (and predicted). */
+  ck_assert_int_eq(fast_verdict(&p, &d, 0, 0), 1);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpInSegs"), in0 + 1);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_READABLE);
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), 1000);
+  ck_assert_bytes(b, 1000, data, 1000);
+
+  /* A pure ACK: a flipped bit in the checksum field. */
+  uint32_t mss = _i ? 1428 : 1448;
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 2 * mss, p.now),
+                   (int)(2 * mss));
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert(tpeer_recv(&p, &g));
+  tpeer_expect_none(&p);
+  mptcp_conn_get_info(p.conn, &before);
+  exp0 = tpeer_expiry(&p);
+  tseg a = ts_seg(tseg_make(6001, s0 + mss, A), 102);
+  ck_assert_int_eq(fast_verdict(&p, &a, ipl + 16, 0x80), -1);
+  ck_assert_int_eq(tpeer_send_corrupt(&p, &a, ipl + 17, 0x01), 0);
+  ck_assert_uint_eq(tpeer_counter(&p, "PktCsumErr"), 4);
+  mptcp_conn_get_info(p.conn, &after);
+  ck_assert_uint_eq(after.bytes_acked, before.bytes_acked);
+  ck_assert_uint_eq(after.cwnd, before.cwnd);
+  ck_assert_uint_eq(tpeer_expiry(&p), exp0);
+  tpeer_expect_none(&p);
+  ck_assert_int_eq(fast_verdict(&p, &a, 0, 0), 1);
+  mptcp_conn_get_info(p.conn, &after);
+  ck_assert_uint_eq(after.bytes_acked, before.bytes_acked + mss);
+
+  /* Not for the fast path (a FIN): verified before anything else, the
+   * same way. */
+  tseg f = ts_seg(dseg(6001, s0 + 2 * mss, data, 10), 103);
+  f.flags |= F;
+  ck_assert_int_eq(fast_verdict(&p, &f, hl + 3, 0x04), 0);
+  ck_assert_int_eq(tpeer_send_corrupt(&p, &f, hl + 3, 0x04), 0);
+  ck_assert_uint_eq(tpeer_counter(&p, "PktCsumErr"), 5);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  mptcp_conn_get_info(p.conn, &after);
+  ck_assert_uint_eq(after.state, MPTCP_TCP_ESTABLISHED);
+  tpeer_send(&p, &f);
+  ck_assert_uint_eq(tpeer_events(&p),
+                    MPTCP_EV_READABLE | MPTCP_EV_PEER_CLOSED);
+  mptcp_conn_get_info(p.conn, &after);
+  ck_assert_uint_eq(after.state, MPTCP_TCP_CLOSE_WAIT);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* Which segments header prediction takes, and that declining changes
+ * nothing (the long path then runs as before). */
+START_TEST(test_fast_path_eligibility) {
+  tpeer p;
+  mptcp_settings s;
+  ts_settings(&s);
+  tpeer_init(&p, &s, 0);
+  open_ts(&p);
+  uint32_t s0 = p.iss + 1;
+  tseg w = ts_seg(tseg_make(5001, s0, A), 100);
+  /* The first segment after the SYN changes the window: declined. */
+  ck_assert_int_eq(fast_verdict(&p, &w, 0, 0), 0);
+  tpeer_send(&p, &w);
+  tseg d = ts_seg(dseg(5001, s0, data, 100), 101);
+  tseg x = d;
+  x.flags |= F; /* FIN */
+  ck_assert_int_eq(fast_verdict(&p, &x, 0, 0), 0);
+  x = d;
+  x.seq += 100; /* out of order */
+  ck_assert_int_eq(fast_verdict(&p, &x, 0, 0), 0);
+  x = d;
+  x.tsval = 99; /* older than TS.Recent */
+  ck_assert_int_eq(fast_verdict(&p, &x, 0, 0), 0);
+  x = d;
+  x.ts = 0; /* no timestamps though negotiated */
+  ck_assert_int_eq(fast_verdict(&p, &x, 0, 0), 0);
+  x = d;
+  x.win = 1000; /* window update */
+  ck_assert_int_eq(fast_verdict(&p, &x, 0, 0), 0);
+  x = d;
+  x.ack = s0 + 1; /* acknowledges what was never sent */
+  ck_assert_int_eq(fast_verdict(&p, &x, 0, 0), 0);
+  x = tseg_make(5001, s0, A);
+  x = ts_seg(x, 101); /* duplicate ACK */
+  ck_assert_int_eq(fast_verdict(&p, &x, 0, 0), 0);
+  x = d;
+  x.nsack = 1; /* a SACK block */
+  x.sack[0][0] = s0;
+  x.sack[0][1] = s0;
+  ck_assert_int_eq(fast_verdict(&p, &x, 0, 0), 0);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), 0);
+  ck_assert_uint_eq(tpeer_counter(&p, "PktCsumErr"), 0);
+  ck_assert_int_eq(fast_verdict(&p, &d, 0, 0), 1);
+  /* An out-of-order segment leaves a hole: declined until it is filled. */
+  tseg o = ts_seg(dseg(5201, s0, data + 200, 100), 102);
+  tpeer_send(&p, &o);
+  tseg dup = tseg_make(s0, 5101, A);
+  tpeer_expect(&p, &dup);
+  tseg fill = ts_seg(dseg(5101, s0, data + 100, 100), 103);
+  ck_assert_int_eq(fast_verdict(&p, &fill, 0, 0), 0);
+  tpeer_send(&p, &fill);
+  tseg ack = tseg_make(s0, 5301, A);
+  tpeer_expect(&p, &ack);
+  uint8_t b[400];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), 300);
+  ck_assert_bytes(b, 300, data, 300);
+  tseg next = ts_seg(dseg(5301, s0, data + 300, 100), 104);
+  ck_assert_int_eq(fast_verdict(&p, &next, 0, 0), 1);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* Bulk both ways through buffers of odd sizes: the rings wrap at odd and
+ * even offsets, where the copy-and-sum swaps the sum of the second piece.
+ * Every segment the stack sends parses with its checksum verified
+ * (tpeer_recv), every payload and every byte read is the right one, and no
+ * checksum error is counted. */
+START_TEST(test_fast_path_ring_wrap) {
+  tpeer p;
+  mptcp_settings s;
+  ts_settings(&s);
+  s.sndbuf = 3001;
+  s.rcvbuf = 2999;
+  tpeer_init(&p, &s, _i);
+  open_ts(&p);
+  uint32_t s0 = p.iss + 1, r = 5001, tsv = 100;
+  tseg w = ts_seg(tseg_make(r, s0, A), tsv);
+  tpeer_send(&p, &w);
+  size_t off_in = 0, off_out = 0;
+  uint8_t b[2000];
+  static const uint32_t sizes[] = {777, 1001, 13, 1448, 500, 999};
+  for (int round = 0; round < 40; round++) {
+    /* In: an odd-sized segment, read at once. */
+    uint32_t n = sizes[round % 6];
+    p.now += MS;
+    tseg d = ts_seg(dseg(r, s0 + (uint32_t)off_out, data + off_in % 60000, n),
+                    ++tsv);
+    tpeer_send(&p, &d);
+    r += n;
+    ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now), (int)n);
+    ck_assert_bytes(b, n, data + off_in % 60000, n);
+    off_in += n;
+    /* Out: a write, sent and ACKed segment by segment. */
+    uint32_t m = sizes[(round + 3) % 6];
+    ck_assert_int_eq(mptcp_conn_write(p.conn, data + off_out % 60000, m, p.now),
+                     (int)m);
+    tseg g;
+    uint32_t got = 0;
+    while (tpeer_recv(&p, &g)) {
+      if (!g.len) continue; /* the ACK of our data */
+      ck_assert_uint_eq(g.seq, s0 + off_out + got);
+      ck_assert_bytes(g.data, g.len, data + (off_out + got) % 60000, g.len);
+      got += g.len;
+      tseg a = ts_seg(tseg_make(r, g.seq + g.len, A), ++tsv);
+      tpeer_send(&p, &a);
+    }
+    ck_assert_uint_eq(got, m);
+    off_out += m;
+  }
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.bytes_received, off_in);
+  ck_assert_uint_eq(ci.bytes_acked, off_out);
+  ck_assert_uint_eq(tpeer_counter(&p, "PktCsumErr"), 0);
+  tpeer_fini(&p);
+}
+END_TEST
+
+
+/* ---------------- the log hook ---------------- */
+
+static struct {
+  int n[MPTCP_LOG_DEBUG + 1];
+  char last[256];
+  int saw_csum, saw_window, saw_reset, saw_timeout, saw_abort;
+} logs;
+
+static void count_log(void *ud, int level, const char *msg, size_t len) {
+  (void)ud;
+  ck_assert_int_ge(level, MPTCP_LOG_ERROR);
+  ck_assert_int_le(level, MPTCP_LOG_DEBUG);
+  ck_assert_uint_eq(strlen(msg), len);
+  logs.n[level]++;
+  snprintf(logs.last, sizeof logs.last, "%s", msg);
+  if (strstr(msg, "bad checksum")) logs.saw_csum++;
+  if (strstr(msg, "outside the window")) logs.saw_window++;
+  if (strstr(msg, "reset by the peer")) logs.saw_reset++;
+  if (strstr(msg, "timed out")) logs.saw_timeout++;
+  if (strstr(msg, "aborted")) logs.saw_abort++;
+}
+
+/* The engine reports drops (debug) and the end of connections (info)
+ * through the hook, and only up to the configured level. */
+START_TEST(test_log_hook) {
+  memset(&logs, 0, sizeof logs);
+  tpeer p;
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.log = count_log;
+  s.log_level = _i ? MPTCP_LOG_INFO : MPTCP_LOG_DEBUG;
+  tpeer_init(&p, &s, 0);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  /* A bad checksum, on the fast path and off it. */
+  tseg d = dseg(5001, s0, data, 100);
+  tpeer_send_corrupt(&p, &d, 45, 0x01);
+  d.flags |= F;
+  tpeer_send_corrupt(&p, &d, 45, 0x01);
+  /* A segment far outside the window. */
+  tseg far = dseg(5001 + 10000000, s0, data, 100);
+  tpeer_send(&p, &far);
+  ck_assert_int_eq(logs.saw_csum, _i ? 0 : 2);
+  ck_assert_int_eq(logs.saw_window, _i ? 0 : 1);
+  ck_assert_int_eq(logs.n[MPTCP_LOG_DEBUG], _i ? 0 : 3);
+  ck_assert_int_eq(logs.n[MPTCP_LOG_INFO], 0);
+  while (tpeer_recv(&p, &(tseg){0})) {
+  }
+  /* A reset from the peer ends the connection: info. */
+  tseg rst = tseg_make(5001, 0, R);
+  tpeer_send(&p, &rst);
+  ck_assert_int_eq(logs.saw_reset, 1);
+  ck_assert_int_eq(logs.n[MPTCP_LOG_INFO], 1);
+  ck_assert_ptr_nonnull(strstr(logs.last, "tcp 5000>40000"));
+  mptcp_conn_release(p.conn, p.now);
+  p.conn = NULL;
+  /* Retransmissions that are never answered: a timeout. */
+  tpeer_connect(&p, NULL);
+  for (int i = 0; i < 20 && tpeer_expiry(&p) != MPTCP_TSTAMP_NONE; i++) {
+    tpeer_time(&p, tpeer_expiry(&p));
+    while (tpeer_recv(&p, &(tseg){0})) {
+    }
+  }
+  ck_assert_int_eq(logs.saw_timeout, 1);
+  mptcp_conn_release(p.conn, p.now);
+  p.conn = NULL;
+  /* The application aborts. */
+  tpeer_open_passive(&p, 9000, 1000);
+  mptcp_conn_abort(p.conn, p.now);
+  ck_assert_int_eq(logs.saw_abort, 1);
+  ck_assert_int_eq(logs.n[MPTCP_LOG_INFO], 3);
+  ck_assert_int_eq(logs.n[MPTCP_LOG_ERROR] + logs.n[MPTCP_LOG_WARN], 0);
+  tpeer_fini(&p);
+}
+END_TEST
+
 Suite *suite_tcp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_active_open),
@@ -1009,6 +1455,11 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_old_segment_ack_is_used),
       TCHECK_TEST(test_time_wait_answers_retransmitted_data),
       TCHECK_TEST(test_out_of_order_fin),
+      TCHECK_LOOP(test_fast_path_same_bytes, 2), /* IPv4, IPv6 */
+      TCHECK_LOOP(test_fast_path_bad_checksum, 2),
+      TCHECK_TEST(test_fast_path_eligibility),
+      TCHECK_LOOP(test_fast_path_ring_wrap, 2),
+      TCHECK_LOOP(test_log_hook, 2), /* debug, info */
   };
   fill_data();
   return tcheck_suite("tcp", tests, sizeof tests / sizeof tests[0]);

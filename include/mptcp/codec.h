@@ -65,6 +65,9 @@ typedef struct mptcp_pkt {
 
 /** mptcp_pkt_parse() flag: verify the IPv4 header and TCP checksums. */
 #define MPTCP_PKT_VERIFY_CSUM 0x1u
+/** mptcp_pkt_parse() flag: verify the IPv4 header checksum only (the
+ *  caller verifies the TCP checksum, e.g. while it copies the payload). */
+#define MPTCP_PKT_VERIFY_IP_CSUM 0x2u
 
 /**
  * Decodes one raw IP packet (no link-layer header). Bytes past the IP total
@@ -75,7 +78,7 @@ typedef struct mptcp_pkt {
  * @return 0, or MPTCP_ERR_TRUNCATED (buffer shorter than a header or the
  * announced length), MPTCP_ERR_MALFORMED (bad version, IHL, data offset),
  * MPTCP_ERR_NOT_TCP, MPTCP_ERR_FRAGMENT, MPTCP_ERR_CHECKSUM (only with
- * MPTCP_PKT_VERIFY_CSUM).
+ * MPTCP_PKT_VERIFY_CSUM or MPTCP_PKT_VERIFY_IP_CSUM).
  */
 MPTCP_API int mptcp_pkt_parse(const uint8_t *buf, size_t len, unsigned flags,
                               mptcp_pkt *out);
@@ -96,6 +99,16 @@ MPTCP_API mptcp_ssize mptcp_pkt_write(const mptcp_pkt *p, uint8_t *buf,
 /** One's-complement sum of @p len bytes added to @p sum (not folded). */
 MPTCP_API uint32_t mptcp_csum_partial(const uint8_t *p, size_t len,
                                       uint32_t sum);
+/**
+ * Copies @p len bytes from @p src to @p dst (which must not overlap) and
+ * returns their one's-complement sum added to @p sum: the same value as
+ * mptcp_csum_partial(dst, len, sum) after the copy, in one pass over the
+ * bytes. The bytes are summed as if they started at an even offset; a piece
+ * that starts at an odd offset of the summed data must have its folded sum
+ * byte-swapped (RFC 1071 §2(B)) before it is added to the rest.
+ */
+MPTCP_API uint32_t mptcp_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
+                                   uint32_t sum);
 /** Folds a 32-bit one's-complement sum to 16 bits and complements it. */
 MPTCP_API uint16_t mptcp_csum_finish(uint32_t sum);
 

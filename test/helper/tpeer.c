@@ -109,8 +109,8 @@ void tpeer_fini(tpeer *p) {
                 p->live_blocks);
 }
 
-int tpeer_send(tpeer *p, const tseg *g) {
-  uint8_t opt[40], pkt[2048];
+size_t tpeer_build(tpeer *p, const tseg *g, uint8_t *pkt, size_t cap) {
+  uint8_t opt[40];
   mptcp_tcpopts o;
   memset(&o, 0, sizeof o);
   if (g->mss >= 0) {
@@ -152,9 +152,23 @@ int tpeer_send(tpeer *p, const tseg *g) {
   k.opts_len = (size_t)ol;
   k.payload = g->data;
   k.payload_len = g->len;
-  mptcp_ssize n = mptcp_pkt_write(&k, pkt, sizeof pkt);
+  mptcp_ssize n = mptcp_pkt_write(&k, pkt, cap);
   ck_assert_int_gt(n, 0);
-  return mptcp_stack_read_pkt(p->st, NULL, pkt, (size_t)n, p->now);
+  return (size_t)n;
+}
+
+int tpeer_send(tpeer *p, const tseg *g) {
+  uint8_t pkt[2048];
+  size_t n = tpeer_build(p, g, pkt, sizeof pkt);
+  return mptcp_stack_read_pkt(p->st, NULL, pkt, n, p->now);
+}
+
+int tpeer_send_corrupt(tpeer *p, const tseg *g, size_t at, uint8_t mask) {
+  uint8_t pkt[2048];
+  size_t n = tpeer_build(p, g, pkt, sizeof pkt);
+  ck_assert_uint_lt(at, n);
+  pkt[at] ^= mask;
+  return mptcp_stack_read_pkt(p->st, NULL, pkt, n, p->now);
 }
 
 int tpeer_recv(tpeer *p, tseg *got) {

@@ -52,6 +52,11 @@ void tpeer_fini(tpeer *p);
 
 /* Feeds `seg` from them to us at p->now. Returns read_pkt's result. */
 int tpeer_send(tpeer *p, const tseg *seg);
+/* The packet tpeer_send() would feed, built into pkt; returns its length. */
+size_t tpeer_build(tpeer *p, const tseg *seg, uint8_t *pkt, size_t cap);
+/* As tpeer_send(), with byte `at` of the IP packet xored with `mask`
+ * after the checksums were computed. */
+int tpeer_send_corrupt(tpeer *p, const tseg *seg, size_t at, uint8_t mask);
 /* Pulls the next packet the stack emits into `got`; 0 if none. */
 int tpeer_recv(tpeer *p, tseg *got);
 /* Asserts the next emitted segment matches `want` (seq, ack, flags,
