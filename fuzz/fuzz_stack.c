@@ -824,6 +824,7 @@ static int setup(world *w, fuzz_reader *in) {
   static const uint16_t mss[4] = {536, 1460, 100, 1000};
   mptcp_settings *s = &w->s;
   mptcp_settings_default(s);
+  s->mptcp = 0; /* the TCP engine; MPTCP input is fuzz_mptcp's job */
   s->rand = w_rand;
   s->trace_pkt = w_trace;
   s->sack = h0 & 1;

@@ -4,6 +4,7 @@
 
 #include "conn.h"
 #include "stack_impl.h"
+#include "subflow.h"
 #include "tcp.h"
 
 static void done(struct mptcp_conn *c) { mptcp_conn_update_timer(c); }
@@ -30,6 +31,7 @@ MPTCP_API int mptcp_conn_connect(mptcp_stack *st, mptcp_conn **pc,
   struct mptcp_conn *c = mptcp_stack_conn_new(st, &l, remote);
   if (!c) return MPTCP_ERR_NOMEM;
   c->visible = 1;
+  mptcp_sf_connect(c, o && o->no_mptcp);
   mptcp_tcp_init_active(c, now);
   if (o && o->nodelay) c->tcp.flags |= TCPF_NODELAY;
   if (o && o->keepalive) c->tcp.flags |= TCPF_KEEPALIVE_ON;
@@ -59,7 +61,8 @@ MPTCP_API mptcp_ssize mptcp_conn_write(mptcp_conn *c, const uint8_t *data,
 }
 
 static mptcp_ssize nothing_to_read(const struct mptcp_conn *c) {
-  if (c->tcp.flags & TCPF_FIN_RCVD) return MPTCP_ERR_EOF;
+  if ((c->tcp.flags & TCPF_FIN_RCVD) || c->mp.peer_fin_done)
+    return MPTCP_ERR_EOF;
   if (c->err || c->tcp.state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
   return 0;
 }
@@ -91,6 +94,10 @@ MPTCP_API int mptcp_conn_shutdown(mptcp_conn *c, mptcp_tstamp now) {
   if (c->err || t->state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
   if (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) return 0;
   t->flags |= TCPF_FIN_QUEUED;
+  if (c->mp.state != MPTCP_MP_OFF) { /* the DATA_FIN follows the data */
+    c->mp.fin_queued = 1;
+    c->mp.fin_dsn = c->snd_dsn + c->snd.len;
+  }
   /* RFC 9293 §3.10.4; before the handshake completes the FIN waits for
    * ESTABLISHED (tcp_in.c moves on to FIN-WAIT-1 then). */
   if (t->state == MPTCP_TCP_ESTABLISHED)
@@ -124,6 +131,10 @@ MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci) {
   const mptcp_tcp *t = &c->tcp;
   memset(ci, 0, sizeof *ci);
   ci->state = t->state;
+  ci->mptcp = c->mp.state == MPTCP_MP_ON;
+  ci->mptcp_version = ci->mptcp ? c->mp.version : 0;
+  ci->fallback = c->mp_offered && !ci->mptcp;
+  ci->checksum = ci->mptcp && c->mp.checksum;
   ci->local = c->local;
   ci->remote = c->remote;
   ci->srtt_us = t->srtt;

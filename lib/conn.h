@@ -7,7 +7,10 @@
 
 #include <mptcp/stack.h>
 
+#include "dss.h"
+#include "handshake.h"
 #include "heap.h"
+#include "mp.h"
 #include "ringbuf.h"
 #include "tcp.h"
 
@@ -30,6 +33,21 @@ struct mptcp_conn {
 
   mptcp_ring snd, rcv;
   mptcp_tcp tcp;
+
+  /* MPTCP (mp.state OFF: plain TCP, the ring offsets are TCP sequence
+   * offsets). With MPTCP the send ring starts at DSN snd_dsn and the
+   * receive ring at mp.rcv_nxt; the initial subflow's mappings and
+   * handshake state live here until connections hold several subflows. */
+  mptcp_mp mp;
+  uint64_t snd_dsn;
+  mptcp_txmaps txm;
+  mptcp_rxmaps rxm;
+  mptcp_mpc_neg neg;  /* MP_CAPABLE outcome so far */
+  uint8_t mpc_echo;   /* client: MP_CAPABLE on the third ACK and first data
+                         until the peer shows it has our key (§3.1) */
+  uint8_t mp_offered; /* we offered or accepted MPTCP (for fallback info) */
+  uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
+  uint32_t sf_fin_seq;
   void *user_data;
 };
 

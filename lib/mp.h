@@ -25,6 +25,7 @@ typedef struct mptcp_mp {
   uint8_t client;          /* we sent the MP_CAPABLE SYN */
   uint8_t key_confirmed;   /* client: the peer proved it has our key */
   uint8_t ack64;           /* peer maps with 64-bit DSNs: answer in 64 bits */
+  uint8_t local_key_set;   /* local_token is in the stack's token table */
   uint64_t local_key, remote_key;
   uint32_t local_token, remote_token;
   uint64_t local_idsn, remote_idsn;

@@ -41,6 +41,10 @@ MPTCP_API void mptcp_settings_default(mptcp_settings *s) {
   s->keepalive_probes = 9;
   s->persist_max = 60000000;
   s->cc = NULL;
+  s->mptcp = 1;
+  s->mptcp_version = 1;
+  s->mptcp_v0 = 1;
+  s->checksum = 0;
 }
 
 void mptcp_log(mptcp_stack *st, int level, const char *fmt, ...) {
@@ -87,6 +91,7 @@ MPTCP_API int mptcp_stack_new(mptcp_stack **pst, const mptcp_settings *s,
   }
   st->hash_mask = buckets - 1;
   st->timers.cap = s->max_conns;
+  mptcp_token_init(&st->tokens, &st->alloc);
   uint8_t r[18];
   if (mptcp_crypto_random(s->rand, user_data, r, sizeof r) < 0) {
     mptcp_alloc_put(&st->alloc, st->hash);
@@ -108,6 +113,7 @@ static void conn_free(struct mptcp_conn *c);
 MPTCP_API void mptcp_stack_del(mptcp_stack *st) {
   if (!st) return;
   while (st->all) conn_free(st->all);
+  mptcp_token_free(&st->tokens);
   mptcp_alloc_put(&st->alloc, st->hash);
   mptcp_alloc_put(&st->alloc, st->timers.v);
   mptcp_alloc a = st->alloc;
@@ -205,6 +211,7 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
   /* Buffer bytes are always written before they are read. */
   c->snd.buf = mptcp_alloc_get_raw(&st->alloc, st->s.sndbuf);
   c->rcv.buf = mptcp_alloc_get_raw(&st->alloc, st->s.rcvbuf);
+  mptcp_txmaps_init(&c->txm, &st->alloc);
   if (!c->snd.buf || !c->rcv.buf) {
     mptcp_alloc_put(&st->alloc, c->snd.buf);
     mptcp_alloc_put(&st->alloc, c->rcv.buf);
@@ -267,6 +274,9 @@ static void conn_free(struct mptcp_conn *c) {
   if (c->tx_queued) unqueue(&st->tx_head, &st->tx_tail, c, 1);
   if (c->passive && !c->visible) st->n_pending_accept--;
   st->n_conns--;
+  if (c->mp.local_key_set)
+    mptcp_token_remove(&st->tokens, c->mp.local_token, c);
+  mptcp_txmaps_free(&c->txm);
   mptcp_alloc_put(&st->alloc, c->snd.buf);
   mptcp_alloc_put(&st->alloc, c->rcv.buf);
   mptcp_alloc_put(&st->alloc, c);

@@ -8,6 +8,7 @@
 
 #include "heap.h"
 #include "mem.h"
+#include "token.h"
 
 #define MPTCP_LISTEN_MAX 16
 #define MPTCP_RST_QUEUE 16
@@ -46,6 +47,8 @@ struct mptcp_stack {
 
   struct mptcp_conn *ev_head, *ev_tail;
   struct mptcp_conn *tx_head, *tx_tail;
+
+  mptcp_token_table tokens; /* MPTCP token -> connection */
 
   mptcp_pending_rst rst[MPTCP_RST_QUEUE];
   size_t rst_head, rst_n;

@@ -13,6 +13,7 @@
 #include "isn.h"
 #include "seq.h"
 #include "stack_impl.h"
+#include "subflow.h"
 #include "tcp.h"
 #include "wire.h"
 
@@ -96,6 +97,7 @@ void mptcp_tcp_init_passive(struct mptcp_conn *c, const mptcp_pkt *syn,
   t->snd_wnd = syn->window; /* never scaled on a SYN */
   t->max_snd_wnd = t->snd_wnd;
   t->snd_wl1 = syn->seq;
+  mptcp_sf_syn_rx(c, o);
   mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_PASSIVE_OPENS);
   mptcp_conn_want_output(c);
 }
@@ -196,12 +198,22 @@ static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
 
   if (mptcp_seq_gt(p->ack, t->snd_una)) {
     uint32_t acked = p->ack - t->snd_una;
-    uint32_t data = acked < c->snd.len ? acked : (uint32_t)c->snd.len;
-    /* Only the FIN lies beyond the data: ack <= SND.MAX was checked. */
-    if (acked > c->snd.len) t->flags |= TCPF_FIN_ACKED;
-    mptcp_ring_drop(&c->snd, data);
+    uint32_t data;
+    if (c->mp.state == MPTCP_MP_ON) {
+      /* The FIN is the last octet of the subflow; the ring is freed by
+       * the connection level (DATA_ACK), not here. */
+      int fin = (t->flags & TCPF_FIN_SENT) && p->ack == t->snd_max;
+      if (fin) t->flags |= TCPF_FIN_ACKED;
+      data = acked - (fin ? 1 : 0);
+    } else {
+      data = acked < c->snd.len ? acked : (uint32_t)c->snd.len;
+      /* Only the FIN lies beyond the data: ack <= SND.MAX was checked. */
+      if (acked > c->snd.len) t->flags |= TCPF_FIN_ACKED;
+      mptcp_ring_drop(&c->snd, data);
+    }
     mptcp_ranges_advance(&t->sacked, acked);
     t->snd_una = p->ack;
+    if (c->mp.state == MPTCP_MP_ON) mptcp_sf_acked(c);
     if (mptcp_seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     if (mptcp_seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
     t->bytes_acked += data;
@@ -366,6 +378,7 @@ static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
     t->snd_wnd = p->window; /* SYN windows are never scaled */
     t->max_snd_wnd = t->snd_wnd;
     t->snd_wl2 = p->ack;
+    mptcp_sf_synack_rx(c, o);
     if (t->rtt_timing && t->retries == 0)
       rtt_sample(t, &c->st->s, (uint32_t)(now - t->rtt_at));
     t->rtt_timing = 0;
@@ -428,7 +441,7 @@ int mptcp_tcp_input_fast(struct mptcp_conn *c, const mptcp_pkt *p,
    * unusual going on in either direction. */
   if (t->state != MPTCP_TCP_ESTABLISHED ||
       (p->tcp_flags | MPTCP_TH_PSH) != (MPTCP_TH_ACK | MPTCP_TH_PSH) ||
-      p->seq != t->rcv_nxt || (t->flags & FAST_PATH_NO) ||
+      p->seq != t->rcv_nxt || (t->flags & FAST_PATH_NO) || c->mp.state ||
       t->snd_nxt != t->snd_max || t->dupacks || t->sacked.n || t->ooo.n ||
       t->snd_wnd == 0 || (uint32_t)p->window << t->snd_wscale != t->snd_wnd)
     return 0;
@@ -661,6 +674,7 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
     t->state = MPTCP_TCP_ESTABLISHED;
     if (t->flags & TCPF_FIN_QUEUED) t->state = MPTCP_TCP_FIN_WAIT_1;
     if (t->flags & TCPF_KEEPALIVE_ON) t->t_keep = now + st->s.keepalive_idle;
+    mptcp_sf_ack_rx(c, p, &o);
     mptcp_conn_post(c, c->passive ? MPTCP_EV_ACCEPT : MPTCP_EV_CONNECTED);
   } else {
     /* RFC 5961 §5.2: ACKs outside [SND.UNA - MAX.SND.WND, SND.MAX]. */
@@ -676,6 +690,7 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       return;
     }
     t->flags &= (uint16_t)~TCPF_FIN_ACKED;
+    mptcp_sf_opts_rx(c, p, &o);
     process_ack(c, p, &o, now);
     int fin_acked = (t->flags & TCPF_FIN_ACKED) != 0;
     t->flags &= (uint16_t)~TCPF_FIN_ACKED;
@@ -719,9 +734,14 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       len -= skip;
       if (skip && len == 0 && !(fl & MPTCP_TH_FIN)) t->flags |= TCPF_ACK_NOW;
     }
-    if (take_data(c, seq, d, len, (fl & MPTCP_TH_FIN) != 0, now))
+    int fin = (fl & MPTCP_TH_FIN) != 0;
+    if (c->mp.state == MPTCP_MP_ON)
+      mptcp_sf_take_data(c, seq, d, len, fin, now);
+    else if (take_data(c, seq, d, len, fin, now))
       mptcp_conn_post(c, MPTCP_EV_READABLE);
     if (t->flags & TCPF_FIN_RCVD) {
+      /* With MPTCP the subflow's FIN ends the connection's stream only
+       * on the last subflow (one here); the DATA_FIN normally came first. */
       mptcp_conn_post(c, MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
       switch (t->state) {
       case MPTCP_TCP_ESTABLISHED: t->state = MPTCP_TCP_CLOSE_WAIT; break;

@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "seq.h"
 #include "stack_impl.h"
+#include "subflow.h"
 #include "tcp.h"
 #include "wire.h"
 
@@ -74,6 +75,9 @@ static size_t syn_options(struct mptcp_conn *c, uint8_t *o, int synack,
     opts.ts_val = tsval(t, now);
     opts.ts_ecr = synack ? t->ts_recent : 0;
   }
+  mptcp_subopt mpc;
+  if (mptcp_sf_syn_option(c, synack, &mpc))
+    mptcp_tcpopts_add_mptcp(&opts, &mpc);
   mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
   size_t olen = n > 0 ? (size_t)n : 0;
   uint64_t acc = 0;
@@ -200,9 +204,14 @@ static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   uint8_t *o = direct ? buf + iph + MPTCP_TCP_HDR_LEN : scratch;
   uint64_t sum;
   int syn = (flags & MPTCP_TH_SYN) != 0;
-  size_t olen =
-      syn ? syn_options(c, o, (flags & MPTCP_TH_ACK) != 0, now, &sum)
-          : data_options(c, o, (flags & MPTCP_TH_RST) != 0, now, &sum);
+  int rst = (flags & MPTCP_TH_RST) != 0;
+  size_t ring_off = seq - t->snd_una, olen;
+  if (syn)
+    olen = syn_options(c, o, (flags & MPTCP_TH_ACK) != 0, now, &sum);
+  else if (c->mp.state == MPTCP_MP_ON && !rst)
+    olen = mptcp_sf_data_options(c, o, seq, len, flags, now, &sum, &ring_off);
+  else
+    olen = data_options(c, o, rst, now, &sum);
   if (!direct) {
     if (cap < iph + MPTCP_TCP_HDR_LEN + olen + len) return MPTCP_ERR_NOBUF;
     memcpy(buf + iph + MPTCP_TCP_HDR_LEN, o, olen);
@@ -213,7 +222,7 @@ static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   /* The payload goes straight from the ring into the packet, summed on
    * the way (it starts at an even offset: the header is 32-bit words). */
   if (len)
-    sum += mptcp_ring_read_csum(&c->snd, seq - t->snd_una,
+    sum += mptcp_ring_read_csum(&c->snd, ring_off,
                                 buf + iph + MPTCP_TCP_HDR_LEN + olen, len);
   size_t n = write_headers(t, buf, seq, ack, flags, window, olen, len, sum);
   if (flags & MPTCP_TH_ACK) {
@@ -320,10 +329,19 @@ static int synchronized(uint8_t s) {
   return s >= MPTCP_TCP_ESTABLISHED && s != MPTCP_TCP_TIME_WAIT;
 }
 
-/* Bytes of the send ring at or after snd_nxt, i.e. not yet sent (again). */
+/* Bytes of the subflow's stream from SND.UNA (FIN excluded): the send
+ * ring for plain TCP; with MPTCP what is in flight on the subflow plus
+ * what the connection has not mapped yet. */
+static uint32_t stream_len(const struct mptcp_conn *c) {
+  return c->mp.state == MPTCP_MP_ON ? mptcp_sf_stream_len(c)
+                                    : (uint32_t)c->snd.len;
+}
+
+/* Bytes of the stream at or after snd_nxt, i.e. not yet sent (again). */
 static uint32_t unsent(const struct mptcp_conn *c) {
   uint32_t out = c->tcp.snd_nxt - c->tcp.snd_una; /* may include the FIN */
-  return out >= c->snd.len ? 0 : (uint32_t)c->snd.len - out;
+  uint32_t len = stream_len(c);
+  return out >= len ? 0 : len - out;
 }
 
 static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
@@ -331,9 +349,17 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   mptcp_tcp *t = &c->tcp;
   mptcp_stack *st = c->st;
   uint32_t cwnd = mptcp_tcp_cwnd(t);
-  uint32_t fin_seq = t->snd_una + (uint32_t)c->snd.len;
+  uint32_t fin_seq = t->snd_una + stream_len(c);
   int fin_pending =
       (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) == TCPF_FIN_QUEUED;
+
+  /* 0. A v0 client's keys go on a pure third ACK: v0 has no MP_CAPABLE
+   * form with data, and its first data carries a DSS (RFC 6824 §3.1). */
+  if (mptcp_sf_v0_third_ack_due(c)) {
+    mptcp_ssize n = emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+    if (n > 0) c->mpc_echo = 0;
+    return n;
+  }
 
   /* 1. Loss recovery retransmissions. */
   if (t->flags & TCPF_RECOVERY) {
@@ -368,6 +394,11 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   uint32_t right = t->snd_una + t->snd_wnd;
   uint32_t peer_room = mptcp_seq_gt(right, t->snd_nxt) ? right - t->snd_nxt : 0;
   if (usable > peer_room) usable = peer_room;
+  /* New MPTCP data must also fit the connection-level window (§3.3.5). */
+  if (c->mp.state == MPTCP_MP_ON && t->snd_nxt == t->snd_max) {
+    uint32_t room = mptcp_sf_conn_room(c);
+    if (usable > room) usable = room;
+  }
   uint32_t len = avail < usable ? avail : usable;
   if (len > t->mss) len = t->mss;
   int fin_now = fin_pending && t->snd_nxt + len == fin_seq &&
@@ -399,7 +430,7 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
    * repeat that byte (RFC 9293 §3.8.6.1). Paced by the persist timer, not
    * by the RTO. */
   int again = t->snd_max != t->snd_una;
-  if ((t->flags & TCPF_PROBE) && c->snd.len > 0 && (again || avail > 0)) {
+  if ((t->flags & TCPF_PROBE) && stream_len(c) > 0 && (again || avail > 0)) {
     /* The probe byte is always app data: the one at SND.UNA when a probe is
      * outstanding, else the next unsent one. Flags and counters change
      * only once the segment exists (NOBUF loses nothing). */
@@ -475,7 +506,7 @@ void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now) {
   mptcp_tcp *t = &c->tcp;
   /* Probing: the window is closed, app data is queued, and at most the
    * probe byte is in flight. Anything else is the RTO's business. */
-  if (t->snd_wnd == 0 && c->snd.len > 0 && t->snd_max - t->snd_una <= 1) {
+  if (t->snd_wnd == 0 && stream_len(c) > 0 && t->snd_max - t->snd_una <= 1) {
     if (t->t_persist == MPTCP_TSTAMP_NONE) {
       t->persist_ivl = t->rto;
       t->t_persist = now + t->persist_ivl;

@@ -96,7 +96,7 @@ int main(void) {
   Suite *(*const getters[])(void) = {
       suite_pkt,     suite_tcpopt,  suite_options, suite_options_table,
       suite_crypto,  suite_convert, suite_counters, suite_tcp,     suite_token,
-      suite_handshake, suite_dss, suite_mp,
+      suite_handshake, suite_dss, suite_mp, suite_mptcp,
       suite_sched,
       suite_cc,
   };

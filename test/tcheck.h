@@ -62,6 +62,7 @@ Suite *suite_token(void);
 Suite *suite_handshake(void);
 Suite *suite_dss(void);
 Suite *suite_mp(void);
+Suite *suite_mptcp(void);
 Suite *suite_counters(void);
 Suite *suite_tcp(void);
 Suite *suite_sched(void);

@@ -477,6 +477,7 @@ END_TEST
 START_TEST(test_syn_retries) {
   mptcp_settings s;
   mptcp_settings_default(&s);
+  s.mptcp = 0; /* the TCP engine alone */
   s.syn_retries = 2;
   tpeer p;
   tpeer_init(&p, &s, 0);
@@ -791,6 +792,7 @@ END_TEST
 START_TEST(test_conn_limit) {
   mptcp_settings s;
   mptcp_settings_default(&s);
+  s.mptcp = 0; /* the TCP engine alone */
   s.max_conns = 1;
   tpeer p;
   tpeer_init(&p, &s, 0);
@@ -834,6 +836,7 @@ END_TEST
 START_TEST(test_keepalive) {
   mptcp_settings s;
   mptcp_settings_default(&s);
+  s.mptcp = 0; /* the TCP engine alone */
   s.timestamps = s.sack = 0;
   s.keepalive = 1;
   s.keepalive_idle = 10000 * MS;

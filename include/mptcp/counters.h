@@ -62,7 +62,20 @@ struct mptcp_tcpopts;
   X(TCP_CONN_TIMEOUT, "TcpConnTimeout")                                        \
   X(TCP_ZERO_WINDOW_PROBES, "TcpZeroWindowProbes")                             \
   X(TCP_KEEPALIVE_PROBES, "TcpKeepaliveProbes")                                \
-  X(TCP_SYN_DROP, "TcpSynDrop")
+  X(TCP_SYN_DROP, "TcpSynDrop")                                                \
+  X(MP_CAPABLE_SYN_RX, "MPCapableSYNRX")                                       \
+  X(MP_CAPABLE_SYNACK_RX, "MPCapableSYNACKRX")                                 \
+  X(MP_CAPABLE_ACK_RX, "MPCapableACKRX")                                       \
+  X(MP_CAPABLE_FALLBACK_SYNACK, "MPCapableFallbackSYNACK")                     \
+  X(MP_CAPABLE_FALLBACK_ACK, "MPCapableFallbackACK")                           \
+  X(MP_CAPABLE_REFUSED, "MPCapableRefused")                                    \
+  X(MP_TOKEN_COLLISION, "MPTokenCollision")                                    \
+  X(MP_DSS_NO_MAPPING, "MPDSSNoMapping")                                       \
+  X(MP_DSS_NOT_MATCHING, "MPDSSNotMatching")                                   \
+  X(MP_DSS_MAPS_FULL, "MPDSSMappingsFull")                                     \
+  X(MP_DATA_ACK_IGNORED, "MPDataAckIgnored")                                   \
+  X(MP_DATA_OUT_OF_WINDOW, "MPDataOutOfWindow")                                \
+  X(MP_DATA_FIN_RX, "MPDataFinRx")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,

@@ -86,6 +86,12 @@ typedef struct mptcp_settings {
   uint8_t keepalive_probes;
   mptcp_tstamp persist_max;      /**< zero-window probe backoff cap */
   const struct mptcp_cc_ops *cc; /**< NULL: NewReno */
+
+  /* MPTCP. */
+  uint8_t mptcp;         /**< offer MPTCP on connect, accept it on listen */
+  uint8_t mptcp_version; /**< the version a client offers: 1 (default) or 0 */
+  uint8_t mptcp_v0;      /**< a listener also accepts v0 (RFC 6824) SYNs */
+  uint8_t checksum;      /**< ask for DSS checksums (RFC 8684 §3.3.1) */
 } mptcp_settings;
 
 /** Fills @p s with the defaults (documented per field in doc/guide.md). */
@@ -183,7 +189,7 @@ MPTCP_API void mptcp_stack_get_counters(const mptcp_stack *st,
 
 /** Options for an active open. NULL = defaults. */
 typedef struct mptcp_conn_opts {
-  uint8_t no_mptcp; /**< plain TCP (this milestone only speaks TCP) */
+  uint8_t no_mptcp; /**< plain TCP for this connection */
   uint8_t nodelay;  /**< disable Nagle */
   uint8_t keepalive;
 } mptcp_conn_opts;
@@ -249,8 +255,11 @@ enum mptcp_tcp_state {
 
 /** Per-connection information. */
 typedef struct mptcp_conn_info {
-  uint8_t state; /**< enum mptcp_tcp_state of the (first) subflow */
-  uint8_t mptcp; /**< MPTCP in use (0 in this milestone) */
+  uint8_t state;         /**< enum mptcp_tcp_state of the (first) subflow */
+  uint8_t mptcp;         /**< MPTCP in use */
+  uint8_t mptcp_version; /**< 0 or 1 when mptcp is set */
+  uint8_t fallback;      /**< MPTCP was offered or accepted, TCP is in use */
+  uint8_t checksum;      /**< DSS checksums in use */
   mptcp_addr local, remote;
   uint32_t srtt_us, rttvar_us, rto_us;
   uint32_t cwnd, ssthresh, mss; /**< bytes */

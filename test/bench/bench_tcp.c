@@ -173,6 +173,7 @@ int main(int argc, char **argv) {
   }
   mptcp_settings s;
   mptcp_settings_default(&s);
+  s.mptcp = 0; /* the TCP engine's figures */
   s.rand = seeded;
   s.sndbuf = s.rcvbuf = 1 << 20;
   mptcp_stack *a;

@@ -59,6 +59,7 @@ static void seeded_rand(uint8_t *dst, size_t n, void *ud) {
 
 void tpeer_default_settings(mptcp_settings *s) {
   mptcp_settings_default(s);
+  s->mptcp = 0; /* scripted TCP; MPTCP scripts turn it on */
   s->timestamps = 0;
   s->sack = 0;
   s->sndbuf = s->rcvbuf = 65536;

@@ -533,6 +533,7 @@ static void base_params(xfer_params *p, const char *name, uint64_t seed) {
   p->seed = seed;
   mptcp_settings_default(&p->s[0]);
   mptcp_settings_default(&p->s[1]);
+  p->s[0].mptcp = p->s[1].mptcp = 0; /* the TCP engine alone */
   p->net.npaths = 1;
   addr4(&p->net.path[0].a, 10, 0, 1, 1);
   addr4(&p->net.path[0].b, 10, 0, 2, 1);

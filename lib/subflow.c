@@ -1,0 +1,436 @@
+/* The MPTCP side of the initial subflow (RFC 8684 §3.1, §3.3).
+ * SPDX-License-Identifier: MIT */
+#include "subflow.h"
+
+#include <string.h>
+
+#include "conn.h"
+#include "handshake.h"
+#include "seq.h"
+#include "stack_impl.h"
+#include "tcp.h"
+#include "token.h"
+#include "wire.h"
+
+static void policy(const mptcp_stack *st, mptcp_mpc_policy *p) {
+  p->version = st->s.mptcp_version;
+  p->accept_v0 = st->s.mptcp_v0;
+  p->checksum = st->s.checksum;
+  p->deny_join_first = 0;
+}
+
+/* A key whose token is free, registered for this connection. */
+static int take_key(struct mptcp_conn *c, uint8_t version) {
+  mptcp_stack *st = c->st;
+  uint64_t key;
+  uint32_t token;
+  if (mptcp_token_new_key(&st->tokens, version, st->s.rand, st->user_data, &key,
+                          &token, NULL) ||
+      mptcp_token_insert(&st->tokens, token, c)) {
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_TOKEN_COLLISION);
+    return -1;
+  }
+  c->mp.local_key = key;
+  c->mp.local_token = token;
+  c->mp.local_key_set = 1;
+  return 0;
+}
+
+/* MPTCP is off for good (before any data was mapped): plain TCP. */
+static void fall_back_early(struct mptcp_conn *c) {
+  if (c->mp.local_key_set)
+    mptcp_token_remove(&c->st->tokens, c->mp.local_token, c);
+  c->mp.local_key_set = 0;
+  c->mp.state = MPTCP_MP_OFF;
+  c->mpc_echo = 0;
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO, "tcp %u>%u: MPTCP fell back to TCP",
+            MPTCP_LOG_CONN(c));
+}
+
+/* Both keys known: the data sequence spaces start. */
+static int start(struct mptcp_conn *c, const mptcp_mpc_neg *n) {
+  uint8_t client = c->mp.client;
+  uint64_t key = c->mp.local_key;
+  if (mptcp_mp_start(&c->mp, n->version, key, n->peer_key)) return -1;
+  c->mp.client = client;
+  c->mp.local_key_set = 1;
+  c->mp.checksum = n->checksum;
+  c->mp.peer_deny_first = n->peer_deny_first;
+  c->snd_dsn = c->mp.snd_una;
+  if (c->mp.fin_queued) c->mp.fin_dsn = c->snd_dsn + c->snd.len;
+  /* Until a DATA_ACK says otherwise, the window is the handshake's. */
+  c->mp.snd_edge = c->mp.snd_una + c->tcp.snd_wnd;
+  return 0;
+}
+
+/* DSS checksums are not implemented yet: a peer that asks for them gets
+ * plain TCP, as RFC 8684 §3.1 prescribes for a host that refuses them. */
+static int neg_ok(const mptcp_mpc_neg *n) { return !n->checksum; }
+
+void mptcp_sf_connect(struct mptcp_conn *c, int no_mptcp) {
+  mptcp_stack *st = c->st;
+  if (no_mptcp || !st->s.mptcp || st->s.checksum) return;
+  if (take_key(c, st->s.mptcp_version)) return;
+  c->mp.client = 1;
+  c->mp.state = MPTCP_MP_PENDING;
+  c->mp_offered = 1;
+}
+
+void mptcp_sf_syn_rx(struct mptcp_conn *c, const mptcp_tcpopts *o) {
+  mptcp_stack *st = c->st;
+  if (!st->s.mptcp) return;
+  mptcp_mpc_policy pol;
+  policy(st, &pol);
+  int v = mptcp_mpc_on_syn(&pol, o, &c->neg);
+  if (v == MPTCP_MPC_ABSENT) return;
+  mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_SYN_RX);
+  c->mp_offered = 1;
+  if (v != MPTCP_MPC_OK || !neg_ok(&c->neg) || take_key(c, c->neg.version)) {
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_REFUSED);
+    return;
+  }
+  c->mp.state = MPTCP_MP_PENDING;
+}
+
+int mptcp_sf_syn_option(const struct mptcp_conn *c, int synack,
+                        mptcp_subopt *out) {
+  if (c->mp.state != MPTCP_MP_PENDING) return 0;
+  mptcp_mpc_policy pol;
+  policy(c->st, &pol);
+  if (synack)
+    mptcp_mpc_synack(&pol, &c->neg, c->mp.local_key, out);
+  else
+    mptcp_mpc_syn(&pol, c->mp.local_key, out);
+  return 1;
+}
+
+void mptcp_sf_synack_rx(struct mptcp_conn *c, const mptcp_tcpopts *o) {
+  if (c->mp.state != MPTCP_MP_PENDING) return;
+  mptcp_stack *st = c->st;
+  mptcp_mpc_policy pol;
+  policy(st, &pol);
+  int v = mptcp_mpc_on_synack(&pol, o, &c->neg);
+  if (v != MPTCP_MPC_OK || !neg_ok(&c->neg) || start(c, &c->neg)) {
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_FALLBACK_SYNACK);
+    fall_back_early(c);
+    return;
+  }
+  mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_SYNACK_RX);
+  c->mpc_echo = 1;
+}
+
+/* The client's first data may come with MP_CAPABLE instead of a DSS
+ * (again on retransmissions, §3.1): its implied mapping is DSN = IDSN + 1,
+ * relative SSN 1, DLL bytes. */
+static void take_mpc_data(struct mptcp_conn *c, const mptcp_pkt *p,
+                          const mptcp_tcpopts *o) {
+  const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_CAPABLE);
+  if (!so || so->u.mpc.form != MPTCP_MPC_DATA || !so->u.mpc.dll ||
+      so->u.mpc.version != c->mp.version || p->seq - c->tcp.irs != 1)
+    return;
+  mptcp_rxmap m = {1,
+                   so->u.mpc.dll,
+                   c->mp.remote_idsn + 1,
+                   so->u.mpc.dll,
+                   so->u.mpc.csum,
+                   0,
+                   so->u.mpc.has_csum};
+  if (mptcp_rxmaps_add(&c->rxm, &m) == MPTCP_RXMAP_CONFLICT)
+    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
+  c->mp.ack64 = 1;
+}
+
+void mptcp_sf_ack_rx(struct mptcp_conn *c, const mptcp_pkt *p,
+                     const mptcp_tcpopts *o) {
+  if (c->mp.state != MPTCP_MP_PENDING) return;
+  mptcp_stack *st = c->st;
+  mptcp_mpc_neg n;
+  int v = mptcp_mpc_on_ack(&c->neg, c->mp.local_key, o, &n);
+  if (v != MPTCP_MPC_OK || start(c, &n)) {
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_FALLBACK_ACK);
+    fall_back_early(c);
+    return;
+  }
+  mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_ACK_RX);
+  take_mpc_data(c, p, o);
+}
+
+/* Frees the send ring up to what both the DATA_ACK and the subflow's own
+ * ACKs cover (§3.3.2: data stays until both levels acknowledged it). */
+static void free_acked(struct mptcp_conn *c) {
+  uint64_t upto = c->mp.snd_una, floor = mptcp_txmaps_min_dsn(&c->txm);
+  if (floor < upto) upto = floor;
+  uint64_t end = c->snd_dsn + c->snd.len;
+  if (upto > end) upto = end; /* the DATA_FIN octet is not in the ring */
+  if (upto <= c->snd_dsn) return;
+  mptcp_ring_drop(&c->snd, (size_t)(upto - c->snd_dsn));
+  c->snd_dsn = upto;
+  if (c->want_writable && c->snd.len < c->snd.cap) {
+    c->want_writable = 0;
+    mptcp_conn_post(c, MPTCP_EV_WRITABLE);
+  }
+}
+
+void mptcp_sf_acked(struct mptcp_conn *c) {
+  mptcp_txmaps_ack(&c->txm, c->tcp.snd_una - c->tcp.iss);
+  free_acked(c);
+}
+
+static void peer_fin_check(struct mptcp_conn *c, int was_done) {
+  if (!was_done && c->mp.peer_fin_done) {
+    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_FIN_RX);
+    c->tcp.flags |= TCPF_ACK_NOW; /* DATA_ACK the DATA_FIN at once */
+    mptcp_conn_post(c, MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
+  }
+}
+
+static void take_mapping(struct mptcp_conn *c, const mptcp_dss *d) {
+  mptcp_stack *st = c->st;
+  if (d->dll == 0) { /* infinite mapping: fallback is not supported yet */
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_DSS_NO_MAPPING);
+    return;
+  }
+  uint64_t dsn = mptcp_mp_expand_dsn(&c->mp, d);
+  c->mp.ack64 = (d->flags & MPTCP_DSS_m) != 0;
+  int fin = (d->flags & MPTCP_DSS_F) != 0;
+  uint32_t len = (uint32_t)d->dll - (fin ? 1 : 0);
+  if (len) {
+    mptcp_rxmap m = {d->ssn,  len,          dsn,        d->dll,
+                     d->csum, (uint8_t)fin, d->has_csum};
+    int v = mptcp_rxmaps_add(&c->rxm, &m);
+    if (v == MPTCP_RXMAP_CONFLICT) {
+      mptcp_ctr_inc(st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
+      return;
+    }
+    if (v == MPTCP_RXMAP_FULL) mptcp_ctr_inc(st, MPTCP_CTR_MP_DSS_MAPS_FULL);
+  }
+  if (fin) {
+    int was = c->mp.peer_fin_done;
+    mptcp_mp_rx_fin(&c->mp, dsn + len);
+    peer_fin_check(c, was);
+  }
+}
+
+void mptcp_sf_opts_rx(struct mptcp_conn *c, const mptcp_pkt *p,
+                      const mptcp_tcpopts *o) {
+  if (c->mp.state != MPTCP_MP_ON) return;
+  if (!c->mp.client) take_mpc_data(c, p, o);
+  const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
+  if (!so) return;
+  const mptcp_dss *d = &so->u.dss;
+  if (d->flags & MPTCP_DSS_A) {
+    uint32_t wnd = (uint32_t)p->window << c->tcp.snd_wscale;
+    uint64_t before = c->mp.snd_una;
+    mptcp_mp_on_data_ack(&c->mp, d, wnd);
+    if (c->mp.snd_una == before && (d->flags & MPTCP_DSS_a) == 0 &&
+        (uint32_t)d->data_ack != (uint32_t)before)
+      mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_ACK_IGNORED);
+    c->mpc_echo = 0; /* the peer has our key (§3.1, the "4th ACK") */
+    free_acked(c);
+  }
+  if (d->flags & MPTCP_DSS_M) {
+    /* A mapping's checksum field must be there exactly when negotiated
+     * (§3.3); a mismatch is a broken subflow, the mapping is not used. */
+    if (d->has_csum != c->mp.checksum) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
+      return;
+    }
+    take_mapping(c, d);
+  }
+}
+
+/* Places subflow bytes [seq, seq + len) at their DSNs; returns how many
+ * leading bytes could be placed (the rest has no mapping or no room). */
+static uint32_t place(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
+                      uint32_t len) {
+  mptcp_tcp *t = &c->tcp;
+  uint32_t done = 0;
+  size_t room_sz = c->rcv.cap - c->rcv.len;
+  uint32_t room = room_sz > UINT32_MAX ? UINT32_MAX : (uint32_t)room_sz;
+  while (done < len) {
+    uint64_t dsn;
+    uint32_t run =
+        mptcp_rxmaps_lookup(&c->rxm, seq + done - t->irs, &dsn, NULL);
+    if (run == 0) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NO_MAPPING);
+      MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
+                "tcp %u>%u: no mapping for ssn %u (%u bytes), %u known",
+                MPTCP_LOG_CONN(c), seq + done - t->irs, len - done,
+                (unsigned)c->rxm.n);
+      break;
+    }
+    if (run > len - done) run = len - done;
+    uint64_t at = dsn;
+    uint32_t off = 0;
+    uint32_t n = mptcp_mp_rx_slot(&c->mp, &at, run, room, &off);
+    uint32_t skip = (uint32_t)(at - dsn);
+    if (n == 0 && dsn + run - c->mp.rcv_nxt <= (uint64_t)1 << 62) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_OUT_OF_WINDOW);
+      break; /* beyond the connection's window: not received */
+    }
+    if (n) {
+      mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
+      int was = c->mp.peer_fin_done;
+      int64_t adv = mptcp_mp_rx_mark(&c->mp, off, n);
+      if (adv < 0) break; /* too many holes: not received */
+      if (adv > 0) {
+        c->rcv.len += (size_t)adv;
+        t->bytes_received += (uint64_t)adv;
+        mptcp_conn_post(c, MPTCP_EV_READABLE);
+      }
+      peer_fin_check(c, was);
+      room = room > (uint32_t)adv ? room - (uint32_t)adv : 0;
+    }
+    if (n < run - skip) { /* the window ended inside this run */
+      done += skip + n;
+      break;
+    }
+    done += run;
+  }
+  return done;
+}
+
+int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
+                       uint32_t len, int fin, mptcp_tstamp now) {
+  mptcp_tcp *t = &c->tcp;
+  if (len == 0 && !fin) return 0;
+  uint32_t off = seq - t->rcv_nxt;
+  if (len) {
+    uint32_t got = place(c, seq, d, len);
+    if (got < len) {
+      len = got;
+      fin = 0;
+      t->flags |= TCPF_ACK_NOW;
+      if (len == 0) return 0;
+    }
+  }
+  /* Subflow-level bookkeeping, as for plain TCP (the bytes themselves are
+   * already at their connection-level place). */
+  if (off != 0) {
+    if (len && mptcp_ranges_add(&t->ooo, off, off + len)) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
+    } else if (fin) {
+      t->fin_at = seq + len;
+      t->flags |= TCPF_FIN_OOO;
+    }
+    if (len) mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_QUEUED);
+    t->flags |= TCPF_ACK_NOW;
+    return 0;
+  }
+  int had_holes = t->ooo.n > 0;
+  mptcp_ranges_advance(&t->ooo, len);
+  uint32_t adv = len + mptcp_ranges_head(&t->ooo);
+  mptcp_ranges_advance(&t->ooo, adv - len);
+  t->rcv_nxt += adv;
+  mptcp_rxmaps_advance(&c->rxm, t->rcv_nxt - t->irs, NULL, NULL);
+  if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
+  int early_fin_due = (t->flags & TCPF_FIN_OOO) && t->rcv_nxt == t->fin_at;
+  if ((fin && t->ooo.n == 0) || early_fin_due) {
+    t->rcv_nxt++;
+    t->flags |= TCPF_FIN_RCVD | TCPF_ACK_NOW;
+    t->flags &= (uint16_t)~TCPF_FIN_OOO;
+    t->ooo.n = 0;
+  } else if (fin) {
+    t->flags |= TCPF_ACK_NOW;
+  }
+  if (adv && !(t->flags & TCPF_ACK_NOW)) {
+    if (++t->unacked_segs >= 2)
+      t->flags |= TCPF_ACK_NOW;
+    else if (t->t_delack == MPTCP_TSTAMP_NONE)
+      t->t_delack = now + c->st->s.delack;
+  }
+  return 0; /* READABLE is posted by place() for connection-level data */
+}
+
+int mptcp_sf_v0_third_ack_due(const struct mptcp_conn *c) {
+  return c->mp.state == MPTCP_MP_ON && c->mp.version == 0 && c->mpc_echo &&
+         c->tcp.snd_max == c->tcp.iss + 1;
+}
+
+uint32_t mptcp_sf_stream_len(const struct mptcp_conn *c) {
+  const mptcp_tcp *t = &c->tcp;
+  uint32_t out = t->snd_max - t->snd_una;
+  /* The FIN's octet, if in flight, is not stream data (TCPF_FIN_SENT is
+   * cleared by a timeout, so its place is remembered separately). */
+  if (c->sf_fin_set && mptcp_seq_geq(c->sf_fin_seq, t->snd_una) &&
+      mptcp_seq_lt(c->sf_fin_seq, t->snd_max))
+    out--;
+  uint64_t end = c->snd_dsn + c->snd.len;
+  uint64_t unassigned = end > c->mp.snd_nxt ? end - c->mp.snd_nxt : 0;
+  return out + (uint32_t)unassigned;
+}
+
+uint32_t mptcp_sf_conn_room(const struct mptcp_conn *c) {
+  uint64_t r = c->mp.snd_edge - c->mp.snd_nxt;
+  if (r > ((uint64_t)1 << 62)) return 0; /* edge behind snd_nxt */
+  return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+}
+
+/* The DSN of payload [seq, seq + len): new bytes get a mapping now. */
+static uint64_t tx_dsn(struct mptcp_conn *c, uint32_t seq, uint32_t len) {
+  mptcp_tcp *t = &c->tcp;
+  uint32_t ssn = seq - t->iss;
+  const mptcp_txmap *r = mptcp_txmaps_find(&c->txm, ssn);
+  if (r) return r->dsn + (ssn - r->ssn);
+  /* New data (at or beyond SND.MAX): the connection's next bytes. */
+  uint64_t dsn = c->mp.snd_nxt;
+  if (mptcp_txmaps_push(&c->txm, ssn, dsn, len) == 0) c->mp.snd_nxt += len;
+  return dsn;
+}
+
+size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
+                             uint32_t len, uint8_t flags, mptcp_tstamp now,
+                             uint64_t *sum, size_t *ring_off) {
+  mptcp_tcp *t = &c->tcp;
+  mptcp_mp *m = &c->mp;
+  mptcp_tcpopts opts;
+  opts.present = 0;
+  opts.n_sack = opts.n_mptcp = opts.n_unknown = opts.n_malformed = 0;
+  opts.n_mptcp_bad = 0;
+  if (t->ts_ok) {
+    opts.present |= MPTCP_HAS_TS;
+    opts.ts_val = (uint32_t)(now / 1000) + t->ts_offset;
+    opts.ts_ecr = t->ts_recent;
+  }
+  if (t->sack_ok && t->ooo.n) {
+    opts.present |= MPTCP_HAS_SACK;
+    uint32_t nb = t->ooo.n < MPTCP_SACK_MAX ? t->ooo.n : MPTCP_SACK_MAX;
+    for (uint32_t i = 0; i < nb; i++) {
+      opts.sack[i].left = t->rcv_nxt + t->ooo.r[i].start;
+      opts.sack[i].right = t->rcv_nxt + t->ooo.r[i].end;
+    }
+    opts.n_sack = (uint8_t)nb;
+  }
+  uint64_t dsn = len ? tx_dsn(c, seq, len) : 0;
+  *ring_off = len ? (size_t)(dsn - c->snd_dsn) : 0;
+  int data_fin = (flags & MPTCP_TH_FIN) && m->fin_queued;
+  if (flags & MPTCP_TH_FIN) {
+    c->sf_fin_seq = seq + len;
+    c->sf_fin_set = 1;
+  }
+  mptcp_subopt so;
+  if (c->mpc_echo && seq == t->iss + 1 && !data_fin &&
+      (len == 0 || m->version >= 1)) { /* v0 maps its first data by DSS */
+    /* Client, key not yet confirmed: the third ACK's MP_CAPABLE, or the
+     * data form on the first data segment and its retransmissions. */
+    mptcp_mpc_ack(&c->neg, m->local_key, len > 0, (uint16_t)len, 0, &so);
+  } else if (data_fin) {
+    /* Our DATA_FIN rides on the subflow FIN (one subflow: nothing is
+     * outstanding elsewhere, §3.3.3), after this segment's data. */
+    if (len && dsn + len == m->fin_dsn)
+      mptcp_mp_dss(m, 1, dsn, seq - t->iss, (uint16_t)len, 1, 0, &so);
+    else
+      mptcp_mp_dss(m, 1, m->fin_dsn, 0, 0, 1, 0, &so);
+    if (m->snd_nxt <= m->fin_dsn) m->snd_nxt = m->fin_dsn + 1;
+  } else {
+    mptcp_mp_dss(m, len > 0, dsn, seq - t->iss, (uint16_t)len, 0, 0, &so);
+  }
+  mptcp_tcpopts_add_mptcp(&opts, &so);
+  mptcp_tcpopts_fit(&opts, MPTCP_TCP_OPT_MAX, 0xff);
+  mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
+  size_t olen = n > 0 ? (size_t)n : 0;
+  uint64_t acc = 0;
+  for (size_t i = 0; i + 4 <= olen; i += 4) acc += mptcp_get32(o + i);
+  *sum = acc;
+  return olen;
+}

@@ -1,0 +1,55 @@
+/* The MPTCP side of a connection's initial subflow: the MP_CAPABLE
+ * handshake and its fallbacks (RFC 8684 §3.1), the DSS of every segment
+ * in and out (§3.3), and placing subflow bytes at their data sequence
+ * numbers. The TCP engine calls these only when the connection does or
+ * may do MPTCP (c->mp.state != MPTCP_MP_OFF).
+ * SPDX-License-Identifier: MIT */
+#ifndef MPTCP_SUBFLOW_H
+#define MPTCP_SUBFLOW_H
+
+#include <mptcp/codec.h>
+
+struct mptcp_conn;
+
+/* Client: choose a key with an unused token and offer MPTCP on the SYN
+ * (plain TCP when the settings say so or no key can be found). */
+void mptcp_sf_connect(struct mptcp_conn *c, int no_mptcp);
+/* Listener: the SYN's MP_CAPABLE decides whether the SYN/ACK has one. */
+void mptcp_sf_syn_rx(struct mptcp_conn *c, const mptcp_tcpopts *o);
+/* The MP_CAPABLE for our SYN or SYN/ACK; 0 when there is none. */
+int mptcp_sf_syn_option(const struct mptcp_conn *c, int synack,
+                        mptcp_subopt *out);
+/* Client: the SYN/ACK decides MPTCP or plain TCP. */
+void mptcp_sf_synack_rx(struct mptcp_conn *c, const mptcp_tcpopts *o);
+/* Listener: the segment that completes the handshake decides. */
+void mptcp_sf_ack_rx(struct mptcp_conn *c, const mptcp_pkt *p,
+                     const mptcp_tcpopts *o);
+/* Established: the MPTCP options of an acceptable segment (DATA_ACK,
+ * mappings, DATA_FIN), before its ACK field and payload are processed. */
+void mptcp_sf_opts_rx(struct mptcp_conn *c, const mptcp_pkt *p,
+                      const mptcp_tcpopts *o);
+/* Payload [seq, seq + len) of an acceptable segment: each byte goes to
+ * the receive ring at its DSN; bytes without a known mapping are refused
+ * (not acknowledged). Returns 1 if in-order subflow data arrived. */
+int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
+                       uint32_t len, int fin, mptcp_tstamp now);
+/* The subflow's SND.UNA moved: forget acknowledged mappings and free what
+ * both levels have acknowledged. */
+void mptcp_sf_acked(struct mptcp_conn *c);
+
+/* A v0 client still owes the pure third ACK with both keys. */
+int mptcp_sf_v0_third_ack_due(const struct mptcp_conn *c);
+
+/* Bytes of the subflow's stream from SND.UNA: in flight plus what the
+ * connection has not yet given to any subflow (FIN excluded). */
+uint32_t mptcp_sf_stream_len(const struct mptcp_conn *c);
+/* Bytes the connection-level window still allows beyond SND.NXT(DSN). */
+uint32_t mptcp_sf_conn_room(const struct mptcp_conn *c);
+/* Options of a synchronized segment (timestamps, SACK, and the DSS or
+ * MP_CAPABLE), and the payload's offset in the send ring. @p seq/@p len/
+ * @p flags describe the segment. Returns the option length (<= 40). */
+size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
+                             uint32_t len, uint8_t flags, mptcp_tstamp now,
+                             uint64_t *sum, size_t *ring_off);
+
+#endif
