@@ -819,17 +819,17 @@ static void write_stats(const struct app *a) {
   }
   memset(&ci, 0, sizeof ci);
   if (a->conn) mptcp_conn_get_info(a->conn, &ci);
-  /* The API reports no fallback yet: this milestone speaks TCP only. */
   fprintf(f, "{\n  \"result\": \"%s\",\n  \"mptcp\": %s,\n  \"version\": ",
           a->result ? a->result : "error", ci.mptcp ? "true" : "false");
   if (ci.mptcp)
-    fprintf(f, "%d", a->o.version);
+    fprintf(f, "%d", ci.mptcp_version);
   else
     fputs("null", f);
   fprintf(f,
-          ",\n  \"fallback\": false,\n  \"checksum\": false,\n"
+          ",\n  \"fallback\": %s,\n  \"checksum\": %s,\n"
           "  \"bytes_sent\": %" PRIu64 ",\n  \"bytes_received\": %" PRIu64
           ",\n  \"subflows\": [",
+          ci.fallback ? "true" : "false", ci.checksum ? "true" : "false",
           ci.bytes_sent, ci.bytes_received);
   if (a->conn) {
     for (i = 0; i < a->o.ntun; i++)
@@ -912,6 +912,9 @@ int main(int argc, char **argv) {
                                     : MPTCP_LOG_WARN;
   s.trace_pkt = a->dumper ? trace_hook : NULL;
   if (a->o.cc) s.cc = mptcp_cc_find(a->o.cc);
+  s.mptcp = !a->o.no_mptcp;
+  s.mptcp_version = (uint8_t)a->o.version;
+  s.checksum = (uint8_t)a->o.checksum;
   rc = mptcp_stack_new(&a->st, &s, NULL, a);
   if (rc != 0) {
     errmsg("cannot create the stack: %s", mptcp_strerror(rc));
@@ -919,12 +922,10 @@ int main(int argc, char **argv) {
     goto out;
   }
   if (a->o.verbose && !a->o.no_mptcp)
-    info(a,
-         "MPTCP options (version %d%s%s%s%s%s) are accepted; this build "
-         "speaks plain TCP",
-         a->o.version, a->o.checksum ? ", checksum" : "",
-         a->o.sched ? ", sched " : "", a->o.sched ? a->o.sched : "",
-         a->o.cc ? ", cc " : "", a->o.cc ? a->o.cc : "");
+    info(a, "MPTCP version %d%s%s%s%s%s", a->o.version,
+         a->o.checksum ? ", checksum" : "", a->o.sched ? ", sched " : "",
+         a->o.sched ? a->o.sched : "", a->o.cc ? ", cc " : "",
+         a->o.cc ? a->o.cc : "");
 
   set_nonblock(STDIN_FILENO, &a->stdin_fl);
   set_nonblock(STDOUT_FILENO, &a->stdout_fl);

@@ -42,10 +42,12 @@ struct mptcp_conn {
   uint64_t snd_dsn;
   mptcp_txmaps txm;
   mptcp_rxmaps rxm;
-  mptcp_mpc_neg neg;  /* MP_CAPABLE outcome so far */
-  uint8_t mpc_echo;   /* client: MP_CAPABLE on the third ACK and first data
-                         until the peer shows it has our key (§3.1) */
-  uint8_t mp_offered; /* we offered or accepted MPTCP (for fallback info) */
+  mptcp_mpc_neg neg;      /* MP_CAPABLE outcome so far */
+  uint8_t mpc_echo;       /* client: MP_CAPABLE on the third ACK and first data
+                             until the peer shows it has our key (§3.1) */
+  uint8_t mp_offered;     /* we offered or accepted MPTCP (for fallback info) */
+  uint8_t third_ack_sent; /* client: the pure third ACK went out */
+  uint8_t peer_dss_seen;  /* a DSS came from the peer: it does MPTCP */
   uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
   uint32_t sf_fin_seq;
   void *user_data;

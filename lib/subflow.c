@@ -12,6 +12,10 @@
 #include "token.h"
 #include "wire.h"
 
+/* The largest DSS we send: 4 + 8 (DATA_ACK) + 8 + 4 + 2 (mapping) + 2
+ * (checksum) = 28, a multiple of 4. */
+#define MPTCP_DSS_TX_MAX 28
+
 static void policy(const mptcp_stack *st, mptcp_mpc_policy *p) {
   p->version = st->s.mptcp_version;
   p->accept_v0 = st->s.mptcp_v0;
@@ -57,6 +61,10 @@ static int start(struct mptcp_conn *c, const mptcp_mpc_neg *n) {
   c->mp.checksum = n->checksum;
   c->mp.peer_deny_first = n->peer_deny_first;
   c->snd_dsn = c->mp.snd_una;
+  /* Every data segment carries a DSS of up to 28 bytes (64-bit DATA_ACK
+   * and DSN, checksum): the payload shrinks so the packet still fits the
+   * path (Linux does the same). */
+  if (c->tcp.mss > 2 * MPTCP_DSS_TX_MAX) c->tcp.mss -= MPTCP_DSS_TX_MAX;
   if (c->mp.fin_queued) c->mp.fin_dsn = c->snd_dsn + c->snd.len;
   /* Until a DATA_ACK says otherwise, the window is the handshake's. */
   c->mp.snd_edge = c->mp.snd_una + c->tcp.snd_wnd;
@@ -155,6 +163,8 @@ void mptcp_sf_ack_rx(struct mptcp_conn *c, const mptcp_pkt *p,
   take_mpc_data(c, p, o);
 }
 
+static void fall_back_late(struct mptcp_conn *c);
+
 /* Frees the send ring up to what both the DATA_ACK and the subflow's own
  * ACKs cover (§3.3.2: data stays until both levels acknowledged it). */
 static void free_acked(struct mptcp_conn *c) {
@@ -216,7 +226,15 @@ void mptcp_sf_opts_rx(struct mptcp_conn *c, const mptcp_pkt *p,
   if (c->mp.state != MPTCP_MP_ON) return;
   if (!c->mp.client) take_mpc_data(c, p, o);
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
-  if (!so) return;
+  if (!so) {
+    mptcp_tcp *t = &c->tcp;
+    int acks_data = mptcp_seq_gt(p->ack, t->iss + 1);
+    if (!c->peer_dss_seen && (acks_data || p->payload_len) &&
+        !mptcp_find_subopt(o, MPTCP_SUB_CAPABLE))
+      fall_back_late(c);
+    return;
+  }
+  c->peer_dss_seen = 1;
   const mptcp_dss *d = &so->u.dss;
   if (d->flags & MPTCP_DSS_A) {
     uint32_t wnd = (uint32_t)p->window << c->tcp.snd_wscale;
@@ -260,11 +278,20 @@ static uint32_t place(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
       break;
     }
     if (run > len - done) run = len - done;
+    if ((int64_t)(dsn + run - c->mp.rcv_nxt) <= 0) {
+      /* All of it is old: a duplicate from another path, or Linux's
+       * zero-window probe, which maps an already acknowledged DSN. It is
+       * received at subflow level and changes nothing above. */
+      done += run;
+      continue;
+    }
     uint64_t at = dsn;
     uint32_t off = 0;
     uint32_t n = mptcp_mp_rx_slot(&c->mp, &at, run, room, &off);
     uint32_t skip = (uint32_t)(at - dsn);
-    if (n == 0 && dsn + run - c->mp.rcv_nxt <= (uint64_t)1 << 62) {
+    /* Beyond the connection's window: not received at subflow level
+     * either (§3.3.5: in window at both levels). */
+    if (n == 0) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_OUT_OF_WINDOW);
       break; /* beyond the connection's window: not received */
     }
@@ -342,9 +369,43 @@ int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
   return 0; /* READABLE is posted by place() for connection-level data */
 }
 
-int mptcp_sf_v0_third_ack_due(const struct mptcp_conn *c) {
-  return c->mp.state == MPTCP_MP_ON && c->mp.version == 0 && c->mpc_echo &&
-         c->tcp.snd_max == c->tcp.iss + 1;
+int mptcp_sf_third_ack_due(const struct mptcp_conn *c) {
+  return c->mp.state == MPTCP_MP_ON && c->mp.client && c->mpc_echo &&
+         !c->third_ack_sent && c->tcp.snd_max == c->tcp.iss + 1;
+}
+
+void mptcp_sf_third_ack_sent(struct mptcp_conn *c) {
+  c->third_ack_sent = 1;
+  /* v0 has no MP_CAPABLE with data: its first data carries a DSS. */
+  if (c->mp.version == 0) c->mpc_echo = 0;
+}
+
+/* RFC 8684 §3.7: the peer acknowledges data, or sends data, without any
+ * DSS: options are lost on this path (or the peer fell back, e.g. a
+ * Linux listener whose handshake completed without MP_CAPABLE). With one
+ * subflow both ends continue as plain TCP. The send ring is cut to the
+ * subflow's SND.UNA (the peer has the bytes before it as TCP data), so
+ * ring offsets are TCP sequence offsets again. */
+static void fall_back_late(struct mptcp_conn *c) {
+  mptcp_tcp *t = &c->tcp;
+  uint32_t una = t->snd_una - t->iss;
+  const mptcp_txmap *r = mptcp_txmaps_find(&c->txm, una);
+  uint64_t dsn = r ? r->dsn + (una - r->ssn) : c->mp.snd_nxt;
+  uint64_t end = c->snd_dsn + c->snd.len;
+  if (dsn > end) dsn = end;
+  if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));
+  c->snd_dsn = dsn;
+  mptcp_txmaps_free(&c->txm);
+  c->mp.ooo.n = 0;
+  if (c->mp.local_key_set)
+    mptcp_token_remove(&c->st->tokens, c->mp.local_token, c);
+  c->mp.local_key_set = 0;
+  c->mp.state = MPTCP_MP_FALLBACK;
+  c->mpc_echo = 0;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FALLBACK_DATA);
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+            "tcp %u>%u: no DSS from the peer, MPTCP fell back to TCP",
+            MPTCP_LOG_CONN(c));
 }
 
 uint32_t mptcp_sf_stream_len(const struct mptcp_conn *c) {

@@ -37,8 +37,11 @@ int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
  * both levels have acknowledged. */
 void mptcp_sf_acked(struct mptcp_conn *c);
 
-/* A v0 client still owes the pure third ACK with both keys. */
-int mptcp_sf_v0_third_ack_due(const struct mptcp_conn *c);
+/* The client still owes the pure third ACK with both keys: sent before
+ * any data, so the segment that completes a Linux listener's handshake
+ * always has the MP_CAPABLE (a Linux listener falls back otherwise). */
+int mptcp_sf_third_ack_due(const struct mptcp_conn *c);
+void mptcp_sf_third_ack_sent(struct mptcp_conn *c);
 
 /* Bytes of the subflow's stream from SND.UNA: in flight plus what the
  * connection has not yet given to any subflow (FIN excluded). */

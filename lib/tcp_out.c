@@ -353,11 +353,10 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   int fin_pending =
       (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) == TCPF_FIN_QUEUED;
 
-  /* 0. A v0 client's keys go on a pure third ACK: v0 has no MP_CAPABLE
-   * form with data, and its first data carries a DSS (RFC 6824 §3.1). */
-  if (mptcp_sf_v0_third_ack_due(c)) {
+  /* 0. An MPTCP client's keys go on a pure third ACK first. */
+  if (mptcp_sf_third_ack_due(c)) {
     mptcp_ssize n = emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
-    if (n > 0) c->mpc_echo = 0;
+    if (n > 0) mptcp_sf_third_ack_sent(c);
     return n;
   }
 

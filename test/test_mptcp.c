@@ -68,6 +68,8 @@ static int pump(pair *p) {
     while ((n = mptcp_stack_write_pkt(p->a, NULL, buf, sizeof buf, p->now)) >
            0) {
       again = moved = 1;
+      /* MSS 1460 means 1500-byte packets, MPTCP options included. */
+      ck_assert_int_le(n, 1500);
       if (p->drop_every && ++p->pkts % (unsigned long)p->drop_every == 0)
         continue;
       mptcp_stack_read_pkt(p->b, NULL, buf, (size_t)n, p->now);
@@ -75,6 +77,7 @@ static int pump(pair *p) {
     while ((n = mptcp_stack_write_pkt(p->b, NULL, buf, sizeof buf, p->now)) >
            0) {
       again = moved = 1;
+      ck_assert_int_le(n, 1500);
       if (p->drop_every && ++p->pkts % (unsigned long)p->drop_every == 0)
         continue;
       mptcp_stack_read_pkt(p->a, NULL, buf, (size_t)n, p->now);

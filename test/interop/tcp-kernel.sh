@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# Interop of libmptcp's TCP engine (through examples/mpcat on a TUN device)
-# with the Linux kernel's TCP.
+# Interop over one path: libmptcp's TCP engine (examples/mpcat --no-mptcp on
+# a TUN device) with the Linux kernel's TCP, and mpcat's MPTCP with the
+# kernel's MPTCP (cases m-*: both roles, IPv4 and IPv6, and the fallback to
+# TCP when the kernel wants DSS checksums), judged also by the kernel's
+# MPTcpExt counters.
 #
 #   tcp-kernel.sh MPCAT_EXE OUTDIR
 #
@@ -26,6 +29,7 @@
 # mpcat's segments, so mpcat must retransmit.
 #   b-tbf-client mpcat -> kernel server through the rate limit;
 #                additionally needs retransmits > 0 in --stats
+#   b-tbf-mptcp  the same with MPTCP on both sides
 #
 # Environment:
 #   MPTCP_INTEROP_MB      MiB each way per topology A case (default 100)
@@ -123,8 +127,8 @@ run_mpcat() {
   {
     # (the pid file lets the caller stop it if the kernel side fails)
     sh -c 'echo $$ >"$0"; exec "$@"' "$p.pid" \
-      ip netns exec "$ns" timeout -k 5 "$tmo" "$MPCAT" -q -t "$tun=$maddr" \
-      --stats "$p.stats.json" "${extra[@]}" "$@" <"$data" 2>"$p.err"
+      ip netns exec "$ns" timeout -k 5 "$tmo" "$MPCAT" -q $MPCAT_MODE \
+      -t "$tun=$maddr" --stats "$p.stats.json" "${extra[@]}" "$@" <"$data" 2>"$p.err"
     echo $? >"$p.rc"
   } | sha256sum | cut -d' ' -f1 >"$p.sha256"
 }
@@ -143,22 +147,46 @@ carrier_up() { [ "$(ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/nu
 
 FAILED=0
 PASSED=0
-# run_case NAME ROLE MNS TUN MADDR KADDR PORT DATA SHA MIN_RETRANSMITS
+# The kernel's MPTcpExt counters that must not move in a clean run.
+MIB_ERRORS="DSSNotMatching DSSNoMatchTCP NoDSSInWindow DataCsumErr
+  MPJoinSynAckHMacFailure MPJoinAckHMacFailure MPJoinNoTokenFound
+  FallbackFailed AddAddrDrop RmAddrDrop DSSCorruptionFallback
+  DSSCorruptionReset"
+mib_snap() { ip netns exec "$K" nstat -az 2>/dev/null | grep MPTcpExt >"$1"; }
+mib_get() { # NAME BEFORE AFTER: how much MPTcpExtNAME grew in K
+  awk -v n="MPTcpExt$1" '$1 == n {v[FILENAME] = $2}
+    END {print v[ARGV[2]] - v[ARGV[1]]}' "$2" "$3"
+}
+
+# run_case NAME ROLE MNS TUN MADDR KADDR PORT DATA SHA MIN_RETRANSMITS KIND
 #   ROLE client: mpcat connects to a kernel server on KADDR:PORT;
 #   ROLE server: mpcat -l PORT, the kernel connects to MADDR:PORT.
+#   KIND tcp: mpcat --no-mptcp against kernel TCP (the TCP engine);
+#        mptcp: both sides MPTCP (single path), the kernel's counters must
+#        show the handshake and no error;
+#        fallback: the kernel asks for DSS checksums (checksum_enabled=1),
+#        which mpcat refuses: both fall back to TCP, counted by the kernel.
 run_case() {
   local name=$1 role=$2 mns=$3 tun=$4 maddr=$5 kaddr=$6 port=$7 data=$8
-  local sha=$9 minretx=${10}
-  local p=$OUT/$name bytes mb tmo kpid mpid t0 t1 ok=1 rc
+  local sha=$9 minretx=${10} kind=${11:-tcp}
+  local p=$OUT/$name bytes mb tmo kpid mpid t0 t1 ok=1 rc kopt=
+  MPCAT_MODE=
+  case $kind in
+    tcp) MPCAT_MODE=--no-mptcp ;;
+    *) kopt=--mptcp ;;
+  esac
+  ip netns exec "$K" sysctl -q net.mptcp.checksum_enabled=$([ "$kind" = fallback ] && echo 1 || echo 0)
   bytes=$(stat -c %s "$data")
   mb=$((bytes / 1048576))
   tmo=$((60 + 2 * mb))
   rm -f "$p".*
+  mib_snap "$p.mib0"
   echo "== $name: $role, $mb MiB each way, mpcat $maddr, kernel $kaddr"
   t0=$(date +%s.%N)
   if [ "$role" = client ]; then
-    ip netns exec "$K" "$PY" "$PEER" server --addr "$kaddr" --port "$port" \
-      --send "$data" --result "$p.kernel.json" --ready "$p.ready" &
+    ip netns exec "$K" "$PY" "$PEER" server $kopt --addr "$kaddr" \
+      --port "$port" --send "$data" --result "$p.kernel.json" \
+      --ready "$p.ready" &
     kpid=$!
     if wait_for test -e "$p.ready"; then
       run_mpcat "$mns" "$tun" "$maddr" "$data" "$p" "$tmo" "$kaddr" "$port"
@@ -173,8 +201,8 @@ run_case() {
     run_mpcat "$mns" "$tun" "$maddr" "$data" "$p" "$tmo" -l "$port" &
     mpid=$!
     if wait_for carrier_up "$mns" "$tun"; then
-      ip netns exec "$K" "$PY" "$PEER" client --addr "$maddr" --port "$port" \
-        --send "$data" --result "$p.kernel.json" &
+      ip netns exec "$K" "$PY" "$PEER" client $kopt --addr "$maddr" \
+        --port "$port" --send "$data" --result "$p.kernel.json" &
       kpid=$!
       wait "$kpid" || stop_pid "$(cat "$p.pid" 2>/dev/null)"
     else
@@ -202,7 +230,26 @@ run_case() {
   "$PY" "$PEER" check-result "$p.kernel.json" --bytes "$bytes" \
     --sha256 "$sha" || ok=0
   "$PY" "$PEER" check-stats "$p.stats.json" --bytes "$bytes" \
-    --min-retransmits "$minretx" || ok=0
+    --min-retransmits "$minretx" --kind "$kind" || ok=0
+  mib_snap "$p.mib"
+  local c v want
+  for c in $MIB_ERRORS; do
+    v=$(mib_get "$c" "$p.mib0" "$p.mib")
+    [ "$v" = 0 ] || { echo "kernel MIB $c = $v (expected 0)"; ok=0; }
+  done
+  case $kind.$role in
+    mptcp.client) want="MPCapableSYNRX MPCapableACKRX" ;;
+    mptcp.server) want="MPCapableSYNTX MPCapableSYNACKRX" ;;
+    fallback.client) want="MPCapableSYNRX MPCapableFallbackACK" ;;
+    fallback.server) want="MPCapableSYNTX MPCapableFallbackSYNACK" ;;
+    *) want= ;;
+  esac
+  for c in $want; do
+    v=$(mib_get "$c" "$p.mib0" "$p.mib")
+    [ "$v" = 1 ] || { echo "kernel MIB $c = $v (expected 1)"; ok=0; }
+  done
+  [ -n "$want" ] && echo "kernel MIB: $(awk 'NR == FNR {b[$1] = $2; next}
+    $2 != b[$1] {printf "%s=%d ", substr($1, 9), $2 - b[$1]}' "$p.mib0" "$p.mib")"
   echo "time: $(echo "$t0 $t1" | awk '{printf "%.1f s", $2 - $1}')"
   if [ $ok = 1 ]; then
     echo "PASS $name"
@@ -218,9 +265,19 @@ run_case a-v4-client client "$K" mtun0 10.61.0.2 10.61.0.1 5101 "$D" "$SHA" 0
 run_case a-v4-server server "$K" mtun0 10.61.0.2 10.61.0.1 5102 "$D" "$SHA" 0
 run_case a-v6-client client "$K" mtun0 fd61::2 fd61::1 5103 "$D" "$SHA" 0
 run_case a-v6-server server "$K" mtun0 fd61::2 fd61::1 5104 "$D" "$SHA" 0
+# MPTCP on a single path, both roles and both address families, and the
+# fallback when the kernel insists on DSS checksums.
+run_case m-v4-client client "$K" mtun0 10.61.0.2 10.61.0.1 5111 "$D" "$SHA" 0 mptcp
+run_case m-v4-server server "$K" mtun0 10.61.0.2 10.61.0.1 5112 "$D" "$SHA" 0 mptcp
+run_case m-v6-client client "$K" mtun0 fd61::2 fd61::1 5113 "$D" "$SHA" 0 mptcp
+run_case m-v6-server server "$K" mtun0 fd61::2 fd61::1 5114 "$D" "$SHA" 0 mptcp
+run_case m-csum-client client "$K" mtun0 10.61.0.2 10.61.0.1 5115 "$D" "$SHA" 0 fallback
+run_case m-csum-server server "$K" mtun0 10.61.0.2 10.61.0.1 5116 "$D" "$SHA" 0 fallback
 if [ $TBF_OK = 1 ]; then
   run_case b-tbf-client client "$R" mtun1 10.62.2.2 10.62.1.1 5105 \
     "$OUT/data-tbf.bin" "$SHA_TBF" 1
+  run_case b-tbf-mptcp client "$R" mtun1 10.62.2.2 10.62.1.1 5106 \
+    "$OUT/data-tbf.bin" "$SHA_TBF" 1 mptcp
   ip netns exec "$R" tc -s qdisc show dev r1 | grep -o 'dropped [0-9]*' |
     sed 's/^/tbf: /'
 else

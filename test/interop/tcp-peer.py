@@ -27,6 +27,7 @@ import threading
 import time
 
 IDLE_TIMEOUT = 60.0  # seconds without progress before giving up
+IPPROTO_MPTCP = 262
 
 
 def family_of(addr):
@@ -75,8 +76,9 @@ def run_peer(args):
     t0 = time.monotonic()
     fam = family_of(args.addr)
     try:
+        proto = IPPROTO_MPTCP if args.mptcp else 0
         if args.mode == "server":
-            ls = socket.socket(fam, socket.SOCK_STREAM)
+            ls = socket.socket(fam, socket.SOCK_STREAM, proto)
             ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             ls.bind((args.addr, args.port))
             ls.listen(1)
@@ -88,8 +90,9 @@ def run_peer(args):
             ls.close()
             t0 = time.monotonic()
         else:
-            sock = socket.create_connection((args.addr, args.port),
-                                            timeout=args.accept_timeout)
+            sock = socket.socket(fam, socket.SOCK_STREAM, proto)
+            sock.settimeout(args.accept_timeout)
+            sock.connect((args.addr, args.port))
         sock.settimeout(IDLE_TIMEOUT)
         transfer(sock, args.send, res)
         sock.close()
@@ -116,8 +119,10 @@ def check_stats(args):
         if got != want:
             bad.append("%s is %r, expected %r" % (what, got, want))
 
-    expect("mptcp", st.get("mptcp"), False)
-    expect("fallback", st.get("fallback"), False)
+    expect("mptcp", st.get("mptcp"), args.kind == "mptcp")
+    expect("fallback", st.get("fallback"), args.kind == "fallback")
+    if args.kind == "mptcp":
+        expect("version", st.get("version"), 1)
     expect("bytes_sent", st.get("bytes_sent"), args.bytes)
     expect("bytes_received", st.get("bytes_received"), args.bytes)
     subs = st.get("subflows")
@@ -181,10 +186,14 @@ def main():
         p.add_argument("--result", required=True)
         p.add_argument("--ready")
         p.add_argument("--accept-timeout", type=float, default=30.0)
+        p.add_argument("--mptcp", action="store_true",
+                       help="an MPTCP socket (IPPROTO_MPTCP)")
     p = sub.add_parser("check-stats")
     p.add_argument("stats")
     p.add_argument("--bytes", type=int, required=True)
     p.add_argument("--min-retransmits", type=int, default=0)
+    p.add_argument("--kind", choices=("tcp", "mptcp", "fallback"),
+                   default="tcp")
     p = sub.add_parser("check-result")
     p.add_argument("result")
     p.add_argument("--bytes", type=int, required=True)
