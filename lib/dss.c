@@ -129,7 +129,13 @@ int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add) {
       known = 1;
   }
   if (known) return MPTCP_RXMAP_KNOWN;
-  if (m->n == MPTCP_RXMAPS_MAX) return MPTCP_RXMAP_FULL;
+  if (m->n == MPTCP_RXMAPS_MAX) {
+    /* Full: a mapping nearer the subflow's next byte is worth more than
+     * the one furthest ahead (its bytes are placed already; a later copy
+     * brings its mapping again). Otherwise the hole could never fill. */
+    if (!mptcp_seq_lt(add->ssn, m->m[m->n - 1].ssn)) return MPTCP_RXMAP_FULL;
+    m->n--;
+  }
   unsigned pos = m->n;
   while (pos > 0 && mptcp_seq_gt(m->m[pos - 1].ssn, add->ssn)) {
     m->m[pos] = m->m[pos - 1];
@@ -137,6 +143,24 @@ int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add) {
   }
   m->m[pos] = *add;
   m->n++;
+  /* Consecutive mappings that continue each other in both spaces (one per
+   * segment, as senders without TSO send them) become one entry; not with
+   * checksums, which cover each mapping as sent. */
+  for (unsigned i = pos > 0 ? pos - 1 : 0; i + 1 < m->n && i <= pos;) {
+    mptcp_rxmap *a = &m->m[i], *b = &m->m[i + 1];
+    if (!a->has_csum && !b->has_csum && !a->fin && a->ssn + a->len == b->ssn &&
+        a->dsn + a->len == b->dsn && a->len <= UINT32_MAX - b->len &&
+        a->len + b->len <= UINT16_MAX * 64u) {
+      a->len += b->len;
+      a->dll = 0; /* no longer the DLL of one mapping on the wire */
+      a->fin = b->fin;
+      for (unsigned j = i + 1; j + 1 < m->n; j++) m->m[j] = m->m[j + 1];
+      m->n--;
+      if (pos > i) pos--;
+    } else {
+      i++;
+    }
+  }
   return MPTCP_RXMAP_NEW;
 }
 

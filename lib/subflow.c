@@ -204,15 +204,25 @@ static void take_mapping(struct mptcp_conn *c, const mptcp_dss *d) {
   c->mp.ack64 = (d->flags & MPTCP_DSS_m) != 0;
   int fin = (d->flags & MPTCP_DSS_F) != 0;
   uint32_t len = (uint32_t)d->dll - (fin ? 1 : 0);
-  if (len) {
+  uint32_t next = c->tcp.rcv_nxt - c->tcp.irs;
+  /* Mappings of bytes already received (duplicates) are not kept, and
+   * stale ones go first: the table must have room for the next bytes. */
+  mptcp_rxmaps_advance(&c->rxm, next, NULL, NULL);
+  if (len && mptcp_seq_gt(d->ssn + len, next)) {
     mptcp_rxmap m = {d->ssn,  len,          dsn,        d->dll,
                      d->csum, (uint8_t)fin, d->has_csum};
     int v = mptcp_rxmaps_add(&c->rxm, &m);
-    if (v == MPTCP_RXMAP_CONFLICT) {
-      mptcp_ctr_inc(st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
-      return;
+    if (v == MPTCP_RXMAP_CONFLICT || v == MPTCP_RXMAP_FULL) {
+      mptcp_ctr_inc(st, v == MPTCP_RXMAP_FULL ? MPTCP_CTR_MP_DSS_MAPS_FULL
+                                              : MPTCP_CTR_MP_DSS_NOT_MATCHING);
+      MPTCP_LOG(st, MPTCP_LOG_DEBUG,
+                "tcp %u>%u: mapping ssn %u len %u (known %u..%u, next %u) %s",
+                MPTCP_LOG_CONN(c), d->ssn, len, c->rxm.m[0].ssn,
+                c->rxm.m[c->rxm.n - 1].ssn, c->tcp.rcv_nxt - c->tcp.irs,
+                v == MPTCP_RXMAP_FULL ? "dropped (table full)"
+                                      : "conflicts with a known one");
+      if (v == MPTCP_RXMAP_CONFLICT) return;
     }
-    if (v == MPTCP_RXMAP_FULL) mptcp_ctr_inc(st, MPTCP_CTR_MP_DSS_MAPS_FULL);
   }
   if (fin) {
     int was = c->mp.peer_fin_done;

@@ -200,9 +200,10 @@ static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
     uint32_t acked = p->ack - t->snd_una;
     uint32_t data;
     if (c->mp.state == MPTCP_MP_ON) {
-      /* The FIN is the last octet of the subflow; the ring is freed by
-       * the connection level (DATA_ACK), not here. */
-      int fin = (t->flags & TCPF_FIN_SENT) && p->ack == t->snd_max;
+      /* The FIN is the subflow's last octet (remembered apart from
+       * TCPF_FIN_SENT, which a timeout clears); the ring is freed by the
+       * connection level (DATA_ACK), not here. */
+      int fin = c->sf_fin_set && mptcp_seq_gt(p->ack, c->sf_fin_seq);
       if (fin) t->flags |= TCPF_FIN_ACKED;
       data = acked - (fin ? 1 : 0);
     } else {

@@ -81,8 +81,10 @@ START_TEST(test_rxmaps) {
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &c), MPTCP_RXMAP_NEW);
   mptcp_rxmap b = {base + 1448, 1448, 101448, 1448, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &b), MPTCP_RXMAP_NEW);
-  ck_assert_uint_eq(m.n, 3);
-  ck_assert_uint_eq(m.m[1].ssn, base + 1448); /* kept sorted by SSN */
+  /* b continues a in both spaces: one entry of 2896 bytes */
+  ck_assert_uint_eq(m.n, 2);
+  ck_assert_uint_eq(m.m[0].len, 2896);
+  ck_assert_uint_eq(m.m[1].ssn, base + 2896); /* kept sorted by SSN */
   uint64_t dsn = 0;
   const mptcp_rxmap *k = NULL;
   ck_assert_uint_eq(mptcp_rxmaps_lookup(&m, base + 1448 + 48, &dsn, &k), 1400);
@@ -93,7 +95,7 @@ START_TEST(test_rxmaps) {
   ck_assert_uint_eq(mptcp_rxmaps_lookup(&m, base + 4344, &dsn, &k), 0);
   uint64_t done = 0;
   mptcp_rxmaps_advance(&m, base + 2000, count_done, &done);
-  ck_assert_uint_eq(done, 1448);
+  ck_assert_uint_eq(done, 0); /* the merged entry ends at base + 2896 */
   ck_assert_uint_eq(m.n, 2);
   mptcp_rxmaps_advance(&m, base + 4344, count_done, &done);
   ck_assert_uint_eq(done, 3 * 1448);
@@ -105,6 +107,14 @@ START_TEST(test_rxmaps) {
   }
   mptcp_rxmap y = {base + 5000, 10, 1, 10, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &y), MPTCP_RXMAP_FULL);
+  /* ... but a mapping below the furthest one takes its place, so the
+   * subflow's next bytes can always be mapped (else a hole never fills) */
+  mptcp_rxmap z = {base - 100, 10, 99999, 10, 0, 0, 0};
+  ck_assert_int_eq(mptcp_rxmaps_add(&m, &z), MPTCP_RXMAP_NEW);
+  ck_assert_uint_eq(m.n, MPTCP_RXMAPS_MAX);
+  ck_assert_uint_eq(m.m[0].ssn, base - 100);
+  ck_assert_uint_eq(m.m[MPTCP_RXMAPS_MAX - 1].ssn,
+                    base + 10 * (MPTCP_RXMAPS_MAX - 2));
 }
 END_TEST
 

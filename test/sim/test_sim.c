@@ -13,6 +13,7 @@
  * the current directory), for the first MPTCP_SIM_PCAP_MAX (default 10)
  * failing seeds. MPTCP_SIM_PCAP_ALWAYS=1 writes them for passing runs too;
  * MPTCP_SIM_LOG=<level> prints the stacks' log messages (1 error .. 4 debug).
+ * MPTCP_SIM_MPTCP=1 runs MPTCP (one subflow) instead of plain TCP.
  *
  * Each side counts its stack's allocations through the mptcp_mem hook; every
  * run must end with nothing outstanding after mptcp_stack_del().
@@ -382,10 +383,6 @@ static void write_pcaps(const xfer *x) {
     fprintf(stderr, "  could not write %s\n", path);
 }
 
-static int env_int(const char *name, long long dflt) {
-  const char *v = getenv(name);
-  return v && *v ? atoi(v) : (int)dflt;
-}
 
 typedef struct xfer_result {
   int ok;
@@ -396,6 +393,11 @@ typedef struct xfer_result {
 } xfer_result;
 
 /* Runs one transfer. @p net is caller storage (it is large). */
+static int env_int(const char *name, long long dflt) {
+  const char *v = getenv(name);
+  return v && *v ? atoi(v) : (int)dflt;
+}
+
 static xfer_result run_xfer(const xfer_params *p, sim_net *net) {
   xfer_result res;
   memset(&res, 0, sizeof res);
@@ -527,13 +529,15 @@ static void addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2,
   a->a[3] = b3;
 }
 
+
 static void base_params(xfer_params *p, const char *name, uint64_t seed) {
   memset(p, 0, sizeof *p);
   p->name = name;
   p->seed = seed;
   mptcp_settings_default(&p->s[0]);
   mptcp_settings_default(&p->s[1]);
-  p->s[0].mptcp = p->s[1].mptcp = 0; /* the TCP engine alone */
+  /* The TCP engine alone, or MPTCP on both ends (MPTCP_SIM_MPTCP=1). */
+  p->s[0].mptcp = p->s[1].mptcp = (uint8_t)(env_int("MPTCP_SIM_MPTCP", 0) != 0);
   p->net.npaths = 1;
   addr4(&p->net.path[0].a, 10, 0, 1, 1);
   addr4(&p->net.path[0].b, 10, 0, 2, 1);
