@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include "subflow.h"
 
+#include <mptcp/crypto.h>
 #include <string.h>
 
 #include "conn.h"
@@ -73,11 +74,14 @@ static int start(struct mptcp_conn *c, const mptcp_mpc_neg *n) {
 
 /* DSS checksums are not implemented yet: a peer that asks for them gets
  * plain TCP, as RFC 8684 §3.1 prescribes for a host that refuses them. */
-static int neg_ok(const mptcp_mpc_neg *n) { return !n->checksum; }
+static int neg_ok(const mptcp_mpc_neg *n) {
+  (void)n;
+  return 1;
+}
 
 void mptcp_sf_connect(struct mptcp_conn *c, int no_mptcp) {
   mptcp_stack *st = c->st;
-  if (no_mptcp || !st->s.mptcp || st->s.checksum) return;
+  if (no_mptcp || !st->s.mptcp) return;
   if (take_key(c, st->s.mptcp_version)) return;
   c->mp.client = 1;
   c->mp.state = MPTCP_MP_PENDING;
@@ -269,6 +273,56 @@ void mptcp_sf_opts_rx(struct mptcp_conn *c, const mptcp_pkt *p,
 
 /* Places subflow bytes [seq, seq + len) at their DSNs; returns how many
  * leading bytes could be placed (the rest has no mapping or no room). */
+/* Bytes [off, off + n) from the connection's RCV.NXT are in the ring and
+ * valid: count them present, deliver what became in order. Returns -1
+ * when the range set is full (nothing changed). */
+static int mark_present(struct mptcp_conn *c, uint32_t off, uint32_t n) {
+  int was = c->mp.peer_fin_done;
+  int64_t adv = mptcp_mp_rx_mark(&c->mp, off, n);
+  if (adv < 0) return -1;
+  if (adv > 0) {
+    c->rcv.len += (size_t)adv;
+    c->tcp.bytes_received += (uint64_t)adv;
+    mptcp_conn_post(c, MPTCP_EV_READABLE);
+  }
+  peer_fin_check(c, was);
+  return 0;
+}
+
+/* The DSS checksum of ring bytes [off, off + len) from the ring's head. */
+static void ring_sum(const mptcp_ring *r, size_t off, size_t len,
+                     mptcp_dss_csum_state *cs) {
+  size_t at = r->head + off;
+  if (at >= r->cap) at -= r->cap;
+  size_t first = len < r->cap - at ? len : r->cap - at;
+  mptcp_dss_csum_add(cs, r->buf + at, first);
+  if (len > first) mptcp_dss_csum_add(cs, r->buf, len - first);
+}
+
+/* With DSS checksums a mapping's bytes count only once all of them have
+ * arrived in subflow order and the checksum holds (§3.3.1). A failure is
+ * counted and ends the connection (MP_FAIL is not implemented yet). */
+static void mapping_complete(const mptcp_rxmap *m, void *ud) {
+  struct mptcp_conn *c = ud;
+  if (!m->has_csum || c->mp.state != MPTCP_MP_ON) return;
+  /* With one subflow a mapping's bytes are either all new or all old. */
+  if ((int64_t)(m->dsn - c->mp.rcv_nxt) < 0) return;
+  size_t off = (size_t)(m->dsn - c->mp.rcv_nxt);
+  if (c->rcv.len + off + m->len > c->rcv.cap) return; /* never placed */
+  mptcp_dss_csum_state cs;
+  mptcp_dss_csum_init(&cs, m->dsn, m->ssn, m->dll);
+  ring_sum(&c->rcv, c->rcv.len + off, m->len, &cs);
+  if (!mptcp_dss_csum_check(&cs, m->csum)) {
+    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_ERR);
+    MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+              "tcp %u>%u: DSS checksum failed (ssn %u), connection reset",
+              MPTCP_LOG_CONN(c), m->ssn);
+    c->csum_failed = 1;
+    return;
+  }
+  mark_present(c, (uint32_t)off, m->len);
+}
+
 static uint32_t place(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
                       uint32_t len) {
   mptcp_tcp *t = &c->tcp;
@@ -306,17 +360,13 @@ static uint32_t place(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
       break; /* beyond the connection's window: not received */
     }
     if (n) {
+      size_t before = c->rcv.len;
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
-      int was = c->mp.peer_fin_done;
-      int64_t adv = mptcp_mp_rx_mark(&c->mp, off, n);
-      if (adv < 0) break; /* too many holes: not received */
-      if (adv > 0) {
-        c->rcv.len += (size_t)adv;
-        t->bytes_received += (uint64_t)adv;
-        mptcp_conn_post(c, MPTCP_EV_READABLE);
-      }
-      peer_fin_check(c, was);
-      room = room > (uint32_t)adv ? room - (uint32_t)adv : 0;
+      /* Checksummed bytes wait for their whole mapping. */
+      if (!c->mp.checksum && mark_present(c, off, n) < 0)
+        break; /* too many holes: not received */
+      uint32_t adv = (uint32_t)(c->rcv.len - before);
+      room = room > adv ? room - adv : 0;
     }
     if (n < run - skip) { /* the window ended inside this run */
       done += skip + n;
@@ -359,7 +409,7 @@ int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
   uint32_t adv = len + mptcp_ranges_head(&t->ooo);
   mptcp_ranges_advance(&t->ooo, adv - len);
   t->rcv_nxt += adv;
-  mptcp_rxmaps_advance(&c->rxm, t->rcv_nxt - t->irs, NULL, NULL);
+  mptcp_rxmaps_advance(&c->rxm, t->rcv_nxt - t->irs, mapping_complete, c);
   if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
   int early_fin_due = (t->flags & TCPF_FIN_OOO) && t->rcv_nxt == t->fin_at;
   if ((fin && t->ooo.n == 0) || early_fin_due) {
@@ -480,21 +530,36 @@ size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
     c->sf_fin_set = 1;
   }
   mptcp_subopt so;
+  uint16_t csum = 0;
+  if (m->checksum) { /* §3.3.1: pseudo-header and the mapped payload */
+    uint64_t cdsn = dsn;
+    uint32_t cssn = seq - t->iss;
+    uint16_t dll = (uint16_t)(len + (data_fin ? 1 : 0));
+    if (data_fin && !(len && dsn + len == m->fin_dsn)) { /* alone */
+      cdsn = m->fin_dsn;
+      cssn = 0;
+      dll = 1;
+    }
+    mptcp_dss_csum_state cs;
+    mptcp_dss_csum_init(&cs, cdsn, cssn, dll);
+    if (len && cssn) ring_sum(&c->snd, *ring_off, len, &cs);
+    csum = mptcp_dss_csum_final(&cs);
+  }
   if (c->mpc_echo && seq == t->iss + 1 && !data_fin &&
       (len == 0 || m->version >= 1)) { /* v0 maps its first data by DSS */
     /* Client, key not yet confirmed: the third ACK's MP_CAPABLE, or the
      * data form on the first data segment and its retransmissions. */
-    mptcp_mpc_ack(&c->neg, m->local_key, len > 0, (uint16_t)len, 0, &so);
+    mptcp_mpc_ack(&c->neg, m->local_key, len > 0, (uint16_t)len, csum, &so);
   } else if (data_fin) {
     /* Our DATA_FIN rides on the subflow FIN (one subflow: nothing is
      * outstanding elsewhere, §3.3.3), after this segment's data. */
     if (len && dsn + len == m->fin_dsn)
-      mptcp_mp_dss(m, 1, dsn, seq - t->iss, (uint16_t)len, 1, 0, &so);
+      mptcp_mp_dss(m, 1, dsn, seq - t->iss, (uint16_t)len, 1, csum, &so);
     else
-      mptcp_mp_dss(m, 1, m->fin_dsn, 0, 0, 1, 0, &so);
+      mptcp_mp_dss(m, 1, m->fin_dsn, 0, 0, 1, csum, &so);
     if (m->snd_nxt <= m->fin_dsn) m->snd_nxt = m->fin_dsn + 1;
   } else {
-    mptcp_mp_dss(m, len > 0, dsn, seq - t->iss, (uint16_t)len, 0, 0, &so);
+    mptcp_mp_dss(m, len > 0, dsn, seq - t->iss, (uint16_t)len, 0, csum, &so);
   }
   mptcp_tcpopts_add_mptcp(&opts, &so);
   mptcp_tcpopts_fit(&opts, MPTCP_TCP_OPT_MAX, 0xff);

@@ -736,9 +736,14 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       if (skip && len == 0 && !(fl & MPTCP_TH_FIN)) t->flags |= TCPF_ACK_NOW;
     }
     int fin = (fl & MPTCP_TH_FIN) != 0;
-    if (c->mp.state == MPTCP_MP_ON)
+    if (c->mp.state == MPTCP_MP_ON) {
       mptcp_sf_take_data(c, seq, d, len, fin, now);
-    else if (take_data(c, seq, d, len, fin, now))
+      if (c->csum_failed) { /* a DSS checksum failed: reset (no MP_FAIL) */
+        mptcp_tcp_abort(c, now);
+        mptcp_conn_closed(c, MPTCP_EV_RESET);
+        return;
+      }
+    } else if (take_data(c, seq, d, len, fin, now))
       mptcp_conn_post(c, MPTCP_EV_READABLE);
     if (t->flags & TCPF_FIN_RCVD) {
       /* With MPTCP the subflow's FIN ends the connection's stream only

@@ -18,6 +18,9 @@ typedef struct pair {
   mptcp_tstamp now;
   uint64_t seed;
   int drop_every; /* drop every Nth packet (0: none) */
+  int corrupt_nth;  /* rewrite a payload byte of A's Nth data packet, TCP
+                       checksum fixed up (a payload-modifying middlebox) */
+  int data_pkts;
   unsigned long pkts;
 } pair;
 
@@ -57,6 +60,21 @@ static void settings(mptcp_settings *s, uint64_t *seed) {
   s->sndbuf = s->rcvbuf = 64 * 1024;
 }
 
+/* Flips a payload byte and repairs the TCP checksum: only the DSS
+ * checksum can tell. */
+static void corrupt(uint8_t *b, size_t n) {
+  mptcp_pkt pk;
+  ck_assert_int_eq(mptcp_pkt_parse(b, n, 0, &pk), 0);
+  ck_assert_uint_gt(pk.payload_len, 10);
+  uint8_t *t = b + pk.ip_hdr_len;
+  b[(size_t)(pk.payload - b) + 10] ^= 0x55;
+  t[16] = t[17] = 0;
+  uint16_t cs = mptcp_tcp_csum(&pk.src, &pk.dst, t, pk.tcp_len);
+  t[16] = (uint8_t)(cs >> 8);
+  t[17] = (uint8_t)cs;
+  ck_assert_int_eq(mptcp_pkt_parse(b, n, MPTCP_PKT_VERIFY_CSUM, &pk), 0);
+}
+
 /* Moves packets both ways until neither stack has anything to send;
  * returns the number moved. */
 static int pump(pair *p) {
@@ -70,6 +88,8 @@ static int pump(pair *p) {
       again = moved = 1;
       /* MSS 1460 means 1500-byte packets, MPTCP options included. */
       ck_assert_int_le(n, 1500);
+      if (n > 200 && p->corrupt_nth && ++p->data_pkts == p->corrupt_nth)
+        corrupt(buf, (size_t)n);
       if (p->drop_every && ++p->pkts % (unsigned long)p->drop_every == 0)
         continue;
       mptcp_stack_read_pkt(p->b, NULL, buf, (size_t)n, p->now);
@@ -278,12 +298,72 @@ START_TEST(test_mptcp_v0) {
 }
 END_TEST
 
+/* DSS checksums (§3.3.1): asked by either side, both use them; clean and
+ * lossy transfers stay intact. */
+START_TEST(test_mptcp_checksum) {
+  mptcp_settings sa, sb;
+  uint64_t seed = 5;
+  settings(&sa, &seed);
+  settings(&sb, &seed);
+  sa.checksum = _i != 1; /* 0: both, 1: listener only, 2: client only */
+  sb.checksum = _i != 2;
+  pair p;
+  pair_init(&p, &sa, &sb);
+  p.drop_every = 9;
+  transfer(&p, 150000);
+  mptcp_conn_info ia, ib;
+  mptcp_conn_get_info(p.ca, &ia);
+  mptcp_conn_get_info(p.cb, &ib);
+  ck_assert_uint_eq(ia.mptcp, 1);
+  ck_assert_uint_eq(ia.checksum, 1);
+  ck_assert_uint_eq(ib.checksum, 1);
+  ck_assert_uint_eq(counter(p.a, "DataCsumErr"), 0);
+  ck_assert_uint_eq(counter(p.b, "DataCsumErr"), 0);
+  pair_fini(&p);
+}
+END_TEST
+
+/* A middlebox rewrites payload but keeps the TCP checksum valid: with DSS
+ * checksums the receiver notices, counts it and resets; no wrong byte
+ * reaches the application. */
+START_TEST(test_mptcp_checksum_catches_rewrite) {
+  mptcp_settings s;
+  uint64_t seed = 6;
+  settings(&s, &seed);
+  s.checksum = 1;
+  pair p;
+  pair_init(&p, &s, &s);
+  p.corrupt_nth = 5;
+  uint8_t data[20000], got[20000];
+  for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 3 + 1);
+  size_t sent = 0, rcvd = 0;
+  for (int r = 0; r < 2000 && sent < sizeof data; r++) {
+    mptcp_ssize k = mptcp_conn_write(p.ca, data + sent, sizeof data - sent,
+                                     p.now);
+    if (k > 0) sent += (size_t)k;
+    if (k < 0 && k != MPTCP_ERR_WOULDBLOCK) break;
+    pump(&p);
+    mptcp_ssize n;
+    while (p.cb &&
+           (n = mptcp_conn_read(p.cb, got + rcvd, sizeof got - rcvd, p.now)) >
+               0)
+      rcvd += (size_t)n;
+  }
+  ck_assert_uint_eq(counter(p.b, "DataCsumErr"), 1);
+  ck_assert_msg(memcmp(got, data, rcvd) == 0, "a rewritten byte got through");
+  ck_assert_uint_lt(rcvd, sizeof data);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_mptcp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptcp_v1_transfer),
       TCHECK_LOOP(test_mptcp_v1_loss, 4),
       TCHECK_TEST(test_mptcp_fallback_plain_listener),
       TCHECK_LOOP(test_mptcp_v0, 2),
+      TCHECK_LOOP(test_mptcp_checksum, 3),
+      TCHECK_TEST(test_mptcp_checksum_catches_rewrite),
   };
   return tcheck_suite("mptcp", tests, sizeof tests / sizeof tests[0]);
 }

@@ -3,9 +3,9 @@
 #
 # Interop over one path: libmptcp's TCP engine (examples/mpcat --no-mptcp on
 # a TUN device) with the Linux kernel's TCP, and mpcat's MPTCP with the
-# kernel's MPTCP (cases m-*: both roles, IPv4 and IPv6, and the fallback to
-# TCP when the kernel wants DSS checksums), judged also by the kernel's
-# MPTcpExt counters.
+# kernel's MPTCP (cases m-*: both roles, IPv4 and IPv6, DSS checksums, the
+# fallback to TCP against a plain TCP kernel socket), judged also by the
+# kernel's MPTcpExt counters.
 #
 #   tcp-kernel.sh MPCAT_EXE OUTDIR
 #
@@ -164,8 +164,10 @@ mib_get() { # NAME BEFORE AFTER: how much MPTcpExtNAME grew in K
 #   KIND tcp: mpcat --no-mptcp against kernel TCP (the TCP engine);
 #        mptcp: both sides MPTCP (single path), the kernel's counters must
 #        show the handshake and no error;
-#        fallback: the kernel asks for DSS checksums (checksum_enabled=1),
-#        which mpcat refuses: both fall back to TCP, counted by the kernel.
+#        csum: the same with the kernel asking for DSS checksums
+#        (checksum_enabled=1): both use them;
+#        fallback: mpcat offers MPTCP to the kernel's plain TCP and falls
+#        back; plain: a plain TCP client gets plain TCP from mpcat -l.
 run_case() {
   local name=$1 role=$2 mns=$3 tun=$4 maddr=$5 kaddr=$6 port=$7 data=$8
   local sha=$9 minretx=${10} kind=${11:-tcp}
@@ -173,9 +175,10 @@ run_case() {
   MPCAT_MODE=
   case $kind in
     tcp) MPCAT_MODE=--no-mptcp ;;
+    fallback | plain) ;;
     *) kopt=--mptcp ;;
   esac
-  ip netns exec "$K" sysctl -q net.mptcp.checksum_enabled=$([ "$kind" = fallback ] && echo 1 || echo 0)
+  ip netns exec "$K" sysctl -q net.mptcp.checksum_enabled=$([ "$kind" = csum ] && echo 1 || echo 0)
   bytes=$(stat -c %s "$data")
   mb=$((bytes / 1048576))
   tmo=$((60 + 2 * mb))
@@ -240,8 +243,8 @@ run_case() {
   case $kind.$role in
     mptcp.client) want="MPCapableSYNRX MPCapableACKRX" ;;
     mptcp.server) want="MPCapableSYNTX MPCapableSYNACKRX" ;;
-    fallback.client) want="MPCapableSYNRX MPCapableFallbackACK" ;;
-    fallback.server) want="MPCapableSYNTX MPCapableFallbackSYNACK" ;;
+    csum.client) want="MPCapableSYNRX MPCapableACKRX" ;;
+    csum.server) want="MPCapableSYNTX MPCapableSYNACKRX" ;;
     *) want= ;;
   esac
   for c in $want; do
@@ -265,14 +268,16 @@ run_case a-v4-client client "$K" mtun0 10.61.0.2 10.61.0.1 5101 "$D" "$SHA" 0
 run_case a-v4-server server "$K" mtun0 10.61.0.2 10.61.0.1 5102 "$D" "$SHA" 0
 run_case a-v6-client client "$K" mtun0 fd61::2 fd61::1 5103 "$D" "$SHA" 0
 run_case a-v6-server server "$K" mtun0 fd61::2 fd61::1 5104 "$D" "$SHA" 0
-# MPTCP on a single path, both roles and both address families, and the
-# fallback when the kernel insists on DSS checksums.
+# MPTCP on a single path, both roles and both address families, with DSS
+# checksums, and the fallback against the kernel's plain TCP.
 run_case m-v4-client client "$K" mtun0 10.61.0.2 10.61.0.1 5111 "$D" "$SHA" 0 mptcp
 run_case m-v4-server server "$K" mtun0 10.61.0.2 10.61.0.1 5112 "$D" "$SHA" 0 mptcp
 run_case m-v6-client client "$K" mtun0 fd61::2 fd61::1 5113 "$D" "$SHA" 0 mptcp
 run_case m-v6-server server "$K" mtun0 fd61::2 fd61::1 5114 "$D" "$SHA" 0 mptcp
-run_case m-csum-client client "$K" mtun0 10.61.0.2 10.61.0.1 5115 "$D" "$SHA" 0 fallback
-run_case m-csum-server server "$K" mtun0 10.61.0.2 10.61.0.1 5116 "$D" "$SHA" 0 fallback
+run_case m-csum-client client "$K" mtun0 10.61.0.2 10.61.0.1 5115 "$D" "$SHA" 0 csum
+run_case m-csum-server server "$K" mtun0 10.61.0.2 10.61.0.1 5116 "$D" "$SHA" 0 csum
+run_case m-fallback-client client "$K" mtun0 10.61.0.2 10.61.0.1 5117 "$D" "$SHA" 0 fallback
+run_case m-plain-server server "$K" mtun0 10.61.0.2 10.61.0.1 5118 "$D" "$SHA" 0 plain
 if [ $TBF_OK = 1 ]; then
   run_case b-tbf-client client "$R" mtun1 10.62.2.2 10.62.1.1 5105 \
     "$OUT/data-tbf.bin" "$SHA_TBF" 1

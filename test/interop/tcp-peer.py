@@ -119,9 +119,11 @@ def check_stats(args):
         if got != want:
             bad.append("%s is %r, expected %r" % (what, got, want))
 
-    expect("mptcp", st.get("mptcp"), args.kind == "mptcp")
+    mptcp = args.kind in ("mptcp", "csum")
+    expect("mptcp", st.get("mptcp"), mptcp)
     expect("fallback", st.get("fallback"), args.kind == "fallback")
-    if args.kind == "mptcp":
+    expect("checksum", st.get("checksum"), args.kind == "csum")
+    if mptcp:
         expect("version", st.get("version"), 1)
     expect("bytes_sent", st.get("bytes_sent"), args.bytes)
     expect("bytes_received", st.get("bytes_received"), args.bytes)
@@ -192,7 +194,8 @@ def main():
     p.add_argument("stats")
     p.add_argument("--bytes", type=int, required=True)
     p.add_argument("--min-retransmits", type=int, default=0)
-    p.add_argument("--kind", choices=("tcp", "mptcp", "fallback"),
+    p.add_argument("--kind",
+                   choices=("tcp", "mptcp", "csum", "fallback", "plain"),
                    default="tcp")
     p = sub.add_parser("check-result")
     p.add_argument("result")
