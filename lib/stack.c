@@ -45,6 +45,7 @@ MPTCP_API void mptcp_settings_default(mptcp_settings *s) {
   s->mptcp_version = 1;
   s->mptcp_v0 = 1;
   s->checksum = 0;
+  s->mptcp_syn_retries = 2;
 }
 
 void mptcp_log(mptcp_stack *st, int level, const char *fmt, ...) {

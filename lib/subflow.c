@@ -116,6 +116,13 @@ int mptcp_sf_syn_option(const struct mptcp_conn *c, int synack,
   return 1;
 }
 
+void mptcp_sf_syn_retry(struct mptcp_conn *c) {
+  if (c->mp.state != MPTCP_MP_PENDING || !c->mp.client) return;
+  if (c->tcp.retries < c->st->s.mptcp_syn_retries) return;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_CAPABLE_SYN_DROPPED);
+  fall_back_early(c);
+}
+
 void mptcp_sf_synack_rx(struct mptcp_conn *c, const mptcp_tcpopts *o) {
   if (c->mp.state != MPTCP_MP_PENDING) return;
   mptcp_stack *st = c->st;

@@ -19,6 +19,10 @@ void mptcp_sf_syn_rx(struct mptcp_conn *c, const mptcp_tcpopts *o);
 /* The MP_CAPABLE for our SYN or SYN/ACK; 0 when there is none. */
 int mptcp_sf_syn_option(const struct mptcp_conn *c, int synack,
                         mptcp_subopt *out);
+/* Client, before each SYN: after settings.mptcp_syn_retries unanswered
+ * MP_CAPABLE SYNs the next ones go without it (RFC 8684 §3.1: a path that
+ * drops them is better served by TCP). */
+void mptcp_sf_syn_retry(struct mptcp_conn *c);
 /* Client: the SYN/ACK decides MPTCP or plain TCP. */
 void mptcp_sf_synack_rx(struct mptcp_conn *c, const mptcp_tcpopts *o);
 /* Listener: the segment that completes the handshake decides. */

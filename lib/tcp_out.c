@@ -484,7 +484,10 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
       return 0;
     }
     uint8_t fl = MPTCP_TH_SYN;
-    if (t->state == MPTCP_TCP_SYN_RECEIVED) fl |= MPTCP_TH_ACK;
+    if (t->state == MPTCP_TCP_SYN_RECEIVED)
+      fl |= MPTCP_TH_ACK;
+    else
+      mptcp_sf_syn_retry(c); /* maybe drop MP_CAPABLE (blackholes) */
     mptcp_ssize n = emit(c, buf, cap, t->iss, fl, 0, now);
     if (n > 0) sent(t, t->iss, 1, 0, c->st, now);
     return n;

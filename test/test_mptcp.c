@@ -21,6 +21,8 @@ typedef struct pair {
   int corrupt_nth;  /* rewrite a payload byte of A's Nth data packet, TCP
                        checksum fixed up (a payload-modifying middlebox) */
   int data_pkts;
+  int drop_first_a; /* drop A's first N packets (its SYNs) */
+  int a_pkts;
   unsigned long pkts;
 } pair;
 
@@ -90,6 +92,7 @@ static int pump(pair *p) {
       ck_assert_int_le(n, 1500);
       if (n > 200 && p->corrupt_nth && ++p->data_pkts == p->corrupt_nth)
         corrupt(buf, (size_t)n);
+      if (++p->a_pkts <= p->drop_first_a) continue;
       if (p->drop_every && ++p->pkts % (unsigned long)p->drop_every == 0)
         continue;
       mptcp_stack_read_pkt(p->b, NULL, buf, (size_t)n, p->now);
@@ -356,6 +359,25 @@ START_TEST(test_mptcp_checksum_catches_rewrite) {
 }
 END_TEST
 
+/* RFC 8684 §3.1: MP_CAPABLE SYNs that get no answer (a middlebox dropping
+ * them) are followed by plain SYNs after settings.mptcp_syn_retries. */
+START_TEST(test_mptcp_syn_blackhole) {
+  mptcp_settings s;
+  uint64_t seed = 7;
+  settings(&s, &seed);
+  pair p;
+  pair_init(&p, &s, &s);
+  p.drop_first_a = _i + 1; /* 1: the retry keeps MP_CAPABLE; 2: it does not */
+  transfer(&p, 30000);
+  mptcp_conn_info ia;
+  mptcp_conn_get_info(p.ca, &ia);
+  ck_assert_uint_eq(ia.mptcp, _i == 0);
+  ck_assert_uint_eq(ia.fallback, _i == 1);
+  ck_assert_uint_eq(counter(p.a, "MPCapableSYNWithout"), _i == 1);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_mptcp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptcp_v1_transfer),
@@ -364,6 +386,7 @@ Suite *suite_mptcp(void) {
       TCHECK_LOOP(test_mptcp_v0, 2),
       TCHECK_LOOP(test_mptcp_checksum, 3),
       TCHECK_TEST(test_mptcp_checksum_catches_rewrite),
+      TCHECK_LOOP(test_mptcp_syn_blackhole, 2),
   };
   return tcheck_suite("mptcp", tests, sizeof tests / sizeof tests[0]);
 }

@@ -69,6 +69,7 @@ struct mptcp_tcpopts;
   X(MP_CAPABLE_FALLBACK_SYNACK, "MPCapableFallbackSYNACK")                     \
   X(MP_CAPABLE_FALLBACK_ACK, "MPCapableFallbackACK")                           \
   X(MP_CAPABLE_REFUSED, "MPCapableRefused")                                    \
+  X(MP_CAPABLE_SYN_DROPPED, "MPCapableSYNWithout")                             \
   X(MP_FALLBACK_DATA, "MPFallbackNoDSS")                                       \
   X(MP_TOKEN_COLLISION, "MPTokenCollision")                                    \
   X(MP_DSS_NO_MAPPING, "MPDSSNoMapping")                                       \

@@ -92,6 +92,8 @@ typedef struct mptcp_settings {
   uint8_t mptcp_version; /**< the version a client offers: 1 (default) or 0 */
   uint8_t mptcp_v0;      /**< a listener also accepts v0 (RFC 6824) SYNs */
   uint8_t checksum;      /**< ask for DSS checksums (RFC 8684 §3.3.1) */
+  uint8_t mptcp_syn_retries; /**< SYN retransmissions that keep MP_CAPABLE;
+                                  later ones go without (default 2) */
 } mptcp_settings;
 
 /** Fills @p s with the defaults (documented per field in doc/guide.md). */
