@@ -49,6 +49,7 @@ struct mptcp_conn {
   uint8_t third_ack_sent; /* client: the pure third ACK went out */
   uint8_t peer_dss_seen;  /* a DSS came from the peer: it does MPTCP */
   uint8_t csum_failed;    /* a DSS checksum failed: the connection ends */
+  uint8_t rst_reason;     /* MP_TCPRST reason of our reset */
   uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
   uint32_t sf_fin_seq;
   void *user_data;

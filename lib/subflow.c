@@ -325,6 +325,7 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
               "tcp %u>%u: DSS checksum failed (ssn %u), connection reset",
               MPTCP_LOG_CONN(c), m->ssn);
     c->csum_failed = 1;
+    c->rst_reason = MPTCP_RESET_REASON_MPTCP;
     return;
   }
   mark_present(c, (uint32_t)off, m->len);
@@ -576,4 +577,47 @@ size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
   for (size_t i = 0; i + 4 <= olen; i += 4) acc += mptcp_get32(o + i);
   *sum = acc;
   return olen;
+}
+
+size_t mptcp_sf_rst_options(struct mptcp_conn *c, uint8_t *o, uint64_t *sum) {
+  mptcp_tcpopts opts;
+  opts.present = 0;
+  opts.n_sack = opts.n_mptcp = opts.n_unknown = opts.n_malformed = 0;
+  opts.n_mptcp_bad = 0;
+  mptcp_subopt so;
+  /* With one subflow its reset ends the connection: say so with the
+   * peer's key (RFC 8684 §3.5, "Option R", as Linux does) and why (§3.6,
+   * v1 only). */
+  memset(&so, 0, sizeof so);
+  so.subtype = MPTCP_SUB_FASTCLOSE;
+  so.u.fastclose_key = c->mp.remote_key;
+  mptcp_tcpopts_add_mptcp(&opts, &so);
+  if (c->mp.version >= 1) {
+    memset(&so, 0, sizeof so);
+    so.subtype = MPTCP_SUB_TCPRST;
+    so.u.tcprst.reason = c->rst_reason;
+    mptcp_tcpopts_add_mptcp(&opts, &so);
+  }
+  mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
+  size_t olen = n > 0 ? (size_t)n : 0;
+  uint64_t acc = 0;
+  for (size_t i = 0; i + 4 <= olen; i += 4) acc += mptcp_get32(o + i);
+  *sum = acc;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FASTCLOSE_TX);
+  return olen;
+}
+
+int mptcp_sf_fastclose_rx(struct mptcp_conn *c, const mptcp_tcpopts *o) {
+  if (c->mp.state != MPTCP_MP_ON) return 0;
+  const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_FASTCLOSE);
+  if (mptcp_find_subopt(o, MPTCP_SUB_TCPRST))
+    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_RST_RX);
+  if (!so) return 0;
+  /* Only the right key counts ([Linux] ignores a wrong one, §3.5). */
+  if (so->u.fastclose_key != c->mp.local_key) {
+    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FASTCLOSE_BAD_KEY);
+    return 0;
+  }
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FASTCLOSE_RX);
+  return 1;
 }

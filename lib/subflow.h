@@ -59,4 +59,11 @@ size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
                              uint32_t len, uint8_t flags, mptcp_tstamp now,
                              uint64_t *sum, size_t *ring_off);
 
+/* Options of an RST of an MPTCP connection: MP_FASTCLOSE with the peer's
+ * key and MP_TCPRST with c->rst_reason. */
+size_t mptcp_sf_rst_options(struct mptcp_conn *c, uint8_t *o, uint64_t *sum);
+/* 1 if the segment carries an MP_FASTCLOSE with our key: the connection
+ * is over (counted; a wrong key is counted and ignored). */
+int mptcp_sf_fastclose_rx(struct mptcp_conn *c, const mptcp_tcpopts *o);
+
 #endif

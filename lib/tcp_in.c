@@ -638,6 +638,7 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       return;
     }
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_RCVD);
+    mptcp_sf_fastclose_rx(c, &o); /* counted; the RST ends it anyway */
     MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: reset by the peer",
               MPTCP_LOG_CONN(c));
     uint8_t was = t->state;
@@ -691,6 +692,11 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       return;
     }
     t->flags &= (uint16_t)~TCPF_FIN_ACKED;
+    if (mptcp_sf_fastclose_rx(c, &o)) { /* §3.5 "Option A": RST back */
+      mptcp_tcp_abort(c, now);
+      mptcp_conn_closed(c, MPTCP_EV_RESET);
+      return;
+    }
     mptcp_sf_opts_rx(c, p, &o);
     process_ack(c, p, &o, now);
     int fin_acked = (t->flags & TCPF_FIN_ACKED) != 0;

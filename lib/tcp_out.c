@@ -208,7 +208,9 @@ static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   size_t ring_off = seq - t->snd_una, olen;
   if (syn)
     olen = syn_options(c, o, (flags & MPTCP_TH_ACK) != 0, now, &sum);
-  else if (c->mp.state == MPTCP_MP_ON && !rst)
+  else if (c->mp.state == MPTCP_MP_ON && rst)
+    olen = mptcp_sf_rst_options(c, o, &sum);
+  else if (c->mp.state == MPTCP_MP_ON)
     olen = mptcp_sf_data_options(c, o, seq, len, flags, now, &sum, &ring_off);
   else
     olen = data_options(c, o, rst, now, &sum);

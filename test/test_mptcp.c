@@ -378,6 +378,47 @@ START_TEST(test_mptcp_syn_blackhole) {
 }
 END_TEST
 
+/* RFC 8684 §3.5: an abort resets the subflow with MP_FASTCLOSE (the peer's
+ * key) and MP_TCPRST; the peer checks the key, counts it and reports a
+ * reset. */
+START_TEST(test_mptcp_fastclose) {
+  mptcp_settings s;
+  uint64_t seed = 8;
+  settings(&s, &seed);
+  pair p;
+  pair_init(&p, &s, &s);
+  uint8_t data[5000] = {1};
+  for (int r = 0; r < 100 && !p.cb; r++) step(&p);
+  ck_assert_ptr_nonnull(p.cb);
+  ck_assert_int_gt(mptcp_conn_write(p.ca, data, sizeof data, p.now), 0);
+  pump(&p);
+  mptcp_conn_abort(p.ca, p.now);
+  uint8_t buf[2048];
+  mptcp_ssize n = mptcp_stack_write_pkt(p.a, NULL, buf, sizeof buf, p.now);
+  ck_assert_int_gt(n, 0);
+  mptcp_pkt pk;
+  ck_assert_int_eq(mptcp_pkt_parse(buf, (size_t)n, MPTCP_PKT_VERIFY_CSUM, &pk),
+                   0);
+  ck_assert_uint_eq(pk.tcp_flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  mptcp_tcpopts o;
+  mptcp_parse_ctx ctx;
+  mptcp_parse_ctx_init(&ctx, pk.tcp_flags, pk.payload_len);
+  mptcp_tcpopts_parse(pk.opts, pk.opts_len, &ctx, &o);
+  ck_assert_uint_eq(o.n_mptcp, 2);
+  ck_assert_uint_eq(o.mptcp[0].subtype, MPTCP_SUB_FASTCLOSE);
+  ck_assert_uint_eq(o.mptcp[1].subtype, MPTCP_SUB_TCPRST);
+  mptcp_stack_read_pkt(p.b, NULL, buf, (size_t)n, p.now);
+  mptcp_event ev;
+  uint32_t evs = 0;
+  while (mptcp_stack_next_event(p.b, &ev)) evs |= ev.events;
+  ck_assert_uint_eq(evs & MPTCP_EV_RESET, MPTCP_EV_RESET);
+  ck_assert_uint_eq(counter(p.b, "MPFastcloseRx"), 1);
+  ck_assert_uint_eq(counter(p.b, "MPRstRx"), 1);
+  ck_assert_uint_eq(counter(p.a, "MPFastcloseTx"), 1);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_mptcp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptcp_v1_transfer),
@@ -387,6 +428,7 @@ Suite *suite_mptcp(void) {
       TCHECK_LOOP(test_mptcp_checksum, 3),
       TCHECK_TEST(test_mptcp_checksum_catches_rewrite),
       TCHECK_LOOP(test_mptcp_syn_blackhole, 2),
+      TCHECK_TEST(test_mptcp_fastclose),
   };
   return tcheck_suite("mptcp", tests, sizeof tests / sizeof tests[0]);
 }

@@ -78,7 +78,11 @@ struct mptcp_tcpopts;
   X(MP_DSS_CSUM_ERR, "DataCsumErr")                                            \
   X(MP_DATA_ACK_IGNORED, "MPDataAckIgnored")                                   \
   X(MP_DATA_OUT_OF_WINDOW, "MPDataOutOfWindow")                                \
-  X(MP_DATA_FIN_RX, "MPDataFinRx")
+  X(MP_DATA_FIN_RX, "MPDataFinRx")                                             \
+  X(MP_FASTCLOSE_TX, "MPFastcloseTx")                                          \
+  X(MP_FASTCLOSE_RX, "MPFastcloseRx")                                          \
+  X(MP_FASTCLOSE_BAD_KEY, "MPFastcloseBadKey")                                 \
+  X(MP_RST_RX, "MPRstRx")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,
