@@ -9,6 +9,12 @@
 
 static void done(struct mptcp_conn *c) { mptcp_conn_update_timer(c); }
 
+/* The app read: the window may open on every subflow. */
+static void consumed(struct mptcp_conn *c, mptcp_tstamp now) {
+  for (unsigned i = 0; i < c->n_sf; i++)
+    if (c->sf[i]) mptcp_tcp_rcv_consumed(c->sf[i], now);
+}
+
 MPTCP_API int mptcp_conn_connect(mptcp_stack *st, mptcp_conn **pc,
                                  const mptcp_addr *local,
                                  const mptcp_addr *remote,
@@ -31,18 +37,28 @@ MPTCP_API int mptcp_conn_connect(mptcp_stack *st, mptcp_conn **pc,
   struct mptcp_conn *c = mptcp_stack_conn_new(st, &l, remote);
   if (!c) return MPTCP_ERR_NOMEM;
   c->visible = 1;
-  mptcp_sf_connect(c, o && o->no_mptcp);
-  mptcp_tcp_init_active(c, now);
-  if (o && o->nodelay) c->tcp.flags |= TCPF_NODELAY;
-  if (o && o->keepalive) c->tcp.flags |= TCPF_KEEPALIVE_ON;
+  mptcp_subflow *sf = &c->first;
+  mptcp_sf_connect(sf, o && o->no_mptcp);
+  mptcp_tcp_init_active(sf, now);
+  if (o && o->nodelay) sf->tcp.flags |= TCPF_NODELAY;
+  if (o && o->keepalive) sf->tcp.flags |= TCPF_KEEPALIVE_ON;
   done(c);
   *pc = c;
   return 0;
 }
 
+mptcp_subflow *mptcp_conn_primary(const struct mptcp_conn *c) {
+  if (c->sf[0]) return c->sf[0];
+  for (unsigned i = 1; i < c->n_sf; i++)
+    if (c->sf[i] && c->sf[i]->tcp.state != MPTCP_TCP_CLOSED) return c->sf[i];
+  /* Every subflow is gone: the first one still holds the final state. */
+  return (mptcp_subflow *)&c->first;
+}
+
 static int can_send(const struct mptcp_conn *c) {
-  uint8_t s = c->tcp.state;
-  return !(c->tcp.flags & TCPF_FIN_QUEUED) && !c->err &&
+  const mptcp_tcp *t = &mptcp_conn_primary(c)->tcp;
+  uint8_t s = t->state;
+  return !(t->flags & TCPF_FIN_QUEUED) && !c->err &&
          (s == MPTCP_TCP_ESTABLISHED || s == MPTCP_TCP_CLOSE_WAIT ||
           s == MPTCP_TCP_SYN_SENT || s == MPTCP_TCP_SYN_RECEIVED);
 }
@@ -61,9 +77,9 @@ MPTCP_API mptcp_ssize mptcp_conn_write(mptcp_conn *c, const uint8_t *data,
 }
 
 static mptcp_ssize nothing_to_read(const struct mptcp_conn *c) {
-  if ((c->tcp.flags & TCPF_FIN_RCVD) || c->mp.peer_fin_done)
-    return MPTCP_ERR_EOF;
-  if (c->err || c->tcp.state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
+  const mptcp_tcp *t = &mptcp_conn_primary(c)->tcp;
+  if ((t->flags & TCPF_FIN_RCVD) || c->mp.peer_fin_done) return MPTCP_ERR_EOF;
+  if (c->err || t->state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
   return 0;
 }
 
@@ -73,7 +89,7 @@ MPTCP_API mptcp_ssize mptcp_conn_read(mptcp_conn *c, uint8_t *buf, size_t n,
   if (k == 0) return n == 0 ? 0 : nothing_to_read(c);
   mptcp_ring_read_at(&c->rcv, 0, buf, k);
   mptcp_ring_drop(&c->rcv, k);
-  mptcp_tcp_rcv_consumed(c, now);
+  consumed(c, now);
   done(c);
   return (mptcp_ssize)k;
 }
@@ -84,43 +100,55 @@ MPTCP_API size_t mptcp_conn_peek(mptcp_conn *c, const uint8_t **pdata) {
 
 MPTCP_API void mptcp_conn_consume(mptcp_conn *c, size_t n, mptcp_tstamp now) {
   mptcp_ring_drop(&c->rcv, n);
-  mptcp_tcp_rcv_consumed(c, now);
+  consumed(c, now);
   done(c);
 }
 
-MPTCP_API int mptcp_conn_shutdown(mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
-  (void)now;
-  if (c->err || t->state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
-  if (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) return 0;
+/* RFC 9293 §3.10.4; before the handshake completes the FIN waits for
+ * ESTABLISHED (tcp_in.c moves on to FIN-WAIT-1 then). */
+static void queue_fin(mptcp_tcp *t) {
+  if (t->state == MPTCP_TCP_CLOSED || (t->flags & TCPF_FIN_DONE)) return;
   t->flags |= TCPF_FIN_QUEUED;
-  if (c->mp.state != MPTCP_MP_OFF) { /* the DATA_FIN follows the data */
-    c->mp.fin_queued = 1;
-    c->mp.fin_dsn = c->snd_dsn + c->snd.len;
-  }
-  /* RFC 9293 §3.10.4; before the handshake completes the FIN waits for
-   * ESTABLISHED (tcp_in.c moves on to FIN-WAIT-1 then). */
   if (t->state == MPTCP_TCP_ESTABLISHED)
     t->state = MPTCP_TCP_FIN_WAIT_1;
   else if (t->state == MPTCP_TCP_CLOSE_WAIT)
     t->state = MPTCP_TCP_LAST_ACK;
+}
+
+MPTCP_API int mptcp_conn_shutdown(mptcp_conn *c, mptcp_tstamp now) {
+  mptcp_tcp *t = &mptcp_conn_primary(c)->tcp;
+  (void)now;
+  if (c->err || t->state == MPTCP_TCP_CLOSED) return MPTCP_ERR_CLOSED;
+  if (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) return 0;
+  if (c->mp.state != MPTCP_MP_OFF) { /* the DATA_FIN follows the data */
+    c->mp.fin_queued = 1;
+    c->mp.fin_dsn = c->snd_dsn + c->snd.len;
+  }
+  /* Every subflow ends with a FIN that carries the DATA_FIN, once the
+   * connection's data is all mapped (tcp_out.c). */
+  for (unsigned i = 0; i < c->n_sf; i++)
+    if (c->sf[i]) queue_fin(&c->sf[i]->tcp);
   mptcp_conn_want_output(c);
   done(c);
   return 0;
 }
 
 MPTCP_API void mptcp_conn_abort(mptcp_conn *c, mptcp_tstamp now) {
-  if (c->tcp.state == MPTCP_TCP_CLOSED) return;
+  (void)now;
+  if (mptcp_conn_primary(c)->tcp.state == MPTCP_TCP_CLOSED) return;
   MPTCP_LOG(c->st, MPTCP_LOG_INFO, "tcp %u>%u: aborted by the application",
             MPTCP_LOG_CONN(c));
-  mptcp_tcp_abort(c, now);
-  mptcp_conn_closed(c, 0);
+  mptcp_conn_closed(c, 0); /* resets every subflow */
   done(c);
 }
 
 MPTCP_API void mptcp_conn_release(mptcp_conn *c, mptcp_tstamp now) {
-  if (c->tcp.state != MPTCP_TCP_CLOSED && c->tcp.state != MPTCP_TCP_TIME_WAIT)
-    mptcp_tcp_abort(c, now);
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    mptcp_subflow *sf = c->sf[i];
+    if (sf && sf->tcp.state != MPTCP_TCP_CLOSED &&
+        sf->tcp.state != MPTCP_TCP_TIME_WAIT)
+      mptcp_tcp_abort(sf, now);
+  }
   c->released = 1;
   c->events = 0;
   done(c);
@@ -128,7 +156,8 @@ MPTCP_API void mptcp_conn_release(mptcp_conn *c, mptcp_tstamp now) {
 }
 
 MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci) {
-  const mptcp_tcp *t = &c->tcp;
+  const mptcp_subflow *sf = mptcp_conn_primary(c);
+  const mptcp_tcp *t = &sf->tcp;
   memset(ci, 0, sizeof *ci);
   ci->state = t->state;
   ci->mptcp = c->mp.state == MPTCP_MP_ON;
@@ -144,11 +173,20 @@ MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci) {
   ci->ssthresh = t->cc->ssthresh(t->cc_state);
   ci->mss = t->mss;
   ci->snd_wnd = t->snd_wnd;
-  ci->rcv_wnd = mptcp_tcp_rcv_space(c);
-  ci->bytes_sent = t->bytes_sent;
-  ci->bytes_acked = t->bytes_acked;
-  ci->bytes_received = t->bytes_received;
-  ci->retransmits = t->retransmits;
+  ci->rcv_wnd = mptcp_tcp_rcv_space(sf);
+  /* Byte counts of the whole connection: every subflow's, and those of
+   * subflows that are gone (mptcp_stack_sf_free). */
+  ci->bytes_sent = c->gone_bytes_sent;
+  ci->bytes_acked = c->gone_bytes_acked;
+  ci->retransmits = c->gone_retransmits;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    const mptcp_tcp *x = c->sf[i] ? &c->sf[i]->tcp : NULL;
+    if (!x) continue;
+    ci->bytes_sent += x->bytes_sent;
+    ci->bytes_acked += x->bytes_acked;
+    ci->retransmits += x->retransmits;
+  }
+  ci->bytes_received = c->bytes_delivered;
   return 0;
 }
 

@@ -1,6 +1,5 @@
-/* A connection as the application sees it: buffers, events, and (in this
- * milestone) one TCP subflow. MPTCP connections will hold several subflows
- * and a DSN-keyed send buffer; the app-facing half stays the same.
+/* A connection as the application sees it (buffers, events, the MPTCP
+ * data sequence space) and the TCP subflows it holds.
  * SPDX-License-Identifier: MIT */
 #ifndef MPTCP_CONN_H
 #define MPTCP_CONN_H
@@ -14,46 +13,101 @@
 #include "ringbuf.h"
 #include "tcp.h"
 
+/* Subflows a connection holds at most (the initial one included). */
+#define MPTCP_SUBFLOWS_MAX 8
+
+/* One TCP subflow of a connection: its 4-tuple, its control block, and
+ * its side of MPTCP (handshake state, address IDs, the two mapping
+ * tables). The connection's first subflow is embedded in it; joins are
+ * allocated. */
+typedef struct mptcp_subflow {
+  struct mptcp_conn *conn;
+  struct mptcp_subflow *hnext; /* 4-tuple hash chain */
+  mptcp_addr local, remote;
+  mptcp_tcp tcp;
+  uint8_t idx;     /* slot in conn->sf[] */
+  uint8_t passive; /* opened by the peer's SYN */
+  uint8_t hashed;  /* in the stack's 4-tuple table */
+
+  /* MPTCP, per subflow. */
+  mptcp_txmaps txm;
+  mptcp_rxmaps rxm;
+  mptcp_mpc_neg neg;      /* MP_CAPABLE outcome so far (initial subflow) */
+  uint8_t mpc_echo;       /* client: MP_CAPABLE on the third ACK and first data
+                             until the peer shows it has our key (§3.1) */
+  uint8_t third_ack_sent; /* client: the pure third ACK went out */
+  uint8_t peer_dss_seen;  /* a DSS came from the peer: it does MPTCP */
+  uint8_t rst_reason;     /* MP_TCPRST reason of our reset */
+  uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
+  uint32_t sf_fin_seq;
+
+  /* MP_JOIN (§3.2). join: 0 for the initial subflow, else one of
+   * SF_JOIN_*. */
+  uint8_t join;
+  uint8_t local_id, remote_id; /* address IDs */
+  uint8_t backup;              /* we asked the peer not to use it (B flag) */
+  uint8_t peer_backup;         /* the peer asked us the same */
+  uint32_t local_nonce, remote_nonce;
+  uint64_t join_hmac; /* client: truncated HMAC the SYN/ACK carried */
+} mptcp_subflow;
+
+/* mptcp_subflow.join */
+enum {
+  SF_JOIN_NONE = 0,
+  SF_JOIN_SYN,     /* handshake under way */
+  SF_JOIN_ACK_DUE, /* client: the third ACK with our HMAC is owed */
+  SF_JOIN_WAIT,    /* client: waiting for the peer's ACK of it */
+  SF_JOIN_DONE     /* joined: carries data */
+};
+
 struct mptcp_conn {
   mptcp_heap_node timer; /* first member: the heap holds &c->timer */
   mptcp_stack *st;
-  struct mptcp_conn *hnext;       /* 4-tuple hash chain */
   struct mptcp_conn *prev, *next; /* every connection of the stack */
   struct mptcp_conn *ev_next, *tx_next;
   uint8_t ev_queued, tx_queued;
   uint32_t events; /* MPTCP_EV_* not yet drained */
 
-  mptcp_addr local, remote;
-  uint8_t passive;       /* created by a listener */
-  uint8_t visible;       /* the app has (or will get) the handle */
-  uint8_t released;      /* the app gave the handle back */
-  uint8_t want_writable; /* a write was refused: signal WRITABLE later */
-  uint8_t closed_posted; /* MPTCP_EV_CLOSED is reported once */
-  uint8_t err;           /* 0, or the MPTCP_EV_* that ended it (RESET, ...) */
+  mptcp_addr local, remote; /* of the initial subflow */
+  uint8_t passive;          /* created by a listener */
+  uint8_t visible;          /* the app has (or will get) the handle */
+  uint8_t released;         /* the app gave the handle back */
+  uint8_t want_writable;    /* a write was refused: signal WRITABLE later */
+  uint8_t closed_posted;    /* MPTCP_EV_CLOSED is reported once */
+  uint8_t err; /* 0, or the MPTCP_EV_* that ended it (RESET, ...) */
 
   mptcp_ring snd, rcv;
-  mptcp_tcp tcp;
+
+  /* Subflows: sf[0] is the initial one (first) until it is gone; n_sf
+   * slots are in use, some may be NULL. tx_rr rotates output among them;
+   * sched is the subflow that takes new data next (MPTCP). */
+  mptcp_subflow *sf[MPTCP_SUBFLOWS_MAX];
+  uint8_t n_sf, tx_rr;
+  mptcp_subflow *sched;
+  const mptcp_sched_ops *sched_ops;
+  uint64_t sched_state[MPTCP_SCHED_STATE_MAX / 8];
+  mptcp_subflow first;
 
   /* MPTCP (mp.state OFF: plain TCP, the ring offsets are TCP sequence
    * offsets). With MPTCP the send ring starts at DSN snd_dsn and the
-   * receive ring at mp.rcv_nxt; the initial subflow's mappings and
-   * handshake state live here until connections hold several subflows. */
+   * receive ring at mp.rcv_nxt. */
   mptcp_mp mp;
   uint64_t snd_dsn;
-  mptcp_txmaps txm;
-  mptcp_rxmaps rxm;
-  mptcp_mpc_neg neg;      /* MP_CAPABLE outcome so far */
-  uint8_t mpc_echo;       /* client: MP_CAPABLE on the third ACK and first data
-                             until the peer shows it has our key (§3.1) */
-  uint8_t mp_offered;     /* we offered or accepted MPTCP (for fallback info) */
-  uint8_t third_ack_sent; /* client: the pure third ACK went out */
-  uint8_t peer_dss_seen;  /* a DSS came from the peer: it does MPTCP */
-  uint8_t csum_failed;    /* a DSS checksum failed: the connection ends */
-  uint8_t rst_reason;     /* MP_TCPRST reason of our reset */
-  uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
-  uint32_t sf_fin_seq;
+  /* Reinjection (conn_sched.c): DSNs [rj_dsn, rj_end) go out again on the
+   * scheduled subflow before new data. */
+  uint64_t rj_dsn, rj_end;
+  /* Statistics: bytes put in order into the receive ring, and the totals
+   * of subflows that are gone. */
+  uint64_t bytes_delivered;
+  uint64_t gone_bytes_sent, gone_bytes_acked, gone_retransmits;
+  uint8_t mp_offered;  /* we offered or accepted MPTCP (for fallback info) */
+  uint8_t csum_failed; /* a DSS checksum failed: the connection ends */
   void *user_data;
 };
+
+/* The subflow the connection's state is read from: the initial one, or
+ * after it closed the first other one that is still open. */
+mptcp_subflow *mptcp_conn_primary(const struct mptcp_conn *c);
 
 /* Marks events for the app and queues the connection for next_event. */
 void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev);
@@ -65,7 +119,12 @@ void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
  * packet and app call, and most of them leave the earliest deadline where
  * it was: that case costs a few compares and no heap work. */
 static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
-  mptcp_tstamp at = mptcp_tcp_next_timer(&c->tcp);
+  mptcp_tstamp at = MPTCP_TSTAMP_NONE;
+  for (unsigned i = 0; i < c->n_sf; i++)
+    if (c->sf[i]) {
+      mptcp_tstamp x = mptcp_tcp_next_timer(&c->sf[i]->tcp);
+      if (x < at) at = x;
+    }
   int queued = c->timer.idx != MPTCP_HEAP_NONE;
   if (queued ? at != c->timer.at : at != MPTCP_TSTAMP_NONE)
     mptcp_conn_set_timer(c, at);
@@ -76,17 +135,31 @@ static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
  * has just ACKed is in this state, and skipping the output queue then
  * saves a call that would find nothing to send. Keep in step with
  * output_data() in tcp_out.c. */
-static inline int mptcp_tcp_output_idle(const struct mptcp_conn *c) {
-  const mptcp_tcp *t = &c->tcp;
+static inline int mptcp_tcp_output_idle(const mptcp_subflow *sf) {
+  const mptcp_tcp *t = &sf->tcp;
   return t->state == MPTCP_TCP_ESTABLISHED &&
          !(t->flags &
            (TCPF_ACK_NOW | TCPF_WND_UPDATE | TCPF_PROBE | TCPF_KEEPALIVE |
             TCPF_SEND_RST | TCPF_FIN_QUEUED | TCPF_RECOVERY)) &&
-         c->snd.len == 0 && t->snd_nxt == t->snd_una &&
+         sf->conn->snd.len == 0 && t->snd_nxt == t->snd_una &&
          t->t_persist == MPTCP_TSTAMP_NONE;
 }
+/* Every subflow is idle (see above). */
+static inline int mptcp_conn_output_idle(const struct mptcp_conn *c) {
+  for (unsigned i = 0; i < c->n_sf; i++)
+    if (c->sf[i] && !mptcp_tcp_output_idle(c->sf[i])) return 0;
+  return 1;
+}
 
-/* The TCP state machine reached CLOSED (or TIME_WAIT ended). */
+/* The connection is over (reset, timeout, refusal, or closed cleanly):
+ * every subflow closed, the app told with CLOSED | ev. */
 void mptcp_conn_closed(struct mptcp_conn *c, uint32_t ev);
+/* A subflow's state machine reached CLOSED (or its TIME_WAIT ended): the
+ * connection ends with it unless other subflows carry on (MPTCP). */
+void mptcp_sf_closed(mptcp_subflow *sf, uint32_t ev);
+/* Subflows that are neither closed nor in TIME_WAIT. */
+unsigned mptcp_conn_open_subflows(const struct mptcp_conn *c);
+/* A subflow reached TIME_WAIT: CLOSED for the app once none is open. */
+void mptcp_sf_time_wait(mptcp_subflow *sf);
 
 #endif

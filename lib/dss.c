@@ -106,6 +106,13 @@ uint64_t mptcp_txmaps_min_dsn(const mptcp_txmaps *t) {
   return m;
 }
 
+uint64_t mptcp_txmaps_max_dsn(const mptcp_txmaps *t) {
+  uint64_t m = 0;
+  for (uint32_t i = 0; i < t->n; i++)
+    if (at(t, i)->dsn + at(t, i)->len > m) m = at(t, i)->dsn + at(t, i)->len;
+  return m;
+}
+
 /* ---------------- receive side ---------------- */
 
 /* Do [a, a + alen) and [b, b + blen) intersect (mod 2^32)? */

@@ -11,6 +11,7 @@
 #include <mptcp/crypto.h>
 
 #include "conn.h"
+#include "conn_sched.h"
 #include "stack_impl.h"
 #include "tcp.h"
 #include "wire.h"
@@ -170,23 +171,81 @@ static inline int ip_eq(const mptcp_ipaddr *a, const mptcp_ipaddr *b) {
   return 1;
 }
 
-static int tuple_eq(const struct mptcp_conn *c, const mptcp_addr *l,
+static int tuple_eq(const mptcp_subflow *sf, const mptcp_addr *l,
                     const mptcp_addr *r) {
-  return c->local.port == l->port && c->remote.port == r->port &&
-         ip_eq(&c->local.ip, &l->ip) && ip_eq(&c->remote.ip, &r->ip);
+  return sf->local.port == l->port && sf->remote.port == r->port &&
+         ip_eq(&sf->local.ip, &l->ip) && ip_eq(&sf->remote.ip, &r->ip);
 }
 
-struct mptcp_conn *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
-                                      const mptcp_addr *r) {
-  /* Segments come in trains: try the last connection found first. */
-  struct mptcp_conn *c = st->last_found;
-  if (c && tuple_eq(c, l, r)) return c;
-  for (c = st->hash[tuple_hash(st, l, r)]; c; c = c->hnext)
-    if (tuple_eq(c, l, r)) {
-      st->last_found = c;
-      return c;
+mptcp_subflow *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
+                                  const mptcp_addr *r) {
+  /* Segments come in trains: try the last subflow found first. */
+  mptcp_subflow *sf = st->last_found;
+  if (sf && tuple_eq(sf, l, r)) return sf;
+  for (sf = st->hash[tuple_hash(st, l, r)]; sf; sf = sf->hnext)
+    if (tuple_eq(sf, l, r)) {
+      st->last_found = sf;
+      return sf;
     }
   return NULL;
+}
+
+static void sf_init(struct mptcp_conn *c, mptcp_subflow *sf, uint8_t idx,
+                    const mptcp_addr *l, const mptcp_addr *r) {
+  mptcp_stack *st = c->st;
+  sf->conn = c;
+  sf->idx = idx;
+  sf->local = *l;
+  sf->remote = *r;
+  mptcp_txmaps_init(&sf->txm, &st->alloc);
+  size_t b = tuple_hash(st, l, r);
+  sf->hnext = st->hash[b];
+  st->hash[b] = sf;
+  sf->hashed = 1;
+  c->sf[idx] = sf;
+  if (idx >= c->n_sf) c->n_sf = (uint8_t)(idx + 1);
+  /* The newest subflow on a tuple is the one segments belong to (an
+   * older one may be closed but not yet released). */
+  st->last_found = sf;
+}
+
+mptcp_subflow *mptcp_stack_sf_new(struct mptcp_conn *c, const mptcp_addr *l,
+                                  const mptcp_addr *r) {
+  mptcp_stack *st = c->st;
+  unsigned idx = 0;
+  while (idx < MPTCP_SUBFLOWS_MAX && c->sf[idx]) idx++;
+  if (idx == MPTCP_SUBFLOWS_MAX) return NULL;
+  mptcp_subflow *sf = mptcp_alloc_get(&st->alloc, sizeof *sf);
+  if (!sf) {
+    mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_MEM);
+    return NULL;
+  }
+  sf_init(c, sf, (uint8_t)idx, l, r);
+  return sf;
+}
+
+static void sf_unhash(mptcp_subflow *sf) {
+  mptcp_stack *st = sf->conn->st;
+  if (!sf->hashed) return;
+  mptcp_subflow **pp = &st->hash[tuple_hash(st, &sf->local, &sf->remote)];
+  while (*pp && *pp != sf) pp = &(*pp)->hnext;
+  if (*pp) *pp = sf->hnext;
+  sf->hashed = 0;
+  if (st->last_found == sf) st->last_found = NULL;
+}
+
+void mptcp_stack_sf_free(mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_stack *st = c->st;
+  sf_unhash(sf);
+  mptcp_txmaps_free(&sf->txm);
+  c->gone_bytes_sent += sf->tcp.bytes_sent;
+  c->gone_bytes_acked += sf->tcp.bytes_acked;
+  c->gone_retransmits += sf->tcp.retransmits;
+  if (c->sched == sf) c->sched = NULL;
+  c->sf[sf->idx] = NULL;
+  while (c->n_sf && !c->sf[c->n_sf - 1]) c->n_sf--;
+  if (sf != &c->first) mptcp_alloc_put(&st->alloc, sf);
 }
 
 struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
@@ -212,7 +271,6 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
   /* Buffer bytes are always written before they are read. */
   c->snd.buf = mptcp_alloc_get_raw(&st->alloc, st->s.sndbuf);
   c->rcv.buf = mptcp_alloc_get_raw(&st->alloc, st->s.rcvbuf);
-  mptcp_txmaps_init(&c->txm, &st->alloc);
   if (!c->snd.buf || !c->rcv.buf) {
     mptcp_alloc_put(&st->alloc, c->snd.buf);
     mptcp_alloc_put(&st->alloc, c->rcv.buf);
@@ -220,22 +278,19 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_MEM);
     return NULL;
   }
+  c->sched_ops = st->s.sched ? st->s.sched : &mptcp_sched_minrtt;
+  c->sched_ops->init(c->sched_state, 0);
   c->snd.cap = st->s.sndbuf;
   c->rcv.cap = st->s.rcvbuf;
   c->st = st;
   c->timer.idx = MPTCP_HEAP_NONE;
   c->local = *l;
   c->remote = *r;
-  size_t b = tuple_hash(st, l, r);
-  c->hnext = st->hash[b];
-  st->hash[b] = c;
+  sf_init(c, &c->first, 0, l, r);
   c->next = st->all;
   if (st->all) st->all->prev = c;
   st->all = c;
   st->n_conns++;
-  /* The newest connection on a tuple is the one segments belong to (an
-   * older one may be closed but not yet released). */
-  st->last_found = c;
   return c;
 }
 
@@ -263,13 +318,12 @@ static void unqueue(struct mptcp_conn **head, struct mptcp_conn **tail,
 
 static void conn_free(struct mptcp_conn *c) {
   mptcp_stack *st = c->st;
-  struct mptcp_conn **pp = &st->hash[tuple_hash(st, &c->local, &c->remote)];
-  while (*pp && *pp != c) pp = &(*pp)->hnext;
-  if (*pp) *pp = c->hnext;
+  for (unsigned i = c->n_sf; i-- > 0;)
+    if (c->sf[i]) mptcp_stack_sf_free(c->sf[i]);
+  sf_unhash(&c->first); /* if it left the slots before */
   if (c->prev) c->prev->next = c->next;
   if (c->next) c->next->prev = c->prev;
   if (st->all == c) st->all = c->next;
-  if (st->last_found == c) st->last_found = NULL;
   mptcp_heap_set(&st->timers, &c->timer, MPTCP_TSTAMP_NONE);
   if (c->ev_queued) unqueue(&st->ev_head, &st->ev_tail, c, 0);
   if (c->tx_queued) unqueue(&st->tx_head, &st->tx_tail, c, 1);
@@ -277,7 +331,6 @@ static void conn_free(struct mptcp_conn *c) {
   st->n_conns--;
   if (c->mp.local_key_set)
     mptcp_token_remove(&st->tokens, c->mp.local_token, c);
-  mptcp_txmaps_free(&c->txm);
   mptcp_alloc_put(&st->alloc, c->snd.buf);
   mptcp_alloc_put(&st->alloc, c->rcv.buf);
   mptcp_alloc_put(&st->alloc, c);
@@ -286,8 +339,25 @@ static void conn_free(struct mptcp_conn *c) {
 /* Frees a connection nobody will look at again: closed, nothing left to
  * send, and either never handed to the app or released by it. */
 void mptcp_stack_reap(struct mptcp_conn *c) {
-  if (c->tcp.state != MPTCP_TCP_CLOSED || (c->tcp.flags & TCPF_SEND_RST))
+  /* Closed subflows of a live MPTCP connection go once their reset is
+   * out; the connection's last one stays with it (plain TCP: the app
+   * still reads its state). */
+  int live = 0;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    mptcp_subflow *sf = c->sf[i];
+    if (!sf) continue;
+    if (sf->tcp.state != MPTCP_TCP_CLOSED || (sf->tcp.flags & TCPF_SEND_RST))
+      live++;
+  }
+  if (live) {
+    for (unsigned i = 0; i < c->n_sf; i++) {
+      mptcp_subflow *sf = c->sf[i];
+      if (sf && sf->tcp.state == MPTCP_TCP_CLOSED &&
+          !(sf->tcp.flags & TCPF_SEND_RST))
+        mptcp_stack_sf_free(sf);
+    }
     return;
+  }
   if (c->visible && !c->released) return;
   conn_free(c);
 }
@@ -335,13 +405,51 @@ void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at) {
 }
 
 void mptcp_conn_closed(struct mptcp_conn *c, uint32_t ev) {
-  mptcp_tcp *t = &c->tcp;
-  t->state = MPTCP_TCP_CLOSED;
-  t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
-      MPTCP_TSTAMP_NONE;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    mptcp_subflow *sf = c->sf[i];
+    if (!sf) continue;
+    if (sf->tcp.state != MPTCP_TCP_CLOSED) mptcp_tcp_abort(sf, 0);
+  }
   if (ev & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT | MPTCP_EV_REFUSED))
     c->err = (uint8_t)(ev & MPTCP_EV_RESET ? 1 : ev & MPTCP_EV_TIMEOUT ? 2 : 3);
   mptcp_conn_post(c, MPTCP_EV_CLOSED | ev);
+}
+
+unsigned mptcp_conn_open_subflows(const struct mptcp_conn *c) {
+  unsigned n = 0;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    const mptcp_subflow *sf = c->sf[i];
+    if (sf && sf->tcp.state != MPTCP_TCP_CLOSED &&
+        sf->tcp.state != MPTCP_TCP_TIME_WAIT)
+      n++;
+  }
+  return n;
+}
+
+void mptcp_sf_closed(mptcp_subflow *sf, uint32_t ev) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  t->state = MPTCP_TCP_CLOSED;
+  t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
+      MPTCP_TSTAMP_NONE;
+  /* With MPTCP the connection outlives a subflow while others are open
+   * (a fastclose ends it through mptcp_conn_closed instead). */
+  if (c->mp.state == MPTCP_MP_ON && mptcp_conn_open_subflows(c) > 0) {
+    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_SUBFLOW_CLOSED);
+    mptcp_conn_reinject(c, sf, MPTCP_SCHED_STALL_DEAD);
+    if (c->sched == sf) c->sched = NULL;
+    mptcp_conn_want_output(c);
+    return;
+  }
+  /* The last one: the connection ends as it did. */
+  if (ev & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT | MPTCP_EV_REFUSED))
+    c->err = (uint8_t)(ev & MPTCP_EV_RESET ? 1 : ev & MPTCP_EV_TIMEOUT ? 2 : 3);
+  mptcp_conn_post(c, MPTCP_EV_CLOSED | ev);
+}
+
+void mptcp_sf_time_wait(mptcp_subflow *sf) {
+  if (mptcp_conn_open_subflows(sf->conn) == 0)
+    mptcp_conn_post(sf->conn, MPTCP_EV_CLOSED);
 }
 
 void mptcp_stack_queue_rst(mptcp_stack *st, const mptcp_pkt *p) {
@@ -422,7 +530,8 @@ static int is_local_addr(const mptcp_stack *st, const mptcp_ipaddr *a) {
   for (size_t i = 0; i < st->n_lst; i++)
     if (mptcp_ipaddr_equal(&st->lst[i].addr.ip, a)) return 1;
   for (const struct mptcp_conn *c = st->all; c; c = c->next)
-    if (mptcp_ipaddr_equal(&c->local.ip, a)) return 1;
+    for (unsigned i = 0; i < c->n_sf; i++)
+      if (c->sf[i] && mptcp_ipaddr_equal(&c->sf[i]->local.ip, a)) return 1;
   return 0;
 }
 
@@ -433,11 +542,11 @@ static void after(struct mptcp_conn *c) {
 
 /* mptcp_stack_lookup() for a segment: the last connection found is
  * compared field by field first (segments come in trains). */
-static struct mptcp_conn *lookup_pkt(mptcp_stack *st, const mptcp_pkt *p) {
-  struct mptcp_conn *c = st->last_found;
-  if (c && c->local.port == p->dport && c->remote.port == p->sport &&
-      ip_eq(&c->local.ip, &p->dst) && ip_eq(&c->remote.ip, &p->src))
-    return c;
+static mptcp_subflow *lookup_pkt(mptcp_stack *st, const mptcp_pkt *p) {
+  mptcp_subflow *sf = st->last_found;
+  if (sf && sf->local.port == p->dport && sf->remote.port == p->sport &&
+      ip_eq(&sf->local.ip, &p->dst) && ip_eq(&sf->remote.ip, &p->src))
+    return sf;
   mptcp_addr l = {p->dst, p->dport}, r = {p->src, p->sport};
   return mptcp_stack_lookup(st, &l, &r);
 }
@@ -464,13 +573,13 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
               mptcp_strerror(rv));
     return 0;
   }
-  struct mptcp_conn *c = lookup_pkt(st, &p);
+  mptcp_subflow *sf = lookup_pkt(st, &p);
   /* A closed connection the app has not released yet is gone for the
    * peer: its segments are answered as for no connection. */
-  if (c && c->tcp.state == MPTCP_TCP_CLOSED) c = NULL;
-  if (c) {
-    int fast = mptcp_tcp_input_fast(c, &p, now);
-    if (fast > 0) after(c);
+  if (sf && sf->tcp.state == MPTCP_TCP_CLOSED) sf = NULL;
+  if (sf) {
+    int fast = mptcp_tcp_input_fast(sf, &p, now);
+    if (fast > 0) after(sf->conn);
     if (fast) return 0; /* taken, or dropped for its checksum (counted) */
   }
   if (mptcp_tcp_csum(&p.src, &p.dst, p.tcp, p.tcp_len) != 0) {
@@ -480,8 +589,9 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
     return 0;
   }
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_IN_SEGS);
-  if (c) {
-    mptcp_tcp_input(c, &p, now);
+  if (sf) {
+    struct mptcp_conn *c = sf->conn;
+    mptcp_tcp_input(sf, &p, now);
     after(c);
     return 0;
   }
@@ -496,7 +606,7 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
                 (unsigned)p.dport, (unsigned)p.sport);
       return 0;
     }
-    c = mptcp_stack_conn_new(st, &l, &r);
+    struct mptcp_conn *c = mptcp_stack_conn_new(st, &l, &r);
     if (!c) {
       mptcp_ctr_inc(st, MPTCP_CTR_TCP_SYN_DROP);
       MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: SYN dropped", (unsigned)p.dport,
@@ -510,7 +620,8 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
     mptcp_parse_ctx_init(&ctx, fl, p.payload_len);
     mptcp_tcpopts_parse(p.opts, p.opts_len, &ctx, &o);
     mptcp_counters_add_opts(&st->ctr, &o);
-    mptcp_tcp_init_passive(c, &p, &o, now);
+    c->first.passive = 1;
+    mptcp_tcp_init_passive(&c->first, &p, &o, now);
     after(c);
     return 0;
   }
@@ -524,6 +635,31 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
 
 /* ---------------- packets out, timers, events ---------------- */
 
+/* The connection's next segment: each subflow in turn, from the one after
+ * the last that sent. Returns the length (0: none) and the subflow in
+ * *sfi. */
+static mptcp_ssize conn_output(struct mptcp_conn *c, uint8_t *dest,
+                               size_t destlen, mptcp_tstamp now,
+                               unsigned *sfi) {
+  unsigned n_sf = c->n_sf;
+  if (n_sf == 1) { /* plain TCP and single-path MPTCP */
+    *sfi = 0;
+    return c->sf[0] ? mptcp_tcp_output(c->sf[0], dest, destlen, now) : 0;
+  }
+  if (c->mp.state == MPTCP_MP_ON) mptcp_conn_schedule(c);
+  for (unsigned k = 0; k < n_sf; k++) {
+    unsigned i = (c->tx_rr + 1 + k) % n_sf;
+    if (!c->sf[i]) continue;
+    mptcp_ssize n = mptcp_tcp_output(c->sf[i], dest, destlen, now);
+    if (n != 0) {
+      if (n > 0) c->tx_rr = (uint8_t)i;
+      *sfi = i;
+      return n;
+    }
+  }
+  return 0;
+}
+
 MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
                                             uint8_t *dest, size_t destlen,
                                             mptcp_tstamp now) {
@@ -535,12 +671,13 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
   }
   while (st->tx_head) {
     struct mptcp_conn *c = st->tx_head;
-    n = mptcp_tcp_output(c, dest, destlen, now);
+    unsigned sfi = 0;
+    n = conn_output(c, dest, destlen, now, &sfi);
     if (n < 0) return n; /* NOBUF: stays queued */
     /* Round-robin: a connection that sent goes to the back of the queue
      * (where it already is when it is alone), unless there is surely
      * nothing more (the call would only find that out). */
-    int again = n > 0 && !mptcp_tcp_output_idle(c);
+    int again = n > 0 && !mptcp_conn_output_idle(c);
     if (!again || c->tx_next) {
       st->tx_head = c->tx_next;
       if (!st->tx_head) st->tx_tail = NULL;
@@ -550,10 +687,10 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
     }
     if (n > 0) {
       if (pi) {
-        pi->src = c->local.ip;
-        pi->dst = c->remote.ip;
+        pi->src = c->sf[sfi]->local.ip;
+        pi->dst = c->sf[sfi]->remote.ip;
         pi->conn = c->released ? NULL : c;
-        pi->subflow = 0;
+        pi->subflow = sfi;
       }
       mptcp_conn_update_timer(c);
       goto out;
@@ -577,7 +714,9 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now) {
   while ((top = mptcp_heap_top(&st->timers)) && top->at <= now) {
     struct mptcp_conn *c = (struct mptcp_conn *)top; /* timer is first */
     mptcp_heap_set(&st->timers, top, MPTCP_TSTAMP_NONE);
-    mptcp_tcp_timers(c, now);
+    for (unsigned i = 0; i < c->n_sf; i++)
+      if (c->sf[i] && mptcp_tcp_next_timer(&c->sf[i]->tcp) <= now)
+        mptcp_tcp_timers(c->sf[i], now);
     after(c);
   }
   return 0;

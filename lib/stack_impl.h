@@ -37,10 +37,10 @@ struct mptcp_stack {
   mptcp_listener lst[MPTCP_LISTEN_MAX];
   size_t n_lst;
 
-  struct mptcp_conn **hash; /* 4-tuple -> connection */
+  struct mptcp_subflow **hash; /* 4-tuple -> subflow */
   size_t hash_mask;
-  struct mptcp_conn *last_found; /* lookup cache; cleared when freed */
-  struct mptcp_conn *all;        /* every connection */
+  struct mptcp_subflow *last_found; /* lookup cache; cleared when freed */
+  struct mptcp_conn *all;           /* every connection */
   size_t n_conns;
   size_t n_pending_accept; /* passive, not yet ACCEPTed */
   mptcp_heap timers;
@@ -71,17 +71,27 @@ void mptcp_log(mptcp_stack *st, int level, const char *fmt, ...)
     if ((st)->s.log && (level) <= (st)->s.log_level)                           \
       mptcp_log((st), (level), __VA_ARGS__);                                   \
   } while (0)
-/* A connection in log messages: "tcp LOCALPORT>REMOTEPORT". */
+/* A subflow in log messages: "tcp LOCALPORT>REMOTEPORT". */
 #define MPTCP_LOG_CONN(c) (unsigned)(c)->local.port, (unsigned)(c)->remote.port
 
 struct mptcp_conn;
-/* The connection with this local/remote pair, or NULL. */
-struct mptcp_conn *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
-                                      const mptcp_addr *r);
-/* A new connection in the table, with buffers; NULL (counted) when the
- * connection limit, the memory cap or the allocator says no. */
+struct mptcp_subflow;
+/* The subflow with this local/remote pair, or NULL. */
+struct mptcp_subflow *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
+                                         const mptcp_addr *r);
+/* A new connection with buffers and its first subflow (l, r) in the
+ * table; NULL (counted) when the connection limit, the memory cap or the
+ * allocator says no. */
 struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
                                         const mptcp_addr *r);
+/* A further subflow (l, r) of @p c, in the table; NULL when the
+ * connection has MPTCP_SUBFLOWS_MAX or memory says no (counted). */
+struct mptcp_subflow *mptcp_stack_sf_new(struct mptcp_conn *c,
+                                         const mptcp_addr *l,
+                                         const mptcp_addr *r);
+/* Takes a closed subflow out of the table and frees it (the first one,
+ * embedded in the connection, only leaves the table). */
+void mptcp_stack_sf_free(struct mptcp_subflow *sf);
 /* Frees the connection if it is closed, has nothing left to send and the
  * app no longer holds it. */
 void mptcp_stack_reap(struct mptcp_conn *c);

@@ -25,7 +25,8 @@ static void policy(const mptcp_stack *st, mptcp_mpc_policy *p) {
 }
 
 /* A key whose token is free, registered for this connection. */
-static int take_key(struct mptcp_conn *c, uint8_t version) {
+static int take_key(struct mptcp_subflow *sf, uint8_t version) {
+  struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
   uint64_t key;
   uint32_t token;
@@ -42,18 +43,20 @@ static int take_key(struct mptcp_conn *c, uint8_t version) {
 }
 
 /* MPTCP is off for good (before any data was mapped): plain TCP. */
-static void fall_back_early(struct mptcp_conn *c) {
+static void fall_back_early(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
   if (c->mp.local_key_set)
     mptcp_token_remove(&c->st->tokens, c->mp.local_token, c);
   c->mp.local_key_set = 0;
   c->mp.state = MPTCP_MP_OFF;
-  c->mpc_echo = 0;
+  sf->mpc_echo = 0;
   MPTCP_LOG(c->st, MPTCP_LOG_INFO, "tcp %u>%u: MPTCP fell back to TCP",
-            MPTCP_LOG_CONN(c));
+            MPTCP_LOG_CONN(sf));
 }
 
 /* Both keys known: the data sequence spaces start. */
-static int start(struct mptcp_conn *c, const mptcp_mpc_neg *n) {
+static int start(struct mptcp_subflow *sf, const mptcp_mpc_neg *n) {
+  struct mptcp_conn *c = sf->conn;
   uint8_t client = c->mp.client;
   uint64_t key = c->mp.local_key;
   if (mptcp_mp_start(&c->mp, n->version, key, n->peer_key)) return -1;
@@ -65,10 +68,10 @@ static int start(struct mptcp_conn *c, const mptcp_mpc_neg *n) {
   /* Every data segment carries a DSS of up to 28 bytes (64-bit DATA_ACK
    * and DSN, checksum): the payload shrinks so the packet still fits the
    * path (Linux does the same). */
-  if (c->tcp.mss > 2 * MPTCP_DSS_TX_MAX) c->tcp.mss -= MPTCP_DSS_TX_MAX;
+  if (sf->tcp.mss > 2 * MPTCP_DSS_TX_MAX) sf->tcp.mss -= MPTCP_DSS_TX_MAX;
   if (c->mp.fin_queued) c->mp.fin_dsn = c->snd_dsn + c->snd.len;
   /* Until a DATA_ACK says otherwise, the window is the handshake's. */
-  c->mp.snd_edge = c->mp.snd_una + c->tcp.snd_wnd;
+  c->mp.snd_edge = c->mp.snd_una + sf->tcp.snd_wnd;
   return 0;
 }
 
@@ -79,73 +82,79 @@ static int neg_ok(const mptcp_mpc_neg *n) {
   return 1;
 }
 
-void mptcp_sf_connect(struct mptcp_conn *c, int no_mptcp) {
+void mptcp_sf_connect(struct mptcp_subflow *sf, int no_mptcp) {
+  struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
   if (no_mptcp || !st->s.mptcp) return;
-  if (take_key(c, st->s.mptcp_version)) return;
+  if (take_key(sf, st->s.mptcp_version)) return;
   c->mp.client = 1;
   c->mp.state = MPTCP_MP_PENDING;
   c->mp_offered = 1;
 }
 
-void mptcp_sf_syn_rx(struct mptcp_conn *c, const mptcp_tcpopts *o) {
+void mptcp_sf_syn_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
   if (!st->s.mptcp) return;
   mptcp_mpc_policy pol;
   policy(st, &pol);
-  int v = mptcp_mpc_on_syn(&pol, o, &c->neg);
+  int v = mptcp_mpc_on_syn(&pol, o, &sf->neg);
   if (v == MPTCP_MPC_ABSENT) return;
   mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_SYN_RX);
   c->mp_offered = 1;
-  if (v != MPTCP_MPC_OK || !neg_ok(&c->neg) || take_key(c, c->neg.version)) {
+  if (v != MPTCP_MPC_OK || !neg_ok(&sf->neg) || take_key(sf, sf->neg.version)) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_REFUSED);
     return;
   }
   c->mp.state = MPTCP_MP_PENDING;
 }
 
-int mptcp_sf_syn_option(const struct mptcp_conn *c, int synack,
+int mptcp_sf_syn_option(const struct mptcp_subflow *sf, int synack,
                         mptcp_subopt *out) {
+  const struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_PENDING) return 0;
   mptcp_mpc_policy pol;
   policy(c->st, &pol);
   if (synack)
-    mptcp_mpc_synack(&pol, &c->neg, c->mp.local_key, out);
+    mptcp_mpc_synack(&pol, &sf->neg, c->mp.local_key, out);
   else
     mptcp_mpc_syn(&pol, c->mp.local_key, out);
   return 1;
 }
 
-void mptcp_sf_syn_retry(struct mptcp_conn *c) {
+void mptcp_sf_syn_retry(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_PENDING || !c->mp.client) return;
-  if (c->tcp.retries < c->st->s.mptcp_syn_retries) return;
+  if (sf->tcp.retries < c->st->s.mptcp_syn_retries) return;
   mptcp_ctr_inc(c->st, MPTCP_CTR_MP_CAPABLE_SYN_DROPPED);
-  fall_back_early(c);
+  fall_back_early(sf);
 }
 
-void mptcp_sf_synack_rx(struct mptcp_conn *c, const mptcp_tcpopts *o) {
+void mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_PENDING) return;
   mptcp_stack *st = c->st;
   mptcp_mpc_policy pol;
   policy(st, &pol);
-  int v = mptcp_mpc_on_synack(&pol, o, &c->neg);
-  if (v != MPTCP_MPC_OK || !neg_ok(&c->neg) || start(c, &c->neg)) {
+  int v = mptcp_mpc_on_synack(&pol, o, &sf->neg);
+  if (v != MPTCP_MPC_OK || !neg_ok(&sf->neg) || start(sf, &sf->neg)) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_FALLBACK_SYNACK);
-    fall_back_early(c);
+    fall_back_early(sf);
     return;
   }
   mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_SYNACK_RX);
-  c->mpc_echo = 1;
+  sf->mpc_echo = 1;
 }
 
 /* The client's first data may come with MP_CAPABLE instead of a DSS
  * (again on retransmissions, §3.1): its implied mapping is DSN = IDSN + 1,
  * relative SSN 1, DLL bytes. */
-static void take_mpc_data(struct mptcp_conn *c, const mptcp_pkt *p,
+static void take_mpc_data(struct mptcp_subflow *sf, const mptcp_pkt *p,
                           const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_CAPABLE);
   if (!so || so->u.mpc.form != MPTCP_MPC_DATA || !so->u.mpc.dll ||
-      so->u.mpc.version != c->mp.version || p->seq - c->tcp.irs != 1)
+      so->u.mpc.version != c->mp.version || p->seq - sf->tcp.irs != 1)
     return;
   mptcp_rxmap m = {1,
                    so->u.mpc.dll,
@@ -154,33 +163,42 @@ static void take_mpc_data(struct mptcp_conn *c, const mptcp_pkt *p,
                    so->u.mpc.csum,
                    0,
                    so->u.mpc.has_csum};
-  if (mptcp_rxmaps_add(&c->rxm, &m) == MPTCP_RXMAP_CONFLICT)
+  if (mptcp_rxmaps_add(&sf->rxm, &m) == MPTCP_RXMAP_CONFLICT)
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
   c->mp.ack64 = 1;
 }
 
-void mptcp_sf_ack_rx(struct mptcp_conn *c, const mptcp_pkt *p,
+void mptcp_sf_ack_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_PENDING) return;
   mptcp_stack *st = c->st;
   mptcp_mpc_neg n;
-  int v = mptcp_mpc_on_ack(&c->neg, c->mp.local_key, o, &n);
-  if (v != MPTCP_MPC_OK || start(c, &n)) {
+  int v = mptcp_mpc_on_ack(&sf->neg, c->mp.local_key, o, &n);
+  if (v != MPTCP_MPC_OK || start(sf, &n)) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_FALLBACK_ACK);
-    fall_back_early(c);
+    fall_back_early(sf);
     return;
   }
   mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_ACK_RX);
-  take_mpc_data(c, p, o);
+  take_mpc_data(sf, p, o);
 }
 
-static void fall_back_late(struct mptcp_conn *c);
+static void fall_back_late(struct mptcp_subflow *sf);
 
 /* Frees the send ring up to what both the DATA_ACK and the subflow's own
  * ACKs cover (§3.3.2: data stays until both levels acknowledged it). */
-static void free_acked(struct mptcp_conn *c) {
-  uint64_t upto = c->mp.snd_una, floor = mptcp_txmaps_min_dsn(&c->txm);
-  if (floor < upto) upto = floor;
+static void free_acked(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  uint64_t upto = c->mp.snd_una;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    if (!c->sf[i]) continue;
+    uint64_t floor = mptcp_txmaps_min_dsn(&c->sf[i]->txm);
+    if (floor < upto) upto = floor;
+  }
+  /* Reinjection owed for bytes the peer has since acknowledged: done. */
+  if (c->rj_dsn < c->mp.snd_una)
+    c->rj_dsn = c->mp.snd_una < c->rj_end ? c->mp.snd_una : c->rj_end;
   uint64_t end = c->snd_dsn + c->snd.len;
   if (upto > end) upto = end; /* the DATA_FIN octet is not in the ring */
   if (upto <= c->snd_dsn) return;
@@ -192,20 +210,22 @@ static void free_acked(struct mptcp_conn *c) {
   }
 }
 
-void mptcp_sf_acked(struct mptcp_conn *c) {
-  mptcp_txmaps_ack(&c->txm, c->tcp.snd_una - c->tcp.iss);
-  free_acked(c);
+void mptcp_sf_acked(struct mptcp_subflow *sf) {
+  mptcp_txmaps_ack(&sf->txm, sf->tcp.snd_una - sf->tcp.iss);
+  free_acked(sf);
 }
 
-static void peer_fin_check(struct mptcp_conn *c, int was_done) {
+static void peer_fin_check(struct mptcp_subflow *sf, int was_done) {
+  struct mptcp_conn *c = sf->conn;
   if (!was_done && c->mp.peer_fin_done) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_FIN_RX);
-    c->tcp.flags |= TCPF_ACK_NOW; /* DATA_ACK the DATA_FIN at once */
+    sf->tcp.flags |= TCPF_ACK_NOW; /* DATA_ACK the DATA_FIN at once */
     mptcp_conn_post(c, MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
   }
 }
 
-static void take_mapping(struct mptcp_conn *c, const mptcp_dss *d) {
+static void take_mapping(struct mptcp_subflow *sf, const mptcp_dss *d) {
+  struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
   if (d->dll == 0) { /* infinite mapping: fallback is not supported yet */
     mptcp_ctr_inc(st, MPTCP_CTR_MP_DSS_NO_MAPPING);
@@ -215,21 +235,21 @@ static void take_mapping(struct mptcp_conn *c, const mptcp_dss *d) {
   c->mp.ack64 = (d->flags & MPTCP_DSS_m) != 0;
   int fin = (d->flags & MPTCP_DSS_F) != 0;
   uint32_t len = (uint32_t)d->dll - (fin ? 1 : 0);
-  uint32_t next = c->tcp.rcv_nxt - c->tcp.irs;
+  uint32_t next = sf->tcp.rcv_nxt - sf->tcp.irs;
   /* Mappings of bytes already received (duplicates) are not kept, and
    * stale ones go first: the table must have room for the next bytes. */
-  mptcp_rxmaps_advance(&c->rxm, next, NULL, NULL);
+  mptcp_rxmaps_advance(&sf->rxm, next, NULL, NULL);
   if (len && mptcp_seq_gt(d->ssn + len, next)) {
     mptcp_rxmap m = {d->ssn,  len,          dsn,        d->dll,
                      d->csum, (uint8_t)fin, d->has_csum};
-    int v = mptcp_rxmaps_add(&c->rxm, &m);
+    int v = mptcp_rxmaps_add(&sf->rxm, &m);
     if (v == MPTCP_RXMAP_CONFLICT || v == MPTCP_RXMAP_FULL) {
       mptcp_ctr_inc(st, v == MPTCP_RXMAP_FULL ? MPTCP_CTR_MP_DSS_MAPS_FULL
                                               : MPTCP_CTR_MP_DSS_NOT_MATCHING);
       MPTCP_LOG(st, MPTCP_LOG_DEBUG,
                 "tcp %u>%u: mapping ssn %u len %u (known %u..%u, next %u) %s",
-                MPTCP_LOG_CONN(c), d->ssn, len, c->rxm.m[0].ssn,
-                c->rxm.m[c->rxm.n - 1].ssn, c->tcp.rcv_nxt - c->tcp.irs,
+                MPTCP_LOG_CONN(sf), d->ssn, len, sf->rxm.m[0].ssn,
+                sf->rxm.m[sf->rxm.n - 1].ssn, sf->tcp.rcv_nxt - sf->tcp.irs,
                 v == MPTCP_RXMAP_FULL ? "dropped (table full)"
                                       : "conflicts with a known one");
       if (v == MPTCP_RXMAP_CONFLICT) return;
@@ -238,34 +258,35 @@ static void take_mapping(struct mptcp_conn *c, const mptcp_dss *d) {
   if (fin) {
     int was = c->mp.peer_fin_done;
     mptcp_mp_rx_fin(&c->mp, dsn + len);
-    peer_fin_check(c, was);
+    peer_fin_check(sf, was);
   }
 }
 
-void mptcp_sf_opts_rx(struct mptcp_conn *c, const mptcp_pkt *p,
+void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
                       const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return;
-  if (!c->mp.client) take_mpc_data(c, p, o);
+  if (!c->mp.client) take_mpc_data(sf, p, o);
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
   if (!so) {
-    mptcp_tcp *t = &c->tcp;
+    mptcp_tcp *t = &sf->tcp;
     int acks_data = mptcp_seq_gt(p->ack, t->iss + 1);
-    if (!c->peer_dss_seen && (acks_data || p->payload_len) &&
+    if (!sf->peer_dss_seen && (acks_data || p->payload_len) &&
         !mptcp_find_subopt(o, MPTCP_SUB_CAPABLE))
-      fall_back_late(c);
+      fall_back_late(sf);
     return;
   }
-  c->peer_dss_seen = 1;
+  sf->peer_dss_seen = 1;
   const mptcp_dss *d = &so->u.dss;
   if (d->flags & MPTCP_DSS_A) {
-    uint32_t wnd = (uint32_t)p->window << c->tcp.snd_wscale;
+    uint32_t wnd = (uint32_t)p->window << sf->tcp.snd_wscale;
     uint64_t before = c->mp.snd_una;
     mptcp_mp_on_data_ack(&c->mp, d, wnd);
     if (c->mp.snd_una == before && (d->flags & MPTCP_DSS_a) == 0 &&
         (uint32_t)d->data_ack != (uint32_t)before)
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_ACK_IGNORED);
-    c->mpc_echo = 0; /* the peer has our key (§3.1, the "4th ACK") */
-    free_acked(c);
+    sf->mpc_echo = 0; /* the peer has our key (§3.1, the "4th ACK") */
+    free_acked(sf);
   }
   if (d->flags & MPTCP_DSS_M) {
     /* A mapping's checksum field must be there exactly when negotiated
@@ -274,25 +295,24 @@ void mptcp_sf_opts_rx(struct mptcp_conn *c, const mptcp_pkt *p,
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
       return;
     }
-    take_mapping(c, d);
+    take_mapping(sf, d);
   }
 }
 
-/* Places subflow bytes [seq, seq + len) at their DSNs; returns how many
- * leading bytes could be placed (the rest has no mapping or no room). */
 /* Bytes [off, off + n) from the connection's RCV.NXT are in the ring and
  * valid: count them present, deliver what became in order. Returns -1
  * when the range set is full (nothing changed). */
-static int mark_present(struct mptcp_conn *c, uint32_t off, uint32_t n) {
+static int mark_present(struct mptcp_subflow *sf, uint32_t off, uint32_t n) {
+  struct mptcp_conn *c = sf->conn;
   int was = c->mp.peer_fin_done;
   int64_t adv = mptcp_mp_rx_mark(&c->mp, off, n);
   if (adv < 0) return -1;
   if (adv > 0) {
     c->rcv.len += (size_t)adv;
-    c->tcp.bytes_received += (uint64_t)adv;
+    c->bytes_delivered += (uint64_t)adv;
     mptcp_conn_post(c, MPTCP_EV_READABLE);
   }
-  peer_fin_check(c, was);
+  peer_fin_check(sf, was);
   return 0;
 }
 
@@ -308,12 +328,21 @@ static void ring_sum(const mptcp_ring *r, size_t off, size_t len,
 
 /* With DSS checksums a mapping's bytes count only once all of them have
  * arrived in subflow order and the checksum holds (§3.3.1). A failure is
- * counted and ends the connection (MP_FAIL is not implemented yet). */
+ * counted and resets the subflow (MP_FAIL is not implemented yet). */
 static void mapping_complete(const mptcp_rxmap *m, void *ud) {
-  struct mptcp_conn *c = ud;
+  mptcp_subflow *sf = ud;
+  struct mptcp_conn *c = sf->conn;
   if (!m->has_csum || c->mp.state != MPTCP_MP_ON) return;
-  /* With one subflow a mapping's bytes are either all new or all old. */
-  if ((int64_t)(m->dsn - c->mp.rcv_nxt) < 0) return;
+  if ((int64_t)(m->dsn + m->len - c->mp.rcv_nxt) <= 0) return; /* all old */
+  if ((int64_t)(m->dsn - c->mp.rcv_nxt) < 0) {
+    /* Partly delivered already through another subflow (reinjection):
+     * the old bytes are gone from the ring, so the sum cannot be redone;
+     * the new tail is taken as the other copy vouched for its start. */
+    uint32_t skip = (uint32_t)(c->mp.rcv_nxt - m->dsn);
+    if (c->rcv.len + (m->len - skip) <= c->rcv.cap)
+      mark_present(sf, 0, m->len - skip);
+    return;
+  }
   size_t off = (size_t)(m->dsn - c->mp.rcv_nxt);
   if (c->rcv.len + off + m->len > c->rcv.cap) return; /* never placed */
   mptcp_dss_csum_state cs;
@@ -322,31 +351,34 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   if (!mptcp_dss_csum_check(&cs, m->csum)) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_ERR);
     MPTCP_LOG(c->st, MPTCP_LOG_INFO,
-              "tcp %u>%u: DSS checksum failed (ssn %u), connection reset",
-              MPTCP_LOG_CONN(c), m->ssn);
+              "tcp %u>%u: DSS checksum failed (ssn %u), subflow reset",
+              MPTCP_LOG_CONN(sf), m->ssn);
     c->csum_failed = 1;
-    c->rst_reason = MPTCP_RESET_REASON_MPTCP;
+    sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
     return;
   }
-  mark_present(c, (uint32_t)off, m->len);
+  mark_present(sf, (uint32_t)off, m->len);
 }
 
-static uint32_t place(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
+/* Places subflow bytes [seq, seq + len) at their DSNs; returns how many
+ * leading bytes could be placed (the rest has no mapping or no room). */
+static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
                       uint32_t len) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   uint32_t done = 0;
   size_t room_sz = c->rcv.cap - c->rcv.len;
   uint32_t room = room_sz > UINT32_MAX ? UINT32_MAX : (uint32_t)room_sz;
   while (done < len) {
     uint64_t dsn;
     uint32_t run =
-        mptcp_rxmaps_lookup(&c->rxm, seq + done - t->irs, &dsn, NULL);
+        mptcp_rxmaps_lookup(&sf->rxm, seq + done - t->irs, &dsn, NULL);
     if (run == 0) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NO_MAPPING);
       MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
                 "tcp %u>%u: no mapping for ssn %u (%u bytes), %u known",
-                MPTCP_LOG_CONN(c), seq + done - t->irs, len - done,
-                (unsigned)c->rxm.n);
+                MPTCP_LOG_CONN(sf), seq + done - t->irs, len - done,
+                (unsigned)sf->rxm.n);
       break;
     }
     if (run > len - done) run = len - done;
@@ -371,7 +403,7 @@ static uint32_t place(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
       size_t before = c->rcv.len;
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
       /* Checksummed bytes wait for their whole mapping. */
-      if (!c->mp.checksum && mark_present(c, off, n) < 0)
+      if (!c->mp.checksum && mark_present(sf, off, n) < 0)
         break; /* too many holes: not received */
       uint32_t adv = (uint32_t)(c->rcv.len - before);
       room = room > adv ? room - adv : 0;
@@ -385,13 +417,14 @@ static uint32_t place(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
   return done;
 }
 
-int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
+int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
                        uint32_t len, int fin, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   if (len == 0 && !fin) return 0;
   uint32_t off = seq - t->rcv_nxt;
   if (len) {
-    uint32_t got = place(c, seq, d, len);
+    uint32_t got = place(sf, seq, d, len);
     if (got < len) {
       len = got;
       fin = 0;
@@ -417,7 +450,8 @@ int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
   uint32_t adv = len + mptcp_ranges_head(&t->ooo);
   mptcp_ranges_advance(&t->ooo, adv - len);
   t->rcv_nxt += adv;
-  mptcp_rxmaps_advance(&c->rxm, t->rcv_nxt - t->irs, mapping_complete, c);
+  t->bytes_received += adv;
+  mptcp_rxmaps_advance(&sf->rxm, t->rcv_nxt - t->irs, mapping_complete, sf);
   if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
   int early_fin_due = (t->flags & TCPF_FIN_OOO) && t->rcv_nxt == t->fin_at;
   if ((fin && t->ooo.n == 0) || early_fin_due) {
@@ -437,15 +471,17 @@ int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
   return 0; /* READABLE is posted by place() for connection-level data */
 }
 
-int mptcp_sf_third_ack_due(const struct mptcp_conn *c) {
-  return c->mp.state == MPTCP_MP_ON && c->mp.client && c->mpc_echo &&
-         !c->third_ack_sent && c->tcp.snd_max == c->tcp.iss + 1;
+int mptcp_sf_third_ack_due(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  return c->mp.state == MPTCP_MP_ON && c->mp.client && sf->mpc_echo &&
+         !sf->third_ack_sent && sf->tcp.snd_max == sf->tcp.iss + 1;
 }
 
-void mptcp_sf_third_ack_sent(struct mptcp_conn *c) {
-  c->third_ack_sent = 1;
+void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  sf->third_ack_sent = 1;
   /* v0 has no MP_CAPABLE with data: its first data carries a DSS. */
-  if (c->mp.version == 0) c->mpc_echo = 0;
+  if (c->mp.version == 0) sf->mpc_echo = 0;
 }
 
 /* RFC 8684 §3.7: the peer acknowledges data, or sends data, without any
@@ -454,63 +490,91 @@ void mptcp_sf_third_ack_sent(struct mptcp_conn *c) {
  * subflow both ends continue as plain TCP. The send ring is cut to the
  * subflow's SND.UNA (the peer has the bytes before it as TCP data), so
  * ring offsets are TCP sequence offsets again. */
-static void fall_back_late(struct mptcp_conn *c) {
-  mptcp_tcp *t = &c->tcp;
+static void fall_back_late(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   uint32_t una = t->snd_una - t->iss;
-  const mptcp_txmap *r = mptcp_txmaps_find(&c->txm, una);
+  const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, una);
   uint64_t dsn = r ? r->dsn + (una - r->ssn) : c->mp.snd_nxt;
   uint64_t end = c->snd_dsn + c->snd.len;
   if (dsn > end) dsn = end;
   if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));
   c->snd_dsn = dsn;
-  mptcp_txmaps_free(&c->txm);
+  mptcp_txmaps_free(&sf->txm);
   c->mp.ooo.n = 0;
   if (c->mp.local_key_set)
     mptcp_token_remove(&c->st->tokens, c->mp.local_token, c);
   c->mp.local_key_set = 0;
   c->mp.state = MPTCP_MP_FALLBACK;
-  c->mpc_echo = 0;
+  sf->mpc_echo = 0;
   mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FALLBACK_DATA);
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
             "tcp %u>%u: no DSS from the peer, MPTCP fell back to TCP",
-            MPTCP_LOG_CONN(c));
+            MPTCP_LOG_CONN(sf));
 }
 
-uint32_t mptcp_sf_stream_len(const struct mptcp_conn *c) {
-  const mptcp_tcp *t = &c->tcp;
+uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  const mptcp_tcp *t = &sf->tcp;
   uint32_t out = t->snd_max - t->snd_una;
   /* The FIN's octet, if in flight, is not stream data (TCPF_FIN_SENT is
    * cleared by a timeout, so its place is remembered separately). */
-  if (c->sf_fin_set && mptcp_seq_geq(c->sf_fin_seq, t->snd_una) &&
-      mptcp_seq_lt(c->sf_fin_seq, t->snd_max))
+  if (sf->sf_fin_set && mptcp_seq_geq(sf->sf_fin_seq, t->snd_una) &&
+      mptcp_seq_lt(sf->sf_fin_seq, t->snd_max))
     out--;
+  /* New data counts only for the subflow the scheduler picked. */
+  if (c->n_sf > 1 && c->sched != sf) return out;
   uint64_t end = c->snd_dsn + c->snd.len;
   uint64_t unassigned = end > c->mp.snd_nxt ? end - c->mp.snd_nxt : 0;
-  return out + (uint32_t)unassigned;
+  return out + (uint32_t)unassigned + (uint32_t)(c->rj_end - c->rj_dsn);
 }
 
-uint32_t mptcp_sf_conn_room(const struct mptcp_conn *c) {
+uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  return c->rj_end > c->rj_dsn ? (uint32_t)(c->rj_end - c->rj_dsn) : UINT32_MAX;
+}
+
+int mptcp_sf_fin_ok(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  if (c->mp.state != MPTCP_MP_ON) return 1;
+  if (c->rj_end > c->rj_dsn || c->mp.snd_nxt < c->mp.fin_dsn) return 0;
+  /* With several subflows none closes before the peer has all the data:
+   * any of them may still have to carry another's. */
+  return mptcp_conn_open_subflows(c) <= 1 || c->mp.snd_una >= c->mp.fin_dsn;
+}
+
+uint32_t mptcp_sf_conn_room(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
   uint64_t r = c->mp.snd_edge - c->mp.snd_nxt;
   if (r > ((uint64_t)1 << 62)) return 0; /* edge behind snd_nxt */
   return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 }
 
 /* The DSN of payload [seq, seq + len): new bytes get a mapping now. */
-static uint64_t tx_dsn(struct mptcp_conn *c, uint32_t seq, uint32_t len) {
-  mptcp_tcp *t = &c->tcp;
+static uint64_t tx_dsn(struct mptcp_subflow *sf, uint32_t seq, uint32_t len) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   uint32_t ssn = seq - t->iss;
-  const mptcp_txmap *r = mptcp_txmaps_find(&c->txm, ssn);
+  const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, ssn);
   if (r) return r->dsn + (ssn - r->ssn);
-  /* New data (at or beyond SND.MAX): the connection's next bytes. */
+  /* New data (at or beyond SND.MAX): reinjected bytes first (output
+   * limits the segment to them, mptcp_sf_new_run), else the connection's
+   * next bytes. */
+  if (c->rj_end > c->rj_dsn) {
+    uint64_t dsn = c->rj_dsn;
+    if (mptcp_txmaps_push(&sf->txm, ssn, dsn, len) == 0) c->rj_dsn += len;
+    return dsn;
+  }
   uint64_t dsn = c->mp.snd_nxt;
-  if (mptcp_txmaps_push(&c->txm, ssn, dsn, len) == 0) c->mp.snd_nxt += len;
+  if (mptcp_txmaps_push(&sf->txm, ssn, dsn, len) == 0) c->mp.snd_nxt += len;
   return dsn;
 }
 
-size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
+size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
                              uint32_t len, uint8_t flags, mptcp_tstamp now,
                              uint64_t *sum, size_t *ring_off) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   mptcp_mp *m = &c->mp;
   mptcp_tcpopts opts;
   opts.present = 0;
@@ -530,12 +594,12 @@ size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
     }
     opts.n_sack = (uint8_t)nb;
   }
-  uint64_t dsn = len ? tx_dsn(c, seq, len) : 0;
+  uint64_t dsn = len ? tx_dsn(sf, seq, len) : 0;
   *ring_off = len ? (size_t)(dsn - c->snd_dsn) : 0;
   int data_fin = (flags & MPTCP_TH_FIN) && m->fin_queued;
   if (flags & MPTCP_TH_FIN) {
-    c->sf_fin_seq = seq + len;
-    c->sf_fin_set = 1;
+    sf->sf_fin_seq = seq + len;
+    sf->sf_fin_set = 1;
   }
   mptcp_subopt so;
   uint16_t csum = 0;
@@ -553,11 +617,11 @@ size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
     if (len && cssn) ring_sum(&c->snd, *ring_off, len, &cs);
     csum = mptcp_dss_csum_final(&cs);
   }
-  if (c->mpc_echo && seq == t->iss + 1 && !data_fin &&
+  if (sf->mpc_echo && seq == t->iss + 1 && !data_fin &&
       (len == 0 || m->version >= 1)) { /* v0 maps its first data by DSS */
     /* Client, key not yet confirmed: the third ACK's MP_CAPABLE, or the
      * data form on the first data segment and its retransmissions. */
-    mptcp_mpc_ack(&c->neg, m->local_key, len > 0, (uint16_t)len, csum, &so);
+    mptcp_mpc_ack(&sf->neg, m->local_key, len > 0, (uint16_t)len, csum, &so);
   } else if (data_fin) {
     /* Our DATA_FIN rides on the subflow FIN (one subflow: nothing is
      * outstanding elsewhere, §3.3.3), after this segment's data. */
@@ -579,23 +643,28 @@ size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
   return olen;
 }
 
-size_t mptcp_sf_rst_options(struct mptcp_conn *c, uint8_t *o, uint64_t *sum) {
+size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,
+                            uint64_t *sum) {
+  struct mptcp_conn *c = sf->conn;
   mptcp_tcpopts opts;
   opts.present = 0;
   opts.n_sack = opts.n_mptcp = opts.n_unknown = opts.n_malformed = 0;
   opts.n_mptcp_bad = 0;
   mptcp_subopt so;
-  /* With one subflow its reset ends the connection: say so with the
-   * peer's key (RFC 8684 §3.5, "Option R", as Linux does) and why (§3.6,
-   * v1 only). */
-  memset(&so, 0, sizeof so);
-  so.subtype = MPTCP_SUB_FASTCLOSE;
-  so.u.fastclose_key = c->mp.remote_key;
-  mptcp_tcpopts_add_mptcp(&opts, &so);
+  /* A reset that ends the connection (no other subflow is open) says so
+   * with the peer's key (RFC 8684 §3.5, "Option R", as Linux does); every
+   * reset says why (§3.6, v1 only). */
+  int fastclose = mptcp_conn_open_subflows(c) == 0;
+  if (fastclose) {
+    memset(&so, 0, sizeof so);
+    so.subtype = MPTCP_SUB_FASTCLOSE;
+    so.u.fastclose_key = c->mp.remote_key;
+    mptcp_tcpopts_add_mptcp(&opts, &so);
+  }
   if (c->mp.version >= 1) {
     memset(&so, 0, sizeof so);
     so.subtype = MPTCP_SUB_TCPRST;
-    so.u.tcprst.reason = c->rst_reason;
+    so.u.tcprst.reason = sf->rst_reason;
     mptcp_tcpopts_add_mptcp(&opts, &so);
   }
   mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
@@ -603,11 +672,12 @@ size_t mptcp_sf_rst_options(struct mptcp_conn *c, uint8_t *o, uint64_t *sum) {
   uint64_t acc = 0;
   for (size_t i = 0; i + 4 <= olen; i += 4) acc += mptcp_get32(o + i);
   *sum = acc;
-  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FASTCLOSE_TX);
+  if (fastclose) mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FASTCLOSE_TX);
   return olen;
 }
 
-int mptcp_sf_fastclose_rx(struct mptcp_conn *c, const mptcp_tcpopts *o) {
+int mptcp_sf_fastclose_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return 0;
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_FASTCLOSE);
   if (mptcp_find_subopt(o, MPTCP_SUB_TCPRST))

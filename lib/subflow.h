@@ -9,61 +9,68 @@
 
 #include <mptcp/codec.h>
 
-struct mptcp_conn;
+struct mptcp_subflow;
 
 /* Client: choose a key with an unused token and offer MPTCP on the SYN
  * (plain TCP when the settings say so or no key can be found). */
-void mptcp_sf_connect(struct mptcp_conn *c, int no_mptcp);
+void mptcp_sf_connect(struct mptcp_subflow *sf, int no_mptcp);
 /* Listener: the SYN's MP_CAPABLE decides whether the SYN/ACK has one. */
-void mptcp_sf_syn_rx(struct mptcp_conn *c, const mptcp_tcpopts *o);
+void mptcp_sf_syn_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);
 /* The MP_CAPABLE for our SYN or SYN/ACK; 0 when there is none. */
-int mptcp_sf_syn_option(const struct mptcp_conn *c, int synack,
+int mptcp_sf_syn_option(const struct mptcp_subflow *sf, int synack,
                         mptcp_subopt *out);
 /* Client, before each SYN: after settings.mptcp_syn_retries unanswered
  * MP_CAPABLE SYNs the next ones go without it (RFC 8684 §3.1: a path that
  * drops them is better served by TCP). */
-void mptcp_sf_syn_retry(struct mptcp_conn *c);
+void mptcp_sf_syn_retry(struct mptcp_subflow *sf);
 /* Client: the SYN/ACK decides MPTCP or plain TCP. */
-void mptcp_sf_synack_rx(struct mptcp_conn *c, const mptcp_tcpopts *o);
+void mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);
 /* Listener: the segment that completes the handshake decides. */
-void mptcp_sf_ack_rx(struct mptcp_conn *c, const mptcp_pkt *p,
+void mptcp_sf_ack_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      const mptcp_tcpopts *o);
 /* Established: the MPTCP options of an acceptable segment (DATA_ACK,
  * mappings, DATA_FIN), before its ACK field and payload are processed. */
-void mptcp_sf_opts_rx(struct mptcp_conn *c, const mptcp_pkt *p,
+void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
                       const mptcp_tcpopts *o);
 /* Payload [seq, seq + len) of an acceptable segment: each byte goes to
  * the receive ring at its DSN; bytes without a known mapping are refused
  * (not acknowledged). Returns 1 if in-order subflow data arrived. */
-int mptcp_sf_take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
+int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
                        uint32_t len, int fin, mptcp_tstamp now);
 /* The subflow's SND.UNA moved: forget acknowledged mappings and free what
  * both levels have acknowledged. */
-void mptcp_sf_acked(struct mptcp_conn *c);
+void mptcp_sf_acked(struct mptcp_subflow *sf);
 
 /* The client still owes the pure third ACK with both keys: sent before
  * any data, so the segment that completes a Linux listener's handshake
  * always has the MP_CAPABLE (a Linux listener falls back otherwise). */
-int mptcp_sf_third_ack_due(const struct mptcp_conn *c);
-void mptcp_sf_third_ack_sent(struct mptcp_conn *c);
+int mptcp_sf_third_ack_due(const struct mptcp_subflow *sf);
+void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf);
 
 /* Bytes of the subflow's stream from SND.UNA: in flight plus what the
  * connection has not yet given to any subflow (FIN excluded). */
-uint32_t mptcp_sf_stream_len(const struct mptcp_conn *c);
+uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf);
+/* Longest run of new data the next segment may map in one piece: the
+ * reinjection still owed, else unlimited. */
+uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf);
+/* 1 if the subflow may send its FIN (with the DATA_FIN) now: plain TCP,
+ * or all data mapped and, with several subflows, acknowledged. */
+int mptcp_sf_fin_ok(const struct mptcp_subflow *sf);
 /* Bytes the connection-level window still allows beyond SND.NXT(DSN). */
-uint32_t mptcp_sf_conn_room(const struct mptcp_conn *c);
+uint32_t mptcp_sf_conn_room(const struct mptcp_subflow *sf);
 /* Options of a synchronized segment (timestamps, SACK, and the DSS or
  * MP_CAPABLE), and the payload's offset in the send ring. @p seq/@p len/
  * @p flags describe the segment. Returns the option length (<= 40). */
-size_t mptcp_sf_data_options(struct mptcp_conn *c, uint8_t *o, uint32_t seq,
+size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
                              uint32_t len, uint8_t flags, mptcp_tstamp now,
                              uint64_t *sum, size_t *ring_off);
 
 /* Options of an RST of an MPTCP connection: MP_FASTCLOSE with the peer's
  * key and MP_TCPRST with c->rst_reason. */
-size_t mptcp_sf_rst_options(struct mptcp_conn *c, uint8_t *o, uint64_t *sum);
+size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,
+                            uint64_t *sum);
 /* 1 if the segment carries an MP_FASTCLOSE with our key: the connection
  * is over (counted; a wrong key is counted and ignored). */
-int mptcp_sf_fastclose_rx(struct mptcp_conn *c, const mptcp_tcpopts *o);
+int mptcp_sf_fastclose_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);
 
 #endif

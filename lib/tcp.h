@@ -13,7 +13,7 @@
 
 #include "ranges.h"
 
-struct mptcp_conn;
+struct mptcp_subflow;
 
 /* mptcp_tcp.flags */
 #define TCPF_ACK_NOW 0x0001u    /* send an ACK at the next output */
@@ -99,11 +99,12 @@ typedef struct mptcp_tcp {
 /* Largest IPv4/IPv6 + TCP header we build (IPv6 40 + TCP 20 + 40). */
 #define MPTCP_TCP_HDR_MAX 100
 
-/* Engine entry points (tcp_in.c / tcp_out.c). `c` owns `c->tcp`. */
-/* Fills the header template from the connection's addresses. */
-void mptcp_tcp_init_template(struct mptcp_conn *c);
-void mptcp_tcp_init_active(struct mptcp_conn *c, mptcp_tstamp now);
-void mptcp_tcp_init_passive(struct mptcp_conn *c, const mptcp_pkt *syn,
+/* Engine entry points (tcp_in.c / tcp_out.c): each works on one subflow
+ * (`sf->tcp`) and the byte buffers of its connection (`sf->conn`). */
+/* Fills the header template from the subflow's addresses. */
+void mptcp_tcp_init_template(struct mptcp_subflow *sf);
+void mptcp_tcp_init_active(struct mptcp_subflow *sf, mptcp_tstamp now);
+void mptcp_tcp_init_passive(struct mptcp_subflow *sf, const mptcp_pkt *syn,
                             const mptcp_tcpopts *o, mptcp_tstamp now);
 /* Header prediction: takes the common segments of an established
  * connection (the next in-order data, or a pure ACK for new data) the
@@ -112,19 +113,19 @@ void mptcp_tcp_init_passive(struct mptcp_conn *c, const mptcp_pkt *syn,
  * segment, -1 when the checksum failed (counted, nothing changed), 0 when
  * the segment needs mptcp_tcp_input(): nothing was done, and the checksum
  * is not verified yet. */
-int mptcp_tcp_input_fast(struct mptcp_conn *c, const mptcp_pkt *p,
+int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
                          mptcp_tstamp now);
 /* Processes one segment for this connection (checksum verified). */
-void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
+void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      mptcp_tstamp now);
 /* Builds the next segment into buf; returns its length, 0 when nothing is
  * due, MPTCP_ERR_NOBUF when cap is too small. */
-mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
+mptcp_ssize mptcp_tcp_output(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
                              mptcp_tstamp now);
 /* mptcp_tcp_output_idle() (conn.h): mptcp_tcp_output() has nothing to
  * send and nothing to do. */
 /* Runs this connection's due timers. */
-void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now);
+void mptcp_tcp_timers(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Earliest of the connection's timers. */
 static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
   mptcp_tstamp m = t->t_rtx;
@@ -135,13 +136,13 @@ static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
   return m;
 }
 /* The app read data: maybe announce a larger window. */
-void mptcp_tcp_rcv_consumed(struct mptcp_conn *c, mptcp_tstamp now);
+void mptcp_tcp_rcv_consumed(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Current receive window we can announce (bytes). */
-uint32_t mptcp_tcp_rcv_space(const struct mptcp_conn *c);
+uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf);
 /* Arms or stops the persist timer for the current window and queue. */
-void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now);
+void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */
-void mptcp_tcp_abort(struct mptcp_conn *c, mptcp_tstamp now);
+void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now);
 static inline uint32_t mptcp_tcp_cwnd(const mptcp_tcp *t) {
   return t->cc->cwnd(t->cc_state);
 }

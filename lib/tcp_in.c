@@ -22,13 +22,14 @@
 #define PAWS_IDLE_US (24ull * 24 * 3600 * 1000000) /* RFC 7323 §5.5 */
 #define CHALLENGE_PER_SEC 10                       /* RFC 5961 §7 */
 
-static void init_common(struct mptcp_conn *c, mptcp_tstamp now) {
+static void init_common(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
-  mptcp_tcp *t = &c->tcp;
+  mptcp_tcp *t = &sf->tcp;
   const mptcp_settings *s = &st->s;
   memset(t, 0, sizeof *t);
-  t->iss = mptcp_isn(st->isn_secret, &c->local.ip, c->local.port, &c->remote.ip,
-                     c->remote.port, now);
+  t->iss = mptcp_isn(st->isn_secret, &sf->local.ip, sf->local.port,
+                     &sf->remote.ip, sf->remote.port, now);
   t->snd_una = t->snd_nxt = t->snd_max = t->iss;
   t->recover = t->high_rxt = t->iss;
   t->mss = 536;
@@ -44,22 +45,24 @@ static void init_common(struct mptcp_conn *c, mptcp_tstamp now) {
   t->last_rx = now;
   if (!s->nagle) t->flags |= TCPF_NODELAY;
   if (s->keepalive) t->flags |= TCPF_KEEPALIVE_ON;
-  mptcp_tcp_init_template(c);
+  mptcp_tcp_init_template(sf);
 }
 
 /* Effective send MSS once the options are known. */
-static void set_mss(struct mptcp_conn *c) {
-  mptcp_tcp *t = &c->tcp;
+static void set_mss(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   uint32_t ours = c->st->s.mss;
-  if (c->local.ip.family == MPTCP_AF_INET6 && ours > 20) ours -= 20;
+  if (sf->local.ip.family == MPTCP_AF_INET6 && ours > 20) ours -= 20;
   uint32_t m = t->peer_mss < ours ? t->peer_mss : ours;
   if (t->ts_ok) m -= 12; /* every segment carries NOP NOP TS */
   t->mss = (uint16_t)(m < MIN_MSS ? MIN_MSS : m);
   t->cc->init(t->cc_state, t->mss, 0);
 }
 
-static void take_syn_options(struct mptcp_conn *c, const mptcp_tcpopts *o) {
-  mptcp_tcp *t = &c->tcp;
+static void take_syn_options(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   const mptcp_settings *s = &c->st->s;
   t->peer_mss = o->present & MPTCP_HAS_MSS ? o->mss : 536;
   if (t->peer_mss < MIN_MSS) t->peer_mss = MIN_MSS;
@@ -75,9 +78,10 @@ static void take_syn_options(struct mptcp_conn *c, const mptcp_tcpopts *o) {
   t->sack_ok = s->sack && (o->present & MPTCP_HAS_SACK_PERM);
 }
 
-void mptcp_tcp_init_active(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
-  init_common(c, now);
+void mptcp_tcp_init_active(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  init_common(sf, now);
   t->state = MPTCP_TCP_SYN_SENT;
   t->rcv_wscale = c->st->s.wscale;
   t->cc->init(t->cc_state, t->mss, now);
@@ -85,19 +89,20 @@ void mptcp_tcp_init_active(struct mptcp_conn *c, mptcp_tstamp now) {
   mptcp_conn_want_output(c);
 }
 
-void mptcp_tcp_init_passive(struct mptcp_conn *c, const mptcp_pkt *syn,
+void mptcp_tcp_init_passive(struct mptcp_subflow *sf, const mptcp_pkt *syn,
                             const mptcp_tcpopts *o, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
-  init_common(c, now);
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  init_common(sf, now);
   t->state = MPTCP_TCP_SYN_RECEIVED;
   t->irs = syn->seq;
   t->rcv_nxt = t->rcv_adv = syn->seq + 1;
-  take_syn_options(c, o);
-  set_mss(c);
+  take_syn_options(sf, o);
+  set_mss(sf);
   t->snd_wnd = syn->window; /* never scaled on a SYN */
   t->max_snd_wnd = t->snd_wnd;
   t->snd_wl1 = syn->seq;
-  mptcp_sf_syn_rx(c, o);
+  mptcp_sf_syn_rx(sf, o);
   mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_PASSIVE_OPENS);
   mptcp_conn_want_output(c);
 }
@@ -120,8 +125,9 @@ static void rtt_sample(mptcp_tcp *t, const mptcp_settings *s, uint32_t r) {
   t->rto = (uint32_t)rto;
 }
 
-static void challenge_ack(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+static void challenge_ack(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   if (now - t->challenge_at >= 1000000) {
     t->challenge_at = now;
     t->challenges = 0;
@@ -129,7 +135,7 @@ static void challenge_ack(struct mptcp_conn *c, mptcp_tstamp now) {
   if (t->challenges >= CHALLENGE_PER_SEC) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_CHALLENGE_LIMITED);
     MPTCP_LOG(c->st, MPTCP_LOG_DEBUG, "tcp %u>%u: challenge ACK rate limited",
-              MPTCP_LOG_CONN(c));
+              MPTCP_LOG_CONN(sf));
     return;
   }
   t->challenges++;
@@ -167,8 +173,9 @@ static int lost_known(const mptcp_tcp *t) {
                            (DUPTHRESH - 1) * (uint32_t)t->mss;
 }
 
-static void enter_recovery(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+static void enter_recovery(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   mptcp_cc_loss l = {t->snd_max - t->snd_una, t->mss, 0};
   t->cc->on_loss(t->cc_state, &l, NULL, now);
   t->flags |= TCPF_RECOVERY;
@@ -189,9 +196,10 @@ static void cc_acked(mptcp_tcp *t, uint32_t data, uint32_t inflight,
 }
 
 /* The ACK field of an acceptable segment (RFC 9293 §3.10.7.4 fifth). */
-static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
+static void process_ack(struct mptcp_subflow *sf, const mptcp_pkt *p,
                         const mptcp_tcpopts *o, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   const mptcp_settings *s = &c->st->s;
   uint32_t wnd_before = t->snd_wnd;
   uint32_t inflight = t->snd_max - t->snd_una;
@@ -203,7 +211,7 @@ static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
       /* The FIN is the subflow's last octet (remembered apart from
        * TCPF_FIN_SENT, which a timeout clears); the ring is freed by the
        * connection level (DATA_ACK), not here. */
-      int fin = c->sf_fin_set && mptcp_seq_gt(p->ack, c->sf_fin_seq);
+      int fin = sf->sf_fin_set && mptcp_seq_gt(p->ack, sf->sf_fin_seq);
       if (fin) t->flags |= TCPF_FIN_ACKED;
       data = acked - (fin ? 1 : 0);
     } else {
@@ -214,7 +222,7 @@ static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
     }
     mptcp_ranges_advance(&t->sacked, acked);
     t->snd_una = p->ack;
-    if (c->mp.state == MPTCP_MP_ON) mptcp_sf_acked(c);
+    if (c->mp.state == MPTCP_MP_ON) mptcp_sf_acked(sf);
     if (mptcp_seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     if (mptcp_seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
     t->bytes_acked += data;
@@ -257,15 +265,16 @@ static void process_ack(struct mptcp_conn *c, const mptcp_pkt *p,
   if (!(t->flags & TCPF_RECOVERY) && t->snd_max != t->snd_una &&
       (t->dupacks >= DUPTHRESH || lost_known(t)) &&
       mptcp_seq_gt(t->snd_una, t->recover - 1))
-    enter_recovery(c, now);
+    enter_recovery(sf, now);
 
-  mptcp_tcp_check_persist(c, now);
+  mptcp_tcp_check_persist(sf, now);
 }
 
 /* Puts payload into the receive ring; returns 1 if in-order data arrived. */
-static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
+static int take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
                      uint32_t len, int fin, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   int in_order = 0;
   if (len == 0 && !fin) return 0;
   uint32_t off = seq - t->rcv_nxt;
@@ -275,7 +284,7 @@ static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
       MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
                 "tcp %u>%u: %u bytes beyond the receive buffer, dropped",
-                MPTCP_LOG_CONN(c), len);
+                MPTCP_LOG_CONN(sf), len);
       t->flags |= TCPF_ACK_NOW;
       return 0;
     }
@@ -293,6 +302,7 @@ static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
     c->rcv.len += adv;
     t->rcv_nxt += adv;
     t->bytes_received += adv;
+    c->bytes_delivered += adv;
     in_order = adv > 0;
     /* RFC 5681 §4.2: ACK at once when a hole is (being) filled. */
     if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
@@ -302,7 +312,7 @@ static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
       MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
                 "tcp %u>%u: out-of-order set full, %u bytes dropped",
-                MPTCP_LOG_CONN(c), len);
+                MPTCP_LOG_CONN(sf), len);
     } else if (len) {
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d, len);
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_QUEUED);
@@ -334,17 +344,19 @@ static int take_data(struct mptcp_conn *c, uint32_t seq, const uint8_t *d,
   return in_order;
 }
 
-static void enter_time_wait(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+static void enter_time_wait(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   t->state = MPTCP_TCP_TIME_WAIT;
   t->t_rtx = t->t_persist = t->t_keep = t->t_delack = MPTCP_TSTAMP_NONE;
   t->t_tw = now + c->st->s.time_wait;
-  mptcp_conn_post(c, MPTCP_EV_CLOSED);
+  mptcp_sf_time_wait(sf);
 }
 
-static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
+static void syn_sent(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      const mptcp_tcpopts *o, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   int ack = (p->tcp_flags & MPTCP_TH_ACK) != 0;
   if (ack &&
       (mptcp_seq_leq(p->ack, t->iss) || mptcp_seq_gt(p->ack, t->snd_max))) {
@@ -352,7 +364,7 @@ static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
     mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_ACK_DROP);
     MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
               "tcp %u>%u: SYN-SENT: unacceptable ACK %u, dropped",
-              MPTCP_LOG_CONN(c), p->ack);
+              MPTCP_LOG_CONN(sf), p->ack);
     return;
   }
   if (p->tcp_flags & MPTCP_TH_RST) {
@@ -362,24 +374,24 @@ static void syn_sent(struct mptcp_conn *c, const mptcp_pkt *p,
     }
     mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_RST_RCVD);
     MPTCP_LOG(c->st, MPTCP_LOG_INFO, "tcp %u>%u: connection refused (RST)",
-              MPTCP_LOG_CONN(c));
-    mptcp_tcp_abort(c, now);
-    mptcp_conn_closed(c, MPTCP_EV_REFUSED);
+              MPTCP_LOG_CONN(sf));
+    mptcp_tcp_abort(sf, now);
+    mptcp_sf_closed(sf, MPTCP_EV_REFUSED);
     return;
   }
   if (!(p->tcp_flags & MPTCP_TH_SYN)) return;
   t->last_rx = now;
   t->irs = p->seq;
   t->rcv_nxt = t->rcv_adv = p->seq + 1;
-  take_syn_options(c, o);
-  set_mss(c);
+  take_syn_options(sf, o);
+  set_mss(sf);
   t->snd_wl1 = p->seq;
   if (ack) {
     t->snd_una = p->ack;
     t->snd_wnd = p->window; /* SYN windows are never scaled */
     t->max_snd_wnd = t->snd_wnd;
     t->snd_wl2 = p->ack;
-    mptcp_sf_synack_rx(c, o);
+    mptcp_sf_synack_rx(sf, o);
     if (t->rtt_timing && t->retries == 0)
       rtt_sample(t, &c->st->s, (uint32_t)(now - t->rtt_at));
     t->rtt_timing = 0;
@@ -433,9 +445,10 @@ static void parse_options(const mptcp_pkt *p, mptcp_tcpopts *o,
   (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_FIN_RCVD | TCPF_FIN_OOO |            \
    TCPF_SEND_RST | TCPF_PROBE)
 
-int mptcp_tcp_input_fast(struct mptcp_conn *c, const mptcp_pkt *p,
+int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
                          mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   /* Header prediction (RFC 9293 §3.10.7.4 reaches the same result the
    * long way; the idea is Van Jacobson's): established, only ACK (and
    * PSH), exactly the next sequence number, the window as it was, nothing
@@ -480,7 +493,7 @@ int mptcp_tcp_input_fast(struct mptcp_conn *c, const mptcp_pkt *p,
   if (mptcp_csum_fold(sum) != 0xffff) {
     mptcp_ctr_inc(st, MPTCP_CTR_PKT_CSUM_ERR);
     MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: bad checksum, dropped",
-              MPTCP_LOG_CONN(c));
+              MPTCP_LOG_CONN(sf));
     return -1;
   }
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_IN_SEGS);
@@ -523,6 +536,7 @@ int mptcp_tcp_input_fast(struct mptcp_conn *c, const mptcp_pkt *p,
     c->rcv.len += len;
     t->rcv_nxt += len;
     t->bytes_received += len;
+    c->bytes_delivered += len;
     if (!(t->flags & TCPF_ACK_NOW)) {
       if (++t->unacked_segs >= 2)
         t->flags |= TCPF_ACK_NOW; /* every second full segment */
@@ -531,20 +545,21 @@ int mptcp_tcp_input_fast(struct mptcp_conn *c, const mptcp_pkt *p,
     }
     mptcp_conn_post(c, MPTCP_EV_READABLE);
   }
-  if (!mptcp_tcp_output_idle(c)) mptcp_conn_want_output(c);
+  if (!mptcp_tcp_output_idle(sf)) mptcp_conn_want_output(c);
   return 1;
 }
 
-void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
+void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   mptcp_stack *st = c->st;
   mptcp_tcpopts o;
   parse_options(p, &o, st);
   uint8_t fl = p->tcp_flags;
 
   if (t->state == MPTCP_TCP_SYN_SENT) {
-    syn_sent(c, p, &o, now);
+    syn_sent(sf, p, &o, now);
     mptcp_conn_want_output(c);
     return;
   }
@@ -558,7 +573,7 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
 
   /* A retransmitted SYN: our SYN,ACK was lost (§3.10.7.4 would drop it
    * as an old octet, but answering it is what gets the peer going). */
-  if (t->state == MPTCP_TCP_SYN_RECEIVED && c->passive &&
+  if (t->state == MPTCP_TCP_SYN_RECEIVED && sf->passive &&
       (fl & (MPTCP_TH_SYN | MPTCP_TH_ACK | MPTCP_TH_RST)) == MPTCP_TH_SYN &&
       p->seq == t->irs) {
     t->snd_nxt = t->iss;
@@ -574,14 +589,14 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       now - t->ts_recent_at < PAWS_IDLE_US) {
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_PAWS_DROP);
     MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: PAWS: old TSval %u, dropped",
-              MPTCP_LOG_CONN(c), o.ts_val);
+              MPTCP_LOG_CONN(sf), o.ts_val);
     t->flags |= TCPF_ACK_NOW;
     mptcp_conn_want_output(c);
     return;
   }
   uint32_t wnd =
       mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-  uint32_t space = mptcp_tcp_rcv_space(c);
+  uint32_t space = mptcp_tcp_rcv_space(sf);
   if (space > wnd) wnd = space;
   int ok;
   if (seglen == 0)
@@ -604,7 +619,7 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
   if (old) {
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_SEQ_DROP);
     MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: old segment %u (%u), dropped",
-              MPTCP_LOG_CONN(c), p->seq, seglen);
+              MPTCP_LOG_CONN(sf), p->seq, seglen);
     if (seglen) t->flags |= TCPF_ACK_NOW;
     if (t->state == MPTCP_TCP_TIME_WAIT && (fl & MPTCP_TH_FIN))
       t->t_tw = now + st->s.time_wait;
@@ -612,7 +627,7 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_SEQ_DROP);
     MPTCP_LOG(st, MPTCP_LOG_DEBUG,
               "tcp %u>%u: segment %u (%u) outside the window, dropped",
-              MPTCP_LOG_CONN(c), p->seq, seglen);
+              MPTCP_LOG_CONN(sf), p->seq, seglen);
     if (!(fl & MPTCP_TH_RST)) {
       t->flags |= TCPF_ACK_NOW;
       /* A retransmitted FIN in TIME_WAIT restarts the 2 MSL wait. */
@@ -633,24 +648,30 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
   /* Second: RST (RFC 5961 §3.2). */
   if (fl & MPTCP_TH_RST) {
     if (p->seq != t->rcv_nxt) {
-      challenge_ack(c, now);
+      challenge_ack(sf, now);
       mptcp_conn_want_output(c);
       return;
     }
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_RCVD);
-    mptcp_sf_fastclose_rx(c, &o); /* counted; the RST ends it anyway */
+    /* An RST with MP_FASTCLOSE ends the connection ("Option R", §3.5);
+     * a plain one only this subflow (§3.6). */
+    int fastclose = mptcp_sf_fastclose_rx(sf, &o);
     MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: reset by the peer",
-              MPTCP_LOG_CONN(c));
+              MPTCP_LOG_CONN(sf));
     uint8_t was = t->state;
-    mptcp_tcp_abort(c, now);
+    mptcp_tcp_abort(sf, now);
     t->flags &= (uint16_t)~TCPF_SEND_RST;
-    mptcp_conn_closed(c, was == MPTCP_TCP_TIME_WAIT ? 0 : MPTCP_EV_RESET);
+    if (fastclose) {
+      mptcp_conn_closed(c, MPTCP_EV_RESET);
+      return;
+    }
+    mptcp_sf_closed(sf, was == MPTCP_TCP_TIME_WAIT ? 0 : MPTCP_EV_RESET);
     return;
   }
 
   /* Fourth: SYN in a synchronized state (RFC 5961 §4). */
   if (fl & MPTCP_TH_SYN) {
-    challenge_ack(c, now);
+    challenge_ack(sf, now);
     mptcp_conn_want_output(c);
     return;
   }
@@ -676,8 +697,8 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
     t->state = MPTCP_TCP_ESTABLISHED;
     if (t->flags & TCPF_FIN_QUEUED) t->state = MPTCP_TCP_FIN_WAIT_1;
     if (t->flags & TCPF_KEEPALIVE_ON) t->t_keep = now + st->s.keepalive_idle;
-    mptcp_sf_ack_rx(c, p, &o);
-    mptcp_conn_post(c, c->passive ? MPTCP_EV_ACCEPT : MPTCP_EV_CONNECTED);
+    mptcp_sf_ack_rx(sf, p, &o);
+    mptcp_conn_post(c, sf->passive ? MPTCP_EV_ACCEPT : MPTCP_EV_CONNECTED);
   } else {
     /* RFC 5961 §5.2: ACKs outside [SND.UNA - MAX.SND.WND, SND.MAX]. */
     if (mptcp_seq_gt(p->ack, t->snd_max) ||
@@ -686,29 +707,28 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
       MPTCP_LOG(st, MPTCP_LOG_DEBUG,
                 "tcp %u>%u: ACK %u outside [SND.UNA - MAX.SND.WND, SND.MAX], "
                 "dropped",
-                MPTCP_LOG_CONN(c), p->ack);
+                MPTCP_LOG_CONN(sf), p->ack);
       t->flags |= TCPF_ACK_NOW;
       mptcp_conn_want_output(c);
       return;
     }
     t->flags &= (uint16_t)~TCPF_FIN_ACKED;
-    if (mptcp_sf_fastclose_rx(c, &o)) { /* §3.5 "Option A": RST back */
-      mptcp_tcp_abort(c, now);
-      mptcp_conn_closed(c, MPTCP_EV_RESET);
+    if (mptcp_sf_fastclose_rx(sf, &o)) {    /* §3.5 "Option A": RST back */
+      mptcp_conn_closed(c, MPTCP_EV_RESET); /* resets every subflow */
       return;
     }
-    mptcp_sf_opts_rx(c, p, &o);
-    process_ack(c, p, &o, now);
+    mptcp_sf_opts_rx(sf, p, &o);
+    process_ack(sf, p, &o, now);
     int fin_acked = (t->flags & TCPF_FIN_ACKED) != 0;
     t->flags &= (uint16_t)~TCPF_FIN_ACKED;
     if (fin_acked) {
       t->flags |= TCPF_FIN_DONE;
       switch (t->state) {
       case MPTCP_TCP_FIN_WAIT_1: t->state = MPTCP_TCP_FIN_WAIT_2; break;
-      case MPTCP_TCP_CLOSING: enter_time_wait(c, now); break;
+      case MPTCP_TCP_CLOSING: enter_time_wait(sf, now); break;
       case MPTCP_TCP_LAST_ACK:
         t->state = MPTCP_TCP_CLOSED;
-        mptcp_conn_closed(c, 0);
+        mptcp_sf_closed(sf, 0);
         return;
       default: break;
       }
@@ -743,27 +763,29 @@ void mptcp_tcp_input(struct mptcp_conn *c, const mptcp_pkt *p,
     }
     int fin = (fl & MPTCP_TH_FIN) != 0;
     if (c->mp.state == MPTCP_MP_ON) {
-      mptcp_sf_take_data(c, seq, d, len, fin, now);
+      mptcp_sf_take_data(sf, seq, d, len, fin, now);
       if (c->csum_failed) { /* a DSS checksum failed: reset (no MP_FAIL) */
-        mptcp_tcp_abort(c, now);
-        mptcp_conn_closed(c, MPTCP_EV_RESET);
+        c->csum_failed = 0;
+        mptcp_tcp_abort(sf, now);
+        mptcp_sf_closed(sf, MPTCP_EV_RESET);
         return;
       }
-    } else if (take_data(c, seq, d, len, fin, now))
+    } else if (take_data(sf, seq, d, len, fin, now))
       mptcp_conn_post(c, MPTCP_EV_READABLE);
     if (t->flags & TCPF_FIN_RCVD) {
-      /* With MPTCP the subflow's FIN ends the connection's stream only
-       * on the last subflow (one here); the DATA_FIN normally came first. */
-      mptcp_conn_post(c, MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
+      /* With MPTCP the DATA_FIN ends the connection's stream; a subflow's
+       * FIN does only on its last subflow. */
+      if (c->mp.state != MPTCP_MP_ON || mptcp_conn_open_subflows(c) <= 1)
+        mptcp_conn_post(c, MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
       switch (t->state) {
       case MPTCP_TCP_ESTABLISHED: t->state = MPTCP_TCP_CLOSE_WAIT; break;
       case MPTCP_TCP_FIN_WAIT_1: t->state = MPTCP_TCP_CLOSING; break;
-      case MPTCP_TCP_FIN_WAIT_2: enter_time_wait(c, now); break;
+      case MPTCP_TCP_FIN_WAIT_2: enter_time_wait(sf, now); break;
       default: break;
       }
     }
   } else if (p->payload_len || (fl & MPTCP_TH_FIN)) {
     t->flags |= TCPF_ACK_NOW; /* duplicate data after the peer's FIN */
   }
-  if (!mptcp_tcp_output_idle(c)) mptcp_conn_want_output(c);
+  if (!mptcp_tcp_output_idle(sf)) mptcp_conn_want_output(c);
 }

@@ -25,16 +25,18 @@ static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
   return (uint32_t)(now / 1000) + t->ts_offset; /* 1 ms ticks (RFC 7323) */
 }
 
-uint32_t mptcp_tcp_rcv_space(const struct mptcp_conn *c) {
+uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
   size_t room = c->rcv.cap - c->rcv.len;
   return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
 }
 
 /* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
  * and only move it right by a meaningful amount (receiver SWS avoidance). */
-static uint16_t window_field(struct mptcp_conn *c, int syn) {
-  mptcp_tcp *t = &c->tcp;
-  uint32_t space = mptcp_tcp_rcv_space(c);
+static uint16_t window_field(struct mptcp_subflow *sf, int syn) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  uint32_t space = mptcp_tcp_rcv_space(sf);
   if (syn) {
     uint32_t w = space > 65535 ? 65535 : space;
     t->rcv_adv = t->rcv_nxt + w;
@@ -54,15 +56,16 @@ static uint16_t window_field(struct mptcp_conn *c, int syn) {
 /* The option sums below are one's-complement sums of the option bytes as
  * 32-bit network-order words (see mptcp_csum_fold): the segment checksum
  * is built from values, not by reading the header back. */
-static size_t syn_options(struct mptcp_conn *c, uint8_t *o, int synack,
+static size_t syn_options(struct mptcp_subflow *sf, uint8_t *o, int synack,
                           mptcp_tstamp now, uint64_t *sum) {
+  struct mptcp_conn *c = sf->conn;
   const mptcp_settings *s = &c->st->s;
-  mptcp_tcp *t = &c->tcp;
+  mptcp_tcp *t = &sf->tcp;
   mptcp_tcpopts opts;
   memset(&opts, 0, sizeof opts);
   opts.present = MPTCP_HAS_MSS;
   uint16_t mss = s->mss;
-  if (c->local.ip.family == MPTCP_AF_INET6 && mss > 20) mss -= 20;
+  if (sf->local.ip.family == MPTCP_AF_INET6 && mss > 20) mss -= 20;
   opts.mss = mss;
   /* On a SYN/ACK we only echo what the peer offered (RFC 7323 §1.3). */
   if (!synack || t->ws_ok) {
@@ -76,7 +79,7 @@ static size_t syn_options(struct mptcp_conn *c, uint8_t *o, int synack,
     opts.ts_ecr = synack ? t->ts_recent : 0;
   }
   mptcp_subopt mpc;
-  if (mptcp_sf_syn_option(c, synack, &mpc))
+  if (mptcp_sf_syn_option(sf, synack, &mpc))
     mptcp_tcpopts_add_mptcp(&opts, &mpc);
   mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
   size_t olen = n > 0 ? (size_t)n : 0;
@@ -88,9 +91,9 @@ static size_t syn_options(struct mptcp_conn *c, uint8_t *o, int synack,
 
 /* Timestamps and SACK blocks of a synchronized segment, written directly:
  * this is the per-packet path. */
-static size_t data_options(struct mptcp_conn *c, uint8_t *o, int rst,
+static size_t data_options(struct mptcp_subflow *sf, uint8_t *o, int rst,
                            mptcp_tstamp now, uint64_t *sum) {
-  mptcp_tcp *t = &c->tcp;
+  mptcp_tcp *t = &sf->tcp;
   uint8_t *p = o;
   uint64_t acc = 0;
   if (t->ts_ok && !rst) {
@@ -131,33 +134,33 @@ static size_t data_options(struct mptcp_conn *c, uint8_t *o, int rst,
 /* What mptcp_pkt_write() would put in front of every segment of this
  * connection (IPv4: DF, ID 0, TTL 64; IPv6: flow label 0), prepared once:
  * a segment then needs a copy, a few stores and one checksum pass. */
-void mptcp_tcp_init_template(struct mptcp_conn *c) {
-  mptcp_tcp *t = &c->tcp;
+void mptcp_tcp_init_template(struct mptcp_subflow *sf) {
+  mptcp_tcp *t = &sf->tcp;
   uint8_t *b = t->hdr;
-  size_t alen = c->local.ip.family == MPTCP_AF_INET6 ? 16 : 4;
+  size_t alen = sf->local.ip.family == MPTCP_AF_INET6 ? 16 : 4;
   memset(b, 0, sizeof t->hdr);
   if (alen == 4) {
     b[0] = 0x45;
     mptcp_put16(b + 6, 0x4000);
     b[8] = IP_TTL;
     b[9] = NH_TCP;
-    memcpy(b + 12, c->local.ip.a, 4);
-    memcpy(b + 16, c->remote.ip.a, 4);
+    memcpy(b + 12, sf->local.ip.a, 4);
+    memcpy(b + 16, sf->remote.ip.a, 4);
     t->hdr_iph = MPTCP_IPV4_HDR_LEN;
     t->hdr_ip_sum = mptcp_csum_partial(b, MPTCP_IPV4_HDR_LEN, 0);
   } else {
     b[0] = 0x60;
     b[6] = NH_TCP;
     b[7] = IP_TTL;
-    memcpy(b + 8, c->local.ip.a, 16);
-    memcpy(b + 24, c->remote.ip.a, 16);
+    memcpy(b + 8, sf->local.ip.a, 16);
+    memcpy(b + 24, sf->remote.ip.a, 16);
     t->hdr_iph = MPTCP_IPV6_HDR_LEN;
   }
-  mptcp_put16(b + t->hdr_iph, c->local.port);
-  mptcp_put16(b + t->hdr_iph + 2, c->remote.port);
-  uint32_t ps = mptcp_csum_partial(c->local.ip.a, alen, NH_TCP);
-  t->hdr_tcp_sum = mptcp_csum_partial(c->remote.ip.a, alen, ps) +
-                   (uint32_t)c->local.port + c->remote.port;
+  mptcp_put16(b + t->hdr_iph, sf->local.port);
+  mptcp_put16(b + t->hdr_iph + 2, sf->remote.port);
+  uint32_t ps = mptcp_csum_partial(sf->local.ip.a, alen, NH_TCP);
+  t->hdr_tcp_sum = mptcp_csum_partial(sf->remote.ip.a, alen, ps) +
+                   (uint32_t)sf->local.port + sf->remote.port;
 }
 
 /* Completes a segment whose options and payload are already in place:
@@ -191,11 +194,12 @@ static size_t write_headers(const mptcp_tcp *t, uint8_t *buf, uint32_t seq,
 
 /* Builds one segment. Payload: `len` bytes of the send ring starting at
  * sequence `seq` (offset seq - snd_una). */
-static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
+static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
                         uint32_t seq, uint8_t flags, uint32_t len,
                         mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
-  mptcp_tcp *t = &c->tcp;
+  mptcp_tcp *t = &sf->tcp;
   size_t iph = t->hdr_iph;
   /* The options go straight into the packet when the largest would fit;
    * otherwise through a scratch area, to learn their size first. */
@@ -207,20 +211,20 @@ static mptcp_ssize emit(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   int rst = (flags & MPTCP_TH_RST) != 0;
   size_t ring_off = seq - t->snd_una, olen;
   if (syn)
-    olen = syn_options(c, o, (flags & MPTCP_TH_ACK) != 0, now, &sum);
+    olen = syn_options(sf, o, (flags & MPTCP_TH_ACK) != 0, now, &sum);
   else if (c->mp.state == MPTCP_MP_ON && rst)
-    olen = mptcp_sf_rst_options(c, o, &sum);
+    olen = mptcp_sf_rst_options(sf, o, &sum);
   else if (c->mp.state == MPTCP_MP_ON)
-    olen = mptcp_sf_data_options(c, o, seq, len, flags, now, &sum, &ring_off);
+    olen = mptcp_sf_data_options(sf, o, seq, len, flags, now, &sum, &ring_off);
   else
-    olen = data_options(c, o, rst, now, &sum);
+    olen = data_options(sf, o, rst, now, &sum);
   if (!direct) {
     if (cap < iph + MPTCP_TCP_HDR_LEN + olen + len) return MPTCP_ERR_NOBUF;
     memcpy(buf + iph + MPTCP_TCP_HDR_LEN, o, olen);
   }
 
   uint32_t ack = (flags & MPTCP_TH_ACK) ? t->rcv_nxt : 0;
-  uint16_t window = (flags & MPTCP_TH_RST) ? 0 : window_field(c, syn);
+  uint16_t window = (flags & MPTCP_TH_RST) ? 0 : window_field(sf, syn);
   /* The payload goes straight from the ring into the packet, summed on
    * the way (it starts at an even offset: the header is 32-bit words). */
   if (len)
@@ -334,31 +338,34 @@ static int synchronized(uint8_t s) {
 /* Bytes of the subflow's stream from SND.UNA (FIN excluded): the send
  * ring for plain TCP; with MPTCP what is in flight on the subflow plus
  * what the connection has not mapped yet. */
-static uint32_t stream_len(const struct mptcp_conn *c) {
-  return c->mp.state == MPTCP_MP_ON ? mptcp_sf_stream_len(c)
+static uint32_t stream_len(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  return c->mp.state == MPTCP_MP_ON ? mptcp_sf_stream_len(sf)
                                     : (uint32_t)c->snd.len;
 }
 
 /* Bytes of the stream at or after snd_nxt, i.e. not yet sent (again). */
-static uint32_t unsent(const struct mptcp_conn *c) {
-  uint32_t out = c->tcp.snd_nxt - c->tcp.snd_una; /* may include the FIN */
-  uint32_t len = stream_len(c);
+static uint32_t unsent(const struct mptcp_subflow *sf) {
+  uint32_t out = sf->tcp.snd_nxt - sf->tcp.snd_una; /* may include the FIN */
+  uint32_t len = stream_len(sf);
   return out >= len ? 0 : len - out;
 }
 
-static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
-                               mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
+                               size_t cap, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   mptcp_stack *st = c->st;
   uint32_t cwnd = mptcp_tcp_cwnd(t);
-  uint32_t fin_seq = t->snd_una + stream_len(c);
+  uint32_t fin_seq = t->snd_una + stream_len(sf);
   int fin_pending =
-      (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) == TCPF_FIN_QUEUED;
+      (t->flags & (TCPF_FIN_QUEUED | TCPF_FIN_DONE)) == TCPF_FIN_QUEUED &&
+      (c->mp.state != MPTCP_MP_ON || mptcp_sf_fin_ok(sf));
 
   /* 0. An MPTCP client's keys go on a pure third ACK first. */
-  if (mptcp_sf_third_ack_due(c)) {
-    mptcp_ssize n = emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
-    if (n > 0) mptcp_sf_third_ack_sent(c);
+  if (mptcp_sf_third_ack_due(sf)) {
+    mptcp_ssize n = emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+    if (n > 0) mptcp_sf_third_ack_sent(sf);
     return n;
   }
 
@@ -375,7 +382,7 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
         fl |= MPTCP_TH_FIN;
       }
       if (dlen) fl |= MPTCP_TH_PSH;
-      mptcp_ssize n = emit(c, buf, cap, seq, fl, dlen, now);
+      mptcp_ssize n = emit(sf, buf, cap, seq, fl, dlen, now);
       if (n > 0) {
         sent(t, seq, len, dlen, st, now);
         t->high_rxt = seq + len;
@@ -389,16 +396,22 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
   uint32_t wnd = cwnd < t->snd_wnd ? cwnd : t->snd_wnd;
   uint32_t inflight =
       (t->flags & TCPF_RECOVERY) ? pipe_bytes(t) : t->snd_nxt - t->snd_una;
-  uint32_t avail = unsent(c);
+  uint32_t avail = unsent(sf);
   uint32_t usable = wnd > inflight ? wnd - inflight : 0;
   /* The peer's window is an absolute right edge. */
   uint32_t right = t->snd_una + t->snd_wnd;
   uint32_t peer_room = mptcp_seq_gt(right, t->snd_nxt) ? right - t->snd_nxt : 0;
   if (usable > peer_room) usable = peer_room;
-  /* New MPTCP data must also fit the connection-level window (§3.3.5). */
+  /* New MPTCP data must also fit the connection-level window (§3.3.5),
+   * and a reinjected run goes out in segments of its own. */
   if (c->mp.state == MPTCP_MP_ON && t->snd_nxt == t->snd_max) {
-    uint32_t room = mptcp_sf_conn_room(c);
-    if (usable > room) usable = room;
+    uint32_t run = mptcp_sf_new_run(sf);
+    if (run != UINT32_MAX) {
+      if (avail > run) avail = run;
+    } else {
+      uint32_t room = mptcp_sf_conn_room(sf);
+      if (usable > room) usable = room;
+    }
   }
   uint32_t len = avail < usable ? avail : usable;
   if (len > t->mss) len = t->mss;
@@ -418,7 +431,7 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
       if (len) fl |= MPTCP_TH_PSH;
       if (fin_now) fl |= MPTCP_TH_FIN;
       uint32_t seq = t->snd_nxt;
-      mptcp_ssize n = emit(c, buf, cap, seq, fl, len, now);
+      mptcp_ssize n = emit(sf, buf, cap, seq, fl, len, now);
       if (n > 0) {
         sent(t, seq, len + (fin_now ? 1 : 0), len, st, now);
         if (fin_now) t->flags |= TCPF_FIN_SENT;
@@ -431,12 +444,12 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
    * repeat that byte (RFC 9293 §3.8.6.1). Paced by the persist timer, not
    * by the RTO. */
   int again = t->snd_max != t->snd_una;
-  if ((t->flags & TCPF_PROBE) && stream_len(c) > 0 && (again || avail > 0)) {
+  if ((t->flags & TCPF_PROBE) && stream_len(sf) > 0 && (again || avail > 0)) {
     /* The probe byte is always app data: the one at SND.UNA when a probe is
      * outstanding, else the next unsent one. Flags and counters change
      * only once the segment exists (NOBUF loses nothing). */
     uint32_t seq = again ? t->snd_una : t->snd_nxt;
-    mptcp_ssize n = emit(c, buf, cap, seq, MPTCP_TH_ACK, 1, now);
+    mptcp_ssize n = emit(sf, buf, cap, seq, MPTCP_TH_ACK, 1, now);
     if (n > 0) {
       t->flags &= (uint16_t)~TCPF_PROBE;
       mptcp_ctr_inc(st, MPTCP_CTR_TCP_ZERO_WINDOW_PROBES);
@@ -448,11 +461,11 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
     return n;
   }
   t->flags &= (uint16_t)~TCPF_PROBE;
-  mptcp_tcp_check_persist(c, now);
+  mptcp_tcp_check_persist(sf, now);
 
   /* 4. Keep-alive: an old sequence number forces an ACK (RFC 9293 §3.8.4). */
   if (t->flags & TCPF_KEEPALIVE) {
-    mptcp_ssize n = emit(c, buf, cap, t->snd_una - 1, MPTCP_TH_ACK, 0, now);
+    mptcp_ssize n = emit(sf, buf, cap, t->snd_una - 1, MPTCP_TH_ACK, 0, now);
     if (n > 0) {
       t->flags &= (uint16_t)~TCPF_KEEPALIVE;
       mptcp_ctr_inc(st, MPTCP_CTR_TCP_KEEPALIVE_PROBES);
@@ -462,16 +475,17 @@ static mptcp_ssize output_data(struct mptcp_conn *c, uint8_t *buf, size_t cap,
 
   /* 5. A pure ACK or window update. */
   if (t->flags & (TCPF_ACK_NOW | TCPF_WND_UPDATE))
-    return emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+    return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
   return 0;
 }
 
-mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
+mptcp_ssize mptcp_tcp_output(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
                              mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   if (t->flags & TCPF_SEND_RST) {
     mptcp_ssize n =
-        emit(c, buf, cap, t->snd_nxt, MPTCP_TH_RST | MPTCP_TH_ACK, 0, now);
+        emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_RST | MPTCP_TH_ACK, 0, now);
     if (n > 0) t->flags &= (uint16_t)~TCPF_SEND_RST;
     return n;
   }
@@ -482,35 +496,35 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_conn *c, uint8_t *buf, size_t cap,
       /* SYN-RECEIVED answers an unacceptable segment with an ACK
        * (§3.10.7.4), e.g. the peer's SYN,ACK in a simultaneous open. */
       if (t->state == MPTCP_TCP_SYN_RECEIVED && (t->flags & TCPF_ACK_NOW))
-        return emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+        return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
       return 0;
     }
     uint8_t fl = MPTCP_TH_SYN;
     if (t->state == MPTCP_TCP_SYN_RECEIVED)
       fl |= MPTCP_TH_ACK;
     else
-      mptcp_sf_syn_retry(c); /* maybe drop MP_CAPABLE (blackholes) */
-    mptcp_ssize n = emit(c, buf, cap, t->iss, fl, 0, now);
+      mptcp_sf_syn_retry(sf); /* maybe drop MP_CAPABLE (blackholes) */
+    mptcp_ssize n = emit(sf, buf, cap, t->iss, fl, 0, now);
     if (n > 0) sent(t, t->iss, 1, 0, c->st, now);
     return n;
   }
   case MPTCP_TCP_TIME_WAIT:
     if (t->flags & TCPF_ACK_NOW)
-      return emit(c, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+      return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
     return 0;
   default:
     if (!synchronized(t->state)) return 0;
-    return output_data(c, buf, cap, now);
+    return output_data(sf, buf, cap, now);
   }
 }
 
 /* Zero window with data waiting and nothing but a probe in flight: the
  * persist timer replaces retransmissions (RFC 9293 §3.8.6.1). */
-void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  mptcp_tcp *t = &sf->tcp;
   /* Probing: the window is closed, app data is queued, and at most the
    * probe byte is in flight. Anything else is the RTO's business. */
-  if (t->snd_wnd == 0 && stream_len(c) > 0 && t->snd_max - t->snd_una <= 1) {
+  if (t->snd_wnd == 0 && stream_len(sf) > 0 && t->snd_max - t->snd_una <= 1) {
     if (t->t_persist == MPTCP_TSTAMP_NONE) {
       t->persist_ivl = t->rto;
       t->t_persist = now + t->persist_ivl;
@@ -527,16 +541,19 @@ void mptcp_tcp_check_persist(struct mptcp_conn *c, mptcp_tstamp now) {
 /* Timers                                                             */
 /* ------------------------------------------------------------------ */
 
-static void give_up(struct mptcp_conn *c, const char *why, mptcp_tstamp now) {
+static void give_up(struct mptcp_subflow *sf, const char *why,
+                    mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
   mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_CONN_TIMEOUT);
   MPTCP_LOG(c->st, MPTCP_LOG_INFO, "tcp %u>%u: timed out (%s)",
-            MPTCP_LOG_CONN(c), why);
-  mptcp_tcp_abort(c, now);
-  mptcp_conn_closed(c, MPTCP_EV_TIMEOUT);
+            MPTCP_LOG_CONN(sf), why);
+  mptcp_tcp_abort(sf, now);
+  mptcp_sf_closed(sf, MPTCP_EV_TIMEOUT);
 }
 
-static void on_rto(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   const mptcp_settings *s = &c->st->s;
   t->t_rtx = MPTCP_TSTAMP_NONE;
   if (t->snd_max == t->snd_una) return; /* nothing outstanding */
@@ -544,7 +561,7 @@ static void on_rto(struct mptcp_conn *c, mptcp_tstamp now) {
   int syn =
       t->state == MPTCP_TCP_SYN_SENT || t->state == MPTCP_TCP_SYN_RECEIVED;
   if (++t->retries > (syn ? s->syn_retries : s->max_retries)) {
-    give_up(c, syn ? "handshake" : "retransmissions", now);
+    give_up(sf, syn ? "handshake" : "retransmissions", now);
     return;
   }
   if (!syn) {
@@ -567,16 +584,17 @@ static void on_rto(struct mptcp_conn *c, mptcp_tstamp now) {
   arm_rtx(t, now);
 }
 
-void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+void mptcp_tcp_timers(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   const mptcp_settings *s = &c->st->s;
   if (t->t_tw <= now) {
     t->t_tw = MPTCP_TSTAMP_NONE;
-    mptcp_conn_closed(c, 0);
+    mptcp_sf_closed(sf, 0);
     return;
   }
   if (t->t_rtx <= now) {
-    on_rto(c, now);
+    on_rto(sf, now);
     if (t->state == MPTCP_TCP_CLOSED) return;
   }
   if (t->t_delack <= now) {
@@ -591,7 +609,7 @@ void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now) {
   }
   if (t->t_keep <= now) {
     if (t->probes >= s->keepalive_probes) {
-      give_up(c, "keep-alive", now);
+      give_up(sf, "keep-alive", now);
       return;
     }
     t->probes++;
@@ -601,8 +619,9 @@ void mptcp_tcp_timers(struct mptcp_conn *c, mptcp_tstamp now) {
   mptcp_conn_want_output(c);
 }
 
-void mptcp_tcp_abort(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   (void)now;
   /* RFC 9293 §3.10.5: a reset for synchronized and SYN-RECEIVED states. */
   if (synchronized(t->state) || t->state == MPTCP_TCP_SYN_RECEIVED) {
@@ -614,8 +633,9 @@ void mptcp_tcp_abort(struct mptcp_conn *c, mptcp_tstamp now) {
       MPTCP_TSTAMP_NONE;
 }
 
-void mptcp_tcp_rcv_consumed(struct mptcp_conn *c, mptcp_tstamp now) {
-  mptcp_tcp *t = &c->tcp;
+void mptcp_tcp_rcv_consumed(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   (void)now;
   if (!synchronized(t->state)) return;
   /* A standalone window update only when it matters to the sender: the
@@ -624,7 +644,7 @@ void mptcp_tcp_rcv_consumed(struct mptcp_conn *c, mptcp_tstamp now) {
    * carries it. */
   uint32_t adv =
       mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-  uint32_t space = mptcp_tcp_rcv_space(c);
+  uint32_t space = mptcp_tcp_rcv_space(sf);
   if (space >= t->mss && (space >= 2 * adv || adv < t->mss)) {
     t->flags |= TCPF_WND_UPDATE;
     mptcp_conn_want_output(c);

@@ -729,7 +729,7 @@ START_TEST(test_seq_wrap_send) {
   mptcp_addr local = p.us;
   mptcp_conn_connect(p.st, &p.conn, &local, &p.them, NULL, p.now);
   /* Put our ISS just below 2^32 before the SYN leaves. */
-  mptcp_tcp *t = &p.conn->tcp;
+  mptcp_tcp *t = &p.conn->first.tcp;
   t->iss = t->snd_una = t->snd_nxt = t->snd_max = 0xFFFFF000u;
   t->recover = t->high_rxt = t->iss;
   tseg syn = tseg_make(0xFFFFF000u, 0, S);
@@ -1138,7 +1138,7 @@ static int fast_verdict(tpeer *p, const tseg *g, size_t at, uint8_t mask) {
   if (mask) pkt[at] ^= mask;
   mptcp_pkt k;
   ck_assert_int_eq(mptcp_pkt_parse(pkt, n, MPTCP_PKT_VERIFY_IP_CSUM, &k), 0);
-  return mptcp_tcp_input_fast(p->conn, &k, p->now);
+  return mptcp_tcp_input_fast(&p->conn->first, &k, p->now);
 }
 
 /* A segment the fast path takes but whose checksum is wrong is counted and

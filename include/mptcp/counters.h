@@ -82,7 +82,18 @@ struct mptcp_tcpopts;
   X(MP_FASTCLOSE_TX, "MPFastcloseTx")                                          \
   X(MP_FASTCLOSE_RX, "MPFastcloseRx")                                          \
   X(MP_FASTCLOSE_BAD_KEY, "MPFastcloseBadKey")                                 \
-  X(MP_RST_RX, "MPRstRx")
+  X(MP_RST_RX, "MPRstRx")                                                      \
+  X(MP_JOIN_SYN_RX, "MPJoinSynRx")                                             \
+  X(MP_JOIN_NO_TOKEN, "MPJoinNoTokenFound")                                    \
+  X(MP_JOIN_REFUSED, "MPJoinRefused")                                          \
+  X(MP_JOIN_SYNACK_RX, "MPJoinSynAckRx")                                       \
+  X(MP_JOIN_SYNACK_BAD_HMAC, "MPJoinSynAckHMacFailure")                        \
+  X(MP_JOIN_ACK_RX, "MPJoinAckRx")                                             \
+  X(MP_JOIN_ACK_BAD_HMAC, "MPJoinAckHMacFailure")                              \
+  X(MP_JOIN_SYN_TX, "MPJoinSynTx")                                             \
+  X(MP_REINJECT_RTO, "MPReinjectRTO")                                          \
+  X(MP_REINJECT_DEAD, "MPReinjectDead")                                        \
+  X(MP_SUBFLOW_CLOSED, "MPSubflowClosed")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,

@@ -52,6 +52,7 @@ typedef struct mptcp_addr {
 #define MPTCP_TRACE_OUT 1
 
 struct mptcp_cc_ops;
+struct mptcp_sched_ops;
 
 /** Stack settings. Fill with mptcp_settings_default(), then override.
  *  Copied by mptcp_stack_new(). Durations are microseconds. */
@@ -86,6 +87,8 @@ typedef struct mptcp_settings {
   uint8_t keepalive_probes;
   mptcp_tstamp persist_max;      /**< zero-window probe backoff cap */
   const struct mptcp_cc_ops *cc; /**< NULL: NewReno */
+  /** MPTCP subflow scheduler; NULL: minRTT (mptcp_sched_minrtt). */
+  const struct mptcp_sched_ops *sched;
 
   /* MPTCP. */
   uint8_t mptcp;         /**< offer MPTCP on connect, accept it on listen */

@@ -1,0 +1,107 @@
+/* Scheduling new data over the subflows of an MPTCP connection, and
+ * reinjection. SPDX-License-Identifier: MIT */
+#include "conn_sched.h"
+
+#include "conn.h"
+#include "sched.h"
+#include "stack_impl.h"
+#include "subflow.h"
+
+int mptcp_sf_usable(const mptcp_subflow *sf) {
+  const mptcp_tcp *t = &sf->tcp;
+  if (sf->conn->mp.state != MPTCP_MP_ON) return 0;
+  if (sf->join != SF_JOIN_NONE && sf->join != SF_JOIN_DONE) return 0;
+  /* Open for sending: before its FIN (which waits for the data). */
+  if (t->state != MPTCP_TCP_ESTABLISHED && t->state != MPTCP_TCP_CLOSE_WAIT &&
+      t->state != MPTCP_TCP_FIN_WAIT_1 && t->state != MPTCP_TCP_LAST_ACK)
+    return 0;
+  return !(t->flags & (TCPF_FIN_SENT | TCPF_FIN_DONE | TCPF_SEND_RST));
+}
+
+/* The scheduler's view of one subflow. */
+static void snapshot(const mptcp_subflow *sf, mptcp_sched_sf *s) {
+  const mptcp_tcp *t = &sf->tcp;
+  s->id = sf->idx;
+  s->flags = 0;
+  if (mptcp_sf_usable(sf)) s->flags |= MPTCP_SCHED_SF_ACTIVE;
+  if (sf->backup || sf->peer_backup) s->flags |= MPTCP_SCHED_SF_BACKUP;
+  if (t->retries) s->flags |= MPTCP_SCHED_SF_STALLED;
+  if (t->flags & TCPF_RECOVERY) s->flags |= MPTCP_SCHED_SF_RECOVERY;
+  s->srtt_us = t->srtt;
+  s->rttvar_us = t->rttvar;
+  s->cwnd = mptcp_tcp_cwnd(t);
+  s->inflight = t->snd_nxt - t->snd_una;
+  s->queued = 0;
+  uint32_t right = t->snd_una + t->snd_wnd;
+  s->wnd_room = (int32_t)(right - t->snd_nxt) > 0 ? right - t->snd_nxt : 0;
+  s->mss = t->mss;
+}
+
+static uint64_t pending(const struct mptcp_conn *c) {
+  uint64_t end = c->snd_dsn + c->snd.len;
+  uint64_t fresh = end > c->mp.snd_nxt ? end - c->mp.snd_nxt : 0;
+  return fresh + (c->rj_end - c->rj_dsn);
+}
+
+void mptcp_conn_schedule(struct mptcp_conn *c) {
+  mptcp_sched_sf snap[MPTCP_SUBFLOWS_MAX];
+  mptcp_subflow *by[MPTCP_SUBFLOWS_MAX];
+  size_t n = 0;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    if (!c->sf[i]) continue;
+    by[n] = c->sf[i];
+    snapshot(c->sf[i], &snap[n++]);
+  }
+  uint64_t pend = pending(c);
+  uint64_t room = c->mp.snd_edge - c->mp.snd_nxt;
+  if (room > ((uint64_t)1 << 62)) room = 0; /* edge behind snd_nxt */
+  mptcp_sched_view v = {snap,
+                        n,
+                        pend > UINT32_MAX ? UINT32_MAX : (uint32_t)pend,
+                        (uint32_t)(c->mp.snd_edge - c->mp.snd_una),
+                        room > UINT32_MAX ? UINT32_MAX : (uint32_t)room,
+                        0};
+  /* Reinjected bytes lie below snd_nxt: the window allowed them once. */
+  if (c->rj_end > c->rj_dsn && v.wnd_room < v.pending) v.wnd_room = v.pending;
+  mptcp_sched_pick pick;
+  int got = c->sched_ops->get_send(c->sched_state, &v, &pick);
+  int i = -1;
+  if (got > 0 && pick.mask) {
+    /* Redundant picks several: the first one carries the bytes here. */
+    for (i = 0; i < (int)n && !(pick.mask & (1u << i)); i++) {
+    }
+  } else {
+    i = mptcp_sched_fastest(&v, mptcp_sched_usable(&v, 0));
+  }
+  c->sched = i >= 0 && i < (int)n ? by[i] : NULL;
+}
+
+void mptcp_conn_reinject(struct mptcp_conn *c, mptcp_subflow *sf,
+                         uint32_t reason) {
+  if (c->mp.state != MPTCP_MP_ON) return;
+  uint64_t lo = mptcp_txmaps_min_dsn(&sf->txm);
+  uint64_t hi = mptcp_txmaps_max_dsn(&sf->txm);
+  if (lo < c->mp.snd_una) lo = c->mp.snd_una;
+  if (hi <= lo) return;
+  /* Someone else must be able to carry it. */
+  int other = 0;
+  for (unsigned i = 0; i < c->n_sf; i++)
+    if (c->sf[i] && c->sf[i] != sf && mptcp_sf_usable(c->sf[i]) &&
+        !c->sf[i]->tcp.retries)
+      other = 1;
+  if (!other) return;
+  if (c->rj_end > c->rj_dsn) { /* merge with what is still owed */
+    if (c->rj_dsn < lo) lo = c->rj_dsn;
+    if (c->rj_end > hi) hi = c->rj_end;
+  }
+  c->rj_dsn = lo;
+  c->rj_end = hi;
+  mptcp_ctr_inc(c->st, reason == MPTCP_SCHED_STALL_RTO
+                           ? MPTCP_CTR_MP_REINJECT_RTO
+                           : MPTCP_CTR_MP_REINJECT_DEAD);
+  MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
+            "tcp %u>%u: reinjecting DSN %llu..%llu (%s)", MPTCP_LOG_CONN(sf),
+            (unsigned long long)lo, (unsigned long long)hi,
+            reason == MPTCP_SCHED_STALL_RTO ? "timeout" : "subflow closed");
+  mptcp_conn_want_output(c);
+}

@@ -1,0 +1,27 @@
+/* Which subflow of an MPTCP connection carries its next new data (the
+ * configured scheduler over snapshots of the subflows, ops.h), and the
+ * reinjection of what a stalled or dead subflow still owes.
+ * SPDX-License-Identifier: MIT */
+#ifndef MPTCP_CONN_SCHED_H
+#define MPTCP_CONN_SCHED_H
+
+#include <stdint.h>
+
+struct mptcp_conn;
+struct mptcp_subflow;
+
+/* Sets c->sched: the subflow the scheduler picks for new data, or when it
+ * waits (full windows, a policy), the fastest usable one, so that window
+ * probing and the FIN go on as on a single path; NULL without any. */
+void mptcp_conn_schedule(struct mptcp_conn *c);
+
+/* 1 if the subflow may carry data (MPTCP established on it, no FIN). */
+int mptcp_sf_usable(const struct mptcp_subflow *sf);
+
+/* The subflow stalled (reason MPTCP_SCHED_STALL_RTO) or died
+ * (MPTCP_SCHED_STALL_DEAD): the data it carried that the peer has not
+ * DATA_ACKed goes out again on another usable subflow, if there is one. */
+void mptcp_conn_reinject(struct mptcp_conn *c, struct mptcp_subflow *sf,
+                         uint32_t reason);
+
+#endif
