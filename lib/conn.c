@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "join.h"
 #include "stack_impl.h"
 #include "subflow.h"
 #include "tcp.h"
@@ -23,17 +24,8 @@ MPTCP_API int mptcp_conn_connect(mptcp_stack *st, mptcp_conn **pc,
       local->ip.family != remote->ip.family || !mptcp_ipaddr_len(&local->ip))
     return MPTCP_ERR_INVALID_ARG;
   mptcp_addr l = *local;
-  if (l.port == 0) { /* pick a free ephemeral port (RFC 6056 range) */
-    for (int tries = 0; tries < 16384; tries++) {
-      l.port = st->next_port;
-      st->next_port = st->next_port == 65535 ? 49152 : st->next_port + 1;
-      if (!mptcp_stack_lookup(st, &l, remote)) break;
-      l.port = 0;
-    }
-    if (l.port == 0) return MPTCP_ERR_NOMEM;
-  } else if (mptcp_stack_lookup(st, &l, remote)) {
-    return MPTCP_ERR_INVALID_ARG;
-  }
+  int rv = mptcp_stack_free_tuple(st, &l, remote);
+  if (rv < 0) return rv;
   struct mptcp_conn *c = mptcp_stack_conn_new(st, &l, remote);
   if (!c) return MPTCP_ERR_NOMEM;
   c->visible = 1;
@@ -187,6 +179,48 @@ MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci) {
     ci->retransmits += x->retransmits;
   }
   ci->bytes_received = c->bytes_delivered;
+  return 0;
+}
+
+MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
+                                     const mptcp_addr *remote, uint32_t flags,
+                                     mptcp_tstamp now) {
+  if (!c || !local || !remote) return MPTCP_ERR_INVALID_ARG;
+  mptcp_subflow *sf;
+  int rv = mptcp_join_open(c, local, remote,
+                           (flags & MPTCP_SUBFLOW_BACKUP) != 0, now, &sf);
+  if (rv < 0) return rv;
+  mptcp_conn_want_output(c);
+  done(c);
+  return sf->idx;
+}
+
+MPTCP_API size_t mptcp_conn_subflow_slots(const mptcp_conn *c) {
+  return c->n_sf;
+}
+
+MPTCP_API int mptcp_conn_get_subflow(const mptcp_conn *c, size_t i,
+                                     mptcp_subflow_info *si) {
+  if (i >= c->n_sf || !c->sf[i]) return MPTCP_ERR_INVALID_ARG;
+  const mptcp_subflow *sf = c->sf[i];
+  const mptcp_tcp *t = &sf->tcp;
+  memset(si, 0, sizeof *si);
+  si->state = t->state;
+  si->joined = c->mp.state == MPTCP_MP_ON &&
+               (sf->join == SF_JOIN_NONE || sf->join == SF_JOIN_DONE);
+  si->backup = sf->backup;
+  si->peer_backup = sf->peer_backup;
+  si->local_id = sf->local_id;
+  si->remote_id = sf->remote_id;
+  si->local = sf->local;
+  si->remote = sf->remote;
+  si->srtt_us = t->srtt;
+  si->cwnd = t->cc->cwnd(t->cc_state);
+  si->mss = t->mss;
+  si->bytes_sent = t->bytes_sent;
+  si->bytes_acked = t->bytes_acked;
+  si->bytes_received = t->bytes_received;
+  si->retransmits = t->retransmits;
   return 0;
 }
 

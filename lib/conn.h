@@ -38,6 +38,7 @@ typedef struct mptcp_subflow {
   uint8_t third_ack_sent; /* client: the pure third ACK went out */
   uint8_t peer_dss_seen;  /* a DSS came from the peer: it does MPTCP */
   uint8_t rst_reason;     /* MP_TCPRST reason of our reset */
+  uint8_t broken;         /* must be reset: DSS checksum failed, options lost */
   uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
   uint32_t sf_fin_seq;
 
@@ -96,12 +97,15 @@ struct mptcp_conn {
   /* Reinjection (conn_sched.c): DSNs [rj_dsn, rj_end) go out again on the
    * scheduled subflow before new data. */
   uint64_t rj_dsn, rj_end;
+  /* Our addresses the connection uses; the index is the address ID
+   * (0: the initial subflow's). */
+  mptcp_ipaddr laddr[MPTCP_SUBFLOWS_MAX];
+  uint8_t n_laddr;
   /* Statistics: bytes put in order into the receive ring, and the totals
    * of subflows that are gone. */
   uint64_t bytes_delivered;
   uint64_t gone_bytes_sent, gone_bytes_acked, gone_retransmits;
-  uint8_t mp_offered;  /* we offered or accepted MPTCP (for fallback info) */
-  uint8_t csum_failed; /* a DSS checksum failed: the connection ends */
+  uint8_t mp_offered; /* we offered or accepted MPTCP (for fallback info) */
   void *user_data;
 };
 

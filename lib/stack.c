@@ -12,6 +12,8 @@
 
 #include "conn.h"
 #include "conn_sched.h"
+#include "join.h"
+#include "subflow.h"
 #include "stack_impl.h"
 #include "tcp.h"
 #include "wire.h"
@@ -190,6 +192,19 @@ mptcp_subflow *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
   return NULL;
 }
 
+int mptcp_stack_free_tuple(mptcp_stack *st, mptcp_addr *l,
+                           const mptcp_addr *r) {
+  if (l->port != 0)
+    return mptcp_stack_lookup(st, l, r) ? MPTCP_ERR_INVALID_ARG : 0;
+  for (int tries = 0; tries < 16384; tries++) { /* RFC 6056 range */
+    l->port = st->next_port;
+    st->next_port = st->next_port == 65535 ? 49152 : st->next_port + 1;
+    if (!mptcp_stack_lookup(st, l, r)) return 0;
+  }
+  l->port = 0;
+  return MPTCP_ERR_NOMEM;
+}
+
 static void sf_init(struct mptcp_conn *c, mptcp_subflow *sf, uint8_t idx,
                     const mptcp_addr *l, const mptcp_addr *r) {
   mptcp_stack *st = c->st;
@@ -246,6 +261,8 @@ void mptcp_stack_sf_free(mptcp_subflow *sf) {
   c->sf[sf->idx] = NULL;
   while (c->n_sf && !c->sf[c->n_sf - 1]) c->n_sf--;
   if (sf != &c->first) mptcp_alloc_put(&st->alloc, sf);
+  /* Its records held back the send ring. */
+  if (c->mp.state == MPTCP_MP_ON) mptcp_conn_free_acked(c);
 }
 
 struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
@@ -597,9 +614,19 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   }
   mptcp_addr l = {p.dst, p.dport}, r = {p.src, p.sport};
   uint8_t fl = p.tcp_flags;
+  int syn = (fl & (MPTCP_TH_SYN | MPTCP_TH_ACK | MPTCP_TH_RST)) == MPTCP_TH_SYN;
+  mptcp_tcpopts o;
+  if (syn) {
+    mptcp_parse_ctx ctx;
+    mptcp_parse_ctx_init(&ctx, fl, p.payload_len);
+    mptcp_tcpopts_parse(p.opts, p.opts_len, &ctx, &o);
+    mptcp_counters_add_opts(&st->ctr, &o);
+    /* An MP_JOIN SYN belongs to the connection its token names, on
+     * whichever of our addresses and ports it arrives. */
+    if (o.n_mptcp && mptcp_join_syn_in(st, &p, &o, now)) return 0;
+  }
   const mptcp_listener *lst = find_listener(st, &l);
-  if (lst &&
-      (fl & (MPTCP_TH_SYN | MPTCP_TH_ACK | MPTCP_TH_RST)) == MPTCP_TH_SYN) {
+  if (lst && syn) {
     if (st->n_pending_accept >= st->s.backlog) {
       mptcp_ctr_inc(st, MPTCP_CTR_TCP_SYN_DROP);
       MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: SYN dropped, backlog full",
@@ -615,11 +642,6 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
     }
     c->passive = 1;
     st->n_pending_accept++;
-    mptcp_tcpopts o;
-    mptcp_parse_ctx ctx;
-    mptcp_parse_ctx_init(&ctx, fl, p.payload_len);
-    mptcp_tcpopts_parse(p.opts, p.opts_len, &ctx, &o);
-    mptcp_counters_add_opts(&st->ctr, &o);
     c->first.passive = 1;
     mptcp_tcp_init_passive(&c->first, &p, &o, now);
     after(c);

@@ -79,6 +79,10 @@ struct mptcp_subflow;
 /* The subflow with this local/remote pair, or NULL. */
 struct mptcp_subflow *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
                                          const mptcp_addr *r);
+/* Local port for a new subflow to @p r: @p l's own if nonzero and the
+ * 4-tuple is free (else MPTCP_ERR_INVALID_ARG), or a free ephemeral one
+ * written into @p l (MPTCP_ERR_NOMEM when there is none). */
+int mptcp_stack_free_tuple(mptcp_stack *st, mptcp_addr *l, const mptcp_addr *r);
 /* A new connection with buffers and its first subflow (l, r) in the
  * table; NULL (counted) when the connection limit, the memory cap or the
  * allocator says no. */

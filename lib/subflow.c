@@ -7,6 +7,7 @@
 
 #include "conn.h"
 #include "handshake.h"
+#include "join.h"
 #include "seq.h"
 #include "stack_impl.h"
 #include "tcp.h"
@@ -95,7 +96,7 @@ void mptcp_sf_connect(struct mptcp_subflow *sf, int no_mptcp) {
 void mptcp_sf_syn_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
   struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
-  if (!st->s.mptcp) return;
+  if (!st->s.mptcp || sf->join) return;
   mptcp_mpc_policy pol;
   policy(st, &pol);
   int v = mptcp_mpc_on_syn(&pol, o, &sf->neg);
@@ -112,6 +113,7 @@ void mptcp_sf_syn_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
 int mptcp_sf_syn_option(const struct mptcp_subflow *sf, int synack,
                         mptcp_subopt *out) {
   const struct mptcp_conn *c = sf->conn;
+  if (sf->join) return mptcp_join_syn_option(sf, synack, out) == 0;
   if (c->mp.state != MPTCP_MP_PENDING) return 0;
   mptcp_mpc_policy pol;
   policy(c->st, &pol);
@@ -130,9 +132,10 @@ void mptcp_sf_syn_retry(struct mptcp_subflow *sf) {
   fall_back_early(sf);
 }
 
-void mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
+int mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
   struct mptcp_conn *c = sf->conn;
-  if (c->mp.state != MPTCP_MP_PENDING) return;
+  if (sf->join) return mptcp_join_synack_rx(sf, o);
+  if (c->mp.state != MPTCP_MP_PENDING) return 0;
   mptcp_stack *st = c->st;
   mptcp_mpc_policy pol;
   policy(st, &pol);
@@ -140,10 +143,11 @@ void mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
   if (v != MPTCP_MPC_OK || !neg_ok(&sf->neg) || start(sf, &sf->neg)) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_FALLBACK_SYNACK);
     fall_back_early(sf);
-    return;
+    return 0;
   }
   mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_SYNACK_RX);
   sf->mpc_echo = 1;
+  return 0;
 }
 
 /* The client's first data may come with MP_CAPABLE instead of a DSS
@@ -168,28 +172,29 @@ static void take_mpc_data(struct mptcp_subflow *sf, const mptcp_pkt *p,
   c->mp.ack64 = 1;
 }
 
-void mptcp_sf_ack_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                     const mptcp_tcpopts *o) {
+int mptcp_sf_ack_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
+                    const mptcp_tcpopts *o) {
   struct mptcp_conn *c = sf->conn;
-  if (c->mp.state != MPTCP_MP_PENDING) return;
+  if (sf->join) return mptcp_join_ack_rx(sf, o);
+  if (c->mp.state != MPTCP_MP_PENDING) return 0;
   mptcp_stack *st = c->st;
   mptcp_mpc_neg n;
   int v = mptcp_mpc_on_ack(&sf->neg, c->mp.local_key, o, &n);
   if (v != MPTCP_MPC_OK || start(sf, &n)) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_FALLBACK_ACK);
     fall_back_early(sf);
-    return;
+    return 0;
   }
   mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_ACK_RX);
   take_mpc_data(sf, p, o);
+  return 0;
 }
 
 static void fall_back_late(struct mptcp_subflow *sf);
 
 /* Frees the send ring up to what both the DATA_ACK and the subflow's own
  * ACKs cover (§3.3.2: data stays until both levels acknowledged it). */
-static void free_acked(struct mptcp_subflow *sf) {
-  struct mptcp_conn *c = sf->conn;
+void mptcp_conn_free_acked(struct mptcp_conn *c) {
   uint64_t upto = c->mp.snd_una;
   for (unsigned i = 0; i < c->n_sf; i++) {
     if (!c->sf[i]) continue;
@@ -212,7 +217,7 @@ static void free_acked(struct mptcp_subflow *sf) {
 
 void mptcp_sf_acked(struct mptcp_subflow *sf) {
   mptcp_txmaps_ack(&sf->txm, sf->tcp.snd_una - sf->tcp.iss);
-  free_acked(sf);
+  mptcp_conn_free_acked(sf->conn);
 }
 
 static void peer_fin_check(struct mptcp_subflow *sf, int was_done) {
@@ -268,6 +273,15 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   if (c->mp.state != MPTCP_MP_ON) return;
   if (!c->mp.client) take_mpc_data(sf, p, o);
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
+  if (!so && sf->join) {
+    /* Data without a mapping on a join: options are lost on this path,
+     * which the connection cannot fall back on (§3.7): reset it. */
+    if (p->payload_len) {
+      sf->broken = 1;
+      sf->rst_reason = MPTCP_RESET_REASON_MIDDLEBOX;
+    }
+    return;
+  }
   if (!so) {
     mptcp_tcp *t = &sf->tcp;
     int acks_data = mptcp_seq_gt(p->ack, t->iss + 1);
@@ -286,7 +300,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
         (uint32_t)d->data_ack != (uint32_t)before)
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_ACK_IGNORED);
     sf->mpc_echo = 0; /* the peer has our key (§3.1, the "4th ACK") */
-    free_acked(sf);
+    mptcp_conn_free_acked(c);
   }
   if (d->flags & MPTCP_DSS_M) {
     /* A mapping's checksum field must be there exactly when negotiated
@@ -353,7 +367,7 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
     MPTCP_LOG(c->st, MPTCP_LOG_INFO,
               "tcp %u>%u: DSS checksum failed (ssn %u), subflow reset",
               MPTCP_LOG_CONN(sf), m->ssn);
-    c->csum_failed = 1;
+    sf->broken = 1;
     sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
     return;
   }
@@ -473,15 +487,39 @@ int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
 
 int mptcp_sf_third_ack_due(const struct mptcp_subflow *sf) {
   const struct mptcp_conn *c = sf->conn;
+  if (sf->join) return sf->join == SF_JOIN_ACK_DUE;
   return c->mp.state == MPTCP_MP_ON && c->mp.client && sf->mpc_echo &&
          !sf->third_ack_sent && sf->tcp.snd_max == sf->tcp.iss + 1;
 }
 
-void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf) {
+void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
+  if (sf->join) {
+    /* §3.2: no data until the peer acknowledges this ACK; it is sent
+     * again at each timeout until then. */
+    sf->join = SF_JOIN_WAIT;
+    sf->tcp.t_rtx = now + sf->tcp.rto;
+    return;
+  }
   sf->third_ack_sent = 1;
   /* v0 has no MP_CAPABLE with data: its first data carries a DSS. */
   if (c->mp.version == 0) sf->mpc_echo = 0;
+}
+
+void mptcp_sf_join_acked(struct mptcp_subflow *sf) {
+  mptcp_tcp *t = &sf->tcp;
+  sf->join = SF_JOIN_DONE;
+  if (t->snd_max == t->snd_una) t->t_rtx = MPTCP_TSTAMP_NONE;
+  t->retries = 0;
+  mptcp_conn_post(sf->conn, MPTCP_EV_SUBFLOW);
+  mptcp_conn_want_output(sf->conn);
+}
+
+int mptcp_sf_join_rto(struct mptcp_subflow *sf) {
+  if (sf->join != SF_JOIN_WAIT) return 0;
+  sf->join = SF_JOIN_ACK_DUE;
+  mptcp_conn_want_output(sf->conn);
+  return 1;
 }
 
 /* RFC 8684 §3.7: the peer acknowledges data, or sends data, without any
@@ -550,6 +588,18 @@ uint32_t mptcp_sf_conn_room(const struct mptcp_subflow *sf) {
   return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 }
 
+/* Writes the options (dropping what does not fit), and their one's-
+ * complement sum as 32-bit words; returns their length. */
+static size_t write_opts(mptcp_tcpopts *opts, uint8_t *o, uint64_t *sum) {
+  mptcp_tcpopts_fit(opts, MPTCP_TCP_OPT_MAX, 0xff);
+  mptcp_ssize n = mptcp_tcpopts_write(opts, 0xff, o, MPTCP_TCP_OPT_MAX);
+  size_t olen = n > 0 ? (size_t)n : 0;
+  uint64_t acc = 0;
+  for (size_t i = 0; i + 4 <= olen; i += 4) acc += mptcp_get32(o + i);
+  *sum = acc;
+  return olen;
+}
+
 /* The DSN of payload [seq, seq + len): new bytes get a mapping now. */
 static uint64_t tx_dsn(struct mptcp_subflow *sf, uint32_t seq, uint32_t len) {
   struct mptcp_conn *c = sf->conn;
@@ -602,6 +652,14 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
     sf->sf_fin_set = 1;
   }
   mptcp_subopt so;
+  if (sf->join == SF_JOIN_ACK_DUE || sf->join == SF_JOIN_WAIT) {
+    /* A join's third ACK, and every ACK until the peer acknowledges it,
+     * carries our HMAC instead of a DSS (no data goes out before). */
+    *ring_off = 0;
+    if (mptcp_join_ack_option(sf, &so) == 0)
+      mptcp_tcpopts_add_mptcp(&opts, &so);
+    return write_opts(&opts, o, sum);
+  }
   uint16_t csum = 0;
   if (m->checksum) { /* §3.3.1: pseudo-header and the mapped payload */
     uint64_t cdsn = dsn;
@@ -634,13 +692,7 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
     mptcp_mp_dss(m, len > 0, dsn, seq - t->iss, (uint16_t)len, 0, csum, &so);
   }
   mptcp_tcpopts_add_mptcp(&opts, &so);
-  mptcp_tcpopts_fit(&opts, MPTCP_TCP_OPT_MAX, 0xff);
-  mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
-  size_t olen = n > 0 ? (size_t)n : 0;
-  uint64_t acc = 0;
-  for (size_t i = 0; i + 4 <= olen; i += 4) acc += mptcp_get32(o + i);
-  *sum = acc;
-  return olen;
+  return write_opts(&opts, o, sum);
 }
 
 size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,
@@ -667,13 +719,8 @@ size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,
     so.u.tcprst.reason = sf->rst_reason;
     mptcp_tcpopts_add_mptcp(&opts, &so);
   }
-  mptcp_ssize n = mptcp_tcpopts_write(&opts, 0xff, o, MPTCP_TCP_OPT_MAX);
-  size_t olen = n > 0 ? (size_t)n : 0;
-  uint64_t acc = 0;
-  for (size_t i = 0; i + 4 <= olen; i += 4) acc += mptcp_get32(o + i);
-  *sum = acc;
   if (fastclose) mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FASTCLOSE_TX);
-  return olen;
+  return write_opts(&opts, o, sum);
 }
 
 int mptcp_sf_fastclose_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {

@@ -10,6 +10,7 @@
 #include <mptcp/codec.h>
 
 struct mptcp_subflow;
+struct mptcp_conn;
 
 /* Client: choose a key with an unused token and offer MPTCP on the SYN
  * (plain TCP when the settings say so or no key can be found). */
@@ -23,11 +24,15 @@ int mptcp_sf_syn_option(const struct mptcp_subflow *sf, int synack,
  * MP_CAPABLE SYNs the next ones go without it (RFC 8684 §3.1: a path that
  * drops them is better served by TCP). */
 void mptcp_sf_syn_retry(struct mptcp_subflow *sf);
-/* Client: the SYN/ACK decides MPTCP or plain TCP. */
-void mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);
-/* Listener: the segment that completes the handshake decides. */
-void mptcp_sf_ack_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                     const mptcp_tcpopts *o);
+/* Client: the SYN/ACK decides MPTCP or plain TCP; on a join it must carry
+ * the peer's MP_JOIN with the right HMAC. Returns -1 when the subflow
+ * must be reset (a join that failed, counted), else 0. */
+int mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);
+/* Listener: the segment that completes the handshake decides; on a join
+ * it must carry our peer's HMAC. Returns -1 when the subflow must be
+ * reset (counted), else 0. */
+int mptcp_sf_ack_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
+                    const mptcp_tcpopts *o);
 /* Established: the MPTCP options of an acceptable segment (DATA_ACK,
  * mappings, DATA_FIN), before its ACK field and payload are processed. */
 void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
@@ -37,6 +42,9 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
  * (not acknowledged). Returns 1 if in-order subflow data arrived. */
 int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
                        uint32_t len, int fin, mptcp_tstamp now);
+/* Frees the send ring up to what the DATA_ACK and every subflow's own
+ * ACKs cover (after a DATA_ACK, a subflow ACK, or a subflow gone). */
+void mptcp_conn_free_acked(struct mptcp_conn *c);
 /* The subflow's SND.UNA moved: forget acknowledged mappings and free what
  * both levels have acknowledged. */
 void mptcp_sf_acked(struct mptcp_subflow *sf);
@@ -45,7 +53,13 @@ void mptcp_sf_acked(struct mptcp_subflow *sf);
  * any data, so the segment that completes a Linux listener's handshake
  * always has the MP_CAPABLE (a Linux listener falls back otherwise). */
 int mptcp_sf_third_ack_due(const struct mptcp_subflow *sf);
-void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf);
+void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf, mptcp_tstamp now);
+/* Client of a join: the peer acknowledged our third ACK, the subflow may
+ * carry data (MPTCP_EV_SUBFLOW). */
+void mptcp_sf_join_acked(struct mptcp_subflow *sf);
+/* The retransmission timer of a join waiting for that: 1 if it took the
+ * timeout (the third ACK goes again), 0 if it is not such a join. */
+int mptcp_sf_join_rto(struct mptcp_subflow *sf);
 
 /* Bytes of the subflow's stream from SND.UNA: in flight plus what the
  * connection has not yet given to any subflow (FIN excluded). */

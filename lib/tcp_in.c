@@ -391,7 +391,12 @@ static void syn_sent(struct mptcp_subflow *sf, const mptcp_pkt *p,
     t->snd_wnd = p->window; /* SYN windows are never scaled */
     t->max_snd_wnd = t->snd_wnd;
     t->snd_wl2 = p->ack;
-    mptcp_sf_synack_rx(sf, o);
+    if (mptcp_sf_synack_rx(sf, o) < 0) { /* a join that failed: reset */
+      t->state = MPTCP_TCP_ESTABLISHED;
+      mptcp_tcp_abort(sf, now);
+      mptcp_sf_closed(sf, 0);
+      return;
+    }
     if (t->rtt_timing && t->retries == 0)
       rtt_sample(t, &c->st->s, (uint32_t)(now - t->rtt_at));
     t->rtt_timing = 0;
@@ -401,7 +406,7 @@ static void syn_sent(struct mptcp_subflow *sf, const mptcp_pkt *p,
     t->state = MPTCP_TCP_ESTABLISHED;
     t->flags |= TCPF_ACK_NOW;
     if (t->flags & TCPF_FIN_QUEUED) t->state = MPTCP_TCP_FIN_WAIT_1;
-    mptcp_conn_post(c, MPTCP_EV_CONNECTED);
+    if (!sf->join) mptcp_conn_post(c, MPTCP_EV_CONNECTED);
   } else {
     /* Simultaneous open (§3.10.7.3): answer with SYN,ACK from our ISS. */
     t->state = MPTCP_TCP_SYN_RECEIVED;
@@ -697,8 +702,15 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
     t->state = MPTCP_TCP_ESTABLISHED;
     if (t->flags & TCPF_FIN_QUEUED) t->state = MPTCP_TCP_FIN_WAIT_1;
     if (t->flags & TCPF_KEEPALIVE_ON) t->t_keep = now + st->s.keepalive_idle;
-    mptcp_sf_ack_rx(sf, p, &o);
-    mptcp_conn_post(c, sf->passive ? MPTCP_EV_ACCEPT : MPTCP_EV_CONNECTED);
+    if (mptcp_sf_ack_rx(sf, p, &o) < 0) { /* a join that failed: reset */
+      mptcp_tcp_abort(sf, now);
+      mptcp_sf_closed(sf, 0);
+      return;
+    }
+    if (sf->join)
+      mptcp_conn_post(c, MPTCP_EV_SUBFLOW);
+    else
+      mptcp_conn_post(c, sf->passive ? MPTCP_EV_ACCEPT : MPTCP_EV_CONNECTED);
   } else {
     /* RFC 5961 §5.2: ACKs outside [SND.UNA - MAX.SND.WND, SND.MAX]. */
     if (mptcp_seq_gt(p->ack, t->snd_max) ||
@@ -717,7 +729,13 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
       mptcp_conn_closed(c, MPTCP_EV_RESET); /* resets every subflow */
       return;
     }
+    if (sf->join == SF_JOIN_WAIT) mptcp_sf_join_acked(sf);
     mptcp_sf_opts_rx(sf, p, &o);
+    if (sf->broken) { /* options lost on a join's path: reset it */
+      mptcp_tcp_abort(sf, now);
+      mptcp_sf_closed(sf, MPTCP_EV_RESET);
+      return;
+    }
     process_ack(sf, p, &o, now);
     int fin_acked = (t->flags & TCPF_FIN_ACKED) != 0;
     t->flags &= (uint16_t)~TCPF_FIN_ACKED;
@@ -764,8 +782,7 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
     int fin = (fl & MPTCP_TH_FIN) != 0;
     if (c->mp.state == MPTCP_MP_ON) {
       mptcp_sf_take_data(sf, seq, d, len, fin, now);
-      if (c->csum_failed) { /* a DSS checksum failed: reset (no MP_FAIL) */
-        c->csum_failed = 0;
+      if (sf->broken) { /* a DSS checksum failed: reset (no MP_FAIL) */
         mptcp_tcp_abort(sf, now);
         mptcp_sf_closed(sf, MPTCP_EV_RESET);
         return;

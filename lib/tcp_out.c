@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "conn_sched.h"
 #include "seq.h"
 #include "stack_impl.h"
 #include "subflow.h"
@@ -365,7 +366,7 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
   /* 0. An MPTCP client's keys go on a pure third ACK first. */
   if (mptcp_sf_third_ack_due(sf)) {
     mptcp_ssize n = emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
-    if (n > 0) mptcp_sf_third_ack_sent(sf);
+    if (n > 0) mptcp_sf_third_ack_sent(sf, now);
     return n;
   }
 
@@ -556,6 +557,15 @@ static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {
   mptcp_tcp *t = &sf->tcp;
   const mptcp_settings *s = &c->st->s;
   t->t_rtx = MPTCP_TSTAMP_NONE;
+  if (mptcp_sf_join_rto(sf)) { /* the join's third ACK goes again */
+    if (++t->retries > c->st->s.max_retries) {
+      give_up(sf, "join", now);
+      return;
+    }
+    uint64_t rto = (uint64_t)t->rto * 2;
+    t->rto = rto > s->rto_max ? (uint32_t)s->rto_max : (uint32_t)rto;
+    return;
+  }
   if (t->snd_max == t->snd_una) return; /* nothing outstanding */
   mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_RTO);
   int syn =
@@ -574,6 +584,10 @@ static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {
     t->sacked.n = 0;
     t->high_rxt = t->snd_una;
   }
+  /* What this subflow carried goes out on another one too (the first
+   * timeout of a run), so one dead path does not hold up the connection. */
+  if (!syn && t->retries == 1 && c->mp.state == MPTCP_MP_ON)
+    mptcp_conn_reinject(c, sf, MPTCP_SCHED_STALL_RTO);
   /* RFC 6298 §5.5-5.7: back off and resend from the oldest byte. */
   t->backoff++;
   uint64_t rto = (uint64_t)t->rto * 2;

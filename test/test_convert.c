@@ -45,8 +45,8 @@ static void addr_eq(const mptcp_ipaddr *a, const mptcp_ipaddr *b) {
   ck_assert_bytes(a->a, sizeof a->a, b->a, sizeof b->a);
 }
 
-static mptcp_mpconvert_ie mk_ie(mptcp_ipaddr addr, int has_port,
-                                uint16_t port, uint16_t flags) {
+static mptcp_mpconvert_ie mk_ie(mptcp_ipaddr addr, int has_port, uint16_t port,
+                                uint16_t flags) {
   mptcp_mpconvert_ie ie;
   memset(&ie, 0, sizeof ie);
   ie.type = MPTCP_MPCONVERT_TYPE_ADDR;
@@ -157,9 +157,9 @@ static void msg_roundtrip(const mptcp_convert_msg *m) {
 
 #define A6_V4_PORT "fa a8 fa a8 00 0a 00 01 c6 33 64 05 01 bb 00 00"
 #define A6_V4 "fa a8 fa a8 00 08 00 01 c6 33 64 05"
-#define A6_TWO                                                             \
-  "fa a8 fa a8 00 0a 00 02 c0 00 02 0a c7 38 00 00"                        \
-  "fa a8 fa a8 00 16 00 01 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 05" \
+#define A6_TWO                                                                 \
+  "fa a8 fa a8 00 0a 00 02 c0 00 02 0a c7 38 00 00"                            \
+  "fa a8 fa a8 00 16 00 01 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 05"    \
   "01 bb 00 00"
 
 START_TEST(test_mpconvert_examples) {
@@ -234,10 +234,9 @@ END_TEST
 /* MP_CONVERT: round trips                                             */
 
 START_TEST(test_mpconvert_roundtrip) {
-  const mptcp_ipaddr addrs[] = {
-      v4(198, 51, 100, 5), v4(10, 0, 0, 1),
-      v6("20010db8000000000000000000000005"),
-      v6("fe80000000000000021122fffe334455")};
+  const mptcp_ipaddr addrs[] = {v4(198, 51, 100, 5), v4(10, 0, 0, 1),
+                                v6("20010db8000000000000000000000005"),
+                                v6("fe80000000000000021122fffe334455")};
   mptcp_mpconvert c;
 
   /* One IE: every family x port x D, plus reserved bits kept. */
@@ -345,8 +344,7 @@ START_TEST(test_mpconvert_reject) {
   size_t n = tcheck_hex(r->hex, buf, sizeof buf);
   mptcp_mpconvert c;
   int rc = mptcp_mpconvert_parse(buf, n, &c);
-  ck_assert_msg(rc == r->rc, "row \"%s\": got %d, want %d", r->name, rc,
-                r->rc);
+  ck_assert_msg(rc == r->rc, "row \"%s\": got %d, want %d", r->name, rc, r->rc);
 }
 END_TEST
 
@@ -387,8 +385,8 @@ START_TEST(test_mpconvert_unknown_type) {
                    MPTCP_ERR_INVALID_ARG);
 
   /* SKIPPED_MAX unknown IEs are tolerated, one more is not. */
-  for (size_t k = MPTCP_MPCONVERT_SKIPPED_MAX; k <= MPTCP_MPCONVERT_SKIPPED_MAX + 1;
-       k++) {
+  for (size_t k = MPTCP_MPCONVERT_SKIPPED_MAX;
+       k <= MPTCP_MPCONVERT_SKIPPED_MAX + 1; k++) {
     n = 0;
     for (size_t i = 0; i < k; i++)
       n += tcheck_hex("fa a8 fa a8 42 04 00 00", buf + n, sizeof buf - n);
@@ -399,8 +397,7 @@ START_TEST(test_mpconvert_unknown_type) {
       ck_assert_uint_eq(c.n_skipped, MPTCP_MPCONVERT_SKIPPED_MAX);
       ck_assert_uint_eq(c.consumed, n);
     } else {
-      ck_assert_int_eq(mptcp_mpconvert_parse(buf, n, &c),
-                       MPTCP_ERR_MALFORMED);
+      ck_assert_int_eq(mptcp_mpconvert_parse(buf, n, &c), MPTCP_ERR_MALFORMED);
     }
   }
 }
@@ -465,13 +462,13 @@ END_TEST
 /* Convert: known answers (spec §B.10)                                 */
 
 #define B10_INFO "01 02 22 63 01 01 00 00"
-#define B10_CONNECT \
+#define B10_CONNECT                                                            \
   "01 06 22 63 0a 05 01 bb 00 00 00 00 00 00 00 00 00 00 ff ff c6 33 64 05"
-#define B10_EXT_CONNECT                                                   \
-  "01 07 22 63 0a 06 01 bb 00 00 00 00 00 00 00 00 00 00 ff ff c6 33 64 05" \
+#define B10_EXT_CONNECT                                                        \
+  "01 07 22 63 0a 06 01 bb 00 00 00 00 00 00 00 00 00 00 ff ff c6 33 64 05"    \
   "1e 02 22 02"
 #define B10_SUPPORTED "01 03 22 63 15 02 00 00 1e 22 00 00"
-#define B10_EXT_HDR \
+#define B10_EXT_HDR                                                            \
   "01 05 22 63 14 04 00 00 02 04 05 b4 04 02 01 03 03 07 00 00"
 #define B10_ERR_RESET "01 02 22 63 1e 01 60 00"
 #define B10_ERR_UNREACH "01 02 22 63 1e 01 61 03"
@@ -520,8 +517,7 @@ START_TEST(test_convert_examples) {
   w.connect.tcp_opts = bytes(ref, rn);
   msg_write_is(&w, B10_EXT_CONNECT);
 
-  parse_ok(B10_SUPPORTED, buf, sizeof buf, &m,
-           MPTCP_CONVERT_HAS_SUPPORTED_EXT);
+  parse_ok(B10_SUPPORTED, buf, sizeof buf, &m, MPTCP_CONVERT_HAS_SUPPORTED_EXT);
   rn = tcheck_hex("1e 22", ref, sizeof ref);
   ck_assert_bytes(m.supported.p, m.supported.len, ref, rn);
   memset(&w, 0, sizeof w);
@@ -689,8 +685,7 @@ typedef struct conv_row {
   size_t bad_off; /* checked for MALFORMED / UNSUPPORTED */
 } conv_row;
 
-#define CONNECT_BODY \
-  "01 bb 00 00 00 00 00 00 00 00 00 00 ff ff c6 33 64 05"
+#define CONNECT_BODY "01 bb 00 00 00 00 00 00 00 00 00 00 ff ff c6 33 64 05"
 
 static const conv_row conv_rows[] = {
     {"wrong magic", "01 02 22 64 01 01 00 00", MPTCP_ERR_NOT_PRESENT, 0},
@@ -710,13 +705,11 @@ static const conv_row conv_rows[] = {
     {"TLV past total length", "01 02 22 63 16 02 00 00 aa bb cc dd",
      MPTCP_ERR_MALFORMED, 4},
     {"second TLV past total length",
-     "01 03 22 63 01 01 00 00 1e 02 20 00 00 00 00 00", MPTCP_ERR_MALFORMED,
-     8},
+     "01 03 22 63 01 01 00 00 1e 02 20 00 00 00 00 00", MPTCP_ERR_MALFORMED, 8},
     {"duplicate Info", "01 03 22 63 01 01 00 00 01 01 00 00",
      MPTCP_ERR_MALFORMED, 8},
-    {"duplicate Cookie",
-     "01 04 22 63 16 01 00 00 01 01 00 00 16 01 00 00", MPTCP_ERR_MALFORMED,
-     12},
+    {"duplicate Cookie", "01 04 22 63 16 01 00 00 01 01 00 00 16 01 00 00",
+     MPTCP_ERR_MALFORMED, 12},
     {"TLV type 0", "01 02 22 63 00 01 00 00", MPTCP_ERR_UNSUPPORTED, 4},
     {"unknown TLV 0x63 after Info", "01 03 22 63 01 01 00 00 63 01 00 00",
      MPTCP_ERR_UNSUPPORTED, 8},
@@ -726,8 +719,8 @@ static const conv_row conv_rows[] = {
      "01 05 22 63 0a 04 01 bb 00 00 00 00 00 00 00 00 00 00 ff ff",
      MPTCP_ERR_MALFORMED, 4},
     {"Connect of 1 word", "01 02 22 63 0a 01 01 bb", MPTCP_ERR_MALFORMED, 4},
-    {"ext Connect with NOP",
-     "01 07 22 63 0a 06 " CONNECT_BODY " 01 1e 02 00", MPTCP_ERR_MALFORMED, 4},
+    {"ext Connect with NOP", "01 07 22 63 0a 06 " CONNECT_BODY " 01 1e 02 00",
+     MPTCP_ERR_MALFORMED, 4},
     /* Read as {kind 1, len 2} this would frame correctly: NOP itself is
      * what is refused. */
     {"ext Connect with NOP framed like an option",
@@ -755,8 +748,8 @@ static const conv_row conv_rows[] = {
     {"Error TLV length 0", "01 02 22 63 1e 00 60 00", MPTCP_ERR_MALFORMED, 4},
     {"Error TLV past total length", "01 02 22 63 1e 02 60 00",
      MPTCP_ERR_MALFORMED, 4},
-    {"Error TLV then duplicate",
-     "01 03 22 63 1e 01 60 00 1e 01 61 03", MPTCP_ERR_MALFORMED, 8},
+    {"Error TLV then duplicate", "01 03 22 63 1e 01 60 00 1e 01 61 03",
+     MPTCP_ERR_MALFORMED, 8},
 };
 
 START_TEST(test_convert_reject) {
@@ -765,8 +758,7 @@ START_TEST(test_convert_reject) {
   size_t n = tcheck_hex(r->hex, buf, sizeof buf);
   mptcp_convert_msg m;
   int rc = mptcp_convert_parse(buf, n, &m);
-  ck_assert_msg(rc == r->rc, "row \"%s\": got %d, want %d", r->name, rc,
-                r->rc);
+  ck_assert_msg(rc == r->rc, "row \"%s\": got %d, want %d", r->name, rc, r->rc);
   if (rc == MPTCP_ERR_MALFORMED || rc == MPTCP_ERR_UNSUPPORTED)
     ck_assert_msg(m.bad_tlv_off == r->bad_off,
                   "row \"%s\": bad_tlv_off %zu, want %zu", r->name,
@@ -888,9 +880,9 @@ START_TEST(test_convert_write_errors) {
                    MPTCP_ERR_INVALID_ARG);
   m.connect.addr = v4(198, 51, 100, 5);
   {
-    static const char *const bad[] = {"01", "00", "1e 02 00", "1e 01",
-                                      "1e", "22 05 00 00", "1e 02 01 01",
-                                      "01 02 1e 02"};
+    static const char *const bad[] = {
+        "01", "00",          "1e 02 00",    "1e 01",
+        "1e", "22 05 00 00", "1e 02 01 01", "01 02 1e 02"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
       on = tcheck_hex(bad[i], opts, sizeof opts);
       m.connect.tcp_opts = bytes(opts, on);

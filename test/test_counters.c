@@ -74,12 +74,15 @@ START_TEST(test_counter_for_pkt_err) {
 END_TEST
 
 static const int all_errs[] = {
-    MPTCP_ERR_INVALID_ARG, MPTCP_ERR_NOBUF,       MPTCP_ERR_TRUNCATED,
-    MPTCP_ERR_MALFORMED,   MPTCP_ERR_UNSUPPORTED, MPTCP_ERR_CHECKSUM,
-    MPTCP_ERR_NOT_TCP,     MPTCP_ERR_FRAGMENT,    MPTCP_ERR_NOSPACE,
-    MPTCP_ERR_NOT_PRESENT, MPTCP_ERR_VERSION,     MPTCP_ERR_NOMEM,
-    MPTCP_ERR_CALLBACK_FAILURE, MPTCP_ERR_CRYPTO, MPTCP_ERR_WOULDBLOCK,
-    MPTCP_ERR_EOF, MPTCP_ERR_CLOSED, MPTCP_ERR_EXISTS,
+    MPTCP_ERR_INVALID_ARG,      MPTCP_ERR_NOBUF,
+    MPTCP_ERR_TRUNCATED,        MPTCP_ERR_MALFORMED,
+    MPTCP_ERR_UNSUPPORTED,      MPTCP_ERR_CHECKSUM,
+    MPTCP_ERR_NOT_TCP,          MPTCP_ERR_FRAGMENT,
+    MPTCP_ERR_NOSPACE,          MPTCP_ERR_NOT_PRESENT,
+    MPTCP_ERR_VERSION,          MPTCP_ERR_NOMEM,
+    MPTCP_ERR_CALLBACK_FAILURE, MPTCP_ERR_CRYPTO,
+    MPTCP_ERR_WOULDBLOCK,       MPTCP_ERR_EOF,
+    MPTCP_ERR_CLOSED,           MPTCP_ERR_EXISTS,
 };
 #define N_ERRS (sizeof all_errs / sizeof all_errs[0])
 
@@ -88,8 +91,8 @@ START_TEST(test_strerror) {
     const char *s = mptcp_strerror(all_errs[i]);
     ck_assert_ptr_nonnull(s);
     ck_assert_uint_gt(strlen(s), 0);
-    ck_assert_msg(strcmp(s, "unknown error") != 0,
-                  "code %d has no description", all_errs[i]);
+    ck_assert_msg(strcmp(s, "unknown error") != 0, "code %d has no description",
+                  all_errs[i]);
     for (size_t j = 0; j < i; j++)
       ck_assert_msg(strcmp(s, mptcp_strerror(all_errs[j])) != 0,
                     "codes %d and %d share \"%s\"", all_errs[i], all_errs[j],
@@ -121,9 +124,9 @@ END_TEST
  * with length 3), one bad DSS, one unknown MPTCP subtype, one good DSS. */
 START_TEST(test_counters_add_opts) {
   uint8_t area[40];
-  size_t n = tcheck_hex("02 03 05"             /* MSS len 3: malformed   */
-                        "1e 05 20 01 00"       /* DSS A with len 5       */
-                        "1e 04 90 00"          /* subtype 0x9: unknown   */
+  size_t n = tcheck_hex("02 03 05"                /* MSS len 3: malformed   */
+                        "1e 05 20 01 00"          /* DSS A with len 5       */
+                        "1e 04 90 00"             /* subtype 0x9: unknown   */
                         "1e 08 20 01 00 00 00 01" /* DSS Data ACK 32, ok */
                         "01 01 01 01",
                         area, sizeof area);
@@ -146,9 +149,8 @@ START_TEST(test_counters_add_opts) {
     if (i == MPTCP_CTR_TCPOPT_MALFORMED || i == MPTCP_CTR_DSS_MALFORMED ||
         i == MPTCP_CTR_MPTCP_OPT_UNKNOWN)
       want = 1;
-    ck_assert_msg(c.v[i] == want, "%s = %llu, want %llu",
-                  mptcp_counter_name(i), (unsigned long long)c.v[i],
-                  (unsigned long long)want);
+    ck_assert_msg(c.v[i] == want, "%s = %llu, want %llu", mptcp_counter_name(i),
+                  (unsigned long long)c.v[i], (unsigned long long)want);
   }
   /* Adding again accumulates. */
   mptcp_counters_add_opts(&c, &o);
@@ -184,8 +186,12 @@ static mptcp_ipaddr v6(const char *hex) {
 /* RFC 6890 targets a proxy must refuse (PM-10 §5.2, RFC 8803 §6.2.5). */
 START_TEST(test_ipaddr_forbidden) {
   const mptcp_ipaddr bad[] = {
-      v4(0, 0, 0, 0),       v4(127, 0, 0, 1),     v4(127, 255, 1, 2),
-      v4(224, 0, 0, 1),     v4(239, 255, 255, 250), v4(255, 255, 255, 255),
+      v4(0, 0, 0, 0),
+      v4(127, 0, 0, 1),
+      v4(127, 255, 1, 2),
+      v4(224, 0, 0, 1),
+      v4(239, 255, 255, 250),
+      v4(255, 255, 255, 255),
       v6("00000000000000000000000000000000"), /* :: */
       v6("00000000000000000000000000000001"), /* ::1 */
       v6("ff020000000000000000000000000001"), /* ff02::1 */
@@ -193,8 +199,12 @@ START_TEST(test_ipaddr_forbidden) {
       v6("00000000000000000000ffffe0000001"), /* ::ffff:224.0.0.1 */
   };
   const mptcp_ipaddr good[] = {
-      v4(198, 51, 100, 5), v4(192, 0, 2, 1), v4(10, 1, 2, 3),
-      v4(223, 255, 255, 255), v4(255, 255, 255, 254), v4(128, 0, 0, 1),
+      v4(198, 51, 100, 5),
+      v4(192, 0, 2, 1),
+      v4(10, 1, 2, 3),
+      v4(223, 255, 255, 255),
+      v4(255, 255, 255, 254),
+      v4(128, 0, 0, 1),
       v6("20010db8000000000000000000000005"),
       v6("fe800000000000000000000000000001"),
       v6("00000000000000000000ffffc6336405"), /* ::ffff:198.51.100.5 */
@@ -202,8 +212,7 @@ START_TEST(test_ipaddr_forbidden) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     ck_assert_msg(mptcp_ipaddr_is_forbidden(&bad[i]), "bad[%zu] allowed", i);
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-    ck_assert_msg(!mptcp_ipaddr_is_forbidden(&good[i]), "good[%zu] refused",
-                  i);
+    ck_assert_msg(!mptcp_ipaddr_is_forbidden(&good[i]), "good[%zu] refused", i);
   mptcp_ipaddr none;
   memset(&none, 0, sizeof none);
   ck_assert(mptcp_ipaddr_is_forbidden(&none)); /* no family: never a target */
@@ -231,10 +240,14 @@ END_TEST
 
 Suite *suite_counters(void) {
   const tcheck_test tests[] = {
-      TCHECK_TEST(test_counter_names),   TCHECK_TEST(test_counter_find),
-      TCHECK_TEST(test_counter_for_pkt_err), TCHECK_TEST(test_strerror),
-      TCHECK_TEST(test_err_is_fatal),    TCHECK_TEST(test_counters_add_opts),
-      TCHECK_TEST(test_ipaddr_forbidden), TCHECK_TEST(test_ipaddr_len_equal),
+      TCHECK_TEST(test_counter_names),
+      TCHECK_TEST(test_counter_find),
+      TCHECK_TEST(test_counter_for_pkt_err),
+      TCHECK_TEST(test_strerror),
+      TCHECK_TEST(test_err_is_fatal),
+      TCHECK_TEST(test_counters_add_opts),
+      TCHECK_TEST(test_ipaddr_forbidden),
+      TCHECK_TEST(test_ipaddr_len_equal),
   };
   return tcheck_suite("counters", tests, sizeof tests / sizeof tests[0]);
 }

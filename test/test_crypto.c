@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
-
 /* ---------------------------------------------------------------- */
 /* §1 tokens and IDSNs                                                */
 /* ---------------------------------------------------------------- */
@@ -35,20 +33,20 @@ static const struct {
 START_TEST(test_key_derive_kat) {
   uint32_t token = 0;
   uint64_t idsn = 0;
-  int rc = mptcp_crypto_key_derive(key_kat[_i].version, key_kat[_i].key,
-                                   &token, &idsn);
+  int rc = mptcp_crypto_key_derive(key_kat[_i].version, key_kat[_i].key, &token,
+                                   &idsn);
   ck_assert_int_eq(rc, 0);
   CK_X64(token, key_kat[_i].token);
   CK_X64(idsn, key_kat[_i].idsn);
   /* Either output may be NULL. */
   token = 0;
-  ck_assert_int_eq(mptcp_crypto_key_derive(key_kat[_i].version,
-                                           key_kat[_i].key, &token, NULL),
+  ck_assert_int_eq(mptcp_crypto_key_derive(key_kat[_i].version, key_kat[_i].key,
+                                           &token, NULL),
                    0);
   CK_X64(token, key_kat[_i].token);
   idsn = 0;
-  ck_assert_int_eq(mptcp_crypto_key_derive(key_kat[_i].version,
-                                           key_kat[_i].key, NULL, &idsn),
+  ck_assert_int_eq(mptcp_crypto_key_derive(key_kat[_i].version, key_kat[_i].key,
+                                           NULL, &idsn),
                    0);
   CK_X64(idsn, key_kat[_i].idsn);
   ck_assert_int_eq(
@@ -271,8 +269,8 @@ START_TEST(test_add_addr_hmac_kat) {
                    0);
   ck_assert(again != out);
   ck_assert_int_eq(
-      mptcp_crypto_add_addr_hmac(K1, K2, (uint8_t)(add_addr_kat[_i].id + 1),
-                                 &a, add_addr_kat[_i].port, &again),
+      mptcp_crypto_add_addr_hmac(K1, K2, (uint8_t)(add_addr_kat[_i].id + 1), &a,
+                                 add_addr_kat[_i].port, &again),
       0);
   ck_assert(again != out);
   ck_assert_int_eq(
@@ -316,8 +314,8 @@ static const uint8_t hello[13] = {'h', 'e', 'l', 'l', 'o', ',', ' ',
 
 START_TEST(test_dss_csum_whole) {
   uint8_t bytes[16];
-  size_t n = tcheck_hex("68 65 6c 6c 6f 2c 20 6d 70 74 63 70 21", bytes,
-                        sizeof bytes);
+  size_t n =
+      tcheck_hex("68 65 6c 6c 6f 2c 20 6d 70 74 63 70 21", bytes, sizeof bytes);
   ck_assert_bytes(hello, sizeof hello, bytes, n);
   ck_assert_uint_eq(mptcp_dss_csum(HELLO_DSN, 1, 13, hello, 13), 0x6d1b);
 
@@ -456,14 +454,14 @@ START_TEST(test_expand_seq_kat) {
 }
 END_TEST
 
-
 /* Property: any value within (-2^31, 2^31) of ref comes back exactly. */
 START_TEST(test_expand_seq_random) {
   uint64_t s = UINT64_C(0x9E3779B97F4A7C15);
   for (int i = 0; i < 20000; i++) {
     uint64_t ref = tcheck_prng(&s) >> 1; /* keep away from 64-bit overflow */
     ref += UINT64_C(1) << 33;
-    int64_t delta = (int64_t)(tcheck_prng(&s) % UINT64_C(0xFFFFFFFE)) - 0x7FFFFFFF;
+    int64_t delta =
+        (int64_t)(tcheck_prng(&s) % UINT64_C(0xFFFFFFFE)) - 0x7FFFFFFF;
     uint64_t val = ref + (uint64_t)delta;
     uint64_t got = mptcp_expand_seq(ref, (uint32_t)val);
     ck_assert_msg(got == val, "seed iter %d: expand(0x%llx, 0x%08x) = 0x%llx",

@@ -25,10 +25,9 @@ START_TEST(test_txmaps) {
   /* a reinjection of older DSNs */
   ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2996, 500, 50), 0);
   for (int k = 0; k < 40; k++) /* forces growth */
-    ck_assert_int_eq(
-        mptcp_txmaps_push(&t, base + 3046 + 10 * (uint32_t)k,
-                          20000 + 20 * (uint64_t)k, 10),
-        0);
+    ck_assert_int_eq(mptcp_txmaps_push(&t, base + 3046 + 10 * (uint32_t)k,
+                                       20000 + 20 * (uint64_t)k, 10),
+                     0);
   ck_assert_uint_eq(t.n, 43);
   const mptcp_txmap *r = mptcp_txmaps_find(&t, base + 1500);
   ck_assert_ptr_nonnull(r);

@@ -59,13 +59,14 @@ START_TEST(test_mpc_v1_worked_example) {
   ck_assert_int_eq(mptcp_mpc_on_synack(&v1, &o, &a), MPTCP_MPC_OK);
   CK_X64(a.peer_key, K2);
   mptcp_mpc_ack(&a, K1, 0, 0, 0, &so);
-  expect_wire(&so, "1e 14 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10");
-  mptcp_mpc_ack(&a, K1, 1, 13, 0, &so);
   expect_wire(&so,
-              "1e 16 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10 00 0d");
+              "1e 14 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10");
+  mptcp_mpc_ack(&a, K1, 1, 13, 0, &so);
+  expect_wire(
+      &so, "1e 16 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10 00 0d");
   /* B completes from either the third ACK or the first data. */
-  parse_as("1e 14 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10", ACK, 0,
-           &o);
+  parse_as("1e 14 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10", ACK,
+           0, &o);
   ck_assert_int_eq(mptcp_mpc_on_ack(&b, K2, &o, &b2), MPTCP_MPC_OK);
   CK_X64(b2.peer_key, K1);
   parse_as("1e 16 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10 00 0d",
@@ -92,13 +93,14 @@ START_TEST(test_mpc_v0_worked_example) {
   parse_as("1e 0c 00 81 fe dc ba 98 76 54 32 10", SYNACK, 0, &o);
   ck_assert_int_eq(mptcp_mpc_on_synack(&v0, &o, &a), MPTCP_MPC_OK);
   mptcp_mpc_ack(&a, K1, 1, 100, 0, &so); /* v0 has no data form */
-  expect_wire(&so, "1e 14 00 81 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10");
-  parse_as("1e 14 00 81 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10", ACK, 0,
-           &o);
+  expect_wire(&so,
+              "1e 14 00 81 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10");
+  parse_as("1e 14 00 81 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10", ACK,
+           0, &o);
   ck_assert_int_eq(mptcp_mpc_on_ack(&b, K2, &o, &b2), MPTCP_MPC_OK);
   /* v0: the third ACK may not change the key announced on the SYN. */
-  parse_as("1e 14 00 81 01 02 03 04 05 06 07 09 fe dc ba 98 76 54 32 10", ACK, 0,
-           &o);
+  parse_as("1e 14 00 81 01 02 03 04 05 06 07 09 fe dc ba 98 76 54 32 10", ACK,
+           0, &o);
   ck_assert_int_eq(mptcp_mpc_on_ack(&b, K2, &o, &b2), MPTCP_MPC_BAD_KEY);
 }
 END_TEST
@@ -187,12 +189,12 @@ START_TEST(test_mpc_third_ack) {
   parse_as("01 01 08 0a 00 00 00 01 00 00 00 02", ACK, 0, &o);
   ck_assert_int_eq(mptcp_mpc_on_ack(&b, K2, &o, &out), MPTCP_MPC_ABSENT);
   /* a key echo that is not ours (tampering) */
-  parse_as("1e 14 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 11", ACK, 0,
-           &o);
+  parse_as("1e 14 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 11", ACK,
+           0, &o);
   ck_assert_int_eq(mptcp_mpc_on_ack(&b, K2, &o, &out), MPTCP_MPC_BAD_KEY);
   /* wrong version on a non-SYN MP_CAPABLE */
-  parse_as("1e 14 02 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10", ACK, 0,
-           &o);
+  parse_as("1e 14 02 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10", ACK,
+           0, &o);
   ck_assert_int_eq(mptcp_mpc_on_ack(&b, K2, &o, &out), MPTCP_MPC_BAD_VERSION);
   /* a 20-byte form on a data segment is ignored ([Linux] strictness) */
   parse_as("1e 14 01 01 01 02 03 04 05 06 07 08 fe dc ba 98 76 54 32 10", ACK,

@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
-
 #define TH_SYN MPTCP_TH_SYN
 #define TH_SYNACK (MPTCP_TH_SYN | MPTCP_TH_ACK)
 #define TH_ACK MPTCP_TH_ACK
@@ -44,9 +42,10 @@ static void parse_ok(const char *hex, uint8_t flags, size_t payload,
   mkctx(&c, flags, payload, version, PP_DEF);
   memset(so, 0xEE, sizeof *so);
   mptcp_subopt_parse(b, n, &c, so);
-  ck_assert_msg(so->status == MPTCP_SUBOPT_OK, "%s: status %u (ctx flags 0x%x"
-                " payload %zu version %u)", hex, so->status, flags, payload,
-                version);
+  ck_assert_msg(so->status == MPTCP_SUBOPT_OK,
+                "%s: status %u (ctx flags 0x%x"
+                " payload %zu version %u)",
+                hex, so->status, flags, payload, version);
   ck_assert_uint_eq(so->len, n);
 }
 
@@ -120,8 +119,6 @@ static void check_roundtrip(const mptcp_subopt *so, uint8_t flags,
   ck_assert_bytes(again, (size_t)w, buf, (size_t)w);
 }
 
-
-
 /* ---------------------------------------------------------------- */
 /* §6 MP_CAPABLE decode / encode                                      */
 /* ---------------------------------------------------------------- */
@@ -143,8 +140,7 @@ START_TEST(test_mpc_v1_decode) {
     parse_ok("1e 04 01 21", TH_SYN, 0, vers[v], &so);
     ck_assert_uint_eq(so.u.mpc.flags, MPTCP_CAP_C | MPTCP_CAP_H);
 
-    parse_ok("1e 0c 01 01 fe dc ba 98 76 54 32 10", TH_SYNACK, 0, vers[v],
-             &so);
+    parse_ok("1e 0c 01 01 fe dc ba 98 76 54 32 10", TH_SYNACK, 0, vers[v], &so);
     ck_assert_uint_eq(so.subtype, MPTCP_SUB_CAPABLE);
     ck_assert_uint_eq(so.u.mpc.version, 1);
     ck_assert_uint_eq(so.u.mpc.form, MPTCP_MPC_SYNACK);
@@ -354,9 +350,8 @@ START_TEST(test_join_dumps_match_crypto) {
   check_write(&so, PP_DEF, "1e 0c 10 02 18 f9 78 1b 11 22 33 44");
 
   uint8_t hmac[32];
-  ck_assert_int_eq(mptcp_crypto_join_hmac(1, K2, K1, 0xAABBCCDDu, 0x11223344u,
-                                          hmac),
-                   32);
+  ck_assert_int_eq(
+      mptcp_crypto_join_hmac(1, K2, K1, 0xAABBCCDDu, 0x11223344u, hmac), 32);
   zero_so(&so, MPTCP_SUB_JOIN);
   so.u.join.form = MPTCP_JOIN_SYNACK;
   so.u.join.addr_id = 3;
@@ -364,9 +359,8 @@ START_TEST(test_join_dumps_match_crypto) {
   memcpy(so.u.join.hmac, hmac, MPTCP_JOIN_TRUNC_SYNACK);
   check_write(&so, PP_DEF, "1e 10 10 03 61 29 c6 69 ea 48 a5 81 aa bb cc dd");
 
-  ck_assert_int_eq(mptcp_crypto_join_hmac(0, K1, K2, 0x11223344u, 0xAABBCCDDu,
-                                          hmac),
-                   20);
+  ck_assert_int_eq(
+      mptcp_crypto_join_hmac(0, K1, K2, 0x11223344u, 0xAABBCCDDu, hmac), 20);
   zero_so(&so, MPTCP_SUB_JOIN);
   so.u.join.form = MPTCP_JOIN_ACK;
   memcpy(so.u.join.hmac, hmac, MPTCP_JOIN_TRUNC_ACK);
@@ -395,8 +389,7 @@ static const struct {
     {"1e 1c 30 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 e0 3c e4 "
      "01 45 87 70 2d",
      1, 0, 0, UINT64_C(0xe03ce4014587702d)},
-    {"1e 14 31 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01", 1, 1, 0,
-     0},
+    {"1e 14 31 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01", 1, 1, 0, 0},
     {"1e 1e 30 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 01 bb dd "
      "27 13 87 8b 95 e3 9d",
      1, 0, 443, UINT64_C(0xdd2713878b95e39d)},
@@ -423,7 +416,8 @@ START_TEST(test_add_addr_v1_dumps) {
     ck_assert_uint_eq(aa->echo, add_addr_dumps[_i].echo);
     ck_assert_uint_eq(aa->addr_id, v6 ? 6 : 5);
     ck_assert_uint_eq(aa->has_port, add_addr_dumps[_i].port != 0);
-    if (add_addr_dumps[_i].port) ck_assert_uint_eq(aa->port, add_addr_dumps[_i].port);
+    if (add_addr_dumps[_i].port)
+      ck_assert_uint_eq(aa->port, add_addr_dumps[_i].port);
     ck_assert_uint_eq(aa->has_hmac, !add_addr_dumps[_i].echo);
     if (!add_addr_dumps[_i].echo) CK_X64(aa->hmac, add_addr_dumps[_i].hmac);
     ck_assert_uint_eq(aa->addr.family, want.family);
@@ -513,8 +507,8 @@ static const struct {
 } dss_dumps[] = {
     {"1e 1c 20 0f 28 08 18 bf 0f a7 e2 8f f5 a1 01 d3 d2 9d 6f 73 00 00 00 01 "
      "00 0d 6d 1b",
-     0x0f, 1, UINT64_C(0x280818bf0fa7e28f), UINT64_C(0xf5a101d3d29d6f73), 1,
-     13, 0x6d1b},
+     0x0f, 1, UINT64_C(0x280818bf0fa7e28f), UINT64_C(0xf5a101d3d29d6f73), 1, 13,
+     0x6d1b},
     {"1e 14 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d 6d 1b", 0x05, 1,
      0x0fa7e28fu, 0xd29d6f73u, 1, 13, 0x6d1b},
     {"1e 12 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d", 0x05, 0,
@@ -936,15 +930,15 @@ START_TEST(test_rt_add_addr) {
     so.u.add_addr.has_port = (uint8_t)port;
     so.u.add_addr.port = port ? (uint16_t)(1000 + i) : 0;
     so.u.add_addr.has_hmac = (uint8_t)!echo;
-    so.u.add_addr.hmac = echo ? 0 : UINT64_C(0x0102030405060708) * (uint64_t)(i + 1);
+    so.u.add_addr.hmac =
+        echo ? 0 : UINT64_C(0x0102030405060708) * (uint64_t)(i + 1);
     if (v6)
       tcheck_addr6_db8(&so.u.add_addr.addr, (uint8_t)(0x10 + i));
     else
       tcheck_addr4(&so.u.add_addr.addr, 198, 51, 100, (uint8_t)i);
     static const size_t lens[2][2][2] = {{{16, 8}, {18, 10}},
                                          {{28, 20}, {30, 22}}};
-    ck_assert_int_eq(mptcp_subopt_size(&so),
-                     (mptcp_ssize)lens[v6][port][echo]);
+    ck_assert_int_eq(mptcp_subopt_size(&so), (mptcp_ssize)lens[v6][port][echo]);
     check_roundtrip(&so, TH_ACK, 0, V1, PP_DEF);
     check_roundtrip(&so, TH_ACK, 0, VANY, PP_DEF);
   }
@@ -1132,9 +1126,9 @@ START_TEST(test_subopt_name) {
   ck_assert_str_eq(mptcp_subopt_name(MPTCP_SUB_CAPABLE), "MP_CAPABLE");
   ck_assert_str_eq(mptcp_subopt_name(MPTCP_SUB_DSS), "DSS");
   static const uint8_t known[] = {
-      MPTCP_SUB_CAPABLE,  MPTCP_SUB_JOIN,      MPTCP_SUB_DSS,
-      MPTCP_SUB_ADD_ADDR, MPTCP_SUB_REMOVE_ADDR, MPTCP_SUB_PRIO,
-      MPTCP_SUB_FAIL,     MPTCP_SUB_FASTCLOSE, MPTCP_SUB_TCPRST,
+      MPTCP_SUB_CAPABLE,     MPTCP_SUB_JOIN,        MPTCP_SUB_DSS,
+      MPTCP_SUB_ADD_ADDR,    MPTCP_SUB_REMOVE_ADDR, MPTCP_SUB_PRIO,
+      MPTCP_SUB_FAIL,        MPTCP_SUB_FASTCLOSE,   MPTCP_SUB_TCPRST,
       MPTCP_SUB_PREFER_PROXY};
   for (size_t i = 0; i < sizeof known; i++) {
     const char *n = mptcp_subopt_name(known[i]);

@@ -152,8 +152,10 @@ static const row rows[] = {
      ANYBAD, C_JOIN},
     {"join ack len16", "1e 10 10 03 61 29 c6 69 ea 48 a5 81 aa bb cc dd",
      TH_ACK, 0, V1, ANYBAD, C_JOIN},
-    {"join ack len23", "1e 17 10 00 d9 17 6d 34 c5 8a ef 52 6a a4 9d 8d 6d 86 "
-     "9a 81 95 19 96", TH_ACK, 0, V1, BLEN, C_JOIN},
+    {"join ack len23",
+     "1e 17 10 00 d9 17 6d 34 c5 8a ef 52 6a a4 9d 8d 6d 86 "
+     "9a 81 95 19 96",
+     TH_ACK, 0, V1, BLEN, C_JOIN},
     {"join ack len25", "1e 19 10 00 " HM20 "00", TH_ACK, 0, V1, BLEN, C_JOIN},
     /* ---------------- DSS (§5.2) ---------------- */
     {"dss empty ok", "1e 04 20 00", TH_ACK, 0, V1, OK, NOCTR},
@@ -166,8 +168,10 @@ static const row rows[] = {
     {"dss A|M csum ok",
      "1e 14 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d 6d 1b", TH_ACK, 13,
      V1, OK, NOCTR},
-    {"dss all csum ok", "1e 1c 20 0f 28 08 18 bf 0f a7 e2 8f f5 a1 01 d3 d2 9d "
-     "6f 73 00 00 00 01 00 0d 6d 1b", TH_ACK, 13, V1, OK, NOCTR},
+    {"dss all csum ok",
+     "1e 1c 20 0f 28 08 18 bf 0f a7 e2 8f f5 a1 01 d3 d2 9d "
+     "6f 73 00 00 00 01 00 0d 6d 1b",
+     TH_ACK, 13, V1, OK, NOCTR},
     {"dss len3", "1e 03 20", TH_ACK, 0, V1, BLEN, C_DSS},
     {"dss none len5", "1e 05 20 00 00", TH_ACK, 0, V1, BLEN, C_DSS},
     {"dss none len6", "1e 06 20 00 00 00", TH_ACK, 0, V1, BLEN, C_DSS},
@@ -177,35 +181,46 @@ static const row rows[] = {
     {"dss A|a len8", "1e 08 20 03 0f a7 e2 8f", TH_ACK, 0, V1, BLEN, C_DSS},
     {"dss A|a len14", "1e 0e 20 03 28 08 18 bf 0f a7 e2 8f 00 00", TH_ACK, 0,
      V1, BLEN, C_DSS},
-    {"dss A|M len16", "1e 10 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01",
-     TH_ACK, 13, V1, BLEN, C_DSS},
+    {"dss A|M len16", "1e 10 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01", TH_ACK,
+     13, V1, BLEN, C_DSS},
     {"dss A|M len17", "1e 11 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00",
      TH_ACK, 13, V1, BLEN, C_DSS},
-    {"dss A|M len19", "1e 13 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d "
-     "6d", TH_ACK, 13, V1, BLEN, C_DSS},
-    {"dss A|M len21", "1e 15 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d "
-     "6d 1b 00", TH_ACK, 13, V1, BLEN, C_DSS},
-    {"dss A|M len22", "1e 16 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d "
-     "6d 1b 00 00", TH_ACK, 13, V1, BLEN, C_DSS},
-    {"dss A|M len24", "1e 18 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d "
-     "6d 1b 00 00 00 00", TH_ACK, 13, V1, BLEN, C_DSS},
+    {"dss A|M len19",
+     "1e 13 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d "
+     "6d",
+     TH_ACK, 13, V1, BLEN, C_DSS},
+    {"dss A|M len21",
+     "1e 15 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d "
+     "6d 1b 00",
+     TH_ACK, 13, V1, BLEN, C_DSS},
+    {"dss A|M len22",
+     "1e 16 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d "
+     "6d 1b 00 00",
+     TH_ACK, 13, V1, BLEN, C_DSS},
+    {"dss A|M len24",
+     "1e 18 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 00 0d "
+     "6d 1b 00 00 00 00",
+     TH_ACK, 13, V1, BLEN, C_DSS},
     {"dss M len12", "1e 0c 20 04 d2 9d 6f 73 00 00 00 01", TH_ACK, 13, V1, BLEN,
      C_DSS},
     {"dss M len15", "1e 0f 20 04 d2 9d 6f 73 00 00 00 01 00 0d 00", TH_ACK, 13,
      V1, BLEN, C_DSS},
-    {"dss all len27", "1e 1b 20 0f 28 08 18 bf 0f a7 e2 8f f5 a1 01 d3 d2 9d 6f "
-     "73 00 00 00 01 00 0d 6d", TH_ACK, 13, V1, BLEN, C_DSS},
-    {"dss all len30 (over max 28)", "1e 1e 20 0f 28 08 18 bf 0f a7 e2 8f f5 a1 "
-     "01 d3 d2 9d 6f 73 00 00 00 01 00 0d 6d 1b 00 00", TH_ACK, 13, V1, BLEN,
-     C_DSS},
-    {"dss all len40", "1e 28 20 1f 28 08 18 bf 0f a7 e2 8f f5 a1 01 d3 d2 9d 6f "
-     "73 00 00 00 01 00 0d 6d 1b 00 00 00 00 00 00 00 00 00 00 00 00", TH_ACK,
-     13, V0, BLEN, C_DSS},
+    {"dss all len27",
+     "1e 1b 20 0f 28 08 18 bf 0f a7 e2 8f f5 a1 01 d3 d2 9d 6f "
+     "73 00 00 00 01 00 0d 6d",
+     TH_ACK, 13, V1, BLEN, C_DSS},
+    {"dss all len30 (over max 28)",
+     "1e 1e 20 0f 28 08 18 bf 0f a7 e2 8f f5 a1 "
+     "01 d3 d2 9d 6f 73 00 00 00 01 00 0d 6d 1b 00 00",
+     TH_ACK, 13, V1, BLEN, C_DSS},
+    {"dss all len40",
+     "1e 28 20 1f 28 08 18 bf 0f a7 e2 8f f5 a1 01 d3 d2 9d 6f "
+     "73 00 00 00 01 00 0d 6d 1b 00 00 00 00 00 00 00 00 00 00 00 00",
+     TH_ACK, 13, V0, BLEN, C_DSS},
     /* ---------------- ADD_ADDR v1 (§6.1) ---------------- */
     {"add v1 v4 ok", "1e 10 30 05 " V4A HM8, TH_ACK, 0, V1, OK, NOCTR},
     {"add v1 v4 echo ok", "1e 08 31 05 " V4A, TH_ACK, 0, V1, OK, NOCTR},
-    {"add v1 unassigned bits ok", "1e 08 3f 05 " V4A, TH_ACK, 0, V1, OK,
-     NOCTR},
+    {"add v1 unassigned bits ok", "1e 08 3f 05 " V4A, TH_ACK, 0, V1, OK, NOCTR},
     {"add v1 v6 port ok", "1e 1e 30 06 " V6A "01 bb " HM8, TH_ACK, 0, V1, OK,
      NOCTR},
     {"add v1 len3", "1e 03 30", TH_ACK, 0, V1, BLEN, C_ADD},
@@ -219,8 +234,10 @@ static const row rows[] = {
     {"add v1 len17", "1e 11 30 05 " V4A HM8 "00", TH_ACK, 0, V1, BLEN, C_ADD},
     {"add v1 len19", "1e 13 30 05 " V4A "1f 90 " HM8 "00", TH_ACK, 0, V1, BLEN,
      C_ADD},
-    {"add v1 len24", "1e 18 30 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 "
-     "01 00 00 00 00", TH_ACK, 0, V1, BLEN, C_ADD},
+    {"add v1 len24",
+     "1e 18 30 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 "
+     "01 00 00 00 00",
+     TH_ACK, 0, V1, BLEN, C_ADD},
     {"add v1 len26", "1e 1a 30 06 " V6A "00 00 00 00 00 00", TH_ACK, 0, V1,
      BLEN, C_ADD},
     {"add v1 len29", "1e 1d 30 06 " V6A HM8 "00", TH_ACK, 0, V1, BLEN, C_ADD},
@@ -239,8 +256,7 @@ static const row rows[] = {
     {"add v0 v4 ok", "1e 08 34 05 " V4A, TH_ACK, 0, V0, OK, NOCTR},
     {"add v0 v4 port ok", "1e 0a 34 05 " V4A "1f 90", TH_ACK, 0, V0, OK, NOCTR},
     {"add v0 v6 ok", "1e 14 36 06 " V6A, TH_ACK, 0, V0, OK, NOCTR},
-    {"add v0 v6 port ok", "1e 16 36 06 " V6A "01 bb", TH_ACK, 0, V0, OK,
-     NOCTR},
+    {"add v0 v6 port ok", "1e 16 36 06 " V6A "01 bb", TH_ACK, 0, V0, OK, NOCTR},
     {"add v0 ipver0", "1e 08 30 05 " V4A, TH_ACK, 0, V0, ANYBAD, C_ADD},
     {"add v0 ipver5", "1e 08 35 05 " V4A, TH_ACK, 0, V0, ANYBAD, C_ADD},
     {"add v0 ipver7 len20", "1e 14 37 06 " V6A, TH_ACK, 0, V0, ANYBAD, C_ADD},
@@ -304,7 +320,8 @@ static const row rows[] = {
     {"len byte 1", "1e 01 20 01", TH_ACK, 0, V1, TCPBAD, C_TCP},
     {"len past area", "1e 10 20 01 0f a7 e2 8f", TH_ACK, 0, V1, TCPBAD, C_TCP},
     {"len byte missing", "1e", TH_ACK, 0, V1, TCPBAD, C_TCP},
-    {"len 41 in 40-byte area", "1e 29 20 00 00 00 00 00 00 00 00 00 00 00 00 00 "
+    {"len 41 in 40-byte area",
+     "1e 29 20 00 00 00 00 00 00 00 00 00 00 00 00 00 "
      "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
      TH_ACK, 0, V1, TCPBAD, C_TCP},
 };
@@ -522,11 +539,17 @@ START_TEST(test_length_sweep) {
   /* MP_JOIN: the segment type fixes the form. */
   static const size_t joins[] = {12, 16, 24};
   sweep_one("JOIN SYN", 0x10, 1, L, TH_SYN, 0, V1,
-            L == 12 ? OK : in(L, joins, 3) ? ANYBAD : BLEN);
+            L == 12           ? OK
+            : in(L, joins, 3) ? ANYBAD
+                              : BLEN);
   sweep_one("JOIN SYN/ACK", 0x11, 1, L, TH_SYNACK, 0, V1,
-            L == 16 ? OK : in(L, joins, 3) ? ANYBAD : BLEN);
+            L == 16           ? OK
+            : in(L, joins, 3) ? ANYBAD
+                              : BLEN);
   sweep_one("JOIN ACK", 0x10, 0, L, TH_ACK, 0, V0,
-            L == 24 ? OK : in(L, joins, 3) ? ANYBAD : BLEN);
+            L == 24           ? OK
+            : in(L, joins, 3) ? ANYBAD
+                              : BLEN);
 
   sweep_one("REMOVE_ADDR", 0x40, 1, L, TH_ACK, 0, V1, L >= 4 ? OK : BLEN);
   sweep_one("MP_PRIO v1", 0x51, 1, L, TH_ACK, 0, V1, L == 3 ? OK : BLEN);

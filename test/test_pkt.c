@@ -73,8 +73,6 @@ static const uint8_t hello[13] = {'h', 'e', 'l', 'l', 'o', ',', ' ',
 static uint8_t fx_opts[40];
 static size_t fx_opts_len;
 
-
-
 /* A data segment: nop nop TS + DSS, payload "hello, mptcp!". */
 static void fixture(mptcp_pkt *p, int v6) {
   fx_opts_len = tcheck_hex("01 01 08 0a 00 00 00 64 00 00 00 c8 "
@@ -138,8 +136,7 @@ static int parse_exact(const uint8_t *b, size_t len, unsigned flags,
 /* ---------------------------------------------------------------- */
 
 START_TEST(test_csum_rfc1071) {
-  static const uint8_t b[8] = {0x00, 0x01, 0xf2, 0x03,
-                               0xf4, 0xf5, 0xf6, 0xf7};
+  static const uint8_t b[8] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
   uint32_t s = mptcp_csum_partial(b, 8, 0);
   ck_assert_uint_eq(ref_fold(s), 0xddf2);
   ck_assert_uint_eq(mptcp_csum_finish(s), 0x220d);
@@ -169,7 +166,6 @@ START_TEST(test_csum_update_rfc1624) {
                     0x1234);
 }
 END_TEST
-
 
 /* 0x0000 and 0xffff are the same one's-complement value. */
 static int csum_same(uint16_t a, uint16_t b) {
@@ -341,10 +337,10 @@ START_TEST(test_v6_roundtrip) {
   uint8_t buf[200];
   size_t n = write_fixture(1, buf, sizeof buf);
   ck_assert_uint_eq(n, 40 + 20 + 32 + 13);
-  ck_assert_uint_eq(buf[0], 0x62);               /* version 6, TC high 2 */
-  ck_assert_uint_eq(buf[1], 0x8a);               /* TC low 8, flow 0xa */
+  ck_assert_uint_eq(buf[0], 0x62); /* version 6, TC high 2 */
+  ck_assert_uint_eq(buf[1], 0x8a); /* TC low 8, flow 0xa */
   ck_assert_uint_eq(be16(buf + 2), 0xbcde);
-  ck_assert_uint_eq(be16(buf + 4), n - 40);      /* payload length */
+  ck_assert_uint_eq(be16(buf + 4), n - 40); /* payload length */
   ck_assert_uint_eq(buf[6], 6);
   ck_assert_uint_eq(buf[7], 57);
   mptcp_ipaddr s, d;
@@ -382,8 +378,7 @@ START_TEST(test_minimal_packets) {
     mptcp_ssize n = mptcp_pkt_write(&p, buf, sizeof buf);
     ck_assert_int_eq(n, (v6 ? 40 : 20) + 20);
     mptcp_pkt q;
-    ck_assert_int_eq(parse_exact(buf, (size_t)n, MPTCP_PKT_VERIFY_CSUM, &q),
-                     0);
+    ck_assert_int_eq(parse_exact(buf, (size_t)n, MPTCP_PKT_VERIFY_CSUM, &q), 0);
     ck_assert_uint_eq(q.opts_len, 0);
     ck_assert_uint_eq(q.payload_len, 0);
     ck_assert_uint_eq(q.tcp_len, 20);
@@ -396,8 +391,7 @@ START_TEST(test_minimal_packets) {
     n = mptcp_pkt_write(&p, buf, sizeof buf);
     ck_assert_int_eq(n, (v6 ? 40 : 20) + 60);
     ck_assert_uint_eq(buf[(v6 ? 40 : 20) + 12] >> 4, 15);
-    ck_assert_int_eq(parse_exact(buf, (size_t)n, MPTCP_PKT_VERIFY_CSUM, &q),
-                     0);
+    ck_assert_int_eq(parse_exact(buf, (size_t)n, MPTCP_PKT_VERIFY_CSUM, &q), 0);
     ck_assert_uint_eq(q.opts_len, 40);
   }
 }
@@ -418,18 +412,15 @@ START_TEST(test_write_errors) {
   /* Families differ. */
   fixture(&p, 0);
   tcheck_addr6_db8(&p.dst, 2);
-  ck_assert_int_eq(mptcp_pkt_write(&p, buf, sizeof buf),
-                   MPTCP_ERR_INVALID_ARG);
+  ck_assert_int_eq(mptcp_pkt_write(&p, buf, sizeof buf), MPTCP_ERR_INVALID_ARG);
   /* Option length not a multiple of 4, or over 40. */
   static uint8_t opts[48];
   fixture(&p, 0);
   p.opts = opts;
   p.opts_len = 3;
-  ck_assert_int_eq(mptcp_pkt_write(&p, buf, sizeof buf),
-                   MPTCP_ERR_INVALID_ARG);
+  ck_assert_int_eq(mptcp_pkt_write(&p, buf, sizeof buf), MPTCP_ERR_INVALID_ARG);
   p.opts_len = 44;
-  ck_assert_int_eq(mptcp_pkt_write(&p, buf, sizeof buf),
-                   MPTCP_ERR_INVALID_ARG);
+  ck_assert_int_eq(mptcp_pkt_write(&p, buf, sizeof buf), MPTCP_ERR_INVALID_ARG);
   /* Over 65535 bytes. */
   fixture(&p, 0);
   size_t big = 65536;
@@ -468,8 +459,7 @@ START_TEST(test_verify_bitflip_v4) {
     if (bit / 8 >= 20) {
       size_t off = bit / 8 - 20;
       if (off != 12)
-        ck_assert_msg(rc == MPTCP_ERR_CHECKSUM, "byte %zu: rc %d", bit / 8,
-                      rc);
+        ck_assert_msg(rc == MPTCP_ERR_CHECKSUM, "byte %zu: rc %d", bit / 8, rc);
       if (off >= 20) /* options/payload: fine without verification */
         ck_assert_int_eq(parse_exact(buf, n, 0, &q), 0);
     }
@@ -490,11 +480,10 @@ START_TEST(test_verify_bitflip_v6) {
      * limit are not covered (bytes 0 low nibble .. 3, byte 7). */
     int covered = byte >= 4 ? byte != 7 : (byte == 0 && (bit % 8) < 4);
     if (covered)
-      ck_assert_msg(rc < 0, "flip of byte %zu bit %zu accepted", byte,
-                    bit % 8);
+      ck_assert_msg(rc < 0, "flip of byte %zu bit %zu accepted", byte, bit % 8);
     else
-      ck_assert_msg(rc == 0, "flip of byte %zu bit %zu: rc %d", byte,
-                    bit % 8, rc);
+      ck_assert_msg(rc == 0, "flip of byte %zu bit %zu: rc %d", byte, bit % 8,
+                    rc);
     if (byte >= 40 && byte - 40 != 12)
       ck_assert_msg(rc == MPTCP_ERR_CHECKSUM, "byte %zu: rc %d", byte, rc);
     buf[byte] ^= (uint8_t)(0x80u >> (bit % 8));
@@ -525,8 +514,8 @@ static size_t build_v6(uint8_t *buf, uint8_t first_nh, const uint8_t *ext,
   memset(t, 0, 24);
   put16(t, 1234);
   put16(t + 2, 80);
-  t[7] = 1;   /* seq 1 */
-  t[11] = 2;  /* ack 2 */
+  t[7] = 1;  /* seq 1 */
+  t[11] = 2; /* ack 2 */
   t[12] = 6 << 4;
   t[13] = MPTCP_TH_ACK;
   put16(t + 14, 1000);
@@ -546,11 +535,11 @@ START_TEST(test_v6_ext_headers) {
   /* hop-by-hop -> routing (segments left 0) -> destination options ->
    * fragment (offset 0, M=0) -> TCP */
   uint8_t ext[64];
-  size_t el = tcheck_hex("2b 00 01 04 00 00 00 00"        /* HBH, PadN */
-                         "3c 00 fd 00 00 00 00 00"        /* RH type 253, SL 0 */
+  size_t el = tcheck_hex("2b 00 01 04 00 00 00 00" /* HBH, PadN */
+                         "3c 00 fd 00 00 00 00 00" /* RH type 253, SL 0 */
                          "2c 01 01 0c 00 00 00 00 00 00 00 00 00 00 00 00"
-                                                          /* DO 16 bytes */
-                         "06 00 00 00 12 34 56 78",       /* fragment */
+                         /* DO 16 bytes */
+                         "06 00 00 00 12 34 56 78", /* fragment */
                          ext, sizeof ext);
   uint8_t buf[200];
   size_t toff;
@@ -678,8 +667,8 @@ START_TEST(test_truncated_every_length) {
                     "v%d len %zu of %zu: rc %d", v6 ? 6 : 4, len, n, rc);
       rc = parse_exact(buf, len, 0, &q);
       ck_assert_msg(rc == MPTCP_ERR_TRUNCATED || rc == MPTCP_ERR_MALFORMED,
-                    "v%d len %zu of %zu (no verify): rc %d", v6 ? 6 : 4, len,
-                    n, rc);
+                    "v%d len %zu of %zu (no verify): rc %d", v6 ? 6 : 4, len, n,
+                    rc);
     }
     /* The first bytes alone are too short. */
     ck_assert_int_eq(parse_exact(buf, 0, 0, &q), MPTCP_ERR_TRUNCATED);
@@ -835,7 +824,7 @@ START_TEST(test_csum_copy_lengths) {
         check_copy(so, doff, len,
                    (so + doff) % 5 ? (uint32_t)tcheck_prng(&rng) : 0);
   /* Payload sizes and the 64 KiB rounds of the vector kernels. */
-  static const size_t big[] = {1448, 1460, 1500, 4095,  4097,
+  static const size_t big[] = {1448, 1460,  1500,  4095,  4097,
                                9000, 65535, 65536, 65537, 70000};
   for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
     for (size_t k = 0; k < 4; k++)

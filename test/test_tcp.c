@@ -233,8 +233,8 @@ START_TEST(test_active_close) {
   tseg lack = tseg_make(s0 + 1, 5002, A);
   tpeer_expect(&p, &lack);
   tpeer_expect_none(&p);
-  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_PEER_CLOSED |
-                                          MPTCP_EV_READABLE | MPTCP_EV_CLOSED);
+  ck_assert_uint_eq(tpeer_events(&p),
+                    MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE | MPTCP_EV_CLOSED);
   uint8_t b[4];
   ck_assert_int_eq(mptcp_conn_read(p.conn, b, 4, p.now), MPTCP_ERR_EOF);
   mptcp_conn_get_info(p.conn, &ci);
@@ -263,8 +263,7 @@ START_TEST(test_passive_close) {
   tseg ack = tseg_make(s0, 5002, A);
   tpeer_expect(&p, &ack); /* a FIN is ACKed at once */
   tpeer_expect_none(&p);
-  ck_assert_uint_eq(tpeer_events(&p),
-                    MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
   /* CLOSE-WAIT: we may still send. */
   ck_assert_int_eq(mptcp_conn_write(p.conn, data, 100, p.now), 100);
   tseg d = dseg(s0, 5002, data, 100);
@@ -811,8 +810,7 @@ START_TEST(test_transparent_listen) {
   tpeer_init(&p, NULL, 0);
   mptcp_addr any;
   memset(&any, 0, sizeof any);
-  ck_assert_int_eq(mptcp_stack_listen(p.st, &any, MPTCP_LISTEN_TRANSPARENT),
-                   0);
+  ck_assert_int_eq(mptcp_stack_listen(p.st, &any, MPTCP_LISTEN_TRANSPARENT), 0);
   /* A SYN to any address and port is ours; the accepted connection shows
    * the original destination as its local address. */
   tcheck_addr4(&p.us.ip, 198, 51, 100, 7);
@@ -977,7 +975,6 @@ START_TEST(test_out_of_order_fin) {
   tpeer_fini(&p);
 }
 END_TEST
-
 
 /* ---------------- header prediction (fast path) ---------------- */
 
@@ -1219,8 +1216,7 @@ START_TEST(test_fast_path_bad_checksum) {
   mptcp_conn_get_info(p.conn, &after);
   ck_assert_uint_eq(after.state, MPTCP_TCP_ESTABLISHED);
   tpeer_send(&p, &f);
-  ck_assert_uint_eq(tpeer_events(&p),
-                    MPTCP_EV_READABLE | MPTCP_EV_PEER_CLOSED);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_READABLE | MPTCP_EV_PEER_CLOSED);
   mptcp_conn_get_info(p.conn, &after);
   ck_assert_uint_eq(after.state, MPTCP_TCP_CLOSE_WAIT);
   tpeer_fini(&p);
@@ -1345,7 +1341,6 @@ START_TEST(test_fast_path_ring_wrap) {
   tpeer_fini(&p);
 }
 END_TEST
-
 
 /* ---------------- the log hook ---------------- */
 

@@ -101,8 +101,7 @@ static void check_write_roundtrip(const mptcp_tcpopts *o,
     ck_assert_uint_eq(buf[i], 0xCC);
   for (size_t cap = 0; cap < (size_t)w; cap++) {
     uint8_t small[64];
-    ck_assert_msg(mptcp_tcpopts_write(o, PP_DEF, small, cap) ==
-                      MPTCP_ERR_NOBUF,
+    ck_assert_msg(mptcp_tcpopts_write(o, PP_DEF, small, cap) == MPTCP_ERR_NOBUF,
                   "cap %zu of %zd", cap, (ptrdiff_t)w);
   }
   mptcp_tcpopts back;
@@ -345,10 +344,10 @@ START_TEST(test_malformed_lengths_skipped) {
   ck_assert_uint_eq(o.ts_ecr, 2);
   ck_assert_uint_eq(o.n_unknown, 0);
 
-  parse_hex("02 05 05 b4 00 "  /* MSS len 5   */
-            "05 02 "           /* SACK, 0 blocks */
-            "03 04 07 00 "     /* WS len 4    */
-            "01 04 02 "        /* SACK-perm ok */
+  parse_hex("02 05 05 b4 00 "                   /* MSS len 5   */
+            "05 02 "                            /* SACK, 0 blocks */
+            "03 04 07 00 "                      /* WS len 4    */
+            "01 04 02 "                         /* SACK-perm ok */
             "05 0b 00 00 00 01 00 00 00 02 00", /* SACK len 11 */
             &ctx, &o);
   ck_assert_uint_eq(o.n_malformed, 4);
@@ -431,7 +430,6 @@ START_TEST(test_truncated_prefixes) {
 }
 END_TEST
 
-
 /* Random areas (seeded): structural invariants hold, no overread. */
 START_TEST(test_random_areas) {
   static const uint8_t kinds[] = {0, 1, 2, 3, 4, 5, 8, 30, 34, 0xfd};
@@ -448,7 +446,8 @@ START_TEST(test_random_areas) {
       }
     }
     mptcp_parse_ctx ctx;
-    mkctx(&ctx, (uint8_t)(tcheck_prng(&seed) & 0xff), (size_t)(tcheck_prng(&seed) % 3),
+    mkctx(&ctx, (uint8_t)(tcheck_prng(&seed) & 0xff),
+          (size_t)(tcheck_prng(&seed) % 3),
           (uint8_t)((it % 3) == 2 ? MPTCP_VERSION_ANY : it % 3));
     mptcp_tcpopts o;
     parse_exact(b, len, (it & 8) ? NULL : &ctx, &o);
@@ -519,8 +518,8 @@ START_TEST(test_write_built) {
   mkctx(&ctx, TH_SYN, 0, MPTCP_VERSION_1);
   mptcp_tcpopts o;
   zero_opts(&o);
-  o.present = MPTCP_HAS_MSS | MPTCP_HAS_WSCALE | MPTCP_HAS_SACK_PERM |
-              MPTCP_HAS_TS;
+  o.present =
+      MPTCP_HAS_MSS | MPTCP_HAS_WSCALE | MPTCP_HAS_SACK_PERM | MPTCP_HAS_TS;
   o.mss = 1400;
   o.wscale = 9;
   o.ts_val = 0xdeadbeefu;
@@ -755,17 +754,15 @@ START_TEST(test_fit_unknown_tfo) {
   mptcp_tcpopts o;
   for (int k = 0; k < 5; k++) {
     zero_opts(&o);
-    set_ts(&o);                  /* 12 */
-    add_unknown(&o, 0xfd, 6);    /* 8  */
-    o.present |= MPTCP_HAS_TFO;  /* 12 */
+    set_ts(&o);                 /* 12 */
+    add_unknown(&o, 0xfd, 6);   /* 8  */
+    o.present |= MPTCP_HAS_TFO; /* 12 */
     o.tfo_len = 8;
     memcpy(o.tfo_cookie, cookie, 8);
     add_dss(&o, MPTCP_DSS_A, 0); /* 8  */
     ck_assert_uint_eq(model_size(&o), 40);
     switch (k) {
-    case 0:
-      fit_check(&o, 40, 0, 40);
-      break;
+    case 0: fit_check(&o, 40, 0, 40); break;
     case 1:
       fit_check(&o, 32, MPTCP_FIT_DROPPED_UNKNOWN, 32);
       ck_assert_uint_eq(o.n_unknown, 0);
@@ -852,8 +849,8 @@ END_TEST
 START_TEST(test_fit_everything) {
   mptcp_tcpopts o;
   zero_opts(&o);
-  o.present = MPTCP_HAS_MSS | MPTCP_HAS_WSCALE | MPTCP_HAS_SACK_PERM |
-              MPTCP_HAS_TFO;
+  o.present =
+      MPTCP_HAS_MSS | MPTCP_HAS_WSCALE | MPTCP_HAS_SACK_PERM | MPTCP_HAS_TFO;
   o.mss = 1460;
   o.wscale = 7;
   o.tfo_len = 0;

@@ -25,8 +25,8 @@ START_TEST(test_token_model) {
   for (int step = 0; step < 4000; step++) {
     uint64_t r = tcheck_prng(&rng);
     /* few distinct low bits: clusters, and tokens at the table's end */
-    uint32_t tok = (uint32_t)(r >> 32) << 6 | (uint32_t)(r & 3) |
-                   (_i ? 0x3cu : 0);
+    uint32_t tok =
+        (uint32_t)(r >> 32) << 6 | (uint32_t)(r & 3) | (_i ? 0x3cu : 0);
     int op = (int)((r >> 8) % 3);
     if (op < 2 && model_n < 512) {
       int have = -1;

@@ -178,6 +178,8 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now);
 #define MPTCP_EV_RESET 0x0040u       /**< reset by the peer */
 #define MPTCP_EV_TIMEOUT 0x0080u     /**< gave up retransmitting */
 #define MPTCP_EV_REFUSED 0x0100u     /**< active open answered by RST */
+/** A subflow joined or closed (mptcp_conn_get_subflow tells which). */
+#define MPTCP_EV_SUBFLOW 0x0200u
 
 /** One drained event: a connection and the bits set since the last drain. */
 typedef struct mptcp_event {
@@ -278,6 +280,47 @@ typedef struct mptcp_conn_info {
 
 /** Fills @p ci. @return 0. */
 MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci);
+
+/** mptcp_conn_add_subflow flags: ask the peer to use the subflow only when
+ *  no other can carry data (the MP_JOIN B flag, RFC 8684 §3.2). */
+#define MPTCP_SUBFLOW_BACKUP 0x1u
+
+/**
+ * Opens a further subflow of an established MPTCP connection with MP_JOIN
+ * (RFC 8684 §3.2), from @p local (port 0: an ephemeral port) to @p remote.
+ * MPTCP_EV_SUBFLOW follows once it carries data, or when it fails.
+ * @return the subflow's index (>= 0, see mptcp_conn_get_subflow), or
+ *   MPTCP_ERR_INVALID_ARG (not an MPTCP connection, or closing; addresses
+ *   of different families, or a 4-tuple in use), MPTCP_ERR_NOMEM (already
+ *   8 subflows, or out of memory).
+ */
+MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
+                                     const mptcp_addr *remote, uint32_t flags,
+                                     mptcp_tstamp now);
+
+/** One subflow of a connection. */
+typedef struct mptcp_subflow_info {
+  uint8_t state;       /**< enum mptcp_tcp_state */
+  uint8_t joined;      /**< carries MPTCP data (MP_CAPABLE or MP_JOIN done) */
+  uint8_t backup;      /**< we asked the peer to use it only as a backup */
+  uint8_t peer_backup; /**< the peer asked us the same */
+  uint8_t local_id, remote_id; /**< address IDs (RFC 8684 §3.2) */
+  mptcp_addr local, remote;
+  uint32_t srtt_us, cwnd, mss;
+  uint64_t bytes_sent;     /**< payload bytes first transmitted */
+  uint64_t bytes_acked;    /**< payload bytes acknowledged at subflow level */
+  uint64_t bytes_received; /**< payload bytes received in subflow order */
+  uint64_t retransmits;    /**< segments retransmitted */
+} mptcp_subflow_info;
+
+/** Number of subflow slots: indexes 0 .. n-1 (some may be empty). */
+MPTCP_API size_t mptcp_conn_subflow_slots(const mptcp_conn *c);
+
+/** Fills @p si for subflow @p i (0: the initial one).
+ *  @return 0, or MPTCP_ERR_INVALID_ARG when there is no subflow there
+ *  (never was, or closed and gone). */
+MPTCP_API int mptcp_conn_get_subflow(const mptcp_conn *c, size_t i,
+                                     mptcp_subflow_info *si);
 
 MPTCP_API void mptcp_conn_set_user_data(mptcp_conn *c, void *p);
 MPTCP_API void *mptcp_conn_get_user_data(const mptcp_conn *c);

@@ -106,8 +106,7 @@ void tpeer_fini(tpeer *p) {
   if (p->conn) mptcp_conn_release(p->conn, p->now);
   mptcp_stack_del(p->st);
   ck_assert_msg(p->live_bytes == 0 && p->live_blocks == 0,
-                "leak: %zu bytes in %zu blocks", p->live_bytes,
-                p->live_blocks);
+                "leak: %zu bytes in %zu blocks", p->live_bytes, p->live_blocks);
 }
 
 size_t tpeer_build(tpeer *p, const tseg *g, uint8_t *pkt, size_t cap) {
@@ -205,7 +204,8 @@ int tpeer_recv(tpeer *p, tseg *got) {
 }
 
 static void fmt_seg(char *b, size_t cap, const tseg *s) {
-  snprintf(b, cap, "seq=%u ack=%u flags=%02x len=%u win=%d mss=%d ws=%d "
+  snprintf(b, cap,
+           "seq=%u ack=%u flags=%02x len=%u win=%d mss=%d ws=%d "
            "sackok=%d ts=%d tsecr=%u nsack=%u",
            s->seq, s->ack, s->flags, s->len, s->win, s->mss, s->ws,
            s->sack_perm, s->ts, s->tsecr, s->nsack);
@@ -221,8 +221,8 @@ void tpeer_expect_at(const char *file, int line, tpeer *p, const tseg *w) {
   fmt_seg(bg, sizeof bg, &g);
   int ok = g.seq == w->seq && g.flags == w->flags && g.len == w->len &&
            (!(w->flags & MPTCP_TH_ACK) || g.ack == w->ack) &&
-           (w->win < 0 || g.win == w->win) &&
-           (w->mss < 0 || g.mss == w->mss) && (w->ws < 0 || g.ws == w->ws) &&
+           (w->win < 0 || g.win == w->win) && (w->mss < 0 || g.mss == w->mss) &&
+           (w->ws < 0 || g.ws == w->ws) &&
            (w->sack_perm < 0 || g.sack_perm == w->sack_perm) &&
            (w->ts < 0 || g.ts == w->ts) &&
            (!w->check_tsecr || g.tsecr == w->tsecr) &&

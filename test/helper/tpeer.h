@@ -14,16 +14,16 @@
 typedef struct tseg {
   uint32_t seq, ack;
   uint8_t flags;
-  int32_t win;            /* -1: do not check (expect), 65535 default (send) */
+  int32_t win; /* -1: do not check (expect), 65535 default (send) */
   const uint8_t *data;
   uint32_t len;
-  int32_t mss;            /* -1: absent / do not check */
-  int32_t ws;             /* -1: absent / do not check */
-  int8_t sack_perm;       /* -1: do not check; 0/1 */
-  int8_t ts;              /* -1: do not check; 0 absent; 1 present */
-  uint32_t tsval, tsecr;  /* sent when ts == 1; checked if check_ts */
+  int32_t mss;           /* -1: absent / do not check */
+  int32_t ws;            /* -1: absent / do not check */
+  int8_t sack_perm;      /* -1: do not check; 0/1 */
+  int8_t ts;             /* -1: do not check; 0 absent; 1 present */
+  uint32_t tsval, tsecr; /* sent when ts == 1; checked if check_ts */
   int8_t check_tsecr;
-  uint8_t nsack;          /* SACK blocks to send / expect (exact) */
+  uint8_t nsack; /* SACK blocks to send / expect (exact) */
   int8_t check_sack;
   uint32_t sack[4][2];
 } tseg;
@@ -33,14 +33,14 @@ tseg tseg_make(uint32_t seq, uint32_t ack, uint8_t flags);
 
 typedef struct tpeer {
   mptcp_stack *st;
-  mptcp_addr us, them;   /* the stack's and the scripted peer's address */
+  mptcp_addr us, them; /* the stack's and the scripted peer's address */
   mptcp_tstamp now;
   mptcp_settings s;
   mptcp_mem mem;
   size_t live_bytes, live_blocks; /* counting allocator */
   uint64_t rng;
-  mptcp_conn *conn;      /* the connection under test */
-  uint32_t iss;          /* the stack's ISS, learned from its SYN/SYN-ACK */
+  mptcp_conn *conn; /* the connection under test */
+  uint32_t iss;     /* the stack's ISS, learned from its SYN/SYN-ACK */
 } tpeer;
 
 /* Creates the stack with settings `s` (NULL: defaults with timestamps and

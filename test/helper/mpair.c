@@ -1,0 +1,223 @@
+/* Two stacks back to back (mpair.h). SPDX-License-Identifier: MIT */
+#include "mpair.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcheck.h"
+
+const mptcp_addr pair_addr_a = {{MPTCP_AF_INET, {10, 0, 0, 1}}, 40000};
+const mptcp_addr pair_addr_b = {{MPTCP_AF_INET, {10, 0, 0, 2}}, 80};
+
+static void prng_fill(uint8_t *d, size_t n, void *ud) {
+  uint64_t *s = ud;
+  for (size_t i = 0; i < n; i++) d[i] = (uint8_t)tcheck_prng(s);
+}
+
+void pair_init(pair *p, const mptcp_settings *sa, const mptcp_settings *sb) {
+  memset(p, 0, sizeof *p);
+  p->seed = 99;
+  p->now = 1000;
+  ck_assert_int_eq(mptcp_stack_new(&p->a, sa, NULL, &p->seed), 0);
+  ck_assert_int_eq(mptcp_stack_new(&p->b, sb, NULL, &p->seed), 0);
+  ck_assert_int_eq(mptcp_stack_listen(p->b, &pair_addr_b, 0), 0);
+  ck_assert_int_eq(mptcp_conn_connect(p->a, &p->ca, &pair_addr_a, &pair_addr_b,
+                                      NULL, p->now),
+                   0);
+}
+
+static void log_hook(void *ud, int level, const char *msg, size_t len) {
+  (void)ud;
+  (void)level;
+  fprintf(stderr, "%.*s\n", (int)len, msg);
+}
+
+void pair_settings(mptcp_settings *s) {
+  mptcp_settings_default(s);
+  if (getenv("MPTCP_TEST_LOG")) { /* debugging aid */
+    s->log = log_hook;
+    s->log_level = MPTCP_LOG_DEBUG;
+  }
+  s->rand = prng_fill;
+  s->sndbuf = s->rcvbuf = 64 * 1024;
+}
+
+void pair_corrupt(uint8_t *b, size_t n) {
+  mptcp_pkt pk;
+  ck_assert_int_eq(mptcp_pkt_parse(b, n, 0, &pk), 0);
+  ck_assert_uint_gt(pk.payload_len, 10);
+  uint8_t *t = b + pk.ip_hdr_len;
+  (void)t;
+  b[(size_t)(pk.payload - b) + 10] ^= 0x55;
+  pair_fix_csum(b, n);
+}
+
+void pair_fix_csum(uint8_t *b, size_t n) {
+  mptcp_pkt pk;
+  ck_assert_int_eq(mptcp_pkt_parse(b, n, 0, &pk), 0);
+  uint8_t *t = b + pk.ip_hdr_len;
+  t[16] = t[17] = 0;
+  uint16_t cs = mptcp_tcp_csum(&pk.src, &pk.dst, t, pk.tcp_len);
+  t[16] = (uint8_t)(cs >> 8);
+  t[17] = (uint8_t)cs;
+  ck_assert_int_eq(mptcp_pkt_parse(b, n, MPTCP_PKT_VERIFY_CSUM, &pk), 0);
+}
+
+size_t pair_find_mptcp(const uint8_t *b, size_t n, int subtype, size_t *len) {
+  mptcp_pkt pk;
+  if (mptcp_pkt_parse(b, n, 0, &pk) != 0) return 0;
+  size_t at = (size_t)(pk.opts - b);
+  for (size_t i = 0; i < pk.opts_len;) {
+    uint8_t kind = pk.opts[i];
+    if (kind == MPTCP_OPT_EOL) break;
+    if (kind == MPTCP_OPT_NOP) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= pk.opts_len || pk.opts[i + 1] < 2) break;
+    uint8_t l = pk.opts[i + 1];
+    if (kind == MPTCP_TCPOPT_KIND && l >= 3 &&
+        (pk.opts[i + 2] >> 4) == subtype) {
+      *len = l;
+      return at + i;
+    }
+    i += l;
+  }
+  return 0;
+}
+
+int pair_pump(pair *p) {
+  uint8_t buf[2048];
+  int moved = 0;
+  for (int again = 1; again;) {
+    again = 0;
+    mptcp_ssize n;
+    while ((n = mptcp_stack_write_pkt(p->a, NULL, buf, sizeof buf, p->now)) >
+           0) {
+      again = moved = 1;
+      /* MSS 1460 means 1500-byte packets, MPTCP options included. */
+      ck_assert_int_le(n, 1500);
+      if (n > 200 && p->corrupt_nth && ++p->data_pkts == p->corrupt_nth)
+        pair_corrupt(buf, (size_t)n);
+      if (++p->a_pkts <= p->drop_first_a) continue;
+      if (p->filter && !p->filter(p, 1, buf, (size_t)n)) continue;
+      if (p->drop_every && ++p->pkts % (unsigned long)p->drop_every == 0)
+        continue;
+      mptcp_stack_read_pkt(p->b, NULL, buf, (size_t)n, p->now);
+    }
+    while ((n = mptcp_stack_write_pkt(p->b, NULL, buf, sizeof buf, p->now)) >
+           0) {
+      again = moved = 1;
+      ck_assert_int_le(n, 1500);
+      if (p->drop_every && ++p->pkts % (unsigned long)p->drop_every == 0)
+        continue;
+      if (p->filter && !p->filter(p, 0, buf, (size_t)n)) continue;
+      mptcp_stack_read_pkt(p->a, NULL, buf, (size_t)n, p->now);
+    }
+    mptcp_event ev;
+    while (mptcp_stack_next_event(p->b, &ev)) {
+      if ((ev.events & MPTCP_EV_ACCEPT) && !p->cb) p->cb = ev.conn;
+      if (ev.conn == p->cb) p->ev_b |= ev.events;
+    }
+    while (mptcp_stack_next_event(p->a, &ev))
+      if (ev.conn == p->ca) p->ev_a |= ev.events;
+  }
+  return moved;
+}
+
+/* Runs timers when nothing moves. */
+void pair_step(pair *p) {
+  if (pair_pump(p)) return;
+  mptcp_tstamp e = mptcp_stack_get_expiry(p->a),
+               eb = mptcp_stack_get_expiry(p->b);
+  if (eb < e) e = eb;
+  if (e == MPTCP_TSTAMP_NONE) { /* say where it stuck */
+    mptcp_stack *sts[2] = {p->a, p->b};
+    for (int k = 0; k < 2; k++) {
+      mptcp_counters c;
+      mptcp_stack_get_counters(sts[k], &c);
+      for (size_t i = 0; i < MPTCP_CTR_COUNT; i++)
+        if (c.v[i])
+          fprintf(stderr, "%c %s %llu\n", 'A' + k, mptcp_counter_name(i),
+                  (unsigned long long)c.v[i]);
+    }
+  }
+  ck_assert_msg(e != MPTCP_TSTAMP_NONE, "stalled with no timer");
+  if (e > p->now) p->now = e;
+  mptcp_stack_handle_expiry(p->a, p->now);
+  mptcp_stack_handle_expiry(p->b, p->now);
+}
+
+void pair_transfer(pair *p, size_t n) {
+  uint8_t *out_a = malloc(n), *out_b = malloc(n), *in_a = malloc(n),
+          *in_b = malloc(n);
+  for (size_t i = 0; i < n; i++) {
+    out_a[i] = (uint8_t)(i * 7 + 1);
+    out_b[i] = (uint8_t)(i * 13 + 5);
+  }
+  size_t sa = 0, sb = 0, ra = 0, rb = 0;
+  int eof_a = 0, eof_b = 0, shut_a = 0, shut_b = 0;
+  for (int rounds = 0; !(eof_a && eof_b); rounds++) {
+    ck_assert_msg(rounds < 200000, "no progress: sent %zu/%zu got %zu/%zu", sa,
+                  sb, ra, rb);
+    if (sa < n) {
+      mptcp_ssize k = mptcp_conn_write(p->ca, out_a + sa, n - sa, p->now);
+      if (k > 0) sa += (size_t)k;
+    } else if (!shut_a) {
+      ck_assert_int_eq(mptcp_conn_shutdown(p->ca, p->now), 0);
+      shut_a = 1;
+    }
+    if (p->cb && sb < n) {
+      mptcp_ssize k = mptcp_conn_write(p->cb, out_b + sb, n - sb, p->now);
+      if (k > 0) sb += (size_t)k;
+    } else if (p->cb && !shut_b) {
+      ck_assert_int_eq(mptcp_conn_shutdown(p->cb, p->now), 0);
+      shut_b = 1;
+    }
+    mptcp_ssize k;
+    while (!eof_a &&
+           (k = mptcp_conn_read(p->ca, in_a + ra, n - ra + 1, p->now)) != 0) {
+      if (k == MPTCP_ERR_EOF) {
+        eof_a = 1;
+        break;
+      }
+      ck_assert_int_gt(k, 0);
+      ra += (size_t)k;
+    }
+    while (p->cb && !eof_b &&
+           (k = mptcp_conn_read(p->cb, in_b + rb, n - rb + 1, p->now)) != 0) {
+      if (k == MPTCP_ERR_EOF) {
+        eof_b = 1;
+        break;
+      }
+      ck_assert_int_gt(k, 0);
+      rb += (size_t)k;
+    }
+    pair_step(p);
+  }
+  ck_assert_uint_eq(ra, n);
+  ck_assert_uint_eq(rb, n);
+  ck_assert_msg(memcmp(in_b, out_a, n) == 0, "A->B data differs");
+  ck_assert_msg(memcmp(in_a, out_b, n) == 0, "B->A data differs");
+  free(out_a);
+  free(out_b);
+  free(in_a);
+  free(in_b);
+}
+
+void pair_fini(pair *p) {
+  mptcp_conn_release(p->ca, p->now);
+  if (p->cb) mptcp_conn_release(p->cb, p->now);
+  mptcp_stack_del(p->a);
+  mptcp_stack_del(p->b);
+}
+
+uint64_t pair_counter(mptcp_stack *st, const char *name) {
+  mptcp_counters c;
+  mptcp_stack_get_counters(st, &c);
+  for (size_t i = 0; i < MPTCP_CTR_COUNT; i++)
+    if (strcmp(mptcp_counter_name(i), name) == 0) return c.v[i];
+  ck_abort_msg("no counter %s", name);
+  return 0;
+}

@@ -1,0 +1,62 @@
+/* Two stacks of ours wired back to back in memory, for MPTCP tests: A
+ * (client, 10.0.0.1 and more addresses) connects to B (listening on
+ * 10.0.0.2:80); every packet one writes is read by the other, unless a
+ * filter drops or rewrites it (lossy links, middleboxes, blackouts).
+ * SPDX-License-Identifier: MIT */
+#ifndef TEST_MPAIR_H
+#define TEST_MPAIR_H
+
+#include <mptcp/mptcp.h>
+#include <stddef.h>
+
+typedef struct pair pair;
+
+/* Looks at (and may rewrite) a packet from A (from_a = 1) or B; returns
+ * 0 to drop it. */
+typedef int (*pair_filter)(pair *p, int from_a, uint8_t *buf, size_t n);
+
+struct pair {
+  mptcp_stack *a, *b;
+  mptcp_conn *ca, *cb;
+  mptcp_tstamp now;
+  uint64_t seed;
+  int drop_every;  /* drop every Nth packet (0: none) */
+  int corrupt_nth; /* rewrite a payload byte of A's Nth data packet, TCP
+                      checksum fixed up (a payload-modifying middlebox) */
+  int data_pkts;
+  int drop_first_a; /* drop A's first N packets (its SYNs) */
+  int a_pkts;
+  unsigned long pkts;
+  pair_filter filter;
+  void *ud;
+  uint32_t ev_a, ev_b; /* every event seen on A's and B's connection */
+};
+
+extern const mptcp_addr pair_addr_a, pair_addr_b;
+
+/* Test settings: deterministic randomness, 64 KB buffers, a log to stderr
+ * when MPTCP_TEST_LOG is set. */
+void pair_settings(mptcp_settings *s);
+/* Stacks with settings sa and sb, B listening, A's connect sent. */
+void pair_init(pair *p, const mptcp_settings *sa, const mptcp_settings *sb);
+void pair_fini(pair *p);
+/* Moves packets both ways until neither stack has anything to send;
+ * returns 1 if any moved. */
+int pair_pump(pair *p);
+/* pair_pump, or when nothing moves, runs the earliest timers. */
+void pair_step(pair *p);
+/* Sends n bytes each way at once, half-closes both sides, checks every
+ * byte and the end of both streams. */
+void pair_transfer(pair *p, size_t n);
+/* Counter @p name of stack @p st (fails the test for an unknown name). */
+uint64_t pair_counter(mptcp_stack *st, const char *name);
+/* Flips a payload byte and repairs the TCP checksum: only the DSS
+ * checksum can tell. */
+void pair_corrupt(uint8_t *b, size_t n);
+/* Recomputes the TCP checksum of a packet after a rewrite. */
+void pair_fix_csum(uint8_t *b, size_t n);
+/* The first MPTCP option of @p subtype in the packet: its offset and
+ * length (kind, length, subtype ... as on the wire), or 0. */
+size_t pair_find_mptcp(const uint8_t *b, size_t n, int subtype, size_t *len);
+
+#endif
