@@ -42,9 +42,16 @@
 # (a limiter on a sender's own device only back-pressures it).
 #
 # Every case sends MB MiB each way at the same time over one connection
-# (two different random files), half-closes both ways and checks:
+# (two different random files), half-closes both ways -- in the two-path
+# cases only once K has its second subflow (at most JOIN_WAIT, 10 s): Linux
+# opens no MP_JOIN after a DATA_FIN, and under CPU load its path manager
+# ran after a whole 8 MiB transfer (CI: kc-peer-csum with one subflow) --
+# and checks:
 #   - both ends exit 0 and each received exactly what the other sent (sha256
-#     of the data both ways); everything runs under `timeout`;
+#     of the data both ways); everything runs under `timeout`; on a
+#     mismatch `mptcp-kernel-peer.py check-data` prints the received data
+#     as pieces of the sent data (CASE.peer.out / CASE.kernel.out keep what
+#     each application got);
 #   - the kernel side's stats (mptcp-kernel-peer.py --result, from
 #     MPTCP_INFO / MPTCP_SUBFLOW_ADDRS / MPTCP_TCPINFO) and the peer's
 #     --stats JSON: mptcp, fallback, checksum, bytes each way, a subflow on
@@ -58,8 +65,9 @@
 #     kernel peer, P's counters get the same error checks, and NoDSSInWindow
 #     is only reported: a Linux sender puts data beyond the receiver's
 #     advertised MPTCP window now and then (seen on the wire with 6.18, at
-#     100 Mbit/s too), so kernel<->kernel trips it; against mpcat it stays a
-#     verdict on mpcat's sender;
+#     100 Mbit/s too), so kernel<->kernel trips it (on a fallback
+#     connection, which has no DSS, it is the trace of KQ1 below; the data
+#     check decides); against mpcat it stays a verdict on mpcat's sender;
 #   - a capture on k1+k2 in K (tcpdump, snaplen 200), merged, reordercap'd
 #     and decoded by tshark with MPTCP analysis: no malformed frames, no
 #     expert info of severity error (mptcp.dss.missing_mapping is a warning
@@ -138,15 +146,43 @@
 #   MPTCP_INTEROP_PCAP=1  also mpcat --pcap OUTDIR/CASE.mpcat.pcap
 #   MPTCP_INTEROP_KEEP=1  keep data files and captures of passing cases
 #   MPTCP_INTEROP_NOCAP=1 skip the tcpdump/tshark verdict
+#   MPTCP_INTEROP_KFAIL_FATAL=1  count a KQ1 data loss (KFAIL) as a failure
 #   MPTCP_BASELINE_MB, MPTCP_BASELINE_RUNS  for --baseline-tbf
 #
 # Outputs per case in OUTDIR: CASE.kernel.json (K's stats), CASE.peer.json
 # (the peer's --stats), CASE.peer.err, CASE.timeline.json, CASE.monitor,
-# CASE.mib.{before,after}[.peer], CASE.pcap (merged capture; removed after a
-# pass unless MPTCP_INTEROP_KEEP=1).
+# CASE.mib.{before,after}[.peer], CASE.pcap (merged capture),
+# CASE.kernel.out and CASE.peer.out (what each application received); the
+# last three are removed after a pass unless MPTCP_INTEROP_KEEP=1, and
+# data-k.bin / data-p.bin (what K / the peer sent) stay when a case failed
+# or KFAILed.
 #
-# Exit: 0 pass, 1 fail, 77 skipped (not root, no network namespaces, TUN,
-# veth, MPTCP or tools).
+# Kernel quirks (test/interop/KERNEL-QUIRKS.md; Linux 6.18.44):
+#   KQ1: a fallback MPTCP socket whose TCP subflow receives a segment
+#        overlapping bytes it already has cuts the overlap out of the new
+#        data, drops everything after it (NoDSSInWindow) and ends with a
+#        clean EOF. Deterministic with test/interop/kq1-fallback-overlap.sh;
+#        here the overlap comes from a spurious retransmission coalesced
+#        with new data under CPU load, rare (1 CI run; 0 in the loops of
+#        KERNEL-QUIRKS.md).
+#   KQ2: one CI run delivered other bytes than sent on MPTCP connections
+#        (kc-fair, kc-pathdown); cause unknown, not reproduced: it FAILs.
+#   KQ3: tshark 4.0 asserts on a Linux FIN after Linux re-sent its
+#        DATA_FIN mapping without the DATA_FIN.
+# With MPTCP_INTEROP_PEER=kernel a data mismatch is a KFAIL (printed as
+# "KFAIL CASE" with the check-data analysis, files kept, counted apart
+# from the failures) only when it has KQ1's exact signature: sender ok
+# with all bytes sent; the receiver a fallback MPTCP socket with a clean
+# EOF whose TCP subflow received at least all bytes; the delivered data
+# the sent data from its start with pieces cut out, in order, nothing
+# repeated or foreign, shorter than sent; the receiver namespace's
+# NoDSSInWindow risen. Any other mismatch fails; against mpcat every one
+# does. MPTCP_INTEROP_KFAIL_FATAL=1 turns a KFAIL into a failure.
+# A tshark dissector bug (KQ3) on a frame the kernel sent is reported, not
+# failed.
+#
+# Exit: 0 pass (KFAILs included), 1 fail, 77 skipped (not root, no network
+# namespaces, TUN, veth, MPTCP or tools).
 set -u
 
 BASELINE=0
@@ -214,6 +250,9 @@ NSES="$K $R"
 [ "$PEER" = kernel ] && NSES="$NSES $P"
 K1=10.71.1.1 R1=10.71.1.2 K2=10.71.2.1 R2=10.71.2.2
 M1=10.71.11.2 G1=10.71.11.1 M2=10.71.12.2 G2=10.71.12.1
+# the addresses whose packets the Linux kernel sends (check-pcap --kernel-addrs)
+KADDRS=$K1,$K2
+[ "$PEER" = kernel ] && KADDRS=$KADDRS,$M1,$M2
 
 inK() { ip netns exec "$K" "$@"; }
 inR() { ip netns exec "$R" "$@"; }
@@ -226,7 +265,9 @@ cleanup() {
   done
   wait 2>/dev/null
   for ns in $NSES; do ip netns del "$ns" 2>/dev/null; done
-  if [ "${MPTCP_INTEROP_KEEP:-0}" != 1 ]; then
+  # the data files stay for a failed case's CASE.*.out to be compared with
+  if [ "${MPTCP_INTEROP_KEEP:-0}" != 1 ] && [ "${FAILED:-0}" = 0 ] &&
+    [ "${KFAILED:-0}" = 0 ]; then
     rm -f "$OUT"/data-*.bin
   fi
 }
@@ -387,11 +428,20 @@ run_peer() {
     if [ "${data#hold:}" != "$data" ]; then
       hold_open "${data#hold:}" "$tmo" "$p.peer.pid" |
         peer_exec "$p" "${cmd[@]}"
+    elif [ -n "${PEER_HOLD:-}" ]; then
+      # the data, then an open stdin until K has all its subflows
+      { cat "$data"; hold_until "$PEER_HOLD" "$p.kernel.json" \
+        $((JOIN_WAIT + 5)) "$p.peer.pid"; } | peer_exec "$p" "${cmd[@]}"
     else
       peer_exec "$p" "${cmd[@]}" <"$data"
     fi
     echo $? >"$p.peer.rc"
-  } | sha256sum | cut -d' ' -f1 >"$p.peer.sha256"
+  } | save_rx "$p.peer.out" | sha256sum | cut -d' ' -f1 >"$p.peer.sha256"
+}
+# save_rx FILE: a pipe stage that also keeps the data in FILE (SAVE_RX=1,
+# the interop cases: check-data explains a mismatch from it)
+save_rx() {
+  if [ "${SAVE_RX:-0}" = 1 ]; then tee "$1"; else cat; fi
 }
 peer_exec() { # PREFIX CMD...: runs CMD, its pid in PREFIX.peer.pid
   local p=$1
@@ -410,6 +460,17 @@ hold_open() {
     [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && break
   done
 }
+# hold_until FILE DONE SECS PIDFILE: ends once FILE or DONE exists, the
+# peer (PIDFILE) is gone, or after SECS
+hold_until() {
+  local i=0 pid
+  while [ ! -e "$1" ] && [ ! -e "$2" ] && [ $i -lt $(($3 * 20)) ]; do
+    sleep 0.05
+    i=$((i + 1))
+    pid=$(cat "$4" 2>/dev/null)
+    [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && break
+  done
+}
 peer_ready() { # PREFIX: the peer server listens
   if [ "$PEER" = mpcat ]; then
     carrier_up mt1 && carrier_up mt2
@@ -425,6 +486,7 @@ run_kernel() {
     --port "$port" --send "$data" --result "$p.kernel.json"
     --timeline "$p.timeline.json" --established "$p.established")
   [ "$plain" = 1 ] && cmd+=(--tcp)
+  [ "${SAVE_RX:-0}" = 1 ] && cmd+=(--output "$p.kernel.out")
   if [ "$role" = server ]; then
     cmd+=(--ready "$p.kernel.ready")
   else
@@ -473,6 +535,7 @@ transfer() {
 
 PD_AT=2
 PD_FOR=3
+JOIN_WAIT=10 # s a side waits for K's second subflow before half-closing
 pathdown_events() {
   sleep $PD_AT
   now >"$1.down"
@@ -522,12 +585,21 @@ MIB_ERRORS=DSSNotMatching,DSSNoMatchTCP,NoDSSInWindow,DataCsumErr,MPJoinSynAckHM
 # MPTCP window. Linux 6.18 as the sender does that on fast unshaped paths
 # (seen on the wire, see the report), so with the kernel peer it is reported
 # but not failed; against mpcat it is a verdict on mpcat's sender.
+# On a fallback connection there is no DSS: there it counts data the MPTCP
+# layer dropped after TCP had acknowledged it (KQ1 in KERNEL-QUIRKS.md),
+# and the data check decides.
 MIB_TOLERATE=()
 if [ "$PEER" = kernel ]; then
   MIB_ERRORS=${MIB_ERRORS/NoDSSInWindow,/}
-  MIB_TOLERATE=(--tolerate NoDSSInWindow
-    --why "the sender is Linux, which overshoots the receive window now and then")
+  MIB_TOLERATE=(--tolerate NoDSSInWindow)
 fi
+mib_why() { # the reason NoDSSInWindow is tolerated in the current case
+  if [ "$C_KFB" = true ] || [ "$C_PFB" = true ]; then
+    echo "a fallback connection: data the MPTCP layer dropped after TCP acked it, KQ1; the data check decides"
+  else
+    echo "the sender is Linux, which overshoots the receive window now and then"
+  fi
+}
 
 # ---- the cases -------------------------------------------------------------------
 
@@ -590,7 +662,43 @@ case_def() {
 
 FAILED=0
 PASSED=0
+KFAILED=0
 SUMMARY=()
+SAVE_RX=1 # the cases keep what each side received until they pass
+
+# json_field FILE KEY: a top-level field of a stats JSON ("" if absent)
+json_field() {
+  "$PY" -c 'import json, sys
+try:
+    v = json.load(open(sys.argv[1])).get(sys.argv[2])
+except Exception:
+    v = None
+print("" if v is None else v)' "$1" "$2"
+}
+# data_verdict WHO SENT GOT RECV_JSON SEND_JSON MIB_BEFORE MIB_AFTER: after
+# a sha256 mismatch, shows how the data WHO's application got (GOT)
+# differs from SENT. Returns 0 only with the kernel peer and only when
+# check-data finds exactly the signature of KQ1 (KERNEL-QUIRKS.md: a
+# receiving fallback MPTCP socket whose TCP subflow got every byte
+# delivers the sent data with pieces cut out, then a clean EOF, and its
+# namespace's NoDSSInWindow rises): the case is then a KFAIL, printed and
+# counted apart (MPTCP_INTEROP_KFAIL_FATAL=1 counts it as a failure).
+# Any other mismatch fails, and against mpcat every mismatch does
+# (check-data only says what it looks like).
+data_verdict() {
+  local opt=() rc
+  [ "$1" = kernel ] && opt=(--classify-only) # K's kernel received it
+  [ "$PEER" = kernel ] && opt=(--tolerate-kernel)
+  [ -e "$6" ] && [ -e "$7" ] && opt+=(--receiver-mib "$6" "$7")
+  "$PY" "$HELPER" check-data "$2" "$3" --name "$1" --receiver-json "$4" \
+    --sender-json "$5" "${opt[@]}"
+  rc=$?
+  if [ $rc = 0 ]; then
+    echo "$1: the saved data equals the sent data but its sha256 did not: the harness is broken"
+    return 1
+  fi
+  [ $rc = 3 ] && [ "${MPTCP_INTEROP_KFAIL_FATAL:-0}" != 1 ]
+}
 DK=$OUT/data-k.bin
 DP=$OUT/data-p.bin
 PORT=5300
@@ -598,7 +706,7 @@ PORT=5300
 # run_case NAME
 run_case() {
   local name=$1 p=$OUT/$1 bytes=$((MB * 1048576)) tmo ok=1 t0 t1 rc rate=0
-  local kcfg pcfg dur shaped=""
+  local kcfg pcfg dur shaped="" kextra pdata kdata kbug
   case_def "$name"
   rm -f "$p".*
   PORT=$((PORT + 1))
@@ -635,11 +743,19 @@ run_case() {
   cap_start "$p" "$PORT"
   DURING=
   [ $C_PATHDOWN = 1 ] && DURING=pathdown_events
+  # two paths expected: neither side half-closes before K has both
+  # subflows (Linux opens no MP_JOIN once it has a DATA_FIN, and under load
+  # its path manager can run after an 8 MiB transfer is over)
+  kextra=() PEER_HOLD=
+  if [ "$C_PATHS" = "$K1,$K2" ]; then
+    kextra=(--want-subflows 2 --joined "$p.joined" --join-wait $JOIN_WAIT)
+    PEER_HOLD=$p.joined
+  fi
   t0=$(now)
   transfer $C_ROLE "$p" "$DK" "$DP" "$tmo" "$PORT" $C_KPLAIN $C_PPLAIN \
-    "$C_PEXTRA"
+    "$C_PEXTRA" "${kextra[@]}"
   t1=$(now)
-  DURING=
+  DURING= PEER_HOLD=
   sleep 0.3 # late FINs, RSTs and counters
   cap_stop
   mon_stop
@@ -661,25 +777,47 @@ run_case() {
     echo "kernel side stderr:"
     sed 's/^/  /' "$p.kernel.err" | head -20
   fi
+  # the data, both ways: sha256 first; on a mismatch check-data shows how
+  # the received data differs, and kernel <-> kernel a mismatch with KQ1's
+  # exact signature is a KFAIL (see data_verdict)
+  pdata=(--bytes-received $bytes)
+  kdata=(--bytes-received $bytes --sha256 "$SHA_P")
+  kbug=""
   if [ "$(cat "$p.peer.sha256" 2>/dev/null)" = "$SHA_K" ]; then
     echo "peer: received $MB MiB, sha256 match"
   else
     echo "peer: received data's sha256 does not match what the kernel sent"
-    ok=0
+    if data_verdict peer "$DK" "$p.peer.out" "$p.peer.json" \
+      "$p.kernel.json" "$p.mib.before.peer" "$p.mib.after.peer"; then
+      kbug="$kbug peer" pdata=()
+    else
+      ok=0
+    fi
+  fi
+  if [ "$(json_field "$p.kernel.json" sha256)" != "$SHA_P" ]; then
+    echo "kernel: received data's sha256 does not match what the peer sent"
+    if data_verdict kernel "$DP" "$p.kernel.out" "$p.kernel.json" \
+      "$p.peer.json" "$p.mib.before" "$p.mib.after"; then
+      kbug="$kbug kernel" kdata=()
+    else
+      ok=0
+    fi
   fi
   "$PY" "$HELPER" check-stats "$p.kernel.json" --name kernel --side kernel \
     --mptcp $C_KMPTCP --fallback $C_KFB ${C_CSUM:+--checksum $C_CSUM} \
-    --bytes-sent $bytes --bytes-received $bytes --sha256 "$SHA_P" \
+    --bytes-sent $bytes "${kdata[@]}" \
     --paths "$C_PATHS" ${C_SUBFLOWS:+--subflows $C_SUBFLOWS} || ok=0
   "$PY" "$HELPER" check-stats "$p.peer.json" --name peer --side peer \
     --mptcp $C_PMPTCP --fallback $C_PFB ${C_CSUM:+--checksum $C_CSUM} \
-    --bytes-sent $bytes --bytes-received $bytes \
+    --bytes-sent $bytes "${pdata[@]}" \
     --paths "$C_PATHS" ${C_SUBFLOWS:+--subflows $C_SUBFLOWS} || ok=0
   "$PY" "$HELPER" check-mib "$p.mib.before" "$p.mib.after" --name "mib K" \
-    --zero $MIB_ERRORS "${MIB_TOLERATE[@]}" $C_KMIB || ok=0
+    --zero $MIB_ERRORS "${MIB_TOLERATE[@]}" ${MIB_TOLERATE:+--why "$(mib_why)"} \
+    $C_KMIB || ok=0
   if [ "$PEER" = kernel ]; then
     "$PY" "$HELPER" check-mib "$p.mib.before.peer" "$p.mib.after.peer" \
-      --name "mib P" --zero $MIB_ERRORS "${MIB_TOLERATE[@]}" $C_PMIB || ok=0
+      --name "mib P" --zero $MIB_ERRORS "${MIB_TOLERATE[@]}" \
+      ${MIB_TOLERATE:+--why "$(mib_why)"} $C_PMIB || ok=0
   fi
   if [ $C_FAIR = 1 ]; then
     "$PY" "$HELPER" check-share --kernel "$p.kernel.json" \
@@ -702,17 +840,24 @@ run_case() {
   fi
   if [ $CAPTURE = 1 ]; then
     "$PY" "$HELPER" check-pcap "$p.pcap" "$p.k1.pcap" "$p.k2.pcap" \
-      --min-mptcp $C_MINMPTCP --port $PORT || ok=0
+      --min-mptcp $C_MINMPTCP --port $PORT --kernel-addrs "$KADDRS" || ok=0
     rm -f "$p.k1.pcap" "$p.k2.pcap"
   fi
   dur=$(elapsed "$t0" "$t1")
   rm -f "$p.peer.pid" "$p.peer.ready" "$p.kernel.ready" "$p.established" \
-    "$p.k1.tcpdump" "$p.k2.tcpdump"
-  if [ $ok = 1 ]; then
+    "$p.k1.tcpdump" "$p.k2.tcpdump" "$p.joined"
+  if [ $ok = 1 ] && [ -n "$kbug" ]; then
+    echo "KFAIL $name: Linux bug KQ1 (data lost by the fallback socket of:$kbug)," \
+      "not counted as a failure; see test/interop/KERNEL-QUIRKS.md" \
+      "(MPTCP_INTEROP_KFAIL_FATAL=1 counts it)"
+    KFAILED=$((KFAILED + 1))
+    SUMMARY+=("KFAIL $name ${dur}s")
+  elif [ $ok = 1 ]; then
     echo "PASS $name"
     PASSED=$((PASSED + 1))
     SUMMARY+=("PASS $name ${dur}s")
-    [ "${MPTCP_INTEROP_KEEP:-0}" = 1 ] || rm -f "$p.pcap"
+    [ "${MPTCP_INTEROP_KEEP:-0}" = 1 ] ||
+      rm -f "$p.pcap" "$p.peer.out" "$p.kernel.out"
   else
     echo "FAIL $name"
     FAILED=$((FAILED + 1))
@@ -724,6 +869,7 @@ run_case() {
 
 run_baseline() {
   local bytes=$((BMB * 1048576)) rates dir i p g list tmo port=5400 sha shares
+  local SAVE_RX=0 # the goodput runs hash the data, they do not keep it
   local fails=0
   head -c $bytes /dev/urandom >"$OUT/data-b.bin" || die "no data"
   sha=$(sha256sum <"$OUT/data-b.bin" | cut -d' ' -f1)
@@ -794,5 +940,7 @@ for c in $CASES; do
 done
 echo "---"
 printf '%s\n' "${SUMMARY[@]}"
-echo "$PASSED passed, $FAILED failed ($(elapsed "$T_ALL" "$(now)") s)"
+echo "$PASSED passed, $FAILED failed$([ $KFAILED = 0 ] ||
+  echo ", $KFAILED KFAIL (Linux bug KQ1, not counted)")" \
+  "($(elapsed "$T_ALL" "$(now)") s)"
 [ $FAILED = 0 ]
