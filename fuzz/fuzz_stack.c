@@ -84,24 +84,20 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include "fuzz.h"
+#include "fuzz_world.h"
 
 #include <string.h>
 
 #define MAX_TUPLES 24
 #define MAX_SLOTS 16
-#define OUT_CAP 4096
 #define IN_CAP 8192
-#define WBUF_CAP 32768
 #define MAX_OPS 4000
 #define PEER_ISN_BASE 1000000u
 
 typedef struct tuple {
   mptcp_addr local, remote; /* local: the stack's side */
   /* What the stack last sent here (RSTs excluded). */
-  int have_out;
-  uint32_t out_seq, out_end, out_ack, out_max, out_tsval;
-  uint8_t out_ts;
+  fuzz_seen out;
   /* The current incarnation's send side. */
   int iss_known;
   uint32_t iss;
@@ -121,29 +117,17 @@ typedef struct slot {
 } slot;
 
 typedef struct world {
-  mptcp_stack *st;
-  mptcp_settings s;
-  mptcp_mem mem;
-  size_t live_bytes, live_blocks;
-  unsigned fail_skip, fail_count;
-  uint64_t rng;
-  mptcp_tstamp now;
-  int v6, rx_off;
-  mptcp_ipaddr us, alt, peer;
+  fuzz_world b; /* first: the hooks get it as their user data */
+  int rx_off;
   tuple tup[MAX_TUPLES + 1]; /* the last one is scratch */
   int n_tup;
   slot sl[MAX_SLOTS];
   int n_sl;
-  size_t out_cap;
-  uint32_t states;
   uint64_t rx_checked, tx_checked;
-  uint64_t n_in, n_out, n_rst, n_trace_in, n_trace_out;
-  uint8_t out[OUT_CAP];
-  uint8_t in[IN_CAP];
-  uint8_t data[WBUF_CAP];
 } world;
 
 static world W;
+static uint8_t in_buf[IN_CAP]; /* the peer's packet */
 
 /* ---------------------------------------------------------------- stats */
 
@@ -155,106 +139,16 @@ static struct {
   uint64_t rx_checked, tx_checked;
 } dbg;
 
-static const char *const state_names[] = {
-    "CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECEIVED",
-    "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
-    "CLOSING",     "LAST_ACK",   "TIME_WAIT"};
-
 static void dbg_print(void) {
   fprintf(stderr,
           "fuzz_stack: %lu inputs; %llu received and %llu sent "
           "payload bytes checked against the patterns\n",
           dbg.inputs, (unsigned long long)dbg.rx_checked,
           (unsigned long long)dbg.tx_checked);
-  fprintf(stderr, "fuzz_stack: TCP states seen on handles:");
-  for (unsigned i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
-    if (dbg.states & 1u << i) fprintf(stderr, " %s", state_names[i]);
-  fprintf(stderr, "\nfuzz_stack: counters (sum over inputs):\n");
-  for (size_t i = 0; i < MPTCP_CTR_COUNT; i++)
-    fprintf(stderr, "  %-24s %llu\n", mptcp_counter_name(i),
-            (unsigned long long)dbg.ctr.v[i]);
-}
-
-/* ------------------------------------------------------------ allocator */
-
-typedef union cnt_hdr {
-  size_t n;
-  max_align_t a;
-} cnt_hdr;
-
-static void *w_malloc(size_t n, void *ud) {
-  world *w = ud;
-  if (w->fail_count) {
-    if (w->fail_skip) {
-      w->fail_skip--;
-    } else {
-      w->fail_count--;
-      return NULL;
-    }
-  }
-  cnt_hdr *h = malloc(sizeof *h + n);
-  if (!h) return NULL;
-  h->n = n;
-  w->live_bytes += n;
-  w->live_blocks++;
-  return h + 1;
-}
-
-static void w_free(void *p, void *ud) {
-  world *w = ud;
-  if (!p) return;
-  cnt_hdr *h = (cnt_hdr *)p - 1;
-  FUZZ_CHECK(w->live_blocks > 0 && w->live_bytes >= h->n);
-  w->live_bytes -= h->n;
-  w->live_blocks--;
-  free(h);
-}
-
-static void *w_calloc(size_t m, size_t n, void *ud) {
-  if (n && m > SIZE_MAX / n) return NULL;
-  void *p = w_malloc(m * n, ud);
-  if (p) memset(p, 0, m * n);
-  return p;
-}
-
-static void *w_realloc(void *p, size_t n, void *ud) {
-  (void)p, (void)n, (void)ud;
-  return NULL; /* the library never reallocates */
-}
-
-/* The packet-trace hook: sees exactly the packets in and out. */
-static void w_trace(void *ud, int dir, const uint8_t *pkt, size_t len,
-                    mptcp_tstamp now) {
-  world *w = ud;
-  FUZZ_CHECK(pkt != NULL && now == w->now);
-  FUZZ_CHECK(dir == MPTCP_TRACE_IN || dir == MPTCP_TRACE_OUT);
-  if (dir == MPTCP_TRACE_IN) {
-    w->n_trace_in++;
-  } else {
-    /* A "packet" of (size_t)MPTCP_ERR_NOBUF: see FUZZ_STACK_LAX_NOBUF. */
-    if (dbg.lax_nobuf && len > SIZE_MAX / 2) return;
-    FUZZ_CHECK(len > 0 && len <= OUT_CAP);
-    w->n_trace_out++;
-  }
-}
-
-static void w_rand(uint8_t *dst, size_t n, void *ud) {
-  world *w = ud;
-  for (size_t i = 0; i < n; i++) {
-    w->rng ^= w->rng << 13;
-    w->rng ^= w->rng >> 7;
-    w->rng ^= w->rng << 17;
-    dst[i] = (uint8_t)(w->rng >> 24);
-  }
+  fuzz_print_summary("fuzz_stack", dbg.states, &dbg.ctr);
 }
 
 /* ------------------------------------------------------------- patterns */
-
-/* The app's send stream: byte at offset off. */
-static uint8_t tx_byte(uint64_t off) {
-  uint32_t x = (uint32_t)off * 2654435761u;
-  return (uint8_t)(x >> 24 ^ x >> 11);
-}
 
 /* The peer's payload: byte at sequence number seq. */
 static uint8_t rx_byte(uint32_t seq) {
@@ -262,26 +156,7 @@ static uint8_t rx_byte(uint32_t seq) {
   return (uint8_t)(x >> 24 ^ x >> 13);
 }
 
-static int seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
-static uint32_t seq_max(uint32_t a, uint32_t b) { return seq_gt(a, b) ? a : b; }
-
 /* --------------------------------------------------------------- tuples */
-
-static void mkaddr(const world *w, mptcp_ipaddr *a, uint8_t last) {
-  memset(a, 0, sizeof *a);
-  if (w->v6) {
-    a->family = MPTCP_AF_INET6;
-    a->a[0] = 0x20;
-    a->a[1] = 0x01;
-    a->a[2] = 0x0d;
-    a->a[3] = 0xb8;
-    a->a[15] = last;
-  } else {
-    a->family = MPTCP_AF_INET;
-    a->a[0] = 10;
-    a->a[3] = last;
-  }
-}
 
 static int addr_eq(const mptcp_addr *a, const mptcp_addr *b) {
   return a->port == b->port && mptcp_ipaddr_equal(&a->ip, &b->ip);
@@ -318,7 +193,7 @@ static int slot_find(const world *w, const mptcp_conn *c) {
 }
 
 static int slot_add(world *w, mptcp_conn *c, int active) {
-  FUZZ_CHECK(w->n_sl < (int)w->s.max_conns); /* the cap holds */
+  FUZZ_CHECK(w->n_sl < (int)w->b.s.max_conns); /* the cap holds */
   slot *s = &w->sl[w->n_sl++];
   memset(s, 0, sizeof *s);
   s->c = c;
@@ -334,108 +209,48 @@ static void slot_del(world *w, int i) { w->sl[i] = w->sl[--w->n_sl]; }
 
 /* -------------------------------------------------------------- output */
 
-static void check_out(world *w, const uint8_t *buf, size_t n,
+static void check_out(void *ud, const uint8_t *buf, size_t n,
                       const mptcp_pkt_info *pi) {
+  world *w = ud;
   mptcp_pkt k;
-  FUZZ_CHECK(mptcp_pkt_parse(buf, n, MPTCP_PKT_VERIFY_CSUM, &k) == 0);
-  FUZZ_CHECK(k.ip_version == (w->v6 ? 6 : 4));
-  FUZZ_CHECK(k.ip_hdr_len + k.tcp_len == n);
-  FUZZ_CHECK(mptcp_ipaddr_equal(&k.dst, &w->peer));
-  FUZZ_CHECK(mptcp_ipaddr_equal(&k.src, &w->us) ||
-             mptcp_ipaddr_equal(&k.src, &w->alt));
-  FUZZ_CHECK(mptcp_ipaddr_equal(&pi->src, &k.src));
-  FUZZ_CHECK(mptcp_ipaddr_equal(&pi->dst, &k.dst));
-  FUZZ_CHECK(k.sport != 0 && k.dport != 0);
-  uint8_t fl = k.tcp_flags;
-  w->n_out++;
-  if (fl & MPTCP_TH_RST) w->n_rst++;
-  FUZZ_CHECK((fl & ~(MPTCP_TH_FIN | MPTCP_TH_SYN | MPTCP_TH_RST | MPTCP_TH_PSH |
-                     MPTCP_TH_ACK)) == 0);
-  FUZZ_CHECK(k.tcp_res == 0 && k.urg_ptr == 0);
-  FUZZ_CHECK(!((fl & MPTCP_TH_SYN) && (fl & (MPTCP_TH_FIN | MPTCP_TH_RST))));
-  FUZZ_CHECK(!((fl & MPTCP_TH_RST) && (fl & MPTCP_TH_FIN)));
-  FUZZ_CHECK(!((fl & (MPTCP_TH_SYN | MPTCP_TH_RST)) && k.payload_len));
-  FUZZ_CHECK((fl & (MPTCP_TH_SYN | MPTCP_TH_RST)) || (fl & MPTCP_TH_ACK));
-
   mptcp_tcpopts o;
-  mptcp_tcpopts_parse(k.opts, k.opts_len, NULL, &o);
-  FUZZ_CHECK(o.n_malformed == 0 && o.n_unknown == 0 && o.n_mptcp == 0);
-  FUZZ_CHECK(!(o.present & MPTCP_HAS_TFO));
-  if (!(fl & MPTCP_TH_SYN))
-    FUZZ_CHECK(!(o.present &
-                 (MPTCP_HAS_MSS | MPTCP_HAS_WSCALE | MPTCP_HAS_SACK_PERM)));
-  if (o.present & MPTCP_HAS_SACK) {
-    FUZZ_CHECK((fl & MPTCP_TH_ACK) && !(fl & MPTCP_TH_SYN));
-    for (unsigned i = 0; i < o.n_sack; i++) {
-      uint32_t l = o.sack[i].left, r = o.sack[i].right;
-      FUZZ_CHECK(seq_gt(l, k.ack) && seq_gt(r, l));
-      FUZZ_CHECK(r - k.ack <= w->s.rcvbuf);
-    }
-  }
-  size_t mss = w->s.mss - (w->v6 ? 20u : 0u);
+  fuzz_check_pkt(&w->b, buf, n, pi, &k, &o);
+  uint8_t fl = k.tcp_flags;
+  FUZZ_CHECK(o.n_mptcp == 0);
+  fuzz_check_sack_room(&w->b, &k, &o);
+  size_t mss = w->b.s.mss - (w->b.v6 ? 20u : 0u);
   FUZZ_CHECK(k.payload_len <= (mss < 64 ? 64 : mss));
-
-  if (dbg.trace)
-    fprintf(stderr,
-            "  t=%llu out %u>%u %s%s%s%s%s seq=%u ack=%u win=%u "
-            "len=%zu opts=%zu\n",
-            (unsigned long long)w->now, k.sport, k.dport,
-            fl & MPTCP_TH_SYN ? "S" : "", fl & MPTCP_TH_FIN ? "F" : "",
-            fl & MPTCP_TH_RST ? "R" : "", fl & MPTCP_TH_PSH ? "P" : "",
-            fl & MPTCP_TH_ACK ? "." : "", k.seq, k.ack, k.window, k.payload_len,
-            k.opts_len);
+  if (dbg.trace) {
+    fuzz_trace_out(&w->b, &k);
+    fprintf(stderr, "\n");
+  }
   mptcp_addr l = {k.src, k.sport}, r = {k.dst, k.dport};
   tuple *t = &w->tup[tuple_get(w, &l, &r)];
   if (fl & MPTCP_TH_RST) return;
   if (fl & MPTCP_TH_SYN) {
     t->iss = k.seq;
     t->iss_known = 1;
-    t->out_max = k.seq + 1;
+    t->out.max = k.seq + 1;
   }
   if (k.payload_len && t->iss_known) {
     uint32_t off = k.seq - (t->iss + 1);
     FUZZ_CHECK((uint64_t)off + k.payload_len <= t->tx_written);
     for (size_t i = 0; i < k.payload_len; i++)
-      FUZZ_CHECK(k.payload[i] == tx_byte((uint64_t)off + i));
+      FUZZ_CHECK(k.payload[i] == fuzz_tx_byte((uint64_t)off + i));
     w->tx_checked += k.payload_len;
   }
   if ((fl & MPTCP_TH_FIN) && t->tx_shut && t->iss_known)
     FUZZ_CHECK(k.seq + (uint32_t)k.payload_len ==
                t->iss + 1 + (uint32_t)t->tx_written);
-  uint32_t end = k.seq + (uint32_t)k.payload_len + ((fl & MPTCP_TH_SYN) != 0) +
-                 ((fl & MPTCP_TH_FIN) != 0);
-  t->out_max = t->have_out ? seq_max(t->out_max, end) : end;
-  t->have_out = 1;
-  t->out_seq = k.seq;
-  t->out_end = end;
-  if (fl & MPTCP_TH_ACK) t->out_ack = k.ack;
-  t->out_ts = (o.present & MPTCP_HAS_TS) != 0;
-  if (t->out_ts) t->out_tsval = o.ts_val;
+  fuzz_seen_update(&t->out, &k, &o);
 }
 
-static void drain(world *w) {
+static void drain(void *ud) {
+  world *w = ud;
+  fuzz_drain_pkts(&w->b, dbg.lax_nobuf, check_out, w);
   int guard;
-  for (guard = 0; guard < 20000; guard++) {
-    mptcp_pkt_info pi;
-    memset(&pi, 0, sizeof pi);
-    size_t cap = w->out_cap;
-    mptcp_ssize n = mptcp_stack_write_pkt(w->st, &pi, w->out, cap, w->now);
-    if (n == MPTCP_ERR_NOBUF) {
-      if (dbg.trace) fprintf(stderr, "  NOBUF with %zu bytes\n", cap);
-      FUZZ_CHECK(cap < OUT_CAP);
-      cap = OUT_CAP;
-      n = mptcp_stack_write_pkt(w->st, &pi, w->out, cap, w->now);
-      /* "nothing is lost: call again with a larger buffer" */
-      FUZZ_CHECK(n > 0 || dbg.lax_nobuf);
-    }
-    if (n == 0) break;
-    FUZZ_CHECK(n > 0 && (size_t)n <= cap);
-    check_out(w, w->out, (size_t)n, &pi);
-  }
-  FUZZ_CHECK(guard < 20000); /* write_pkt must run dry */
-
   mptcp_event ev;
-  for (guard = 0; mptcp_stack_next_event(w->st, &ev); guard++) {
+  for (guard = 0; mptcp_stack_next_event(w->b.st, &ev); guard++) {
     FUZZ_CHECK(guard < 1000);
     FUZZ_CHECK(ev.conn != NULL && ev.events != 0 && ev.events < 0x200u);
     int i = slot_find(w, ev.conn);
@@ -459,10 +274,7 @@ static void drain(world *w) {
 /* ------------------------------------------------------------ delivery */
 
 static int deliver_raw(world *w, const uint8_t *pkt, size_t len) {
-  w->n_in++;
-  int rc = mptcp_stack_read_pkt(w->st, NULL, pkt, len, w->now);
-  FUZZ_CHECK(rc == 0 || rc == MPTCP_RX_NOT_MINE || rc == MPTCP_ERR_NOMEM);
-  return rc;
+  return fuzz_deliver(&w->b, pkt, len);
 }
 
 typedef struct seg {
@@ -485,34 +297,28 @@ static void send_seg(world *w, const seg *g) {
     memcpy(pay, g->raw, len);
   else
     for (size_t i = 0; i < len; i++) pay[i] = rx_byte(g->seq + (uint32_t)i);
-  mptcp_pkt k;
-  memset(&k, 0, sizeof k);
-  k.src = t->remote.ip;
-  k.dst = t->local.ip;
-  k.sport = t->remote.port;
-  k.dport = t->local.port;
-  k.seq = g->seq;
-  k.ack = g->ack;
-  k.tcp_flags = g->flags;
-  k.tcp_res = g->res;
-  k.window = g->win;
-  k.ttl = 64;
-  k.opts = g->opt;
-  k.opts_len = g->opt_len;
-  k.payload = pay;
-  k.payload_len = len;
-  mptcp_ssize n = mptcp_pkt_write(&k, w->in, sizeof w->in);
-  FUZZ_CHECK(n > 0);
+  fuzz_seg k = {.from = t->remote,
+                .to = t->local,
+                .flags = g->flags,
+                .res = g->res,
+                .corrupt = g->corrupt,
+                .seq = g->seq,
+                .ack = g->ack,
+                .win = g->win,
+                .opt = g->opt,
+                .opt_len = g->opt_len,
+                .pay = pay,
+                .len = len};
+  size_t n = fuzz_write_seg(&w->b, &k, in_buf, sizeof in_buf);
   if (dbg.trace)
     fprintf(stderr,
             "  t=%llu in  %u>%u flags=%02x seq=%u ack=%u win=%u "
             "len=%zu opts=%zu%s\n",
-            (unsigned long long)w->now, k.sport, k.dport, g->flags, g->seq,
-            g->ack, g->win, len, g->opt_len, g->corrupt ? " (bad csum)" : "");
+            (unsigned long long)w->b.now, k.from.port, k.to.port, g->flags,
+            g->seq, g->ack, g->win, len, g->opt_len,
+            g->corrupt ? " (bad csum)" : "");
   if (g->corrupt) {
-    size_t iph = w->v6 ? MPTCP_IPV6_HDR_LEN : MPTCP_IPV4_HDR_LEN;
-    w->in[iph + 16] ^= 0x5a; /* TCP checksum */
-    deliver_raw(w, w->in, (size_t)n);
+    deliver_raw(w, in_buf, n);
     return;
   }
   /* What the peer model learns from its own segment. */
@@ -528,14 +334,15 @@ static void send_seg(world *w, const seg *g) {
   if (!(g->flags & MPTCP_TH_RST)) {
     uint32_t end = g->seq + (uint32_t)len + ((g->flags & MPTCP_TH_SYN) != 0) +
                    ((g->flags & MPTCP_TH_FIN) != 0);
-    t->peer_nxt = (g->flags & MPTCP_TH_SYN) ? end : seq_max(t->peer_nxt, end);
+    t->peer_nxt =
+        (g->flags & MPTCP_TH_SYN) ? end : fuzz_seq_max(t->peer_nxt, end);
   }
   if (g->flags & MPTCP_TH_ACK) t->peer_ack = g->ack;
-  deliver_raw(w, w->in, (size_t)n);
+  deliver_raw(w, in_buf, n);
 }
 
 static uint32_t peer_tsval(const world *w, const tuple *t, int32_t delta) {
-  return (uint32_t)(w->now / 1000) + 77777u * (uint32_t)(t - w->tup) +
+  return (uint32_t)(w->b.now / 1000) + 77777u * (uint32_t)(t - w->tup) +
          (uint32_t)delta;
 }
 
@@ -551,11 +358,11 @@ static size_t simple_opts(const world *w, const tuple *t, uint8_t fl,
     o.mss = 1460;
     o.wscale = 7;
     o.ts_val = peer_tsval(w, t, 0);
-    o.ts_ecr = (fl & MPTCP_TH_ACK) ? t->out_tsval : 0;
-  } else if (t->out_ts) {
+    o.ts_ecr = (fl & MPTCP_TH_ACK) ? t->out.tsval : 0;
+  } else if (t->out.ts) {
     o.present = MPTCP_HAS_TS;
     o.ts_val = peer_tsval(w, t, 0);
-    o.ts_ecr = t->out_tsval;
+    o.ts_ecr = t->out.tsval;
   }
   mptcp_ssize n = mptcp_tcpopts_write(&o, 0xff, buf, MPTCP_TCP_OPT_MAX);
   return n > 0 ? (size_t)n : 0;
@@ -570,9 +377,9 @@ static int pick_tuple(world *w, uint8_t t) {
   if ((t & 0x80) && w->n_tup) return (t & 0x3f) % w->n_tup;
   mptcp_addr l, r;
   const uint8_t *e = ep_port_last[t >> 2 & 7];
-  mkaddr(w, &l.ip, e[0]);
+  fuzz_mkaddr(w->b.v6, &l.ip, e[0]);
   l.port = ep_ports[e[1]];
-  r.ip = w->peer;
+  r.ip = w->b.peer;
   r.port = (uint16_t)(40000 + (t & 3));
   return tuple_get(w, &l, &r);
 }
@@ -605,11 +412,11 @@ static void simple_op(world *w, fuzz_reader *in) {
   g.len = (size_t)(p & 63) << ((p >> 6) * 2);
   if (g.flags & MPTCP_TH_SYN)
     g.seq = t->peer_isn_set ? t->peer_isn : t->peer_nxt;
-  else if ((tb & 0x40) || !t->have_out)
+  else if ((tb & 0x40) || !t->out.have)
     g.seq = t->peer_nxt;
   else
-    g.seq = t->out_ack;
-  g.ack = t->out_max;
+    g.seq = t->out.ack;
+  g.ack = t->out.max;
   g.win = 65535;
   g.opt_len = simple_opts(w, t, g.flags, g.opt);
   send_seg(w, &g);
@@ -636,17 +443,17 @@ static void seg_op(world *w, fuzz_reader *in) {
 
   uint32_t base;
   switch (ctl & 3) {
-  case 0: base = t->have_out ? t->out_ack : t->peer_nxt; break;
+  case 0: base = t->out.have ? t->out.ack : t->peer_nxt; break;
   case 1: base = t->peer_nxt; break;
   case 2: base = fuzz_u32(in); break;
   default: base = t->peer_isn_set ? t->peer_isn : t->peer_nxt; break;
   }
   g.seq = base + rel(sd, ctl >> 2);
   switch (ctl >> 4 & 3) {
-  case 0: base = t->out_max; break;
+  case 0: base = t->out.max; break;
   case 1: base = t->peer_ack; break;
   case 2: base = fuzz_u32(in); break;
-  default: base = t->out_end; break;
+  default: base = t->out.end; break;
   }
   g.ack = base + rel(ad, ctl >> 6);
 
@@ -666,7 +473,7 @@ static void seg_op(world *w, fuzz_reader *in) {
   case 1:
     o.present = MPTCP_HAS_TS;
     o.ts_val = peer_tsval(w, t, (int8_t)ob >> 2);
-    o.ts_ecr = t->out_tsval;
+    o.ts_ecr = t->out.tsval;
     break;
   case 2: {
     uint8_t pr = fuzz_u8(in);
@@ -682,7 +489,7 @@ static void seg_op(world *w, fuzz_reader *in) {
     if (pr & 8) {
       o.present |= MPTCP_HAS_TS;
       o.ts_val = peer_tsval(w, t, (int8_t)fuzz_u8(in));
-      o.ts_ecr = (pr & 0x20) ? fuzz_u32(in) : t->out_tsval;
+      o.ts_ecr = (pr & 0x20) ? fuzz_u32(in) : t->out.tsval;
     }
     if (pr & 0x10) {
       uint8_t sb = fuzz_u8(in);
@@ -720,70 +527,36 @@ static slot *pick_slot(world *w, uint8_t b) {
   return w->n_sl ? &w->sl[b % w->n_sl] : NULL;
 }
 
-static void check_rx(world *w, slot *s, const uint8_t *d, size_t n) {
-  const tuple *t = s->tup >= 0 ? &w->tup[s->tup] : NULL;
-  if (t && t->peer_isn_set && !t->rx_bad && !s->rd_bad && !w->rx_off) {
-    uint32_t seq = t->peer_isn + 1 + (uint32_t)s->rd_off;
+/* What the app read of slot @p ud at stream offset @p off: the peer's
+ * bytes, while the tuple saw one ISN and only pattern payloads. */
+static void check_rx(void *ud, const uint8_t *d, size_t n, uint64_t off) {
+  const slot *s = ud;
+  const tuple *t = s->tup >= 0 ? &W.tup[s->tup] : NULL;
+  if (t && t->peer_isn_set && !t->rx_bad && !s->rd_bad && !W.rx_off) {
+    uint32_t seq = t->peer_isn + 1 + (uint32_t)off;
     for (size_t i = 0; i < n; i++)
       FUZZ_CHECK(d[i] == rx_byte(seq + (uint32_t)i));
-    w->rx_checked += n;
+    W.rx_checked += n;
   }
-  s->rd_off += n;
 }
 
-static void write_op(world *w, fuzz_reader *in) {
+/* WRITE, READ, PEEK [s][l] on the slot s picks. */
+static void app_op(world *w, unsigned opcode, fuzz_reader *in) {
   uint8_t b = fuzz_u8(in), l = fuzz_u8(in);
   slot *s = pick_slot(w, b);
   if (!s) return;
-  size_t n = (size_t)l << (b >> 4 & 7);
-  tuple *t = &w->tup[s->tup];
-  for (size_t i = 0; i < n; i++) w->data[i] = tx_byte(t->tx_written + i);
-  mptcp_ssize k = mptcp_conn_write(s->c, w->data, n, w->now);
-  FUZZ_CHECK(k == MPTCP_ERR_WOULDBLOCK || k == MPTCP_ERR_CLOSED ||
-             (k >= 0 && (size_t)k <= n && (k > 0 || n == 0)));
-  if (k > 0) t->tx_written += (uint64_t)k;
-}
-
-static void read_op(world *w, fuzz_reader *in) {
-  uint8_t b = fuzz_u8(in), l = fuzz_u8(in);
-  slot *s = pick_slot(w, b);
-  if (!s) return;
-  size_t n = (size_t)l << (b >> 4 & 7);
-  if (n > sizeof w->data) n = sizeof w->data;
-  mptcp_ssize k = mptcp_conn_read(s->c, w->data, n, w->now);
-  FUZZ_CHECK(k == MPTCP_ERR_EOF || k == MPTCP_ERR_CLOSED ||
-             (k >= 0 && (size_t)k <= n));
-  if (k > 0) check_rx(w, s, w->data, (size_t)k);
-}
-
-static void peek_op(world *w, fuzz_reader *in) {
-  uint8_t b = fuzz_u8(in), l = fuzz_u8(in);
-  slot *s = pick_slot(w, b);
-  if (!s) return;
-  const uint8_t *d = NULL;
-  size_t n = mptcp_conn_peek(s->c, &d);
-  FUZZ_CHECK(n <= w->s.rcvbuf);
-  mptcp_conn_info ci;
-  mptcp_conn_get_info(s->c, &ci);
-  FUZZ_CHECK(ci.rcv_wnd <= w->s.rcvbuf);
-  size_t held = w->s.rcvbuf - ci.rcv_wnd; /* in-order bytes buffered */
-  FUZZ_CHECK(n <= held);
-  if (n) {
-    FUZZ_CHECK(d != NULL);
-    /* check_rx advances rd_off; do it on a copy of the position. */
-    uint64_t at = s->rd_off;
-    check_rx(w, s, d, n);
-    s->rd_off = at;
-  }
-  size_t c = l ? (size_t)l << (b >> 4 & 7) : n;
-  mptcp_conn_consume(s->c, c, w->now);
-  s->rd_off += c < held ? c : held;
+  if (opcode == 0x5)
+    fuzz_app_write(&w->b, s->c, b, l, &w->tup[s->tup].tx_written);
+  else if (opcode == 0x6)
+    fuzz_app_read(&w->b, s->c, b, l, &s->rd_off, check_rx, s);
+  else
+    fuzz_app_peek(&w->b, s->c, b, l, &s->rd_off, check_rx, s);
 }
 
 static void connect_op(world *w, fuzz_reader *in) {
   uint8_t b = fuzz_u8(in);
   static const uint16_t lports[4] = {0, 5000, 5001, 5002};
-  mptcp_addr l = {w->us, lports[b >> 2 & 3]}, r = {w->peer, 0};
+  mptcp_addr l = {w->b.us, lports[b >> 2 & 3]}, r = {w->b.peer, 0};
   r.port = (uint16_t)(40000 + (b & 3));
   if (b & 0x40) r.port = 0; /* refused: INVALID_ARG */
   mptcp_conn_opts o;
@@ -792,7 +565,7 @@ static void connect_op(world *w, fuzz_reader *in) {
   o.nodelay = (b & 0x10) != 0;
   o.keepalive = (b & 0x20) != 0;
   mptcp_conn *c = NULL;
-  int rc = mptcp_conn_connect(w->st, &c, &l, &r, &o, w->now);
+  int rc = mptcp_conn_connect(w->b.st, &c, &l, &r, &o, w->b.now);
   FUZZ_CHECK(rc == 0 || rc == MPTCP_ERR_NOMEM || rc == MPTCP_ERR_INVALID_ARG);
   FUZZ_CHECK(!(b & 0x40) || rc == MPTCP_ERR_INVALID_ARG);
   if (rc != 0) return;
@@ -800,19 +573,11 @@ static void connect_op(world *w, fuzz_reader *in) {
   slot_add(w, c, 1);
 }
 
-static void time_to(world *w, mptcp_tstamp t) {
-  if (t > w->now) w->now = t;
-  FUZZ_CHECK(mptcp_stack_handle_expiry(w->st, w->now) == 0);
-  mptcp_tstamp e = mptcp_stack_get_expiry(w->st);
-  FUZZ_CHECK(e == MPTCP_TSTAMP_NONE || e > w->now);
-}
-
-static void observe(world *w) {
+static void observe(void *ud) {
+  world *w = ud;
   for (int i = 0; i < w->n_sl; i++) {
     mptcp_conn_info ci;
-    FUZZ_CHECK(mptcp_conn_get_info(w->sl[i].c, &ci) == 0);
-    FUZZ_CHECK(ci.state <= MPTCP_TCP_TIME_WAIT && ci.state != MPTCP_TCP_LISTEN);
-    w->states |= 1u << ci.state;
+    fuzz_observe(&w->b, w->sl[i].c, &ci);
   }
 }
 
@@ -822,11 +587,11 @@ static int setup(world *w, fuzz_reader *in) {
   uint8_t h0 = fuzz_u8(in), h1 = fuzz_u8(in), h2 = fuzz_u8(in),
           h3 = fuzz_u8(in);
   static const uint16_t mss[4] = {536, 1460, 100, 1000};
-  mptcp_settings *s = &w->s;
-  mptcp_settings_default(s);
+  fuzz_world_init(&w->b, (h0 & 0x20) != 0);
+  w->b.trace = dbg.trace;
+  w->b.lax_trace_nobuf = dbg.lax_nobuf;
+  mptcp_settings *s = &w->b.s;
   s->mptcp = 0; /* the TCP engine; MPTCP input is fuzz_mptcp's job */
-  s->rand = w_rand;
-  s->trace_pkt = w_trace;
   s->sack = h0 & 1;
   s->timestamps = h0 >> 1 & 1;
   s->nagle = h0 >> 2 & 1;
@@ -838,67 +603,89 @@ static int setup(world *w, fuzz_reader *in) {
   s->backlog = 1u + (h2 >> 6);
   s->max_conns = 2u + (h3 >> 2 & 3);
   if (h0 & 0x40) s->mem_cap = (s->sndbuf + s->rcvbuf) * 3 / 2;
-  s->syn_retries = 3;
-  s->max_retries = 5;
-  s->rto_initial = 50000;
-  s->rto_min = 10000;
-  s->rto_max = 800000;
-  s->delack = 5000;
-  s->time_wait = 300000;
-  s->keepalive_idle = 1000000;
-  s->keepalive_intvl = 100000;
-  s->keepalive_probes = 3;
-  s->persist_max = 400000;
-
-  w->v6 = (h0 & 0x20) != 0;
-  mkaddr(w, &w->us, 1);
-  mkaddr(w, &w->alt, 9);
-  mkaddr(w, &w->peer, 2);
-  w->now = 1000000;
-  w->rng = 0x9e3779b97f4a7c15ull;
-  w->out_cap = OUT_CAP;
-  w->mem.user_data = w;
-  w->mem.malloc = w_malloc;
-  w->mem.free = w_free;
-  w->mem.calloc = w_calloc;
-  w->mem.realloc = w_realloc;
   if (h3 & 0x80) {
-    w->fail_skip = h3 & 3;
-    w->fail_count = 1;
+    w->b.fail_skip = h3 & 3;
+    w->b.fail_count = 1;
   }
-  int rc = mptcp_stack_new(&w->st, s, &w->mem, w);
+  int rc = fuzz_world_start(&w->b);
   if (rc != 0) {
     FUZZ_CHECK(rc == MPTCP_ERR_NOMEM && (h3 & 0x80));
-    FUZZ_CHECK(w->live_bytes == 0 && w->live_blocks == 0);
     return -1;
   }
-  w->fail_skip = w->fail_count = 0;
+  w->b.fail_skip = w->b.fail_count = 0;
 
   mptcp_addr l;
   memset(&l, 0, sizeof l);
   if (!(h0 & 0x80)) {
-    l.ip = w->us;
+    l.ip = w->b.us;
   } else if (h1 & 0x80) { /* all-zero address of our family */
-    l.ip.family = w->us.family;
+    l.ip.family = w->b.us.family;
   }
   l.port = 80;
-  FUZZ_CHECK(mptcp_stack_listen(w->st, &l, 0) == 0);
-  FUZZ_CHECK(mptcp_stack_listen(w->st, &l, 0) == MPTCP_ERR_INVALID_ARG);
+  FUZZ_CHECK(mptcp_stack_listen(w->b.st, &l, 0) == 0);
+  FUZZ_CHECK(mptcp_stack_listen(w->b.st, &l, 0) == MPTCP_ERR_INVALID_ARG);
   if (h0 & 0x10) {
     memset(&l, 0, sizeof l);
-    FUZZ_CHECK(mptcp_stack_listen(w->st, &l, MPTCP_LISTEN_TRANSPARENT) == 0);
+    FUZZ_CHECK(mptcp_stack_listen(w->b.st, &l, MPTCP_LISTEN_TRANSPARENT) == 0);
   }
   if (h3 & 0x10) {
-    mptcp_addr r = {w->peer, 40000};
-    l.ip = w->us;
+    mptcp_addr r = {w->b.peer, 40000};
+    l.ip = w->b.us;
     l.port = 5000;
     mptcp_conn *c = NULL;
-    FUZZ_CHECK(mptcp_conn_connect(w->st, &c, &l, &r, NULL, w->now) == 0);
+    FUZZ_CHECK(mptcp_conn_connect(w->b.st, &c, &l, &r, NULL, w->b.now) == 0);
     slot_add(w, c, 1);
   }
   drain(w);
   return 0;
 }
+
+/* One operation (see the top of the file). */
+static void run_op(void *ud, uint8_t op, fuzz_reader *in) {
+  world *w = ud;
+  unsigned opcode = op & 0x0f;
+  if (fuzz_world_op(&w->b, opcode, in)) return;
+  switch (opcode) {
+  case 0x0:
+  case 0xf: seg_op(w, in); break;
+  case 0x1:
+  case 0x2: simple_op(w, in); break;
+  case 0x5:
+  case 0x6:
+  case 0x7: app_op(w, opcode, in); break;
+  case 0x8: {
+    slot *s = pick_slot(w, fuzz_u8(in));
+    if (!s) break;
+    int rc = mptcp_conn_shutdown(s->c, w->b.now);
+    FUZZ_CHECK(rc == 0 || rc == MPTCP_ERR_CLOSED);
+    if (rc == 0) w->tup[s->tup].tx_shut = 1;
+    break;
+  }
+  case 0x9: {
+    slot *s = pick_slot(w, fuzz_u8(in));
+    if (s) mptcp_conn_abort(s->c, w->b.now);
+    break;
+  }
+  case 0xa: {
+    slot *s = pick_slot(w, fuzz_u8(in));
+    if (!s) break;
+    mptcp_conn_release(s->c, w->b.now);
+    slot_del(w, (int)(s - w->sl));
+    break;
+  }
+  case 0xb: connect_op(w, in); break;
+  default: {
+    uint8_t pkt[80];
+    size_t n = fuzz_u8(in) % sizeof pkt;
+    fuzz_bytes(in, pkt, n);
+    w->rx_off = 1; /* it might be a valid segment with any payload */
+    deliver_raw(w, pkt, n);
+    break;
+  }
+  }
+}
+
+static const fuzz_driver driver = {run_op, drain, observe, MAX_OPS};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   world *w = &W;
@@ -909,96 +696,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dbg.trace = atoi(getenv("FUZZ_STACK_DEBUG")) >= 2;
     atexit(dbg_print);
   }
-  memset(w, 0, offsetof(world, out)); /* the buffers need no reset */
+  memset(w, 0, sizeof *w);
   fuzz_reader_init(&in, data, size);
   if (setup(w, &in) == 0) {
-    for (int ops = 0; ops < MAX_OPS && fuzz_more(&in); ops++) {
-      uint8_t op = fuzz_u8(&in);
-      if (dbg.trace)
-        fprintf(stderr, "op %02x (%zu bytes left), %d handles\n", op, in.n,
-                w->n_sl);
-      switch (op & 0x0f) {
-      case 0x0:
-      case 0xf: seg_op(w, &in); break;
-      case 0x1:
-      case 0x2: simple_op(w, &in); break;
-      case 0x3: {
-        uint8_t m = fuzz_u8(&in), v = fuzz_u8(&in);
-        static const mptcp_tstamp unit[4] = {1, 1000, 100000, 10000000};
-        time_to(w, w->now + unit[m & 3] * v);
-        break;
-      }
-      case 0x4: {
-        mptcp_tstamp e = mptcp_stack_get_expiry(w->st);
-        time_to(w, e == MPTCP_TSTAMP_NONE ? w->now + 1000000 : e);
-        break;
-      }
-      case 0x5: write_op(w, &in); break;
-      case 0x6: read_op(w, &in); break;
-      case 0x7: peek_op(w, &in); break;
-      case 0x8: {
-        slot *s = pick_slot(w, fuzz_u8(&in));
-        if (!s) break;
-        int rc = mptcp_conn_shutdown(s->c, w->now);
-        FUZZ_CHECK(rc == 0 || rc == MPTCP_ERR_CLOSED);
-        if (rc == 0) w->tup[s->tup].tx_shut = 1;
-        break;
-      }
-      case 0x9: {
-        slot *s = pick_slot(w, fuzz_u8(&in));
-        if (s) mptcp_conn_abort(s->c, w->now);
-        break;
-      }
-      case 0xa: {
-        slot *s = pick_slot(w, fuzz_u8(&in));
-        if (!s) break;
-        mptcp_conn_release(s->c, w->now);
-        slot_del(w, (int)(s - w->sl));
-        break;
-      }
-      case 0xb: connect_op(w, &in); break;
-      case 0xc: {
-        uint8_t b = fuzz_u8(&in);
-        w->fail_skip = b >> 4 & 7;
-        w->fail_count = b & 7;
-        break;
-      }
-      case 0xd: {
-        static const size_t caps[8] = {OUT_CAP, 1500, 576, 100,
-                                       60,      40,   1,   OUT_CAP};
-        w->out_cap = caps[fuzz_u8(&in) & 7];
-        break;
-      }
-      default: {
-        uint8_t pkt[80];
-        size_t n = fuzz_u8(&in) % sizeof pkt;
-        fuzz_bytes(&in, pkt, n);
-        w->rx_off = 1; /* it might be a valid segment with any payload */
-        deliver_raw(w, pkt, n);
-        break;
-      }
-      }
-      if (!(op & 0x80)) drain(w);
-      observe(w);
-    }
-    w->fail_count = 0;
-    drain(w);
-    observe(w);
     /* The counters agree with what went through the API and the hook. */
     mptcp_counters c;
-    mptcp_stack_get_counters(w->st, &c);
-    FUZZ_CHECK(c.v[MPTCP_CTR_PKT_IN] == w->n_in);
-    FUZZ_CHECK(c.v[MPTCP_CTR_TCP_OUT_SEGS] == w->n_out);
-    FUZZ_CHECK(c.v[MPTCP_CTR_TCP_RST_SENT] == w->n_rst);
-    FUZZ_CHECK(w->n_trace_in == w->n_in && w->n_trace_out == w->n_out);
+    fuzz_world_run(&w->b, &in, &driver, w, &c);
     if (dbg.on) {
       for (size_t i = 0; i < MPTCP_CTR_COUNT; i++) dbg.ctr.v[i] += c.v[i];
     }
-    mptcp_stack_del(w->st);
+    fuzz_world_end(&w->b);
   }
-  FUZZ_CHECK(w->live_bytes == 0 && w->live_blocks == 0);
   dbg.inputs++;
-  dbg.states |= w->states;
+  dbg.states |= w->b.states;
   dbg.rx_checked += w->rx_checked;
   dbg.tx_checked += w->tx_checked;
   return 0;

@@ -23,7 +23,18 @@ Reads every classic pcap in test/vectors/tcpdump/ and test/vectors/pcap/
                               out-of-order and SACK, resets, zero window,
                               timeouts, allocation failures), built by the
                               encoders below in the layout fuzz_stack.c
+                              documents;
+  fuzz/corpus/mptcp/seed-*    hand-written programs for fuzz_mptcp.c: clean
+                              v1 transfers in both roles, v0 in both roles,
+                              the fallbacks (SYN/ACK, third ACK, data
+                              without DSS), the MP_CAPABLE data form, and a
+                              misbehaving peer, in the layout fuzz_mptcp.c
                               documents.
+
+    /usr/bin/python3 fuzz/make_corpus.py mptcp stack
+
+regenerates only the named corpora (the pcaps are then not read unless
+opts, pkt or convert is named).
 
 Only files named seed-* are replaced, so minimised crashers added by hand
 (any other name) stay. Output is deterministic: names are the first 16 hex
@@ -385,7 +396,238 @@ def stack_seeds():
     return seeds
 
 
-def main():
+# ---------------------------------------------------------------- fuzz_mptcp
+# Encoders for fuzz_mptcp.c's input (see the comment at its top).
+
+MP_PVER = {1: 0, 0: 1, 5: 3}  # the peer's MP_CAPABLE version -> h2 & 3
+MP_PMSS = {1460: 0, 536: 1, 1000: 2, 64: 3}
+MP_MSS = {1460: 0, 536: 1, 1000: 2, 100: 3}
+MP_WS = {0: 0, 2: 1, 7: 2, 14: 3}
+
+
+def mp_hdr(active=0, offer_v0=0, accept_v0=1, checksum=0, sack=1, ts=1,
+           nagle=1, v6=0, sndbuf=2, rcvbuf=2, mss=1460, wscale=7, pver=1,
+           p_csum=0, p_c=0, map64=0, ack64=0, pmss=1460, key=1, p_nots=0,
+           p_nows=0, syn_retries=2):
+    h0 = (active | offer_v0 << 1 | accept_v0 << 2 | checksum << 3 |
+          sack << 4 | ts << 5 | nagle << 6 | v6 << 7)
+    h1 = sndbuf | rcvbuf << 2 | MP_MSS[mss] << 4 | MP_WS[wscale] << 6
+    h2 = (MP_PVER[pver] | p_csum << 2 | p_c << 3 | map64 << 4 | ack64 << 5 |
+          MP_PMSS[pmss] << 6)
+    h3 = ((key & 0x0F) | {2: 0, 1: 1, 0: 2, 3: 3}[syn_retries] << 4 |
+          p_nows << 6 | p_nots << 7)
+    return bytes([h0, h1, h2, h3])
+
+
+# DATA_ACK modes of DATA / ACK.
+DA_NONE, DA_R32, DA_R64, DA_STALE, DA_BEYOND, DA_SCRAMBLE, DA_BEHIND, DA_DEF = range(8)
+# Mapping modes of DATA.
+MAP_EXACT, MAP_NONE, MAP_EXT, MAP_EARLIER, MAP_WRONG, MAP_INF, MAP_MPC, MAP_AHEAD = range(8)
+
+
+def mp_hs(step=0, no_mpc=0, other_ver=0, bad=0, other_key=0, data=None,
+          bare_syn=0, dack=0):
+    """step 0 next, 1 SYN or SYN/ACK, 2 ACK with MP_CAPABLE, 3 MP_FASTCLOSE
+    (no_mpc: on an RST with MP_TCPRST)."""
+    b = (step | no_mpc << 2 | other_ver << 3 | bad << 4 | other_key << 5 |
+         (0x40 if data is not None else 0) | (bare_syn | dack) << 7)
+    return bytes([0x00, b]) + (bytes([data]) if data is not None else b"")
+
+
+def mp_data(p, seq=0, mapping=MAP_EXACT, dsn64=0, csum=0, hold=0,
+            dack=DA_DEF, dfin=0, fin=0, corrupt=0, delta=None, stale_ack=0,
+            op=0x01):
+    """p: payload length byte (len = (p & 63) << 2*(p >> 6))."""
+    c1 = seq | mapping << 2 | dsn64 << 5 | csum << 6 | hold << 7
+    c2 = (dack | dfin << 3 | fin << 4 | corrupt << 5 |
+          (0x40 if delta is not None else 0) | stale_ack << 7)
+    out = bytes([op, c1, c2, p])
+    return out + (bytes([delta & 0xFF]) if delta is not None else b"")
+
+
+def mp_ack(dack=DA_DEF, tcp_ack=0, zero_win=0, no_dss=0, delta=None):
+    c = (dack | tcp_ack << 3 | zero_win << 5 |
+         (0x40 if delta is not None else 0) | no_dss << 7)
+    return bytes([0x08, c]) + (bytes([delta & 0xFF]) if delta is not None else b"")
+
+
+def mp_dfin(fin=1, dsn64=0, wrong=0, csum=0, no_dack=0, hold=0, corrupt=0,
+            delta=None):
+    c = (fin | dsn64 << 1 | wrong << 2 | (8 if delta is not None else 0) |
+         csum << 4 | no_dack << 5 | hold << 6 | corrupt << 7)
+    return bytes([0x09, c]) + (bytes([delta & 0xFF]) if delta is not None else b"")
+
+
+def mp_replay(i=0, t=0):
+    return bytes([0x0A, i, t])
+
+
+def mp_close(how):
+    return bytes([0x0B, {"shutdown": 0, "abort": 1, "release": 2}[how]])
+
+
+def mp_app(op, n=0, shift=0):
+    return bytes([{"write": 0x05, "read": 0x06, "peek": 0x07}[op],
+                  shift << 4, n])
+
+
+def mp_time(unit, v):
+    return bytes([0x03, unit, v])
+
+
+MP_EXPIRY = b"\x04"
+
+
+def mp_fail(count, skip=0):
+    return bytes([0x0C, skip << 4 | count])
+
+
+def mp_outbuf(i):
+    return bytes([0x0D, i])
+
+
+def mp_rawopt(opts, p=0, seq=0, fin=0, syn=0, no_ack=0, rst=0, ts=1,
+              corrupt=0):
+    f = (seq | fin << 2 | syn << 3 | no_ack << 4 | rst << 5 | ts << 6 |
+         corrupt << 7)
+    return bytes([0x0E, f, len(opts)]) + opts + bytes([p])
+
+
+def mptcp_seeds():
+    seeds = []
+    hs_passive = mp_hs() + mp_hs()  # SYN, then the third ACK
+    # 1. Passive v1, clean: data both ways (32- then 64-bit DSNs), the peer
+    #    closes (DATA_FIN + FIN), the app reads to EOF and closes.
+    seeds.append(mp_hdr() + hs_passive +
+                 mp_data(0x40 | 25, dack=DA_R32) +            # 100 bytes
+                 mp_app("read", n=200) +
+                 mp_app("write", n=200, shift=2) +            # 800 bytes
+                 mp_ack(DA_R32) +
+                 mp_data(0x80 | 20, dsn64=1, dack=DA_R64) +   # 320 bytes
+                 mp_app("read", n=255, shift=1) +
+                 mp_dfin(fin=1) + mp_app("read", n=10) +
+                 mp_close("shutdown") + mp_ack(DA_R32) +
+                 mp_time(2, 5) + mp_close("release"))
+    # 2. Active v1, clean: the first data with the MP_CAPABLE data form,
+    #    DATA_ACKs, the stack closes first (DATA_FIN), then the peer.
+    seeds.append(mp_hdr(active=1, nagle=0) + mp_hs() +
+                 mp_app("write", n=125, shift=2) +            # 500 bytes
+                 mp_ack(DA_R32) +
+                 mp_app("write", n=250, shift=3) +            # 2000 bytes
+                 mp_ack(DA_R32) + mp_ack(DA_R32) +
+                 mp_data(0x40 | 50, dack=DA_R32) + mp_app("read", n=255) +
+                 mp_close("shutdown") + mp_ack(DA_R32) +
+                 mp_dfin(fin=1) + mp_app("read", n=10) +
+                 MP_EXPIRY + mp_close("release"))
+    # 3. Passive v0 (RFC 6824): the key on the SYN, 32-bit DATA_ACKs.
+    seeds.append(mp_hdr(pver=0, accept_v0=1) + hs_passive +
+                 mp_data(0x40 | 30, dack=DA_R32) + mp_app("read", n=200) +
+                 mp_app("write", n=150, shift=2) + mp_ack(DA_R32) +
+                 mp_dfin(fin=1) + mp_close("shutdown") + mp_ack(DA_R32) +
+                 mp_app("read", n=10))
+    # 4. Active v0: the stack offers v0, the first data has a DSS.
+    seeds.append(mp_hdr(active=1, offer_v0=1, pver=0, ack64=1) + mp_hs() +
+                 mp_app("write", n=200, shift=1) + mp_ack(DA_R64) +
+                 mp_data(0x40 | 10, dsn64=1, dack=DA_R64) +
+                 mp_app("read", n=100) + mp_close("shutdown") +
+                 mp_ack(DA_R64) + mp_dfin(fin=1, dsn64=1))
+    # 5. Fallback at the third ACK (no MP_CAPABLE): plain TCP both ways.
+    seeds.append(mp_hdr() + mp_hs() + mp_hs(step=2, no_mpc=1) +
+                 mp_data(0x40 | 20, mapping=MAP_NONE, dack=DA_NONE) +
+                 mp_app("read", n=100) + mp_app("write", n=100) +
+                 mp_ack(no_dss=1))
+    # 6. Fallback after the handshake (RFC 8684 §3.7): data without DSS.
+    seeds.append(mp_hdr() + hs_passive +
+                 mp_app("write", n=100) +
+                 mp_data(0x40 | 20, mapping=MAP_NONE, dack=DA_NONE) +
+                 mp_app("read", n=100) + mp_ack(no_dss=1) +
+                 mp_app("write", n=100) + mp_ack(no_dss=1) +
+                 mp_close("shutdown") + mp_ack(no_dss=1))
+    # 7. Fallback at the SYN/ACK (active; the peer answers without MPTCP),
+    #    and a peer that asks for checksums (refused: plain TCP).
+    seeds.append(mp_hdr(active=1) + mp_hs(no_mpc=1) +
+                 mp_app("write", n=200) + mp_ack(no_dss=1) +
+                 mp_data(0x40 | 4, mapping=MAP_NONE, dack=DA_NONE) +
+                 mp_app("read", n=50))
+    seeds.append(mp_hdr(p_csum=1) + hs_passive +
+                 mp_data(0x40 | 4, mapping=MAP_NONE, dack=DA_NONE) +
+                 mp_app("read", n=50))
+    # 8. The third ACK with the MP_CAPABLE data form (v1), then DSS.
+    seeds.append(mp_hdr() + mp_hs() + mp_hs(step=2, data=0x40 | 10) +
+                 mp_data(0x40 | 10, dack=DA_R32) + mp_app("read", n=255) +
+                 mp_data(0x40 | 10, mapping=MAP_MPC) + mp_app("read", n=255))
+    # 9. Network trouble: a held (late) segment, the next one, the late one
+    #    delivered, duplicates, a truncated replay, a cut packet.
+    seeds.append(mp_hdr() + hs_passive +
+                 mp_data(0x40 | 8, hold=1) + mp_data(0x40 | 8) +
+                 mp_replay(1, 0) + mp_replay(0, 1) + mp_replay(0, 2 | 2 << 2) +
+                 mp_replay(0, 3) + mp_app("read", n=255, shift=1) +
+                 mp_data(0x40 | 8, seq=2, delta=16) +
+                 mp_data(0x40 | 8) + mp_app("read", n=255, shift=1))
+    # 10. Mappings that cover more or other bytes, consistently: a mapping
+    #     ahead of its segment, one reaching back, data under an earlier
+    #     mapping only, a mapping for bytes not sent yet.
+    seeds.append(mp_hdr(map64=1) + hs_passive +
+                 mp_data(0x40 | 4, mapping=MAP_EXT, delta=64) +
+                 mp_data(0x40 | 4, mapping=MAP_NONE) +
+                 mp_data(0x40 | 4, mapping=MAP_EARLIER, delta=8) +
+                 mp_data(0x40 | 4, mapping=MAP_AHEAD, delta=16) +
+                 mp_data(0x40 | 4) + mp_app("read", n=255, shift=1))
+    # 11. A misbehaving peer: wrong and infinite mappings, checksum fields,
+    #     DATA_ACKs beyond and stale, repeated MP_CAPABLE, raw options.
+    seeds.append(mp_hdr() + hs_passive +
+                 mp_app("write", n=200, shift=1) +
+                 mp_ack(DA_BEYOND, delta=50) + mp_ack(DA_STALE, delta=3) +
+                 mp_data(0x40 | 4, mapping=MAP_INF) +
+                 mp_data(0x40 | 4, csum=1) +
+                 mp_data(0x40 | 4, mapping=MAP_WRONG, delta=7) +
+                 mp_hs(step=2) + mp_hs(step=1) +
+                 mp_rawopt(b"\x1e\x08\x20\x01\x00\x00\x00\x00", p=4) +
+                 mp_rawopt(b"\x1e\x0e\x20\x04" + bytes(10), p=4) +
+                 mp_app("read", n=255))
+    # 12. DSS checksums: asked for by the stack (passive) and by the peer
+    #     (active); then a peer whose checksum is wrong (the stack resets).
+    seeds.append(mp_hdr(checksum=1) + hs_passive +
+                 mp_data(0x40 | 25, dack=DA_R32) + mp_app("read", n=200) +
+                 mp_app("write", n=200, shift=2) + mp_ack(DA_R32) +
+                 mp_dfin(fin=1) + mp_close("shutdown") + mp_ack(DA_R32) +
+                 mp_app("read", n=10))
+    seeds.append(mp_hdr(active=1, p_csum=1) + mp_hs() +
+                 mp_app("write", n=125, shift=2) + mp_ack(DA_R32) +
+                 mp_data(0x40 | 25, dack=DA_R32) +
+                 mp_data(0x40 | 25, mapping=MAP_EXT, delta=40) +
+                 mp_data(0x40 | 10) + mp_app("read", n=255, shift=1) +
+                 mp_data(0x40 | 4, csum=1, delta=2) + mp_app("read", n=100))
+    # 13. MP_FASTCLOSE: with the stack's key on an ACK (it resets), and an
+    #     abort of ours (RST with MP_FASTCLOSE and MP_TCPRST).
+    seeds.append(mp_hdr() + hs_passive + mp_app("write", n=100) +
+                 mp_hs(step=3, bad=1) + mp_hs(step=3))
+    seeds.append(mp_hdr(active=1) + mp_hs() + mp_app("write", n=100) +
+                 mp_ack(DA_R64) + mp_close("abort") +
+                 mp_hs(step=3, no_mpc=1))
+    # 14. An MP_CAPABLE blackhole: the SYNs go unanswered, the stack
+    #     retries without MP_CAPABLE, the peer then answers.
+    seeds.append(mp_hdr(active=1, syn_retries=1) + MP_EXPIRY + MP_EXPIRY +
+                 mp_hs() + mp_app("write", n=100) + mp_ack(no_dss=1))
+    # 15. IPv6, small MSS on both sides, small output buffers (NOBUF),
+    #     an allocation failure under way, zero window, timers.
+    seeds.append(mp_hdr(v6=1, mss=536, pmss=536, ts=0, sndbuf=1) +
+                 mp_outbuf(3) + hs_passive + mp_outbuf(0) +
+                 mp_app("write", n=250, shift=3) + mp_fail(2) +
+                 mp_ack(DA_R64, zero_win=1) + MP_EXPIRY + MP_EXPIRY +
+                 mp_ack(DA_R64) + mp_ack(DA_R64) + mp_time(1, 100) +
+                 mp_ack(DA_R64))
+    return seeds
+
+
+def main(argv):
+    names = set(argv) or {"opts", "pkt", "convert", "stack", "mptcp"}
+    if names & {"stack"}:
+        write_corpus("stack", stack_seeds())
+    if names & {"mptcp"}:
+        write_corpus("mptcp", mptcp_seeds())
+    if not names & {"opts", "pkt", "convert"}:
+        return
     opts, pkts, convert = [], [], [bytes.fromhex(s.replace(" ", "")) for s in SPEC_CONVERT]
     seen_opts, seen_pkt = set(), set()
     pcaps = []
@@ -426,8 +668,7 @@ def main():
     write_corpus("opts", opts)
     write_corpus("pkt", pkts)
     write_corpus("convert", convert)
-    write_corpus("stack", stack_seeds())
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
