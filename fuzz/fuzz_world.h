@@ -26,6 +26,7 @@ typedef struct fuzz_world {
   mptcp_mem mem;
   size_t live_bytes, live_blocks;
   unsigned fail_skip, fail_count;
+  unsigned n_refused; /* allocations refused so far */
   uint64_t rng;
   mptcp_tstamp now;
   int v6;

@@ -600,24 +600,45 @@ static size_t write_opts(mptcp_tcpopts *opts, uint8_t *o, uint64_t *sum) {
   return olen;
 }
 
-/* The DSN of payload [seq, seq + len): new bytes get a mapping now. */
-static uint64_t tx_dsn(struct mptcp_subflow *sf, uint32_t seq, uint32_t len) {
-  struct mptcp_conn *c = sf->conn;
-  mptcp_tcp *t = &sf->tcp;
-  uint32_t ssn = seq - t->iss;
+/* The DSN of payload at @p seq: from its send record when it was sent
+ * before, else the next new bytes (reinjected ones first). Changes
+ * nothing: mptcp_sf_data_sent() records the mapping once the segment
+ * exists. */
+static uint64_t tx_dsn(const struct mptcp_subflow *sf, uint32_t seq) {
+  const struct mptcp_conn *c = sf->conn;
+  uint32_t ssn = seq - sf->tcp.iss;
   const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, ssn);
   if (r) return r->dsn + (ssn - r->ssn);
-  /* New data (at or beyond SND.MAX): reinjected bytes first (output
-   * limits the segment to them, mptcp_sf_new_run), else the connection's
-   * next bytes. */
-  if (c->rj_end > c->rj_dsn) {
-    uint64_t dsn = c->rj_dsn;
-    if (mptcp_txmaps_push(&sf->txm, ssn, dsn, len) == 0) c->rj_dsn += len;
-    return dsn;
+  return c->rj_end > c->rj_dsn ? c->rj_dsn : c->mp.snd_nxt;
+}
+
+uint32_t mptcp_sf_tx_run(const struct mptcp_subflow *sf, uint32_t seq) {
+  uint32_t ssn = seq - sf->tcp.iss;
+  const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, ssn);
+  if (r) return r->len - (ssn - r->ssn);
+  return mptcp_sf_new_run(sf);
+}
+
+int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
+                       uint8_t flags) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_mp *m = &c->mp;
+  if (len && !mptcp_txmaps_find(&sf->txm, seq - sf->tcp.iss)) {
+    int reinject = c->rj_end > c->rj_dsn;
+    uint64_t dsn = reinject ? c->rj_dsn : m->snd_nxt;
+    if (mptcp_txmaps_push(&sf->txm, seq - sf->tcp.iss, dsn, len) != 0)
+      return MPTCP_ERR_NOMEM;
+    if (reinject)
+      c->rj_dsn += len;
+    else
+      m->snd_nxt += len;
   }
-  uint64_t dsn = c->mp.snd_nxt;
-  if (mptcp_txmaps_push(&sf->txm, ssn, dsn, len) == 0) c->mp.snd_nxt += len;
-  return dsn;
+  if (flags & MPTCP_TH_FIN) {
+    sf->sf_fin_seq = seq + len;
+    sf->sf_fin_set = 1;
+    if (m->fin_queued && m->snd_nxt <= m->fin_dsn) m->snd_nxt = m->fin_dsn + 1;
+  }
+  return 0;
 }
 
 size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
@@ -644,13 +665,9 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
     }
     opts.n_sack = (uint8_t)nb;
   }
-  uint64_t dsn = len ? tx_dsn(sf, seq, len) : 0;
+  uint64_t dsn = len ? tx_dsn(sf, seq) : 0;
   *ring_off = len ? (size_t)(dsn - c->snd_dsn) : 0;
   int data_fin = (flags & MPTCP_TH_FIN) && m->fin_queued;
-  if (flags & MPTCP_TH_FIN) {
-    sf->sf_fin_seq = seq + len;
-    sf->sf_fin_set = 1;
-  }
   mptcp_subopt so;
   if (sf->join == SF_JOIN_ACK_DUE || sf->join == SF_JOIN_WAIT) {
     /* A join's third ACK, and every ACK until the peer acknowledges it,
@@ -687,7 +704,6 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
       mptcp_mp_dss(m, 1, dsn, seq - t->iss, (uint16_t)len, 1, csum, &so);
     else
       mptcp_mp_dss(m, 1, m->fin_dsn, 0, 0, 1, csum, &so);
-    if (m->snd_nxt <= m->fin_dsn) m->snd_nxt = m->fin_dsn + 1;
   } else {
     mptcp_mp_dss(m, len > 0, dsn, seq - t->iss, (uint16_t)len, 0, csum, &so);
   }

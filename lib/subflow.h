@@ -74,10 +74,21 @@ int mptcp_sf_fin_ok(const struct mptcp_subflow *sf);
 uint32_t mptcp_sf_conn_room(const struct mptcp_subflow *sf);
 /* Options of a synchronized segment (timestamps, SACK, and the DSS or
  * MP_CAPABLE), and the payload's offset in the send ring. @p seq/@p len/
- * @p flags describe the segment. Returns the option length (<= 40). */
+ * @p flags describe the segment. Returns the option length (<= 40).
+ * Changes no state: the segment may yet not fit the caller's buffer. */
 size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
                              uint32_t len, uint8_t flags, mptcp_tstamp now,
                              uint64_t *sum, size_t *ring_off);
+
+/* The segment [seq, seq + len) with @p flags went out: new bytes get
+ * their mapping (the DSNs data_options announced), a FIN its place.
+ * Returns 0 or MPTCP_ERR_NOMEM (no record: nothing changed). */
+int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
+                       uint8_t flags);
+/* Most bytes a segment starting at @p seq may carry under one mapping:
+ * to the end of the send record holding it (a retransmission), else
+ * mptcp_sf_new_run(). */
+uint32_t mptcp_sf_tx_run(const struct mptcp_subflow *sf, uint32_t seq);
 
 /* Options of an RST of an MPTCP connection: MP_FASTCLOSE with the peer's
  * key and MP_TCPRST with c->rst_reason. */

@@ -195,6 +195,10 @@ static size_t write_headers(const mptcp_tcp *t, uint8_t *buf, uint32_t seq,
 
 /* Builds one segment. Payload: `len` bytes of the send ring starting at
  * sequence `seq` (offset seq - snd_una). */
+static void arm_rtx(mptcp_tcp *t, mptcp_tstamp now) {
+  if (t->t_rtx == MPTCP_TSTAMP_NONE) t->t_rtx = now + t->rto;
+}
+
 static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
                         uint32_t seq, uint8_t flags, uint32_t len,
                         mptcp_tstamp now) {
@@ -223,6 +227,14 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
     if (cap < iph + MPTCP_TCP_HDR_LEN + olen + len) return MPTCP_ERR_NOBUF;
     memcpy(buf + iph + MPTCP_TCP_HDR_LEN, o, olen);
   }
+  /* The segment will go out: only now does MPTCP record its mapping. */
+  if (c->mp.state == MPTCP_MP_ON && !syn && !rst &&
+      mptcp_sf_data_sent(sf, seq, len, flags) < 0) {
+    /* No memory for the record: not sent; the timer tries again. */
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_SEND_NOMEM);
+    arm_rtx(t, now);
+    return 0;
+  }
 
   uint32_t ack = (flags & MPTCP_TH_ACK) ? t->rcv_nxt : 0;
   uint16_t window = (flags & MPTCP_TH_RST) ? 0 : window_field(sf, syn);
@@ -240,10 +252,6 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
   if (flags & MPTCP_TH_RST) mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_SENT);
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_OUT_SEGS);
   return (mptcp_ssize)n;
-}
-
-static void arm_rtx(mptcp_tcp *t, mptcp_tstamp now) {
-  if (t->t_rtx == MPTCP_TSTAMP_NONE) t->t_rtx = now + t->rto;
 }
 
 /* Accounts for a segment with sequence space [seq, seq + span) just sent. */
@@ -376,6 +384,11 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
     int64_t off = next_lost(t, &len);
     if (off >= 0 && (pipe_bytes(t) < cwnd || t->high_rxt == t->snd_una)) {
       uint32_t seq = t->snd_una + (uint32_t)off;
+      /* One mapping per segment: a resend stops where its record does. */
+      if (c->mp.state == MPTCP_MP_ON) {
+        uint32_t run = mptcp_sf_tx_run(sf, seq);
+        if (len > run) len = run;
+      }
       uint32_t dlen = len;
       uint8_t fl = MPTCP_TH_ACK;
       if (seq + dlen == fin_seq + 1 && (t->flags & TCPF_FIN_SENT)) {
@@ -416,6 +429,10 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
   }
   uint32_t len = avail < usable ? avail : usable;
   if (len > t->mss) len = t->mss;
+  if (c->mp.state == MPTCP_MP_ON && len) { /* one mapping per segment */
+    uint32_t run = mptcp_sf_tx_run(sf, t->snd_nxt);
+    if (len > run) len = run;
+  }
   int fin_now = fin_pending && t->snd_nxt + len == fin_seq &&
                 !(t->flags & TCPF_FIN_SENT && t->snd_nxt == fin_seq + 1);
   if (len > 0 || fin_now) {
