@@ -40,6 +40,7 @@
 
 #include "mpcat_tun.h"
 
+#define MAX_SUBFLOWS_SEEN 32
 #define MAX_TUNS 8
 #define PKT_MAX 65536
 #define IO_CHUNK 65536
@@ -97,6 +98,12 @@ struct app {
   uint8_t pkt[PKT_MAX];
 
   int stdin_fl, stdout_fl; /* original file status flags, -1 = unchanged */
+
+  /* Every subflow seen, as last reported (the library forgets the ones
+   * that closed while others went on), for --stats. */
+  mptcp_subflow_info sfs[MAX_SUBFLOWS_SEEN];
+  int nsfs;
+  int joins_opened; /* client: the extra paths' MP_JOINs were asked for */
 };
 
 #if defined(__GNUC__)
@@ -620,6 +627,59 @@ static void on_established(struct app *a, const char *what) {
   info(a, "%s %s (local %s, %s)", what, r, l, ci.mptcp ? "MPTCP" : "plain TCP");
 }
 
+static int same_sf(const mptcp_subflow_info *x, const mptcp_subflow_info *y) {
+  return x->local.port == y->local.port && x->remote.port == y->remote.port &&
+         mptcp_ipaddr_equal(&x->local.ip, &y->local.ip) &&
+         mptcp_ipaddr_equal(&x->remote.ip, &y->remote.ip);
+}
+
+/* Records the current state of every subflow of the connection. */
+static void track_subflows(struct app *a) {
+  size_t i, n;
+  if (!a->conn) return;
+  n = mptcp_conn_subflow_slots(a->conn);
+  for (i = 0; i < n; i++) {
+    mptcp_subflow_info si;
+    int k;
+    if (mptcp_conn_get_subflow(a->conn, i, &si) != 0) continue;
+    for (k = 0; k < a->nsfs && !same_sf(&a->sfs[k], &si); k++) {
+    }
+    if (k == a->nsfs) {
+      if (a->nsfs == MAX_SUBFLOWS_SEEN) continue;
+      a->nsfs++;
+      if (si.joined && !a->o.quiet && i > 0) {
+        char l[80], r[80];
+        format_addr(&si.local, l, sizeof l);
+        format_addr(&si.remote, r, sizeof r);
+        info(a, "subflow %s -> %s%s", l, r, si.backup ? " (backup)" : "");
+      }
+    }
+    a->sfs[k] = si;
+  }
+}
+
+/* Client: once MPTCP is up, an MP_JOIN from every further -t address of
+ * the server's family (RFC 8684 §3.2). */
+static void open_joins(struct app *a, mptcp_tstamp now) {
+  mptcp_conn_info ci;
+  int i;
+  if (a->joins_opened || a->o.listen || !a->conn) return;
+  a->joins_opened = 1;
+  mptcp_conn_get_info(a->conn, &ci);
+  if (!ci.mptcp) return;
+  for (i = 1; i < a->o.ntun; i++) {
+    const struct tun_path *t = &a->o.tun[i];
+    mptcp_addr l = {t->addr, 0}, r = {a->o.host, a->o.port};
+    int rv;
+    if (t->addr.family != a->o.host.family) continue;
+    rv = mptcp_conn_add_subflow(a->conn, &l, &r,
+                                t->backup ? MPTCP_SUBFLOW_BACKUP : 0, now);
+    if (rv < 0)
+      errmsg("cannot open a subflow from %s: %s", t->ifname,
+             mptcp_strerror(rv));
+  }
+}
+
 static void drain_events(struct app *a, mptcp_tstamp now) {
   mptcp_event ev;
   char peer[80];
@@ -641,7 +701,13 @@ static void drain_events(struct app *a, mptcp_tstamp now) {
         continue;
       }
     }
-    if (e & MPTCP_EV_CONNECTED) on_established(a, "connected to");
+    if (e & MPTCP_EV_CONNECTED) {
+      on_established(a, "connected to");
+      open_joins(a, now);
+    }
+    if (e & (MPTCP_EV_SUBFLOW | MPTCP_EV_CONNECTED | MPTCP_EV_ACCEPT |
+             MPTCP_EV_CLOSED))
+      track_subflows(a);
     if (e & MPTCP_EV_WRITABLE) a->send_blocked = 0;
     if (e & MPTCP_EV_REFUSED) {
       format_addr(&(mptcp_addr){a->o.host, a->o.port}, peer, sizeof peer);
@@ -807,17 +873,18 @@ static void set_nonblock(int fd, int *saved) {
   if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0) *saved = fl;
 }
 
-static void write_stats(const struct app *a) {
+static void write_stats(struct app *a) {
   FILE *f = fopen(a->o.stats_file, "w");
   mptcp_conn_info ci;
   char l[80], r[80];
-  int backup = 0, i;
+  int k;
   if (!f) {
     errmsg("cannot write --stats file %s: %s", a->o.stats_file,
            strerror(errno));
     return;
   }
   memset(&ci, 0, sizeof ci);
+  track_subflows(a);
   if (a->conn) mptcp_conn_get_info(a->conn, &ci);
   fprintf(f, "{\n  \"result\": \"%s\",\n  \"mptcp\": %s,\n  \"version\": ",
           a->result ? a->result : "error", ci.mptcp ? "true" : "false");
@@ -831,22 +898,23 @@ static void write_stats(const struct app *a) {
           ",\n  \"subflows\": [",
           ci.fallback ? "true" : "false", ci.checksum ? "true" : "false",
           ci.bytes_sent, ci.bytes_received);
-  if (a->conn) {
-    for (i = 0; i < a->o.ntun; i++)
-      if (mptcp_ipaddr_equal(&a->o.tun[i].addr, &ci.local.ip))
-        backup = a->o.tun[i].backup;
-    format_addr(&ci.local, l, sizeof l);
-    format_addr(&ci.remote, r, sizeof r);
+  for (k = 0; k < a->nsfs; k++) {
+    const mptcp_subflow_info *si = &a->sfs[k];
+    format_addr(&si->local, l, sizeof l);
+    format_addr(&si->remote, r, sizeof r);
     fprintf(f,
-            "\n    {\"local\": \"%s\", \"remote\": \"%s\", \"backup\": %s, "
+            "%s\n    {\"local\": \"%s\", \"remote\": \"%s\", \"backup\": %s, "
+            "\"local_id\": %u, \"remote_id\": %u, "
             "\"bytes_sent\": %" PRIu64 ", \"bytes_received\": %" PRIu64
             ", \"retransmits\": %" PRIu64 ", \"bytes_acked\": %" PRIu64
-            ", \"srtt_us\": %" PRIu32 ", \"rto_us\": %" PRIu32
-            ", \"cwnd\": %" PRIu32 ", \"mss\": %" PRIu32 "}\n  ",
-            l, r, backup ? "true" : "false", ci.bytes_sent, ci.bytes_received,
-            ci.retransmits, ci.bytes_acked, ci.srtt_us, ci.rto_us, ci.cwnd,
-            ci.mss);
+            ", \"srtt_us\": %" PRIu32 ", \"cwnd\": %" PRIu32
+            ", \"mss\": %" PRIu32 "}",
+            k ? "," : "", l, r,
+            si->backup || si->peer_backup ? "true" : "false", si->local_id,
+            si->remote_id, si->bytes_sent, si->bytes_received, si->retransmits,
+            si->bytes_acked, si->srtt_us, si->cwnd, si->mss);
   }
+  if (a->nsfs) fputs("\n  ", f);
   fputs("]\n}\n", f);
   if (fclose(f) != 0)
     errmsg("cannot write --stats file %s: %s", a->o.stats_file,
@@ -912,6 +980,7 @@ int main(int argc, char **argv) {
                                     : MPTCP_LOG_WARN;
   s.trace_pkt = a->dumper ? trace_hook : NULL;
   if (a->o.cc) s.cc = mptcp_cc_find(a->o.cc);
+  if (a->o.sched) s.sched = mptcp_sched_find(a->o.sched);
   s.mptcp = !a->o.no_mptcp;
   s.mptcp_version = (uint8_t)a->o.version;
   s.checksum = (uint8_t)a->o.checksum;

@@ -104,6 +104,7 @@ struct mptcp_conn {
   /* Statistics: bytes put in order into the receive ring, and the totals
    * of subflows that are gone. */
   uint64_t bytes_delivered;
+  uint64_t bytes_reinjected; /* sent again on another subflow */
   uint64_t gone_bytes_sent, gone_bytes_acked, gone_retransmits;
   uint8_t mp_offered; /* we offered or accepted MPTCP (for fallback info) */
   void *user_data;

@@ -97,12 +97,14 @@ void mptcp_sf_syn_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
   struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
   if (!st->s.mptcp || sf->join) return;
+  /* A listener that speaks MPTCP offers it: a plain client is a
+   * fallback (as a client without an answer is). */
+  c->mp_offered = 1;
   mptcp_mpc_policy pol;
   policy(st, &pol);
   int v = mptcp_mpc_on_syn(&pol, o, &sf->neg);
   if (v == MPTCP_MPC_ABSENT) return;
   mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_SYN_RX);
-  c->mp_offered = 1;
   if (v != MPTCP_MPC_OK || !neg_ok(&sf->neg) || take_key(sf, sf->neg.version)) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_CAPABLE_REFUSED);
     return;
@@ -416,6 +418,7 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     if (n) {
       size_t before = c->rcv.len;
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
+      sf->tcp.bytes_received += n; /* new to the connection */
       /* Checksummed bytes wait for their whole mapping. */
       if (!c->mp.checksum && mark_present(sf, off, n) < 0)
         break; /* too many holes: not received */
@@ -464,7 +467,6 @@ int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
   uint32_t adv = len + mptcp_ranges_head(&t->ooo);
   mptcp_ranges_advance(&t->ooo, adv - len);
   t->rcv_nxt += adv;
-  t->bytes_received += adv;
   mptcp_rxmaps_advance(&sf->rxm, t->rcv_nxt - t->irs, mapping_complete, sf);
   if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
   int early_fin_due = (t->flags & TCPF_FIN_OOO) && t->rcv_nxt == t->fin_at;
@@ -628,9 +630,10 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
     uint64_t dsn = reinject ? c->rj_dsn : m->snd_nxt;
     if (mptcp_txmaps_push(&sf->txm, seq - sf->tcp.iss, dsn, len) != 0)
       return MPTCP_ERR_NOMEM;
-    if (reinject)
+    if (reinject) {
       c->rj_dsn += len;
-    else
+      c->bytes_reinjected += len;
+    } else
       m->snd_nxt += len;
   }
   if (flags & MPTCP_TH_FIN) {

@@ -265,7 +265,8 @@ typedef struct mptcp_conn_info {
   uint8_t state;         /**< enum mptcp_tcp_state of the (first) subflow */
   uint8_t mptcp;         /**< MPTCP in use */
   uint8_t mptcp_version; /**< 0 or 1 when mptcp is set */
-  uint8_t fallback;      /**< MPTCP was offered or accepted, TCP is in use */
+  uint8_t fallback;      /**< MPTCP was offered (a client's SYN) or could
+                              be accepted (an MPTCP listener), TCP is in use */
   uint8_t checksum;      /**< DSS checksums in use */
   mptcp_addr local, remote;
   uint32_t srtt_us, rttvar_us, rto_us;
@@ -309,7 +310,8 @@ typedef struct mptcp_subflow_info {
   uint32_t srtt_us, cwnd, mss;
   uint64_t bytes_sent;     /**< payload bytes first transmitted */
   uint64_t bytes_acked;    /**< payload bytes acknowledged at subflow level */
-  uint64_t bytes_received; /**< payload bytes received in subflow order */
+  uint64_t bytes_received; /**< payload bytes it brought that were new to the
+                                connection (MPTCP), or in order (TCP) */
   uint64_t retransmits;    /**< segments retransmitted */
 } mptcp_subflow_info;
 

@@ -167,7 +167,9 @@ mib_get() { # NAME BEFORE AFTER: how much MPTcpExtNAME grew in K
 #        csum: the same with the kernel asking for DSS checksums
 #        (checksum_enabled=1): both use them;
 #        fallback: mpcat offers MPTCP to the kernel's plain TCP and falls
-#        back; plain: a plain TCP client gets plain TCP from mpcat -l.
+#        back; plain: a plain TCP client gets plain TCP from mpcat -l,
+#        which reports it as a fallback (as Linux does for its listener's
+#        socket: MPTCP_INFO flags it).
 run_case() {
   local name=$1 role=$2 mns=$3 tun=$4 maddr=$5 kaddr=$6 port=$7 data=$8
   local sha=$9 minretx=${10} kind=${11:-tcp}

@@ -121,7 +121,7 @@ def check_stats(args):
 
     mptcp = args.kind in ("mptcp", "csum")
     expect("mptcp", st.get("mptcp"), mptcp)
-    expect("fallback", st.get("fallback"), args.kind == "fallback")
+    expect("fallback", st.get("fallback"), args.kind in ("fallback", "plain"))
     expect("checksum", st.get("checksum"), args.kind == "csum")
     if mptcp:
         expect("version", st.get("version"), 1)
