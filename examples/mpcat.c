@@ -103,7 +103,7 @@ struct app {
    * that closed while others went on), for --stats. */
   mptcp_subflow_info sfs[MAX_SUBFLOWS_SEEN];
   int nsfs;
-  int joins_opened; /* client: the extra paths' MP_JOINs were asked for */
+  int joins_opened; /* the extra -t paths are joined/announced */
 };
 
 #if defined(__GNUC__)
@@ -658,15 +658,28 @@ static void track_subflows(struct app *a) {
   }
 }
 
-/* Client: once MPTCP is up, an MP_JOIN from every further -t address of
- * the server's family (RFC 8684 §3.2). */
+/* Once MPTCP is up, every further -t address of the peer's family is
+ * used: the client opens an MP_JOIN from it (RFC 8684 §3.2), the server
+ * announces it (ADD_ADDR, §3.4.1). */
 static void open_joins(struct app *a, mptcp_tstamp now) {
   mptcp_conn_info ci;
   int i;
-  if (a->joins_opened || a->o.listen || !a->conn) return;
+  if (a->joins_opened || !a->conn) return;
   a->joins_opened = 1;
   mptcp_conn_get_info(a->conn, &ci);
   if (!ci.mptcp) return;
+  if (a->o.listen) {
+    for (i = 1; i < a->o.ntun; i++) {
+      const struct tun_path *t = &a->o.tun[i];
+      mptcp_addr ad = {t->addr, 0};
+      int rv;
+      if (t->addr.family != ci.remote.ip.family) continue;
+      rv = mptcp_conn_announce(a->conn, &ad, now);
+      if (rv < 0)
+        errmsg("cannot announce %s: %s", t->ifname, mptcp_strerror(rv));
+    }
+    return;
+  }
   for (i = 1; i < a->o.ntun; i++) {
     const struct tun_path *t = &a->o.tun[i];
     mptcp_addr l = {t->addr, 0}, r = {a->o.host, a->o.port};
@@ -689,6 +702,7 @@ static void drain_events(struct app *a, mptcp_tstamp now) {
       if ((e & MPTCP_EV_ACCEPT) && a->o.listen && !a->conn) {
         a->conn = ev.conn;
         on_established(a, "connection from");
+        open_joins(a, now);
       } else {
         /* mpcat serves one connection: reset any other. */
         if (!a->o.quiet && (e & MPTCP_EV_ACCEPT)) {

@@ -68,9 +68,9 @@ typedef struct dirck {
   uint64_t dsn_ref, ack_ref; /* last expanded values, for 32-bit ones */
   int anchored;              /* some value was IDSN+1 (or followed MPC data) */
   int have_mpc;
-  uint64_t mpc_end;          /* IDSN+1+DLL of the MP_CAPABLE-with-data */
+  uint64_t mpc_end; /* IDSN+1+DLL of the MP_CAPABLE-with-data */
   int any;
-  int64_t min_delta;         /* smallest value - (IDSN+1) seen */
+  int64_t min_delta; /* smallest value - (IDSN+1) seen */
   unsigned long min_frame;
 } dirck;
 
@@ -125,7 +125,7 @@ struct mchk {
   FILE *out;
   int verbose;
   unsigned long n[MCHK_KIND_COUNT][3]; /* valid, invalid, unchecked */
-  unsigned long offloaded;              /* TCP csum = pseudo-header sum */
+  unsigned long offloaded;             /* TCP csum = pseudo-header sum */
   unsigned long oom;
   subflow *sf_hash[SF_BUCKETS];
   subflow *sf_list;
@@ -482,16 +482,16 @@ static void map_verify(mchk *c, const mapping *m) {
     ok(c, MCHK_DSS_CSUM);
   else
     fail(c, MCHK_DSS_CSUM, m->frame,
-         "%s checksum 0x%04x, computed 0x%04x (dsn %llu ssn %u dll %u%s)",
-         what, m->csum, mptcp_dss_csum_final(&acc),
-         (unsigned long long)m->dsn, m->ssn, m->dll, m->fin ? " +FIN" : "");
+         "%s checksum 0x%04x, computed 0x%04x (dsn %llu ssn %u dll %u%s)", what,
+         m->csum, mptcp_dss_csum_final(&acc), (unsigned long long)m->dsn,
+         m->ssn, m->dll, m->fin ? " +FIN" : "");
 }
 
 /* A mapping (DSS, or the implied one of MP_CAPABLE-with-data) sent on
  * subflow direction @p dir. */
 static void on_mapping(mchk *c, unsigned long frame, subflow *sf, int dir,
-                       uint64_t dsn, uint32_t ssn, uint16_t dll,
-                       int has_csum, uint16_t csum, int fin, int mpc) {
+                       uint64_t dsn, uint32_t ssn, uint16_t dll, int has_csum,
+                       uint16_t csum, int fin, int mpc) {
   conn *cn = sf->cn;
   /* Presence of the checksum field must match the negotiation (RFC 8684
    * 3.3; v0 receivers ignore a field that was not negotiated). */
@@ -512,9 +512,15 @@ static void on_mapping(mchk *c, unsigned long frame, subflow *sf, int dir,
     skip(c, MCHK_DSS_CSUM, frame, "infinite mapping");
     return;
   }
-  mapping m = {.sf = sf, .dir = dir, .dsn = dsn, .ssn = ssn, .dll = dll,
-               .csum = csum, .fin = (uint8_t)(fin != 0),
-               .mpc = (uint8_t)(mpc != 0), .frame = frame};
+  mapping m = {.sf = sf,
+               .dir = dir,
+               .dsn = dsn,
+               .ssn = ssn,
+               .dll = dll,
+               .csum = csum,
+               .fin = (uint8_t)(fin != 0),
+               .mpc = (uint8_t)(mpc != 0),
+               .frame = frame};
   map_add(c, &m);
 }
 
@@ -563,8 +569,8 @@ static void on_mpc(mchk *c, unsigned long frame, subflow *sf, int dir,
     }
   }
   int s = dir ? 1 - sf->side0 : sf->side0; /* side of the sender */
-  const char *where = syn ? (ack ? "MP_CAPABLE SYN/ACK" : "MP_CAPABLE SYN")
-                          : "MP_CAPABLE ACK";
+  const char *where =
+      syn ? (ack ? "MP_CAPABLE SYN/ACK" : "MP_CAPABLE SYN") : "MP_CAPABLE ACK";
   if (m->form != MPTCP_MPC_SYN || (syn && !ack && m->version == 0))
     conn_key(c, cn, s, m->snd_key, frame, where);
   if (m->form == MPTCP_MPC_ACK || m->form == MPTCP_MPC_DATA)
@@ -583,8 +589,7 @@ static void on_mpc(mchk *c, unsigned long frame, subflow *sf, int dir,
       d->have_dsn_ref = 1;
       d->dsn_ref = dsn;
     }
-    on_mapping(c, frame, sf, dir, dsn, 1, m->dll, m->has_csum, m->csum, 0,
-               1);
+    on_mapping(c, frame, sf, dir, dsn, 1, m->dll, m->has_csum, m->csum, 0, 1);
   }
 }
 
@@ -777,8 +782,8 @@ void mchk_free(mchk *c) {
   free(c);
 }
 
-void mchk_frame(mchk *c, unsigned long frame, const uint8_t *ip,
-                size_t caplen, size_t wirelen) {
+void mchk_frame(mchk *c, unsigned long frame, const uint8_t *ip, size_t caplen,
+                size_t wirelen) {
   (void)wirelen;
   if (caplen < 20 || ip[0] >> 4 != 4) return;
   size_t ihl = (size_t)(ip[0] & 0x0F) * 4;
@@ -914,8 +919,10 @@ static void idsn_verdicts(mchk *c) {
       char host = s ? 'B' : 'A';
       if (!cn->derived[s]) {
         if (cn->have_key[s] || cn->version >= 0)
-          skip(c, MCHK_IDSN, 0, "connection %u host %c: key or version "
-               "unknown", cn->id, host);
+          skip(c, MCHK_IDSN, 0,
+               "connection %u host %c: key or version "
+               "unknown",
+               cn->id, host);
         continue;
       }
       if (d->anchored) {
@@ -933,7 +940,8 @@ static void idsn_verdicts(mchk *c) {
       } else {
         skip(c, MCHK_IDSN, d->min_frame,
              "connection %u host %c: first data sequence number not in "
-             "capture", cn->id, host);
+             "capture",
+             cn->id, host);
       }
     }
   }
@@ -948,14 +956,15 @@ unsigned long mchk_finish(mchk *c) {
     fprintf(c->out, "summary: %-18s %lu valid, %lu invalid, %lu unchecked",
             kind_names[k], c->n[k][0], c->n[k][1], c->n[k][2]);
     if (k == MCHK_TCP_CSUM)
-      fprintf(c->out, " (%lu captured before checksum offload)",
-              c->offloaded);
+      fprintf(c->out, " (%lu captured before checksum offload)", c->offloaded);
     fputc('\n', c->out);
     bad += c->n[k][1];
   }
   if (c->oom)
-    fprintf(c->out, "warning: out of memory %lu time(s): some items were "
-            "not checked\n", c->oom);
+    fprintf(c->out,
+            "warning: out of memory %lu time(s): some items were "
+            "not checked\n",
+            c->oom);
   if (bad)
     fprintf(c->out, "result: FAIL (%lu invalid)\n", bad);
   else

@@ -25,8 +25,7 @@ static int ether(const uint8_t *f, size_t len, size_t *off) {
 
 int pcap_ip_offset(int dlt, const uint8_t *f, size_t len, size_t *off) {
   switch (dlt) {
-  case DLT_EN10MB:
-    return ether(f, len, off);
+  case DLT_EN10MB: return ether(f, len, off);
   case DLT_RAW:
 #ifdef DLT_IPV4
   case DLT_IPV4:
@@ -50,7 +49,6 @@ int pcap_ip_offset(int dlt, const uint8_t *f, size_t len, size_t *off) {
     if (len < 5) return 0;
     *off = 4;
     return f[4] >> 4 == 4 || f[4] >> 4 == 6;
-  default:
-    return -1;
+  default: return -1;
   }
 }

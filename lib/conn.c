@@ -4,6 +4,7 @@
 
 #include "conn.h"
 #include "join.h"
+#include "pm.h"
 #include "stack_impl.h"
 #include "subflow.h"
 #include "tcp.h"
@@ -195,6 +196,43 @@ MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
   mptcp_conn_want_output(c);
   done(c);
   return sf->idx;
+}
+
+MPTCP_API int mptcp_conn_announce(mptcp_conn *c, const mptcp_addr *addr,
+                                  mptcp_tstamp now) {
+  if (!c || !addr) return MPTCP_ERR_INVALID_ARG;
+  int rv = mptcp_pm_announce(c, &addr->ip, addr->port, now);
+  done(c);
+  return rv;
+}
+
+MPTCP_API int mptcp_conn_remove_addr(mptcp_conn *c, uint8_t id,
+                                     mptcp_tstamp now) {
+  int rv = mptcp_pm_remove(c, id, now);
+  done(c);
+  return rv;
+}
+
+MPTCP_API int mptcp_conn_set_backup(mptcp_conn *c, size_t i, int backup,
+                                    mptcp_tstamp now) {
+  (void)now;
+  if (i >= c->n_sf || !c->sf[i]) return MPTCP_ERR_INVALID_ARG;
+  int rv = mptcp_pm_set_backup(c->sf[i], backup);
+  done(c);
+  return rv;
+}
+
+MPTCP_API int mptcp_conn_get_peer_addr(const mptcp_conn *c, size_t i,
+                                       mptcp_addr *addr, uint8_t *id) {
+  for (unsigned k = 0; k < MPTCP_PM_ADDRS; k++) {
+    const mptcp_pm_remote *r = &c->pm.remote[k];
+    if (!r->used || i-- > 0) continue;
+    addr->ip = r->ip;
+    addr->port = r->port ? r->port : c->remote.port;
+    if (id) *id = r->id;
+    return 0;
+  }
+  return MPTCP_ERR_INVALID_ARG;
 }
 
 MPTCP_API size_t mptcp_conn_subflow_slots(const mptcp_conn *c) {

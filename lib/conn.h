@@ -10,6 +10,7 @@
 #include "handshake.h"
 #include "heap.h"
 #include "mp.h"
+#include "pm.h"
 #include "ringbuf.h"
 #include "tcp.h"
 
@@ -39,6 +40,7 @@ typedef struct mptcp_subflow {
   uint8_t peer_dss_seen;  /* a DSS came from the peer: it does MPTCP */
   uint8_t rst_reason;     /* MP_TCPRST reason of our reset */
   uint8_t broken;         /* must be reset: DSS checksum failed, options lost */
+  uint8_t prio_due;       /* an MP_PRIO with `backup` is owed on this subflow */
   uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
   uint32_t sf_fin_seq;
 
@@ -97,6 +99,8 @@ struct mptcp_conn {
   /* Reinjection (conn_sched.c): DSNs [rj_dsn, rj_end) go out again on the
    * scheduled subflow before new data. */
   uint64_t rj_dsn, rj_end;
+  mptcp_pm pm;
+  mptcp_tstamp pm_at; /* earliest path-manager deadline (pm.c) */
   /* Our addresses the connection uses; the index is the address ID
    * (0: the initial subflow's). */
   mptcp_ipaddr laddr[MPTCP_SUBFLOWS_MAX];
@@ -124,7 +128,7 @@ void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
  * packet and app call, and most of them leave the earliest deadline where
  * it was: that case costs a few compares and no heap work. */
 static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
-  mptcp_tstamp at = MPTCP_TSTAMP_NONE;
+  mptcp_tstamp at = c->pm_at;
   for (unsigned i = 0; i < c->n_sf; i++)
     if (c->sf[i]) {
       mptcp_tstamp x = mptcp_tcp_next_timer(&c->sf[i]->tcp);

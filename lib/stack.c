@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "conn_sched.h"
 #include "join.h"
+#include "pm.h"
 #include "subflow.h"
 #include "stack_impl.h"
 #include "tcp.h"
@@ -49,6 +50,7 @@ MPTCP_API void mptcp_settings_default(mptcp_settings *s) {
   s->mptcp_v0 = 1;
   s->checksum = 0;
   s->mptcp_syn_retries = 2;
+  s->pm_join_announced = 1;
 }
 
 void mptcp_log(mptcp_stack *st, int level, const char *fmt, ...) {
@@ -295,6 +297,7 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_REFUSED_MEM);
     return NULL;
   }
+  c->pm_at = MPTCP_TSTAMP_NONE;
   c->sched_ops = st->s.sched ? st->s.sched : &mptcp_sched_minrtt;
   c->sched_ops->init(c->sched_state, 0);
   c->snd.cap = st->s.sndbuf;
@@ -454,6 +457,9 @@ void mptcp_sf_closed(mptcp_subflow *sf, uint32_t ev) {
   if (c->mp.state == MPTCP_MP_ON && mptcp_conn_open_subflows(c) > 0) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_SUBFLOW_CLOSED);
     mptcp_conn_reinject(c, sf, MPTCP_SCHED_STALL_DEAD);
+    /* A path that stopped answering may come back: open it again. */
+    if (ev & MPTCP_EV_TIMEOUT) mptcp_pm_subflow_died(sf, sf->tcp.last_rx);
+    mptcp_conn_post(c, MPTCP_EV_SUBFLOW);
     if (c->sched == sf) c->sched = NULL;
     mptcp_conn_want_output(c);
     return;
@@ -739,6 +745,7 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now) {
     for (unsigned i = 0; i < c->n_sf; i++)
       if (c->sf[i] && mptcp_tcp_next_timer(&c->sf[i]->tcp) <= now)
         mptcp_tcp_timers(c->sf[i], now);
+    if (c->pm_at <= now) mptcp_pm_timers(c, now);
     after(c);
   }
   return 0;

@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "handshake.h"
 #include "join.h"
+#include "pm.h"
 #include "seq.h"
 #include "stack_impl.h"
 #include "tcp.h"
@@ -123,6 +124,17 @@ int mptcp_sf_syn_option(const struct mptcp_subflow *sf, int synack,
     mptcp_mpc_synack(&pol, &sf->neg, c->mp.local_key, out);
   else
     mptcp_mpc_syn(&pol, c->mp.local_key, out);
+  return 1;
+}
+
+int mptcp_sf_syn_may_go(const struct mptcp_subflow *sf) {
+  if (!sf->join) return 1;
+  const struct mptcp_conn *c = sf->conn;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    const mptcp_subflow *x = c->sf[i];
+    if (x && !x->join && (x->mpc_echo || !x->third_ack_sent) && c->mp.client)
+      return 0;
+  }
   return 1;
 }
 
@@ -270,10 +282,11 @@ static void take_mapping(struct mptcp_subflow *sf, const mptcp_dss *d) {
 }
 
 void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                      const mptcp_tcpopts *o) {
+                      const mptcp_tcpopts *o, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return;
   if (!c->mp.client) take_mpc_data(sf, p, o);
+  if (o->n_mptcp) mptcp_pm_rx(sf, o, now);
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
   if (!so && sf->join) {
     /* Data without a mapping on a join: options are lost on this path,
@@ -301,6 +314,8 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     if (c->mp.snd_una == before && (d->flags & MPTCP_DSS_a) == 0 &&
         (uint32_t)d->data_ack != (uint32_t)before)
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_ACK_IGNORED);
+    if (sf->mpc_echo && c->n_sf > 1)
+      mptcp_conn_want_output(c); /* joins waited for this */
     sf->mpc_echo = 0; /* the peer has our key (§3.1, the "4th ACK") */
     mptcp_conn_free_acked(c);
   }
@@ -511,6 +526,7 @@ void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf, mptcp_tstamp now) {
 void mptcp_sf_join_acked(struct mptcp_subflow *sf) {
   mptcp_tcp *t = &sf->tcp;
   sf->join = SF_JOIN_DONE;
+  mptcp_pm_subflow_joined(sf);
   if (t->snd_max == t->snd_una) t->t_rtx = MPTCP_TSTAMP_NONE;
   t->retries = 0;
   mptcp_conn_post(sf->conn, MPTCP_EV_SUBFLOW);
@@ -680,6 +696,10 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
       mptcp_tcpopts_add_mptcp(&opts, &so);
     return write_opts(&opts, o, sum);
   }
+  /* A pure ACK carries what the path manager owes (first: a DSS that
+   * no longer fits is dropped, its DATA_ACK goes on the next one). */
+  if (!len && !(flags & MPTCP_TH_FIN) && mptcp_pm_option(sf, now, &so))
+    mptcp_tcpopts_add_mptcp(&opts, &so);
   uint16_t csum = 0;
   if (m->checksum) { /* §3.3.1: pseudo-header and the mapped payload */
     uint64_t cdsn = dsn;

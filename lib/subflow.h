@@ -24,6 +24,10 @@ int mptcp_sf_syn_option(const struct mptcp_subflow *sf, int synack,
  * MP_CAPABLE SYNs the next ones go without it (RFC 8684 §3.1: a path that
  * drops them is better served by TCP). */
 void mptcp_sf_syn_retry(struct mptcp_subflow *sf);
+/* 0 while a join's SYN must wait: the peer has not yet shown it has our
+ * key (a listener creates the token only with the handshake's last ACK,
+ * so an earlier MP_JOIN would name an unknown token). */
+int mptcp_sf_syn_may_go(const struct mptcp_subflow *sf);
 /* Client: the SYN/ACK decides MPTCP or plain TCP; on a join it must carry
  * the peer's MP_JOIN with the right HMAC. Returns -1 when the subflow
  * must be reset (a join that failed, counted), else 0. */
@@ -36,7 +40,7 @@ int mptcp_sf_ack_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
 /* Established: the MPTCP options of an acceptable segment (DATA_ACK,
  * mappings, DATA_FIN), before its ACK field and payload are processed. */
 void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                      const mptcp_tcpopts *o);
+                      const mptcp_tcpopts *o, mptcp_tstamp now);
 /* Payload [seq, seq + len) of an acceptable segment: each byte goes to
  * the receive ring at its DSN; bytes without a known mapping are refused
  * (not acknowledged). Returns 1 if in-order subflow data arrived. */

@@ -730,7 +730,7 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
       return;
     }
     if (sf->join == SF_JOIN_WAIT) mptcp_sf_join_acked(sf);
-    mptcp_sf_opts_rx(sf, p, &o);
+    mptcp_sf_opts_rx(sf, p, &o, now);
     if (sf->broken) { /* options lost on a join's path: reset it */
       mptcp_tcp_abort(sf, now);
       mptcp_sf_closed(sf, MPTCP_EV_RESET);

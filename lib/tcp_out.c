@@ -520,6 +520,8 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
     uint8_t fl = MPTCP_TH_SYN;
     if (t->state == MPTCP_TCP_SYN_RECEIVED)
       fl |= MPTCP_TH_ACK;
+    else if (!mptcp_sf_syn_may_go(sf))
+      return 0; /* a join waits for the connection's keys to be confirmed */
     else
       mptcp_sf_syn_retry(sf); /* maybe drop MP_CAPABLE (blackholes) */
     mptcp_ssize n = emit(sf, buf, cap, t->iss, fl, 0, now);

@@ -94,7 +94,15 @@ struct mptcp_tcpopts;
   X(MP_REINJECT_RTO, "MPReinjectRTO")                                          \
   X(MP_REINJECT_DEAD, "MPReinjectDead")                                        \
   X(MP_SUBFLOW_CLOSED, "MPSubflowClosed")                                      \
-  X(MP_SEND_NOMEM, "MPSendNoMem")
+  X(MP_SEND_NOMEM, "MPSendNoMem")                                              \
+  X(MP_ADD_ADDR_TX, "MPAddAddrTx")                                             \
+  X(MP_ADD_ADDR_RX, "MPAddAddrRx")                                             \
+  X(MP_ADD_ADDR_ECHO_RX, "MPAddAddrEchoRx")                                    \
+  X(MP_ADD_ADDR_BAD_HMAC, "MPAddAddrHMacFailure")                              \
+  X(MP_RM_ADDR_TX, "MPRmAddrTx")                                               \
+  X(MP_RM_ADDR_RX, "MPRmAddrRx")                                               \
+  X(MP_PRIO_RX, "MPPrioRx")                                                    \
+  X(MP_SUBFLOW_REOPEN, "MPSubflowReopen")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,

@@ -87,6 +87,9 @@ typedef struct mptcp_settings {
   uint8_t keepalive_probes;
   mptcp_tstamp persist_max;      /**< zero-window probe backoff cap */
   const struct mptcp_cc_ops *cc; /**< NULL: NewReno */
+  /** Join every address the peer announces (ADD_ADDR), from the initial
+   *  subflow's address (default 1; 0: leave it to the application). */
+  uint8_t pm_join_announced;
   /** MPTCP subflow scheduler; NULL: minRTT (mptcp_sched_minrtt). */
   const struct mptcp_sched_ops *sched;
 
@@ -180,6 +183,8 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now);
 #define MPTCP_EV_REFUSED 0x0100u     /**< active open answered by RST */
 /** A subflow joined or closed (mptcp_conn_get_subflow tells which). */
 #define MPTCP_EV_SUBFLOW 0x0200u
+/** The peer announced or withdrew an address (mptcp_conn_get_peer_addr). */
+#define MPTCP_EV_ADDR 0x0400u
 
 /** One drained event: a connection and the bits set since the last drain. */
 typedef struct mptcp_event {
@@ -298,6 +303,41 @@ MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci);
 MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
                                      const mptcp_addr *remote, uint32_t flags,
                                      mptcp_tstamp now);
+
+/**
+ * Announces one of our addresses to the peer (ADD_ADDR, RFC 8684 §3.4.1),
+ * with @p addr->port in the option unless it is 0; repeated with backoff
+ * until the peer echoes it. Several may be under way at once.
+ * @return the address ID (>= 1), MPTCP_ERR_INVALID_ARG (not an MPTCP
+ *   connection, or announced already), MPTCP_ERR_NOMEM (8 announced).
+ */
+MPTCP_API int mptcp_conn_announce(mptcp_conn *c, const mptcp_addr *addr,
+                                  mptcp_tstamp now);
+
+/**
+ * Withdraws our address @p id (REMOVE_ADDR, §3.4.2); our subflows from it
+ * are reset (except the connection's last open one).
+ * @return 0, or MPTCP_ERR_INVALID_ARG (not an MPTCP connection).
+ */
+MPTCP_API int mptcp_conn_remove_addr(mptcp_conn *c, uint8_t id,
+                                     mptcp_tstamp now);
+
+/**
+ * Asks the peer to use subflow @p i only as a backup (@p backup 1) or as a
+ * regular subflow (0) with MP_PRIO (§3.3.8); our scheduler follows the
+ * same flag at once.
+ * @return 0, or MPTCP_ERR_INVALID_ARG (no such subflow, not MPTCP).
+ */
+MPTCP_API int mptcp_conn_set_backup(mptcp_conn *c, size_t i, int backup,
+                                    mptcp_tstamp now);
+
+/**
+ * The @p i-th address the peer announced and has not withdrawn
+ * (MPTCP_EV_ADDR tells when the list changes), with its address ID.
+ * @return 0, or MPTCP_ERR_INVALID_ARG when there is no @p i-th one.
+ */
+MPTCP_API int mptcp_conn_get_peer_addr(const mptcp_conn *c, size_t i,
+                                       mptcp_addr *addr, uint8_t *id);
 
 /** One subflow of a connection. */
 typedef struct mptcp_subflow_info {
