@@ -13,7 +13,8 @@ int mptcp_sf_usable(const mptcp_subflow *sf) {
   if (sf->join != SF_JOIN_NONE && sf->join != SF_JOIN_DONE) return 0;
   /* Open for sending: before its FIN (which waits for the data). */
   if (t->state != MPTCP_TCP_ESTABLISHED && t->state != MPTCP_TCP_CLOSE_WAIT &&
-      t->state != MPTCP_TCP_FIN_WAIT_1 && t->state != MPTCP_TCP_LAST_ACK)
+      t->state != MPTCP_TCP_FIN_WAIT_1 && t->state != MPTCP_TCP_LAST_ACK &&
+      t->state != MPTCP_TCP_CLOSING)
     return 0;
   return !(t->flags & (TCPF_FIN_SENT | TCPF_FIN_DONE | TCPF_SEND_RST));
 }

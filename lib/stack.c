@@ -452,9 +452,9 @@ void mptcp_sf_closed(mptcp_subflow *sf, uint32_t ev) {
   t->state = MPTCP_TCP_CLOSED;
   t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
       MPTCP_TSTAMP_NONE;
-  /* With MPTCP the connection outlives a subflow while others are open
-   * (a fastclose ends it through mptcp_conn_closed instead). */
-  if (c->mp.state == MPTCP_MP_ON && mptcp_conn_open_subflows(c) > 0) {
+  /* The connection outlives a subflow while others are open (a fastclose
+   * ends it through mptcp_conn_closed instead). */
+  if (mptcp_conn_open_subflows(c) > 0) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_SUBFLOW_CLOSED);
     mptcp_conn_reinject(c, sf, MPTCP_SCHED_STALL_DEAD);
     /* A path that stopped answering may come back: open it again. */

@@ -44,9 +44,22 @@ static int take_key(struct mptcp_subflow *sf, uint8_t version) {
   return 0;
 }
 
+/* A connection that falls back to TCP keeps only the subflow it falls
+ * back on (RFC 8684 §3.7): joins under way are reset. */
+static void drop_other_subflows(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    mptcp_subflow *x = c->sf[i];
+    if (!x || x == sf || x->tcp.state == MPTCP_TCP_CLOSED) continue;
+    x->rst_reason = MPTCP_RESET_REASON_UNSPEC;
+    mptcp_tcp_abort(x, 0);
+  }
+}
+
 /* MPTCP is off for good (before any data was mapped): plain TCP. */
 static void fall_back_early(struct mptcp_subflow *sf) {
   struct mptcp_conn *c = sf->conn;
+  drop_other_subflows(sf);
   if (c->mp.local_key_set)
     mptcp_token_remove(&c->st->tokens, c->mp.local_token, c);
   c->mp.local_key_set = 0;
@@ -548,6 +561,7 @@ int mptcp_sf_join_rto(struct mptcp_subflow *sf) {
  * ring offsets are TCP sequence offsets again. */
 static void fall_back_late(struct mptcp_subflow *sf) {
   struct mptcp_conn *c = sf->conn;
+  drop_other_subflows(sf);
   mptcp_tcp *t = &sf->tcp;
   uint32_t una = t->snd_una - t->iss;
   const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, una);
@@ -686,7 +700,16 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
   }
   uint64_t dsn = len ? tx_dsn(sf, seq) : 0;
   *ring_off = len ? (size_t)(dsn - c->snd_dsn) : 0;
-  int data_fin = (flags & MPTCP_TH_FIN) && m->fin_queued;
+  /* Our DATA_FIN goes with the subflow FIN, and again on every pure ACK
+   * until acknowledged. With data it must follow the data (one mapping
+   * per DSS): a resend whose bytes lie elsewhere maps only them. */
+  int data_fin;
+  if (len)
+    data_fin =
+        (flags & MPTCP_TH_FIN) && m->fin_queued && dsn + len == m->fin_dsn;
+  else
+    data_fin = ((flags & MPTCP_TH_FIN) && m->fin_queued) ||
+               (m->fin_queued && !m->fin_acked && m->snd_nxt > m->fin_dsn);
   mptcp_subopt so;
   if (sf->join == SF_JOIN_ACK_DUE || sf->join == SF_JOIN_WAIT) {
     /* A join's third ACK, and every ACK until the peer acknowledges it,
@@ -721,8 +744,8 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
      * data form on the first data segment and its retransmissions. */
     mptcp_mpc_ack(&sf->neg, m->local_key, len > 0, (uint16_t)len, csum, &so);
   } else if (data_fin) {
-    /* Our DATA_FIN rides on the subflow FIN (one subflow: nothing is
-     * outstanding elsewhere, §3.3.3), after this segment's data. */
+    /* Our DATA_FIN (§3.3.3): after this segment's data, or alone (SSN 0,
+     * on a FIN or a pure ACK). */
     if (len && dsn + len == m->fin_dsn)
       mptcp_mp_dss(m, 1, dsn, seq - t->iss, (uint16_t)len, 1, csum, &so);
     else

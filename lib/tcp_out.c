@@ -543,8 +543,14 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now) {
   mptcp_tcp *t = &sf->tcp;
   /* Probing: the window is closed, app data is queued, and at most the
-   * probe byte is in flight. Anything else is the RTO's business. */
-  if (t->snd_wnd == 0 && stream_len(sf) > 0 && t->snd_max - t->snd_una <= 1) {
+   * probe byte is in flight. Anything else is the RTO's business. A
+   * window smaller than a segment and than the data counts as closed:
+   * sender SWS avoidance holds the data back, and if the update that
+   * reopens it is lost nothing else would ever ask (RFC 9293 §3.8.6.2.1's
+   * override timeout). */
+  uint32_t len = stream_len(sf);
+  int closed = t->snd_wnd == 0 || (t->snd_wnd < t->mss && t->snd_wnd < len);
+  if (closed && len > 0 && t->snd_max - t->snd_una <= 1) {
     if (t->t_persist == MPTCP_TSTAMP_NONE) {
       t->persist_ivl = t->rto;
       t->t_persist = now + t->persist_ivl;

@@ -13,7 +13,10 @@
  * the current directory), for the first MPTCP_SIM_PCAP_MAX (default 10)
  * failing seeds. MPTCP_SIM_PCAP_ALWAYS=1 writes them for passing runs too;
  * MPTCP_SIM_LOG=<level> prints the stacks' log messages (1 error .. 4 debug).
- * MPTCP_SIM_MPTCP=1 runs MPTCP (one subflow) instead of plain TCP.
+ * MPTCP_SIM_MPTCP=1 runs MPTCP (one subflow) instead of plain TCP;
+ * MPTCP_SIM_PATHS=n (2..8, with MPTCP) gives every run n paths, the client
+ * joining each one once connected; the seeds then also black out one
+ * path for 1..3 s in the middle of the transfer, one run in three.
  *
  * Each side counts its stack's allocations through the mptcp_mem hook; every
  * run must end with nothing outstanding after mptcp_stack_del().
@@ -130,6 +133,7 @@ typedef struct xfer_params {
   size_t rchunk[2];    /* read buffer size */
   mptcp_settings s[2]; /* stack settings (rand/log hooks are set here) */
   unsigned conn_path;  /* the connection uses this path's addresses */
+  int join;            /* A joins every other path once connected */
   int pcap_on_failure; /* write the pcaps if the run fails */
   sim_net_cfg net;
 } xfer_params;
@@ -289,6 +293,18 @@ static int on_event(sim_net *net, int id, const mptcp_event *ev, void *user) {
   if (e & MPTCP_EV_CONNECTED) {
     if (id != SIM_A) return xfail(x, "B: unexpected CONNECTED");
     s->connected = 1;
+    const xfer_params *p = x->p;
+    mptcp_conn_info ci;
+    mptcp_conn_get_info(s->conn, &ci);
+    /* A lossy start may have fallen back (SYNs retried without
+     * MP_CAPABLE): then there is nothing to join. */
+    for (unsigned i = 0; p->join && ci.mptcp && i < p->net.npaths; i++) {
+      if (i == p->conn_path) continue;
+      mptcp_addr l = {p->net.path[i].a, 0}, r = {p->net.path[i].b, 8080};
+      int rv = mptcp_conn_add_subflow(s->conn, &l, &r, 0, now);
+      if (rv < 0)
+        return xfail(x, "A: add_subflow on path %u: %s", i, mptcp_strerror(rv));
+    }
   }
   if (e & MPTCP_EV_RESET) return xfail(x, "%c: connection reset", s->name);
   if (e & MPTCP_EV_TIMEOUT)
@@ -382,7 +398,6 @@ static void write_pcaps(const xfer *x) {
   else
     fprintf(stderr, "  could not write %s\n", path);
 }
-
 
 typedef struct xfer_result {
   int ok;
@@ -529,7 +544,6 @@ static void addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2,
   a->a[3] = b3;
 }
 
-
 static void base_params(xfer_params *p, const char *name, uint64_t seed) {
   memset(p, 0, sizeof *p);
   p->name = name;
@@ -541,6 +555,15 @@ static void base_params(xfer_params *p, const char *name, uint64_t seed) {
   p->net.npaths = 1;
   addr4(&p->net.path[0].a, 10, 0, 1, 1);
   addr4(&p->net.path[0].b, 10, 0, 2, 1);
+  int np = env_int("MPTCP_SIM_PATHS", 1);
+  if (np > 1 && np <= SIM_NET_MAX_PATHS) {
+    p->net.npaths = (unsigned)np;
+    p->join = 1;
+    for (int i = 1; i < np; i++) {
+      addr4(&p->net.path[i].a, 10, (uint8_t)i, 1, 1);
+      addr4(&p->net.path[i].b, 10, (uint8_t)i, 2, 1);
+    }
+  }
   p->net.seed = seed;
   p->net.record = 1;
   p->pcap_on_failure = 1;
@@ -560,8 +583,10 @@ static void clean_params(xfer_params *p, const char *name, uint64_t ab,
   c.delay_us = 10000;
   c.rate_bps = 100000000;
   c.queue_bytes = 256 * 1024;
-  p->net.path[0].ab = c;
-  p->net.path[0].ba = c;
+  for (unsigned i = 0; i < p->net.npaths; i++) {
+    p->net.path[i].ab = c;
+    p->net.path[i].ba = c;
+  }
 }
 
 static sim_net *new_net(void) {
@@ -581,6 +606,12 @@ static void clean_run(const char *name, uint64_t ab, uint64_t ba) {
   ck_assert_msg(r.retransmits == 0,
                 "%s: %" PRIu64 " retransmits on a clean path", name,
                 r.retransmits);
+  /* Several paths: every one of them carried a share (joins start an RTT
+   * or more after the first subflow, so not an equal one). */
+  for (unsigned i = 0; p.join && i < p.net.npaths; i++)
+    ck_assert_msg(r.path_pkts[i] > r.pkts / (8 * p.net.npaths),
+                  "%s: path %u carried %" PRIu64 " of %" PRIu64 " packets",
+                  name, i, r.path_pkts[i], r.pkts);
   fprintf(stderr,
           "sim %s: ok, %" PRIu64 " packets, %" PRIu64
           " steps, done at t=%" PRIu64 "us\n",
@@ -602,6 +633,7 @@ START_TEST(test_clean_v6_path) {
   xfer_params p;
   clean_params(&p, "clean-v6-path2", 256 * 1024, 128 * 1024);
   p.net.npaths = 3;
+  p.join = 0; /* one connection on one path, whatever MPTCP_SIM_PATHS says */
   for (unsigned i = 1; i < 3; i++) {
     memset(&p.net.path[i].a, 0, sizeof p.net.path[i].a);
     memset(&p.net.path[i].b, 0, sizeof p.net.path[i].b);
@@ -759,6 +791,24 @@ static void random_params(xfer_params *p, char *name, size_t namecap,
   }
   random_link(&p->net.path[0].ab, &rs);
   random_link(&p->net.path[0].ba, &rs);
+  if (p->join) {
+    for (unsigned i = 1; i < p->net.npaths; i++) {
+      random_link(&p->net.path[i].ab, &rs);
+      random_link(&p->net.path[i].ba, &rs);
+    }
+    /* One run in three: a path goes dark both ways mid-transfer. */
+    if (sim_rand_range(&rs, 0, 2) == 0) {
+      unsigned k = (unsigned)sim_rand_range(&rs, 0, p->net.npaths - 1);
+      uint64_t start = sim_rand_range(&rs, 500000, 3000000);
+      uint64_t end = start + sim_rand_range(&rs, 1000000, 3000000);
+      sim_link_cfg *l[2] = {&p->net.path[k].ab, &p->net.path[k].ba};
+      for (int d = 0; d < 2; d++) {
+        l[d]->n_blackouts = 1;
+        l[d]->blackout[0].start = start;
+        l[d]->blackout[0].end = end;
+      }
+    }
+  }
   static const uint16_t mss[] = {536, 1000, 1460};
   static const size_t bufs[] = {32 * 1024, 64 * 1024, 256 * 1024};
   for (int i = 0; i < 2; i++) {
