@@ -93,7 +93,8 @@ struct mptcp_tcpopts;
   X(MP_JOIN_SYN_TX, "MPJoinSynTx")                                             \
   X(MP_REINJECT_RTO, "MPReinjectRTO")                                          \
   X(MP_REINJECT_DEAD, "MPReinjectDead")                                        \
-  X(MP_SUBFLOW_CLOSED, "MPSubflowClosed")
+  X(MP_SUBFLOW_CLOSED, "MPSubflowClosed")                                      \
+  X(MP_DATA_AFTER_FIN, "MPDataAfterFin")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,
