@@ -124,6 +124,15 @@ int mptcp_sf_syn_option(const struct mptcp_subflow *sf, int synack,
   return 1;
 }
 
+void mptcp_sf_simopen(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  if (sf->join || c->mp.state != MPTCP_MP_PENDING) return;
+  /* Our SYN/ACK would have to answer an MP_CAPABLE exchange that never
+   * happened (sf->neg is empty): none is defined for a simultaneous open
+   * (RFC 8684 §3.1), so plain TCP it is, on both sides. */
+  fall_back_early(sf);
+}
+
 void mptcp_sf_syn_retry(struct mptcp_subflow *sf) {
   struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_PENDING || !c->mp.client) return;

@@ -409,6 +409,7 @@ static void syn_sent(struct mptcp_subflow *sf, const mptcp_pkt *p,
     if (!sf->join) mptcp_conn_post(c, MPTCP_EV_CONNECTED);
   } else {
     /* Simultaneous open (§3.10.7.3): answer with SYN,ACK from our ISS. */
+    mptcp_sf_simopen(sf);
     t->state = MPTCP_TCP_SYN_RECEIVED;
     t->snd_wnd = p->window;
     t->snd_nxt = t->iss;

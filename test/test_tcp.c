@@ -143,6 +143,50 @@ START_TEST(test_simultaneous_open) {
 }
 END_TEST
 
+/* RFC 8684 §3.1 defines no MPTCP simultaneous open: a client whose
+ * MP_CAPABLE SYN crosses a plain SYN answers without MP_CAPABLE and the
+ * connection is plain TCP. */
+START_TEST(test_simultaneous_open_mptcp_falls_back) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.mptcp = 1;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tseg g = tpeer_connect(&p, NULL);
+  ck_assert_uint_eq(g.n_mptcp, 1); /* MP_CAPABLE offered */
+  uint32_t iss = p.iss;
+  tseg syn = tseg_make(9000, 0, S);
+  syn.mss = 1000;
+  tpeer_send(&p, &syn);
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.flags, S | A);
+  ck_assert_uint_eq(g.seq, iss);
+  ck_assert_uint_eq(g.ack, 9001);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tpeer_expect_none(&p);
+  tseg psa = tseg_make(9000, iss + 1, S | A);
+  tpeer_send(&p, &psa);
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.flags, A);
+  ck_assert_uint_eq(g.seq, iss + 1);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tseg pack = tseg_make(9001, iss + 1, A);
+  tpeer_send(&p, &pack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  /* Data goes as plain TCP: no DSS. */
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 10, p.now), 10);
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.seq, iss + 1);
+  ck_assert_uint_eq(g.len, 10);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.mptcp, 0);
+  tpeer_fini(&p);
+}
+END_TEST
+
 /* ---------------- data, delayed ACK ---------------- */
 
 START_TEST(test_data_and_delayed_ack) {
@@ -1424,6 +1468,7 @@ Suite *suite_tcp(void) {
       TCHECK_LOOP(test_passive_open, 2), /* IPv4, IPv6 */
       TCHECK_TEST(test_passive_syn_retransmitted),
       TCHECK_TEST(test_simultaneous_open),
+      TCHECK_TEST(test_simultaneous_open_mptcp_falls_back),
       TCHECK_TEST(test_data_and_delayed_ack),
       TCHECK_TEST(test_nagle),
       TCHECK_TEST(test_active_close),
