@@ -143,6 +143,30 @@ START_TEST(test_simultaneous_open) {
 }
 END_TEST
 
+/* The SYN times out (snd_nxt back to ISS) and the SYN/ACK arrives before
+ * the retransmitted SYN was written: the ACK and the data start at
+ * ISS + 1, as the SYN/ACK acknowledged the SYN. */
+START_TEST(test_synack_after_syn_rto) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_connect(&p, NULL);
+  uint32_t iss = p.iss;
+  tpeer_time(&p, p.now + 1000 * MS); /* the initial RTO */
+  tseg sa = tseg_make(5000, iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(&p, &sa);
+  tseg ack = tseg_make(iss + 1, 5001, A);
+  tpeer_expect(&p, &ack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 10, p.now), 10);
+  tseg d = dseg(iss + 1, 5001, data, 10);
+  tpeer_expect(&p, &d);
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
 /* RFC 8684 §3.1 defines no MPTCP simultaneous open: a client whose
  * MP_CAPABLE SYN crosses a plain SYN answers without MP_CAPABLE and the
  * connection is plain TCP. */
@@ -1469,6 +1493,7 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_passive_syn_retransmitted),
       TCHECK_TEST(test_simultaneous_open),
       TCHECK_TEST(test_simultaneous_open_mptcp_falls_back),
+      TCHECK_TEST(test_synack_after_syn_rto),
       TCHECK_TEST(test_data_and_delayed_ack),
       TCHECK_TEST(test_nagle),
       TCHECK_TEST(test_active_close),
