@@ -14,10 +14,6 @@
 #include "token.h"
 #include "wire.h"
 
-/* The largest DSS we send: 4 + 8 (DATA_ACK) + 8 + 4 + 2 (mapping) + 2
- * (checksum) = 28, a multiple of 4. */
-#define MPTCP_DSS_TX_MAX 28
-
 static void policy(const mptcp_stack *st, mptcp_mpc_policy *p) {
   p->version = st->s.mptcp_version;
   p->accept_v0 = st->s.mptcp_v0;

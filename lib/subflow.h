@@ -12,6 +12,10 @@
 struct mptcp_subflow;
 struct mptcp_conn;
 
+/* The largest DSS we send: 4 + 8 (DATA_ACK) + 8 + 4 + 2 (mapping) + 2
+ * (checksum) = 28, a multiple of 4. Data segments reserve it. */
+#define MPTCP_DSS_TX_MAX 28
+
 /* Client: choose a key with an unused token and offer MPTCP on the SYN
  * (plain TCP when the settings say so or no key can be found). */
 void mptcp_sf_connect(struct mptcp_subflow *sf, int no_mptcp);

@@ -616,6 +616,47 @@ START_TEST(test_fast_retransmit_sack) {
 }
 END_TEST
 
+/* RFC 9293 §3.7.1: payload plus options stay within the peer's MSS. Our
+ * ACKs carry SACK blocks while the peer's data has holes: every data
+ * segment then carries less payload (_i: with timestamps too). */
+START_TEST(test_mss_leaves_room_for_sack) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.sack = 1;
+  s.timestamps = _i;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tseg g = tpeer_connect(&p, NULL);
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 536;
+  sa.sack_perm = 1;
+  sa.ts = (int8_t)_i;
+  sa.tsval = 100;
+  tpeer_send(&p, &sa);
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t s0 = p.iss + 1;
+  /* Two pieces out of order: our ACKs carry two SACK blocks (20 bytes). */
+  for (uint32_t k = 0; k < 2; k++) {
+    tseg d = dseg(5101 + 200 * k, s0, data, 100);
+    d.ts = (int8_t)_i;
+    d.tsval = 101;
+    tpeer_send(&p, &d);
+    ck_assert(tpeer_recv(&p, &g));
+    ck_assert_uint_eq(g.nsack, k + 1);
+  }
+  tpeer_expect_none(&p);
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 3000, p.now), 3000);
+  uint32_t want = 536 - (_i ? 12 : 0) - 20;
+  for (uint32_t i = 0; i < 3; i++) {
+    ck_assert(tpeer_recv(&p, &g));
+    ck_assert_uint_eq(g.seq, s0 + want * i);
+    ck_assert_uint_eq(g.nsack, 2);
+    ck_assert_uint_eq(g.len, want);
+  }
+  tpeer_fini(&p);
+}
+END_TEST
+
 START_TEST(test_fast_retransmit_newreno) {
   tpeer p;
   tpeer_init(&p, NULL, 0);
@@ -1494,6 +1535,7 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_simultaneous_open),
       TCHECK_TEST(test_simultaneous_open_mptcp_falls_back),
       TCHECK_TEST(test_synack_after_syn_rto),
+      TCHECK_LOOP(test_mss_leaves_room_for_sack, 2),
       TCHECK_TEST(test_data_and_delayed_ack),
       TCHECK_TEST(test_nagle),
       TCHECK_TEST(test_active_close),
