@@ -5,10 +5,8 @@
 
 #include "conn.h"
 #include "handshake.h"
+#include "subflow.h"
 #include "tcp.h"
-
-/* The largest DSS we send (subflow.c): data segments shrink by it. */
-#define JOIN_DSS_TX_MAX 28
 
 uint8_t mptcp_join_local_id(struct mptcp_conn *c, const mptcp_ipaddr *ip) {
   if (c->n_laddr == 0) {
@@ -103,7 +101,7 @@ int mptcp_join_syn_in(mptcp_stack *st, const mptcp_pkt *p,
   sf->local_nonce = nonce(st);
   sf->local_id = mptcp_join_local_id(c, &l.ip);
   mptcp_tcp_init_passive(sf, p, o, now);
-  if (sf->tcp.mss > 2 * JOIN_DSS_TX_MAX) sf->tcp.mss -= JOIN_DSS_TX_MAX;
+  if (sf->tcp.mss > 2 * MPTCP_DSS_TX_MAX) sf->tcp.mss -= MPTCP_DSS_TX_MAX;
   mptcp_conn_update_timer(c);
   return 1;
 }
@@ -147,7 +145,7 @@ int mptcp_join_synack_rx(mptcp_subflow *sf, const mptcp_tcpopts *o) {
   sf->remote_id = so->u.join.addr_id;
   sf->peer_backup = so->u.join.backup;
   sf->join = SF_JOIN_ACK_DUE;
-  if (sf->tcp.mss > 2 * JOIN_DSS_TX_MAX) sf->tcp.mss -= JOIN_DSS_TX_MAX;
+  if (sf->tcp.mss > 2 * MPTCP_DSS_TX_MAX) sf->tcp.mss -= MPTCP_DSS_TX_MAX;
   return 0;
 }
 

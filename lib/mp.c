@@ -62,6 +62,14 @@ uint64_t mptcp_mp_on_data_ack(mptcp_mp *m, const mptcp_dss *d,
   return freed;
 }
 
+uint32_t mptcp_mp_rx_after_fin(const mptcp_mp *m, uint64_t dsn, uint32_t len) {
+  if (!m->peer_fin_seen) return 0;
+  uint64_t fin = m->peer_fin_dsn;
+  if ((int64_t)(dsn + len - fin) <= 0) return 0;
+  if ((int64_t)(dsn - fin) >= 0) return len;
+  return (uint32_t)(dsn + len - fin);
+}
+
 uint32_t mptcp_mp_rx_slot(const mptcp_mp *m, uint64_t *dsn, uint32_t len,
                           uint32_t room, uint32_t *off) {
   uint64_t d = *dsn;
@@ -72,6 +80,9 @@ uint32_t mptcp_mp_rx_slot(const mptcp_mp *m, uint64_t *dsn, uint32_t len,
     d += skip;
     len -= (uint32_t)skip;
   }
+  /* Nothing lies at or beyond the peer's DATA_FIN (§3.3.3). */
+  len -= mptcp_mp_rx_after_fin(m, d, len);
+  if (len == 0) return 0;
   uint64_t o = d - m->rcv_nxt;
   if (o >= room) return 0; /* beyond the window (§3.8: drop) */
   if (len > room - o) len = room - (uint32_t)o;
@@ -89,12 +100,23 @@ static void fin_due(mptcp_mp *m) {
 }
 
 int64_t mptcp_mp_rx_mark(mptcp_mp *m, uint32_t off, uint32_t len) {
+  /* Bytes past a known DATA_FIN never count, whichever way they got in
+   * (a checksummed mapping, or an out-of-order piece that came before
+   * the DATA_FIN): rcv_nxt must stop at the DATA_FIN to consume it. */
+  uint32_t lim = UINT32_MAX;
+  if (m->peer_fin_seen) {
+    int64_t left = (int64_t)(m->peer_fin_dsn - m->rcv_nxt);
+    lim = left <= 0 ? 0 : left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+  }
+  if (off >= lim) return 0;
+  if (len > lim - off) len = lim - off;
   if (off != 0) {
     if (mptcp_ranges_add(&m->ooo, off, off + len)) return -1;
     return 0;
   }
   mptcp_ranges_advance(&m->ooo, len);
   uint32_t more = mptcp_ranges_head(&m->ooo);
+  if (more > lim - len) more = lim - len;
   mptcp_ranges_advance(&m->ooo, more);
   m->rcv_nxt += (uint64_t)len + more;
   fin_due(m);

@@ -64,10 +64,13 @@ void mptcp_mp_dss(const mptcp_mp *m, int map, uint64_t dsn, uint32_t ssn,
  * only forward. */
 uint64_t mptcp_mp_on_data_ack(mptcp_mp *m, const mptcp_dss *d, uint32_t window);
 
+/* How many of connection bytes [dsn, dsn + len) lie at or beyond the
+ * peer's DATA_FIN (0 while none was seen): those are never delivered. */
+uint32_t mptcp_mp_rx_after_fin(const mptcp_mp *m, uint64_t dsn, uint32_t len);
 /* Where do connection bytes [dsn, dsn + len) go in a receive ring whose
  * free space is @p room bytes from rcv_nxt? Trims what was already
- * received or lies beyond the window; returns the number of bytes to
- * write at offset *off from rcv_nxt (0: nothing new). */
+ * received or lies beyond the window or the peer's DATA_FIN; returns the number
+ * of bytes to write at offset *off from rcv_nxt (0: nothing new). */
 uint32_t mptcp_mp_rx_slot(const mptcp_mp *m, uint64_t *dsn, uint32_t len,
                           uint32_t room, uint32_t *off);
 /* Marks [off, off + len) (from rcv_nxt) present; returns how far rcv_nxt

@@ -15,10 +15,6 @@
 #include "token.h"
 #include "wire.h"
 
-/* The largest DSS we send: 4 + 8 (DATA_ACK) + 8 + 4 + 2 (mapping) + 2
- * (checksum) = 28, a multiple of 4. */
-#define MPTCP_DSS_TX_MAX 28
-
 static void policy(const mptcp_stack *st, mptcp_mpc_policy *p) {
   p->version = st->s.mptcp_version;
   p->accept_v0 = st->s.mptcp_v0;
@@ -149,6 +145,15 @@ int mptcp_sf_syn_may_go(const struct mptcp_subflow *sf) {
       return 0;
   }
   return 1;
+}
+
+void mptcp_sf_simopen(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  if (sf->join || c->mp.state != MPTCP_MP_PENDING) return;
+  /* Our SYN/ACK would have to answer an MP_CAPABLE exchange that never
+   * happened (sf->neg is empty): none is defined for a simultaneous open
+   * (RFC 8684 §3.1), so plain TCP it is, on both sides. */
+  fall_back_early(sf);
 }
 
 void mptcp_sf_syn_retry(struct mptcp_subflow *sf) {
@@ -378,6 +383,9 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   struct mptcp_conn *c = sf->conn;
   if (!m->has_csum || c->mp.state != MPTCP_MP_ON) return;
   if ((int64_t)(m->dsn + m->len - c->mp.rcv_nxt) <= 0) return; /* all old */
+  /* A mapping running past the peer's DATA_FIN: place() dropped its tail,
+   * so there is nothing to sum and nothing to deliver. */
+  if (mptcp_mp_rx_after_fin(&c->mp, m->dsn, m->len)) return;
   if ((int64_t)(m->dsn - c->mp.rcv_nxt) < 0) {
     /* Partly delivered already through another subflow (reinjection):
      * the old bytes are gone from the ring, so the sum cannot be redone;
@@ -426,7 +434,13 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       break;
     }
     if (run > len - done) run = len - done;
-    if ((int64_t)(dsn + run - c->mp.rcv_nxt) <= 0) {
+    /* Bytes at or beyond the peer's DATA_FIN: a misbehaving peer. They
+     * are received at subflow level (a retransmission would change
+     * nothing) but never reach the application, which has had its EOF. */
+    uint32_t late = mptcp_mp_rx_after_fin(&c->mp, dsn, run);
+    if (late) mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_AFTER_FIN);
+    uint32_t use = run - late;
+    if ((int64_t)(dsn + use - c->mp.rcv_nxt) <= 0) {
       /* All of it is old: a duplicate from another path, or Linux's
        * zero-window probe, which maps an already acknowledged DSN. It is
        * received at subflow level and changes nothing above. */
@@ -435,7 +449,7 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     }
     uint64_t at = dsn;
     uint32_t off = 0;
-    uint32_t n = mptcp_mp_rx_slot(&c->mp, &at, run, room, &off);
+    uint32_t n = mptcp_mp_rx_slot(&c->mp, &at, use, room, &off);
     uint32_t skip = (uint32_t)(at - dsn);
     /* Beyond the connection's window: not received at subflow level
      * either (§3.3.5: in window at both levels). */
@@ -453,7 +467,7 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       uint32_t adv = (uint32_t)(c->rcv.len - before);
       room = room > adv ? room - adv : 0;
     }
-    if (n < run - skip) { /* the window ended inside this run */
+    if (n < use - skip) { /* the window ended inside this run */
       done += skip + n;
       break;
     }

@@ -12,6 +12,10 @@
 struct mptcp_subflow;
 struct mptcp_conn;
 
+/* The largest DSS we send: 4 + 8 (DATA_ACK) + 8 + 4 + 2 (mapping) + 2
+ * (checksum) = 28, a multiple of 4. Data segments reserve it. */
+#define MPTCP_DSS_TX_MAX 28
+
 /* Client: choose a key with an unused token and offer MPTCP on the SYN
  * (plain TCP when the settings say so or no key can be found). */
 void mptcp_sf_connect(struct mptcp_subflow *sf, int no_mptcp);
@@ -20,6 +24,10 @@ void mptcp_sf_syn_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);
 /* The MP_CAPABLE for our SYN or SYN/ACK; 0 when there is none. */
 int mptcp_sf_syn_option(const struct mptcp_subflow *sf, int synack,
                         mptcp_subopt *out);
+/* Client: a SYN without ACK crossed ours (simultaneous open, RFC 9293
+ * §3.10.7.3). RFC 8684 defines no MPTCP simultaneous open: the initial
+ * subflow falls back to plain TCP before its SYN/ACK goes out. */
+void mptcp_sf_simopen(struct mptcp_subflow *sf);
 /* Client, before each SYN: after settings.mptcp_syn_retries unanswered
  * MP_CAPABLE SYNs the next ones go without it (RFC 8684 §3.1: a path that
  * drops them is better served by TCP). */

@@ -388,6 +388,9 @@ static void syn_sent(struct mptcp_subflow *sf, const mptcp_pkt *p,
   t->snd_wl1 = p->seq;
   if (ack) {
     t->snd_una = p->ack;
+    /* A SYN RTO rewound snd_nxt to ISS; the SYN/ACK came before the SYN
+     * went again: it is acknowledged, so nothing is sent from ISS. */
+    if (mptcp_seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     t->snd_wnd = p->window; /* SYN windows are never scaled */
     t->max_snd_wnd = t->snd_wnd;
     t->snd_wl2 = p->ack;
@@ -409,6 +412,7 @@ static void syn_sent(struct mptcp_subflow *sf, const mptcp_pkt *p,
     if (!sf->join) mptcp_conn_post(c, MPTCP_EV_CONNECTED);
   } else {
     /* Simultaneous open (§3.10.7.3): answer with SYN,ACK from our ISS. */
+    mptcp_sf_simopen(sf);
     t->state = MPTCP_TCP_SYN_RECEIVED;
     t->snd_wnd = p->window;
     t->snd_nxt = t->iss;

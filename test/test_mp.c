@@ -161,11 +161,59 @@ START_TEST(test_mp_rx) {
   /* a duplicate of old data is nothing new */
   dsn = base + 500;
   ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 1000, 8192, &off), 0);
-  /* a piece straddling rcv_nxt is trimmed */
+  /* a piece straddling rcv_nxt: old, then past the DATA_FIN: nothing */
   dsn = base + 1990;
-  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 20, 8192, &off), 9);
-  CK_X64(dsn, base + 2001);
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 20, 8192, &off), 0);
+}
+END_TEST
+
+/* RFC 8684 §3.3.3: the DATA_FIN ends the stream. Bytes a misbehaving peer
+ * maps at or beyond it are never placed nor counted, whether they come
+ * before the DATA_FIN (out of order) or after it was consumed. */
+START_TEST(test_mp_rx_after_fin) {
+  mptcp_mp m;
+  memset(&m, 0, sizeof m);
+  m.rcv_nxt = UINT64_C(0xfffffffffffffff0); /* DSN wrap at 2^64 ahead */
+  uint64_t base = m.rcv_nxt, dsn;
+  uint32_t off;
+  /* [0, 10) in order, then a piece straddling rcv_nxt is trimmed */
+  dsn = base;
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 10, 8192, &off), 10);
+  ck_assert_int_eq(mptcp_mp_rx_mark(&m, off, 10), 10);
+  dsn = base + 5;
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 10, 8192, &off), 5);
+  CK_X64(dsn, base + 10);
   ck_assert_uint_eq(off, 0);
+  /* [100, 200) out of order, then the DATA_FIN at 150 */
+  dsn = base + 100;
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 100, 8192, &off), 100);
+  ck_assert_int_eq(mptcp_mp_rx_mark(&m, off, 100), 0);
+  ck_assert_uint_eq(mptcp_mp_rx_after_fin(&m, base + 140, 20), 0);
+  ck_assert_int_eq(mptcp_mp_rx_fin(&m, base + 150), 0);
+  ck_assert_uint_eq(mptcp_mp_rx_after_fin(&m, base + 100, 50), 0);
+  ck_assert_uint_eq(mptcp_mp_rx_after_fin(&m, base + 140, 20), 10);
+  ck_assert_uint_eq(mptcp_mp_rx_after_fin(&m, base + 150, 5), 5);
+  /* a piece running into the DATA_FIN keeps only what precedes it */
+  dsn = base + 140;
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 20, 8192, &off), 10);
+  dsn = base + 150;
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 20, 8192, &off), 0);
+  /* the hole fills: rcv_nxt stops at the DATA_FIN and consumes it; the
+   * earlier [150, 200) is not delivered */
+  dsn = base + 10;
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 90, 8192, &off), 90);
+  ck_assert_int_eq(mptcp_mp_rx_mark(&m, off, 90), 140);
+  ck_assert_uint_eq(m.peer_fin_done, 1);
+  CK_X64(m.rcv_nxt, base + 151);
+  /* after it nothing is new: at rcv_nxt, beyond, or counted late */
+  dsn = base + 151;
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 10, 8192, &off), 0);
+  dsn = base + 300;
+  ck_assert_uint_eq(mptcp_mp_rx_slot(&m, &dsn, 10, 8192, &off), 0);
+  ck_assert_int_eq(mptcp_mp_rx_mark(&m, 0, 10), 0);
+  ck_assert_int_eq(mptcp_mp_rx_mark(&m, 5, 10), 0);
+  CK_X64(m.rcv_nxt, base + 151);
+  ck_assert_uint_eq(m.ooo.n, 0);
 }
 END_TEST
 
@@ -192,7 +240,7 @@ Suite *suite_mp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mp_worked_example), TCHECK_TEST(test_mp_dss_forms),
       TCHECK_TEST(test_mp_data_ack),       TCHECK_TEST(test_mp_rx),
-      TCHECK_TEST(test_mp_expand),
+      TCHECK_TEST(test_mp_expand),         TCHECK_TEST(test_mp_rx_after_fin),
   };
   return tcheck_suite("mp", tests, sizeof tests / sizeof tests[0]);
 }

@@ -154,6 +154,23 @@ START_TEST(test_mptcp_checksum_catches_rewrite) {
 }
 END_TEST
 
+/* RFC 9293 §3.7.1: options count against the peer's MSS. Without
+ * timestamps a data segment's DSS leaves room for a SACK block; losses
+ * both ways put one on data segments, which then carry less payload
+ * (pair_pump checks every packet against MSS 1460 + 40). */
+START_TEST(test_mptcp_sack_within_mss) {
+  mptcp_settings s;
+  pair_settings(&s);
+  s.timestamps = 0;
+  s.sack = 1;
+  pair p;
+  pair_init(&p, &s, &s);
+  p.drop_every = 7 + _i;
+  pair_transfer(&p, 100000);
+  pair_fini(&p);
+}
+END_TEST
+
 /* RFC 8684 §3.1: MP_CAPABLE SYNs that get no answer (a middlebox dropping
  * them) are followed by plain SYNs after settings.mptcp_syn_retries. */
 START_TEST(test_mptcp_syn_blackhole) {
@@ -222,6 +239,7 @@ Suite *suite_mptcp(void) {
       TCHECK_TEST(test_mptcp_checksum_catches_rewrite),
       TCHECK_LOOP(test_mptcp_syn_blackhole, 2),
       TCHECK_TEST(test_mptcp_fastclose),
+      TCHECK_LOOP(test_mptcp_sack_within_mss, 3),
   };
   return tcheck_suite("mptcp", tests, sizeof tests / sizeof tests[0]);
 }

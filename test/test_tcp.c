@@ -143,6 +143,74 @@ START_TEST(test_simultaneous_open) {
 }
 END_TEST
 
+/* The SYN times out (snd_nxt back to ISS) and the SYN/ACK arrives before
+ * the retransmitted SYN was written: the ACK and the data start at
+ * ISS + 1, as the SYN/ACK acknowledged the SYN. */
+START_TEST(test_synack_after_syn_rto) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  tpeer_connect(&p, NULL);
+  uint32_t iss = p.iss;
+  tpeer_time(&p, p.now + 1000 * MS); /* the initial RTO */
+  tseg sa = tseg_make(5000, iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(&p, &sa);
+  tseg ack = tseg_make(iss + 1, 5001, A);
+  tpeer_expect(&p, &ack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 10, p.now), 10);
+  tseg d = dseg(iss + 1, 5001, data, 10);
+  tpeer_expect(&p, &d);
+  tpeer_expect_none(&p);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* RFC 8684 §3.1 defines no MPTCP simultaneous open: a client whose
+ * MP_CAPABLE SYN crosses a plain SYN answers without MP_CAPABLE and the
+ * connection is plain TCP. */
+START_TEST(test_simultaneous_open_mptcp_falls_back) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.mptcp = 1;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tseg g = tpeer_connect(&p, NULL);
+  ck_assert_uint_eq(g.n_mptcp, 1); /* MP_CAPABLE offered */
+  uint32_t iss = p.iss;
+  tseg syn = tseg_make(9000, 0, S);
+  syn.mss = 1000;
+  tpeer_send(&p, &syn);
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.flags, S | A);
+  ck_assert_uint_eq(g.seq, iss);
+  ck_assert_uint_eq(g.ack, 9001);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tpeer_expect_none(&p);
+  tseg psa = tseg_make(9000, iss + 1, S | A);
+  tpeer_send(&p, &psa);
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.flags, A);
+  ck_assert_uint_eq(g.seq, iss + 1);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tseg pack = tseg_make(9001, iss + 1, A);
+  tpeer_send(&p, &pack);
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  /* Data goes as plain TCP: no DSS. */
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 10, p.now), 10);
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.seq, iss + 1);
+  ck_assert_uint_eq(g.len, 10);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.mptcp, 0);
+  tpeer_fini(&p);
+}
+END_TEST
+
 /* ---------------- data, delayed ACK ---------------- */
 
 START_TEST(test_data_and_delayed_ack) {
@@ -544,6 +612,47 @@ START_TEST(test_fast_retransmit_sack) {
   tpeer_send(&p, &all);
   tpeer_expect_none(&p);
   ck_assert_uint_eq(tpeer_expiry(&p), MPTCP_TSTAMP_NONE);
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* RFC 9293 §3.7.1: payload plus options stay within the peer's MSS. Our
+ * ACKs carry SACK blocks while the peer's data has holes: every data
+ * segment then carries less payload (_i: with timestamps too). */
+START_TEST(test_mss_leaves_room_for_sack) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.sack = 1;
+  s.timestamps = _i;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tseg g = tpeer_connect(&p, NULL);
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 536;
+  sa.sack_perm = 1;
+  sa.ts = (int8_t)_i;
+  sa.tsval = 100;
+  tpeer_send(&p, &sa);
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t s0 = p.iss + 1;
+  /* Two pieces out of order: our ACKs carry two SACK blocks (20 bytes). */
+  for (uint32_t k = 0; k < 2; k++) {
+    tseg d = dseg(5101 + 200 * k, s0, data, 100);
+    d.ts = (int8_t)_i;
+    d.tsval = 101;
+    tpeer_send(&p, &d);
+    ck_assert(tpeer_recv(&p, &g));
+    ck_assert_uint_eq(g.nsack, k + 1);
+  }
+  tpeer_expect_none(&p);
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data, 3000, p.now), 3000);
+  uint32_t want = 536 - (_i ? 12 : 0) - 20;
+  for (uint32_t i = 0; i < 3; i++) {
+    ck_assert(tpeer_recv(&p, &g));
+    ck_assert_uint_eq(g.seq, s0 + want * i);
+    ck_assert_uint_eq(g.nsack, 2);
+    ck_assert_uint_eq(g.len, want);
+  }
   tpeer_fini(&p);
 }
 END_TEST
@@ -1424,6 +1533,9 @@ Suite *suite_tcp(void) {
       TCHECK_LOOP(test_passive_open, 2), /* IPv4, IPv6 */
       TCHECK_TEST(test_passive_syn_retransmitted),
       TCHECK_TEST(test_simultaneous_open),
+      TCHECK_TEST(test_simultaneous_open_mptcp_falls_back),
+      TCHECK_TEST(test_synack_after_syn_rto),
+      TCHECK_LOOP(test_mss_leaves_room_for_sack, 2),
       TCHECK_TEST(test_data_and_delayed_ack),
       TCHECK_TEST(test_nagle),
       TCHECK_TEST(test_active_close),

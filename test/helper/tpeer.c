@@ -196,6 +196,7 @@ int tpeer_recv(tpeer *p, tseg *got) {
   got->tsval = o.ts_val;
   got->tsecr = o.ts_ecr;
   got->nsack = o.n_sack;
+  got->n_mptcp = o.n_mptcp;
   for (int i = 0; i < o.n_sack; i++) {
     got->sack[i][0] = o.sack[i].left;
     got->sack[i][1] = o.sack[i].right;

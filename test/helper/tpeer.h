@@ -26,6 +26,8 @@ typedef struct tseg {
   uint8_t nsack; /* SACK blocks to send / expect (exact) */
   int8_t check_sack;
   uint32_t sack[4][2];
+  uint8_t n_mptcp; /* MPTCP suboptions of a received segment (not sent,
+                      not checked by tpeer_expect) */
 } tseg;
 
 /* A template with nothing to check but what the test fills in. */
