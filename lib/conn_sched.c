@@ -77,6 +77,33 @@ void mptcp_conn_schedule(struct mptcp_conn *c) {
   c->sched = i >= 0 && i < (int)n ? by[i] : NULL;
 }
 
+const mptcp_cc_group *mptcp_conn_cc_group(const mptcp_subflow *sf,
+                                          mptcp_cc_sf *buf, mptcp_cc_group *g) {
+  const struct mptcp_conn *c = sf->conn;
+  if (c->n_sf < 2 || c->mp.state != MPTCP_MP_ON) return NULL;
+  size_t n = 0, self = MPTCP_SUBFLOWS_MAX;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    const mptcp_subflow *x = c->sf[i];
+    if (!x || !mptcp_sf_usable(x)) continue;
+    const mptcp_tcp *t = &x->tcp;
+    /* An idle backup carries nothing: it is not a path (coupled-cc.md). */
+    if ((x->backup || x->peer_backup) && t->snd_max == t->snd_una) continue;
+    mptcp_cc_sf *e = &buf[n];
+    e->cwnd = mptcp_tcp_cwnd(t);
+    e->l1 = e->l2 = 0;
+    if (t->cc->snapshot) t->cc->snapshot(t->cc_state, e);
+    e->srtt_us = t->srtt;
+    e->mss = t->mss;
+    if (x == sf) self = n;
+    n++;
+  }
+  if (n < 2) return NULL;
+  g->n = n;
+  g->sf = buf;
+  g->self = self;
+  return g;
+}
+
 void mptcp_conn_reinject(struct mptcp_conn *c, mptcp_subflow *sf,
                          uint32_t reason) {
   if (c->mp.state != MPTCP_MP_ON) return;

@@ -18,6 +18,16 @@ void mptcp_conn_schedule(struct mptcp_conn *c);
 /* 1 if the subflow may carry data (MPTCP established on it, no FIN). */
 int mptcp_sf_usable(const struct mptcp_subflow *sf);
 
+/* The coupled-CC view (ops.h mptcp_cc_group) for a callback of @p sf:
+ * the connection's subflows that carry data, in @p buf (room for
+ * MPTCP_SUBFLOWS_MAX). NULL when @p sf is alone (plain TCP, one subflow):
+ * the algorithm then behaves as NewReno. */
+struct mptcp_cc_group;
+struct mptcp_cc_sf;
+const struct mptcp_cc_group *mptcp_conn_cc_group(const struct mptcp_subflow *sf,
+                                                 struct mptcp_cc_sf *buf,
+                                                 struct mptcp_cc_group *g);
+
 /* The subflow stalled (reason MPTCP_SCHED_STALL_RTO) or died
  * (MPTCP_SCHED_STALL_DEAD): the data it carried that the peer has not
  * DATA_ACKed goes out again on another usable subflow, if there is one. */

@@ -10,6 +10,7 @@
 #include <mptcp/crypto.h>
 
 #include "conn.h"
+#include "conn_sched.h"
 #include "isn.h"
 #include "seq.h"
 #include "stack_impl.h"
@@ -177,7 +178,9 @@ static void enter_recovery(struct mptcp_subflow *sf, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   mptcp_cc_loss l = {t->snd_max - t->snd_una, t->mss, 0};
-  t->cc->on_loss(t->cc_state, &l, NULL, now);
+  mptcp_cc_sf gbuf[MPTCP_SUBFLOWS_MAX];
+  mptcp_cc_group g;
+  t->cc->on_loss(t->cc_state, &l, mptcp_conn_cc_group(sf, gbuf, &g), now);
   t->flags |= TCPF_RECOVERY;
   t->recover = t->snd_max;
   t->high_rxt = t->snd_una;
@@ -188,11 +191,11 @@ static void enter_recovery(struct mptcp_subflow *sf, mptcp_tstamp now) {
 /* Tells congestion control that `data` bytes were newly acknowledged
  * (outside recovery); `inflight` is the flight size before the ACK. */
 static void cc_acked(mptcp_tcp *t, uint32_t data, uint32_t inflight,
-                     mptcp_tstamp now) {
+                     const mptcp_cc_group *g, mptcp_tstamp now) {
   uint32_t cwnd = mptcp_tcp_cwnd(t);
   mptcp_cc_ack a = {data, t->mss, inflight, t->srtt,
                     (uint8_t)(inflight + t->mss >= cwnd)};
-  t->cc->on_ack(t->cc_state, &a, NULL, now);
+  t->cc->on_ack(t->cc_state, &a, g, now);
 }
 
 /* The ACK field of an acceptable segment (RFC 9293 §3.10.7.4 fifth). */
@@ -240,7 +243,10 @@ static void process_ack(struct mptcp_subflow *sf, const mptcp_pkt *p,
         t->high_rxt = t->snd_una; /* RFC 6582 §3.2 step 5: partial ACK */
       }
     } else {
-      cc_acked(t, data, inflight, now);
+      /* Coupled algorithms see the connection's other subflows. */
+      mptcp_cc_sf gbuf[MPTCP_SUBFLOWS_MAX];
+      mptcp_cc_group g;
+      cc_acked(t, data, inflight, mptcp_conn_cc_group(sf, gbuf, &g), now);
     }
     t->dupacks = 0;
     /* RFC 6298 §5.2-5.3. */
@@ -529,7 +535,7 @@ int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
       t->backoff = 0;
       rtt_sample(t, &st->s, (uint32_t)(now - t->rtt_at));
     }
-    cc_acked(t, acked, inflight, now);
+    cc_acked(t, acked, inflight, NULL, now); /* plain TCP only */
     t->t_rtx = t->snd_max == t->snd_una ? MPTCP_TSTAMP_NONE : now + t->rto;
     if (c->want_writable && c->snd.len < c->snd.cap) {
       c->want_writable = 0;

@@ -622,7 +622,10 @@ static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {
   if (!syn) {
     mptcp_cc_loss l = {t->snd_max - t->snd_una, t->mss, 1};
     /* Only the first timeout of a run halves ssthresh (RFC 5681 eq. 4). */
-    if (t->retries == 1) t->cc->on_loss(t->cc_state, &l, NULL, now);
+    mptcp_cc_sf gbuf[MPTCP_SUBFLOWS_MAX];
+    mptcp_cc_group g;
+    if (t->retries == 1)
+      t->cc->on_loss(t->cc_state, &l, mptcp_conn_cc_group(sf, gbuf, &g), now);
     t->flags &= (uint16_t)~TCPF_RECOVERY;
     t->dupacks = 0;
     /* RFC 2018 §8: forget SACK information after a timeout. */
