@@ -274,11 +274,16 @@ static void rx_remove_addr(mptcp_subflow *on, const mptcp_remove_addr *rm,
                            mptcp_tstamp now) {
   struct mptcp_conn *c = on->conn;
   mptcp_ctr_inc(c->st, MPTCP_CTR_MP_RM_ADDR_RX);
+  int changed = 0; /* MPTCP_EV_ADDR only when the list changes */
   for (unsigned k = 0; k < rm->n; k++) {
     uint8_t id = rm->ids[k];
+    const mptcp_ipaddr *gone = NULL;
     for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++)
-      if (c->pm.remote[i].used && c->pm.remote[i].id == id)
+      if (c->pm.remote[i].used && c->pm.remote[i].id == id) {
         c->pm.remote[i].used = 0;
+        gone = &c->pm.remote[i].ip; /* the slot keeps it */
+        changed = 1;
+      }
     /* §3.4.2: subflows to that address close (the last one stays: the
      * connection needs a path, and the peer would reset it itself). */
     for (unsigned i = 0; i < c->n_sf; i++) {
@@ -289,11 +294,14 @@ static void rx_remove_addr(mptcp_subflow *on, const mptcp_remove_addr *rm,
         mptcp_sf_closed(sf, 0);
       }
     }
+    /* No re-opening towards it (only towards it: this cleared every
+     * pending re-open, whatever address it was for). */
     for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++)
-      c->pm.retry[i].used = 0; /* no re-opening towards it */
+      if (gone && mptcp_ipaddr_equal(&c->pm.retry[i].remote.ip, gone))
+        c->pm.retry[i].used = 0;
   }
   rearm(c);
-  mptcp_conn_post(c, MPTCP_EV_ADDR);
+  if (changed) mptcp_conn_post(c, MPTCP_EV_ADDR);
 }
 
 void mptcp_pm_rx(mptcp_subflow *sf, const mptcp_tcpopts *o, mptcp_tstamp now) {
