@@ -23,8 +23,14 @@ enum { PM_L_FREE = 0, PM_L_DUE, PM_L_WAIT, PM_L_ECHOED };
  * connection's timer). */
 static void rearm(struct mptcp_conn *c) {
   mptcp_tstamp at = MPTCP_TSTAMP_NONE;
+  /* A pure ACK carries one option: what is owed beyond it (several
+   * announcements, or echoes, at once) fires the timer at once, whose
+   * kick sends the next ACK, instead of waiting for unrelated traffic. */
+  if (c->pm.n_rm) at = 0;
   for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++) {
     const mptcp_pm_local *l = &c->pm.local[i];
+    if (l->state == PM_L_DUE) at = 0;
+    if (c->pm.remote[i].used && c->pm.remote[i].echo) at = 0;
     if (l->state == PM_L_WAIT && l->next < at) at = l->next;
     const mptcp_pm_retry *r = &c->pm.retry[i];
     if (r->used && r->at < at) at = r->at;
@@ -79,6 +85,7 @@ int mptcp_pm_announce(struct mptcp_conn *c, const mptcp_ipaddr *ip,
   free_slot->id = mptcp_join_local_id(c, ip);
   free_slot->state = PM_L_DUE;
   free_slot->tries = 0;
+  rearm(c); /* more at once: see rearm() */
   kick(c);
   return free_slot->id;
 }
@@ -157,6 +164,7 @@ int mptcp_pm_option(mptcp_subflow *sf, mptcp_tstamp now, mptcp_subopt *out) {
     if (r->used && r->echo) {
       r->echo = 0;
       add_addr(c, &r->ip, r->port, r->id, 1, out);
+      rearm(c); /* the next owed one, if any */
       return 1;
     }
   }
@@ -184,6 +192,7 @@ int mptcp_pm_option(mptcp_subflow *sf, mptcp_tstamp now, mptcp_subopt *out) {
     memcpy(out->u.rm_addr.ids, c->pm.rm_ids, c->pm.n_rm);
     c->pm.n_rm = 0;
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_RM_ADDR_TX);
+    rearm(c);
     return 1;
   }
   return 0;
@@ -253,6 +262,7 @@ static void rx_add_addr(mptcp_subflow *sf, const mptcp_add_addr *a,
   slot->port = a->port;
   slot->id = a->addr_id;
   slot->echo = !a->v0;
+  rearm(c); /* several owed at once: see rearm() */
   kick(c);
   if (!known) {
     mptcp_conn_post(c, MPTCP_EV_ADDR);
@@ -264,11 +274,16 @@ static void rx_remove_addr(mptcp_subflow *on, const mptcp_remove_addr *rm,
                            mptcp_tstamp now) {
   struct mptcp_conn *c = on->conn;
   mptcp_ctr_inc(c->st, MPTCP_CTR_MP_RM_ADDR_RX);
+  int changed = 0; /* MPTCP_EV_ADDR only when the list changes */
   for (unsigned k = 0; k < rm->n; k++) {
     uint8_t id = rm->ids[k];
+    const mptcp_ipaddr *gone = NULL;
     for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++)
-      if (c->pm.remote[i].used && c->pm.remote[i].id == id)
+      if (c->pm.remote[i].used && c->pm.remote[i].id == id) {
         c->pm.remote[i].used = 0;
+        gone = &c->pm.remote[i].ip; /* the slot keeps it */
+        changed = 1;
+      }
     /* §3.4.2: subflows to that address close (the last one stays: the
      * connection needs a path, and the peer would reset it itself). */
     for (unsigned i = 0; i < c->n_sf; i++) {
@@ -279,11 +294,14 @@ static void rx_remove_addr(mptcp_subflow *on, const mptcp_remove_addr *rm,
         mptcp_sf_closed(sf, 0);
       }
     }
+    /* No re-opening towards it (only towards it: this cleared every
+     * pending re-open, whatever address it was for). */
     for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++)
-      c->pm.retry[i].used = 0; /* no re-opening towards it */
+      if (gone && mptcp_ipaddr_equal(&c->pm.retry[i].remote.ip, gone))
+        c->pm.retry[i].used = 0;
   }
   rearm(c);
-  mptcp_conn_post(c, MPTCP_EV_ADDR);
+  if (changed) mptcp_conn_post(c, MPTCP_EV_ADDR);
 }
 
 void mptcp_pm_rx(mptcp_subflow *sf, const mptcp_tcpopts *o, mptcp_tstamp now) {

@@ -457,8 +457,8 @@ void mptcp_sf_closed(mptcp_subflow *sf, uint32_t ev) {
   if (mptcp_conn_open_subflows(c) > 0) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_SUBFLOW_CLOSED);
     mptcp_conn_reinject(c, sf, MPTCP_SCHED_STALL_DEAD);
-    /* A path that stopped answering may come back: open it again. */
-    if (ev & MPTCP_EV_TIMEOUT) mptcp_pm_subflow_died(sf, sf->tcp.last_rx);
+    /* A path that stopped answering may come back: give_up() (tcp_out.c)
+     * has it opened again. */
     mptcp_conn_post(c, MPTCP_EV_SUBFLOW);
     if (c->sched == sf) c->sched = NULL;
     mptcp_conn_want_output(c);

@@ -318,7 +318,11 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   if (!so) {
     mptcp_tcp *t = &sf->tcp;
     int acks_data = mptcp_seq_gt(p->ack, t->iss + 1);
-    if (!sf->peer_dss_seen && (acks_data || p->payload_len) &&
+    /* A pure ACK whose DSS gave way to a path-manager option (an
+     * ADD_ADDR6 with timestamps leaves no room, §3.4.1; Linux drops the
+     * DSS then too) shows options get through: no fallback for it. */
+    int pm_only = !p->payload_len && o->n_mptcp > o->n_mptcp_bad;
+    if (!sf->peer_dss_seen && (acks_data || p->payload_len) && !pm_only &&
         !mptcp_find_subopt(o, MPTCP_SUB_CAPABLE))
       fall_back_late(sf);
     return;

@@ -9,6 +9,7 @@
 
 #include "conn.h"
 #include "conn_sched.h"
+#include "pm.h"
 #include "seq.h"
 #include "stack_impl.h"
 #include "subflow.h"
@@ -595,6 +596,11 @@ static void give_up(struct mptcp_subflow *sf, const char *why,
             MPTCP_LOG_CONN(sf), why);
   mptcp_tcp_abort(sf, now);
   mptcp_sf_closed(sf, MPTCP_EV_TIMEOUT);
+  /* A path that stopped answering may come back: open it again, with the
+   * backoff counted from now (it was counted from the last segment
+   * received, long past after the retransmissions, so the first re-open
+   * came at once). Does nothing when the connection ended with it. */
+  mptcp_pm_subflow_died(sf, now);
 }
 
 static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {

@@ -64,6 +64,7 @@ Suite *suite_dss(void);
 Suite *suite_mp(void);
 Suite *suite_mptcp(void);
 Suite *suite_join(void);
+Suite *suite_pm(void);
 Suite *suite_counters(void);
 Suite *suite_tcp(void);
 Suite *suite_sched(void);
