@@ -41,6 +41,9 @@ typedef struct mptcp_subflow {
   uint8_t rst_reason;     /* MP_TCPRST reason of our reset */
   uint8_t broken;         /* must be reset: DSS checksum failed, options lost */
   uint8_t prio_due;       /* an MP_PRIO with `backup` is owed on this subflow */
+  uint8_t fail_set;       /* our reset carries MP_FAIL with fail_dsn (§3.7) */
+  uint64_t fail_dsn;
+  uint64_t dsn_end;   /* end of the highest DSN range this subflow carried */
   uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
   uint32_t sf_fin_seq;
 

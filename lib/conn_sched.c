@@ -104,11 +104,36 @@ const mptcp_cc_group *mptcp_conn_cc_group(const mptcp_subflow *sf,
   return g;
 }
 
+static void reinject_range(struct mptcp_conn *c, mptcp_subflow *sf, uint64_t lo,
+                           uint64_t hi, uint32_t reason);
+
 void mptcp_conn_reinject(struct mptcp_conn *c, mptcp_subflow *sf,
                          uint32_t reason) {
   if (c->mp.state != MPTCP_MP_ON) return;
-  uint64_t lo = mptcp_txmaps_min_dsn(&sf->txm);
-  uint64_t hi = mptcp_txmaps_max_dsn(&sf->txm);
+  if (reason == MPTCP_SCHED_STALL_DEAD) {
+    /* Everything it carried that is not DATA_ACKed: bytes it had
+     * delivered at subflow level may still be missing above (a receive
+     * range set that was full, a checksum failure whose MP_FAIL reset got
+     * lost), and no other subflow would ever send them again. */
+    reinject_range(c, sf, c->mp.snd_una, sf->dsn_end, reason);
+    return;
+  }
+  reinject_range(c, sf, mptcp_txmaps_min_dsn(&sf->txm),
+                 mptcp_txmaps_max_dsn(&sf->txm), reason);
+}
+
+void mptcp_conn_reinject_from(struct mptcp_conn *c, mptcp_subflow *sf,
+                              uint64_t dsn) {
+  /* The bytes were acknowledged at subflow level (they arrived, damaged):
+   * the subflow's records no longer know them, the DSN does. */
+  uint64_t end = c->snd_dsn + c->snd.len;
+  uint64_t hi = c->mp.snd_nxt < end ? c->mp.snd_nxt : end;
+  if (c->mp.state != MPTCP_MP_ON || dsn > hi) return;
+  reinject_range(c, sf, dsn, hi, MPTCP_SCHED_STALL_DEAD);
+}
+
+static void reinject_range(struct mptcp_conn *c, mptcp_subflow *sf, uint64_t lo,
+                           uint64_t hi, uint32_t reason) {
   if (lo < c->mp.snd_una) lo = c->mp.snd_una;
   if (hi <= lo) return;
   /* Someone else must be able to carry it. */

@@ -34,4 +34,9 @@ const struct mptcp_cc_group *mptcp_conn_cc_group(const struct mptcp_subflow *sf,
 void mptcp_conn_reinject(struct mptcp_conn *c, struct mptcp_subflow *sf,
                          uint32_t reason);
 
+/* The peer reset subflow @p sf with MP_FAIL at @p dsn: everything from
+ * there to SND.NXT(DSN) that is not DATA_ACKed goes out again. */
+void mptcp_conn_reinject_from(struct mptcp_conn *c, struct mptcp_subflow *sf,
+                              uint64_t dsn);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "conn_sched.h"
 #include "handshake.h"
 #include "join.h"
 #include "pm.h"
@@ -411,6 +412,12 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
               MPTCP_LOG_CONN(sf), m->ssn);
     sf->broken = 1;
     sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
+    /* §3.7: the reset says from where the data cannot be trusted; the
+     * peer sends it again on another subflow. */
+    if (!sf->fail_set) {
+      sf->fail_set = 1;
+      sf->fail_dsn = m->dsn;
+    }
     return;
   }
   mark_present(sf, (uint32_t)off, m->len);
@@ -678,6 +685,7 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
     uint64_t dsn = reinject ? c->rj_dsn : m->snd_nxt;
     if (mptcp_txmaps_push(&sf->txm, seq - sf->tcp.iss, dsn, len) != 0)
       return MPTCP_ERR_NOMEM;
+    if (dsn + len > sf->dsn_end) sf->dsn_end = dsn + len;
     if (reinject) {
       c->rj_dsn += len;
       c->bytes_reinjected += len;
@@ -787,6 +795,13 @@ size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,
    * with the peer's key (RFC 8684 §3.5, "Option R", as Linux does); every
    * reset says why (§3.6, v1 only). */
   int fastclose = mptcp_conn_open_subflows(c) == 0;
+  if (sf->fail_set) {
+    memset(&so, 0, sizeof so);
+    so.subtype = MPTCP_SUB_FAIL;
+    so.u.fail_dsn = sf->fail_dsn;
+    mptcp_tcpopts_add_mptcp(&opts, &so);
+    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_TX);
+  }
   if (fastclose) {
     memset(&so, 0, sizeof so);
     so.subtype = MPTCP_SUB_FASTCLOSE;
@@ -801,6 +816,14 @@ size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,
   }
   if (fastclose) mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FASTCLOSE_TX);
   return write_opts(&opts, o, sum);
+}
+
+void mptcp_sf_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
+  const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_FAIL);
+  if (c->mp.state != MPTCP_MP_ON || !so) return;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_RX);
+  mptcp_conn_reinject_from(c, sf, so->u.fail_dsn);
 }
 
 int mptcp_sf_fastclose_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {

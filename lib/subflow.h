@@ -106,6 +106,9 @@ uint32_t mptcp_sf_tx_run(const struct mptcp_subflow *sf, uint32_t seq);
  * key and MP_TCPRST with c->rst_reason. */
 size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,
                             uint64_t *sum);
+/* A reset with MP_FAIL (§3.7): the peer could not trust our data from its
+ * DSN on, sent on this subflow; it goes again on another one (counted). */
+void mptcp_sf_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);
 /* 1 if the segment carries an MP_FASTCLOSE with our key: the connection
  * is over (counted; a wrong key is counted and ignored). */
 int mptcp_sf_fastclose_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);

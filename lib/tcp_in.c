@@ -671,6 +671,7 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
     /* An RST with MP_FASTCLOSE ends the connection ("Option R", §3.5);
      * a plain one only this subflow (§3.6). */
     int fastclose = mptcp_sf_fastclose_rx(sf, &o);
+    mptcp_sf_fail_rx(sf, &o); /* before the close: its records still count */
     MPTCP_LOG(st, MPTCP_LOG_INFO, "tcp %u>%u: reset by the peer",
               MPTCP_LOG_CONN(sf));
     uint8_t was = t->state;

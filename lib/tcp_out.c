@@ -410,8 +410,10 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
       }
       uint32_t dlen = len;
       uint8_t fl = MPTCP_TH_ACK;
-      if (seq + dlen == fin_seq + 1 && (t->flags & TCPF_FIN_SENT)) {
-        dlen--; /* the FIN's sequence number */
+      /* The octet after the data is the FIN's (sent before, since it is
+       * in flight; TCPF_FIN_SENT may be cleared by a timeout since). */
+      if (mptcp_seq_gt(seq + dlen, fin_seq)) {
+        dlen = fin_seq - seq;
         fl |= MPTCP_TH_FIN;
       }
       if (dlen) fl |= MPTCP_TH_PSH;

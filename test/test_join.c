@@ -194,6 +194,59 @@ START_TEST(test_join_path_blackout) {
 }
 END_TEST
 
+/* §3.7 with several subflows: a middlebox on the second path rewrites
+ * payload (TCP checksum fixed up); with DSS checksums B resets that
+ * subflow with MP_FAIL, A sends the bytes again on the first one, and
+ * every byte arrives as written. */
+typedef struct rewrite {
+  int left;     /* rewrites still to do */
+  int fail_rst; /* RSTs from B with MP_FAIL seen on the wire */
+} rewrite;
+
+static int rewrite_path2(pair *p, int from_a, uint8_t *b, size_t n) {
+  rewrite *rw = p->ud;
+  if (from_a && rw->left > 0 && n > 600 && on_path2(b, n)) {
+    rw->left--;
+    pair_corrupt(b, n);
+  }
+  size_t len;
+  if (!from_a && pair_find_mptcp(b, n, MPTCP_SUB_FAIL, &len)) {
+    mptcp_pkt pk;
+    ck_assert_int_eq(mptcp_pkt_parse(b, n, 0, &pk), 0);
+    ck_assert_uint_eq(pk.tcp_flags & MPTCP_TH_RST, MPTCP_TH_RST);
+    ck_assert(on_path2(b, n));
+    rw->fail_rst++;
+  }
+  return 1;
+}
+
+START_TEST(test_join_checksum_fail) {
+  mptcp_settings s;
+  pair_settings(&s);
+  s.checksum = 1;
+  pair p;
+  pair_init(&p, &s, &s);
+  rewrite rw = {1, 0};
+  p.ud = &rw;
+  p.filter = rewrite_path2;
+  two_paths(&p, 0);
+  pair_transfer(&p, 600000);
+  ck_assert_int_eq(rw.left, 0); /* the rewrite happened */
+  ck_assert_uint_eq(pair_counter(p.b, "DataCsumErr"), 1);
+  ck_assert_uint_eq(pair_counter(p.b, "MPFailTx"), 1);
+  ck_assert_int_eq(rw.fail_rst, 1);
+  /* A takes the reset (MPFailRx) unless RFC 5961 made B's RST wait for a
+   * challenge ACK; either way the data comes again on subflow 0. */
+  ck_assert_uint_le(pair_counter(p.a, "MPFailRx"), 1);
+  ck_assert_uint_ge(pair_counter(p.a, "MPReinjectDead"), 1);
+  mptcp_conn_info ia;
+  mptcp_conn_get_info(p.ca, &ia);
+  ck_assert_uint_eq(ia.mptcp, 1);
+  ck_assert_uint_eq(p.ev_a & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT), 0);
+  pair_fini(&p);
+}
+END_TEST
+
 /* A backup subflow (B flag on the join) carries nothing while the first
  * one works. */
 START_TEST(test_join_backup) {
@@ -275,9 +328,13 @@ END_TEST
 
 Suite *suite_join(void) {
   const tcheck_test tests[] = {
-      TCHECK_TEST(test_join_two_paths),     TCHECK_LOOP(test_join_forged, 3),
-      TCHECK_TEST(test_join_path_blackout), TCHECK_TEST(test_join_backup),
-      TCHECK_TEST(test_join_stripped),      TCHECK_TEST(test_join_api_errors),
+      TCHECK_TEST(test_join_two_paths),
+      TCHECK_LOOP(test_join_forged, 3),
+      TCHECK_TEST(test_join_path_blackout),
+      TCHECK_TEST(test_join_checksum_fail),
+      TCHECK_TEST(test_join_backup),
+      TCHECK_TEST(test_join_stripped),
+      TCHECK_TEST(test_join_api_errors),
   };
   return tcheck_suite("join", tests, sizeof tests / sizeof tests[0]);
 }

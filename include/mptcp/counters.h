@@ -103,7 +103,9 @@ struct mptcp_tcpopts;
   X(MP_RM_ADDR_RX, "MPRmAddrRx")                                               \
   X(MP_PRIO_RX, "MPPrioRx")                                                    \
   X(MP_SUBFLOW_REOPEN, "MPSubflowReopen")                                      \
-  X(MP_DATA_AFTER_FIN, "MPDataAfterFin")
+  X(MP_DATA_AFTER_FIN, "MPDataAfterFin")                                       \
+  X(MP_FAIL_TX, "MPFailTx")                                                    \
+  X(MP_FAIL_RX, "MPFailRx")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,
