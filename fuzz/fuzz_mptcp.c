@@ -636,8 +636,9 @@ static void check_out_mptcp(world *w, const mptcp_pkt *k,
   const mptcp_subopt *dss = find_sub(o, MPTCP_SUB_DSS);
   for (unsigned i = 0; i < o->n_mptcp; i++) {
     uint8_t st = o->mptcp[i].subtype;
-    if (fl & MPTCP_TH_RST)
-      FUZZ_CHECK(st == MPTCP_SUB_FASTCLOSE || st == MPTCP_SUB_TCPRST);
+    if (fl & MPTCP_TH_RST) /* MP_FAIL: a DSS checksum failed (§3.7) */
+      FUZZ_CHECK(st == MPTCP_SUB_FASTCLOSE || st == MPTCP_SUB_TCPRST ||
+                 (st == MPTCP_SUB_FAIL && w->s_csum == 1));
     else
       FUZZ_CHECK(st == MPTCP_SUB_CAPABLE || st == MPTCP_SUB_DSS);
   }
