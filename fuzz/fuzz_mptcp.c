@@ -840,7 +840,8 @@ static void drain(void *ud) {
   mptcp_event ev;
   for (guard = 0; mptcp_stack_next_event(w->b.st, &ev); guard++) {
     FUZZ_CHECK(guard < 1000);
-    FUZZ_CHECK(ev.conn != NULL && ev.events != 0 && ev.events < 0x200u);
+    FUZZ_CHECK(ev.conn != NULL && ev.events != 0 &&
+               ev.events < 0x800u); /* up to MPTCP_EV_ADDR */
     if (ev.conn != w->c) {
       /* Only a new passive connection may appear unannounced. */
       FUZZ_CHECK((ev.events & MPTCP_EV_ACCEPT) && !w->active);

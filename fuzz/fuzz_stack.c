@@ -252,7 +252,8 @@ static void drain(void *ud) {
   mptcp_event ev;
   for (guard = 0; mptcp_stack_next_event(w->b.st, &ev); guard++) {
     FUZZ_CHECK(guard < 1000);
-    FUZZ_CHECK(ev.conn != NULL && ev.events != 0 && ev.events < 0x200u);
+    FUZZ_CHECK(ev.conn != NULL && ev.events != 0 &&
+               ev.events < 0x200u); /* plain TCP: no MPTCP events */
     int i = slot_find(w, ev.conn);
     if (i < 0) {
       /* Only a new passive connection may appear unannounced. */
