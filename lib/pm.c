@@ -80,6 +80,10 @@ int mptcp_pm_announce(struct mptcp_conn *c, const mptcp_ipaddr *ip,
     }
   }
   if (!free_slot) return MPTCP_ERR_NOMEM;
+  /* ID 0 is the initial subflow's address, known to the peer already. */
+  if (c->n_laddr ? mptcp_ipaddr_equal(&c->laddr[0], ip)
+                 : mptcp_ipaddr_equal(&c->local.ip, ip))
+    return MPTCP_ERR_INVALID_ARG;
   free_slot->ip = *ip;
   free_slot->port = port;
   free_slot->id = mptcp_join_local_id(c, ip);
@@ -113,7 +117,15 @@ int mptcp_pm_remove(struct mptcp_conn *c, uint8_t id, mptcp_tstamp now) {
 }
 
 int mptcp_pm_set_backup(mptcp_subflow *sf, int backup) {
-  if (sf->conn->mp.state != MPTCP_MP_ON) return MPTCP_ERR_INVALID_ARG;
+  /* Only a subflow that carries data: a join still in its handshake
+   * must not get an ACK with MP_PRIO before its third ACK (found by
+   * fuzz_mptcp). */
+  uint8_t s = sf->tcp.state;
+  if (sf->conn->mp.state != MPTCP_MP_ON ||
+      (sf->join != SF_JOIN_NONE && sf->join != SF_JOIN_DONE) ||
+      s == MPTCP_TCP_SYN_SENT || s == MPTCP_TCP_SYN_RECEIVED ||
+      s == MPTCP_TCP_CLOSED || s == MPTCP_TCP_TIME_WAIT)
+    return MPTCP_ERR_INVALID_ARG;
   sf->backup = backup != 0;
   sf->prio_due = 1;
   sf->tcp.flags |= TCPF_ACK_NOW;

@@ -464,7 +464,10 @@ void mptcp_sf_closed(mptcp_subflow *sf, uint32_t ev) {
     mptcp_conn_want_output(c);
     return;
   }
-  /* The last one: the connection ends as it did. */
+  /* The last one: the connection ends as it did (a join refused at the
+   * end is a reset for the app: REFUSED is about its own active open). */
+  if (sf->join && (ev & MPTCP_EV_REFUSED))
+    ev = (ev & ~MPTCP_EV_REFUSED) | MPTCP_EV_RESET;
   if (ev & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT | MPTCP_EV_REFUSED))
     c->err = (uint8_t)(ev & MPTCP_EV_RESET ? 1 : ev & MPTCP_EV_TIMEOUT ? 2 : 3);
   mptcp_conn_post(c, MPTCP_EV_CLOSED | ev);

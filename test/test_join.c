@@ -296,6 +296,56 @@ START_TEST(test_join_stripped) {
 }
 END_TEST
 
+/* A's first subflow is reset without MP_FASTCLOSE (a filter strips it)
+ * while its join is still in SYN-SENT; the join is then refused: the
+ * connection ends as reset, not "refused" (that is for active opens). */
+static int last_join(pair *p, int from_a, uint8_t *b, size_t n) {
+  int *phase = p->ud;
+  size_t len, at;
+  if (from_a && *phase == 0 && pair_find_mptcp(b, n, MPTCP_SUB_JOIN, &len))
+    return 0; /* the join's SYN waits until B's side is gone */
+  if (!from_a && (at = pair_find_mptcp(b, n, MPTCP_SUB_FASTCLOSE, &len))) {
+    memset(b + at, MPTCP_OPT_NOP, len);
+    pair_fix_csum(b, n);
+  }
+  return 1;
+}
+
+START_TEST(test_join_refused_last) {
+  mptcp_settings s;
+  pair_settings(&s);
+  pair p;
+  pair_init(&p, &s, &s);
+  int phase = 0;
+  p.ud = &phase;
+  p.filter = last_join;
+  for (int r = 0; r < 100 && !p.cb; r++) pair_step(&p);
+  uint8_t one = 1, got;
+  ck_assert_int_eq(mptcp_conn_write(p.ca, &one, 1, p.now), 1);
+  pair_pump(&p);
+  for (int r = 0; r < 20 && mptcp_conn_read(p.cb, &got, 1, p.now) != 1; r++)
+    pair_step(&p);
+  /* B's delayed ACK carries the DATA_ACK that confirms A's key. */
+  for (int r = 0; r < 5 && (mptcp_stack_get_expiry(p.b) != MPTCP_TSTAMP_NONE ||
+                            mptcp_stack_get_expiry(p.a) != MPTCP_TSTAMP_NONE);
+       r++)
+    pair_step(&p);
+  pair_pump(&p);
+  ck_assert_int_eq(
+      mptcp_conn_add_subflow(p.ca, &addr_a2, &pair_addr_b, 0, p.now), 1);
+  pair_pump(&p);
+  mptcp_conn_abort(p.cb, p.now);
+  pair_pump(&p);
+  ck_assert_uint_eq(p.ev_a & (MPTCP_EV_RESET | MPTCP_EV_CLOSED), 0);
+  phase = 1; /* the join's SYN gets through now, and is refused */
+  for (int r = 0; r < 20 && !(p.ev_a & MPTCP_EV_CLOSED); r++) pair_step(&p);
+  ck_assert_uint_eq(p.ev_a & MPTCP_EV_CLOSED, MPTCP_EV_CLOSED);
+  ck_assert_uint_eq(p.ev_a & MPTCP_EV_RESET, MPTCP_EV_RESET);
+  ck_assert_uint_eq(p.ev_a & MPTCP_EV_REFUSED, 0);
+  pair_fini(&p);
+}
+END_TEST
+
 /* The API refuses what it cannot do. */
 START_TEST(test_join_api_errors) {
   mptcp_settings s;
@@ -310,8 +360,19 @@ START_TEST(test_join_api_errors) {
   mptcp_addr v6 = {{MPTCP_AF_INET6, {0x20, 1, 0xd, 0xb8, [15] = 1}}, 0};
   ck_assert_int_eq(mptcp_conn_add_subflow(p.ca, &v6, &pair_addr_b, 0, p.now),
                    MPTCP_ERR_INVALID_ARG);
+  /* The initial address has ID 0: announcing it is refused. */
+  ck_assert_int_eq(mptcp_conn_announce(p.cb, &pair_addr_b, p.now),
+                   MPTCP_ERR_INVALID_ARG);
+  /* MP_PRIO only on a subflow that carries data: not on a join still in
+   * its handshake (its SYN waits for the key to be confirmed here). */
+  ck_assert_int_eq(
+      mptcp_conn_add_subflow(p.ca, &addr_a2, &pair_addr_b, 0, p.now), 1);
+  ck_assert_int_eq(mptcp_conn_set_backup(p.ca, 1, 1, p.now),
+                   MPTCP_ERR_INVALID_ARG);
+  ck_assert_int_eq(mptcp_conn_set_backup(p.ca, 0, 1, p.now), 0);
+  ck_assert_int_eq(mptcp_conn_set_backup(p.ca, 0, 0, p.now), 0);
   /* Up to 8 subflows, then NOMEM. */
-  for (int i = 1; i < 8; i++) {
+  for (int i = 2; i < 8; i++) {
     mptcp_addr l = addr_a2;
     l.ip.a[3] = (uint8_t)(10 + i);
     ck_assert_int_eq(mptcp_conn_add_subflow(p.ca, &l, &pair_addr_b, 0, p.now),
@@ -334,6 +395,7 @@ Suite *suite_join(void) {
       TCHECK_TEST(test_join_checksum_fail),
       TCHECK_TEST(test_join_backup),
       TCHECK_TEST(test_join_stripped),
+      TCHECK_TEST(test_join_refused_last),
       TCHECK_TEST(test_join_api_errors),
   };
   return tcheck_suite("join", tests, sizeof tests / sizeof tests[0]);

@@ -309,7 +309,8 @@ MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
  * with @p addr->port in the option unless it is 0; repeated with backoff
  * until the peer echoes it. Several may be under way at once.
  * @return the address ID (>= 1), MPTCP_ERR_INVALID_ARG (not an MPTCP
- *   connection, or announced already), MPTCP_ERR_NOMEM (8 announced).
+ *   connection, announced already, or the initial subflow's address, whose
+ *   ID 0 the peer knows), MPTCP_ERR_NOMEM (8 announced).
  */
 MPTCP_API int mptcp_conn_announce(mptcp_conn *c, const mptcp_addr *addr,
                                   mptcp_tstamp now);
@@ -326,7 +327,8 @@ MPTCP_API int mptcp_conn_remove_addr(mptcp_conn *c, uint8_t id,
  * Asks the peer to use subflow @p i only as a backup (@p backup 1) or as a
  * regular subflow (0) with MP_PRIO (§3.3.8); our scheduler follows the
  * same flag at once.
- * @return 0, or MPTCP_ERR_INVALID_ARG (no such subflow, not MPTCP).
+ * @return 0, or MPTCP_ERR_INVALID_ARG (no such subflow, not MPTCP, or the
+ *   subflow is not established: a join still in its handshake).
  */
 MPTCP_API int mptcp_conn_set_backup(mptcp_conn *c, size_t i, int backup,
                                     mptcp_tstamp now);
