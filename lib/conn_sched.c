@@ -38,12 +38,6 @@ static void snapshot(const mptcp_subflow *sf, mptcp_sched_sf *s) {
   s->mss = t->mss;
 }
 
-static uint64_t pending(const struct mptcp_conn *c) {
-  uint64_t end = c->snd_dsn + c->snd.len;
-  uint64_t fresh = end > c->mp.snd_nxt ? end - c->mp.snd_nxt : 0;
-  return fresh + (c->rj_end - c->rj_dsn);
-}
-
 void mptcp_conn_schedule(struct mptcp_conn *c) {
   mptcp_sched_sf snap[MPTCP_SUBFLOWS_MAX];
   mptcp_subflow *by[MPTCP_SUBFLOWS_MAX];
@@ -53,14 +47,11 @@ void mptcp_conn_schedule(struct mptcp_conn *c) {
     by[n] = c->sf[i];
     snapshot(c->sf[i], &snap[n++]);
   }
-  uint64_t pend = pending(c);
-  uint64_t room = c->mp.snd_edge - c->mp.snd_nxt;
-  if (room > ((uint64_t)1 << 62)) room = 0; /* edge behind snd_nxt */
   mptcp_sched_view v = {snap,
                         n,
-                        pend > UINT32_MAX ? UINT32_MAX : (uint32_t)pend,
+                        mptcp_conn_unmapped(c),
                         (uint32_t)(c->mp.snd_edge - c->mp.snd_una),
-                        room > UINT32_MAX ? UINT32_MAX : (uint32_t)room,
+                        mptcp_conn_tx_room(c),
                         0};
   /* Reinjected bytes lie below snd_nxt: the window allowed them once. */
   if (c->rj_end > c->rj_dsn && v.wnd_room < v.pending) v.wnd_room = v.pending;

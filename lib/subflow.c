@@ -619,9 +619,14 @@ uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf) {
     out--;
   /* New data counts only for the subflow the scheduler picked. */
   if (c->n_sf > 1 && c->sched != sf) return out;
+  return out + mptcp_conn_unmapped(c);
+}
+
+uint32_t mptcp_conn_unmapped(const struct mptcp_conn *c) {
   uint64_t end = c->snd_dsn + c->snd.len;
-  uint64_t unassigned = end > c->mp.snd_nxt ? end - c->mp.snd_nxt : 0;
-  return out + (uint32_t)unassigned + (uint32_t)(c->rj_end - c->rj_dsn);
+  uint64_t n =
+      (end > c->mp.snd_nxt ? end - c->mp.snd_nxt : 0) + (c->rj_end - c->rj_dsn);
+  return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
 uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf) {
@@ -638,8 +643,7 @@ int mptcp_sf_fin_ok(const struct mptcp_subflow *sf) {
   return mptcp_conn_open_subflows(c) <= 1 || c->mp.snd_una >= c->mp.fin_dsn;
 }
 
-uint32_t mptcp_sf_conn_room(const struct mptcp_subflow *sf) {
-  const struct mptcp_conn *c = sf->conn;
+uint32_t mptcp_conn_tx_room(const struct mptcp_conn *c) {
   uint64_t r = c->mp.snd_edge - c->mp.snd_nxt;
   if (r > ((uint64_t)1 << 62)) return 0; /* edge behind snd_nxt */
   return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;

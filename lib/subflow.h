@@ -83,7 +83,10 @@ uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf);
  * or all data mapped and, with several subflows, acknowledged. */
 int mptcp_sf_fin_ok(const struct mptcp_subflow *sf);
 /* Bytes the connection-level window still allows beyond SND.NXT(DSN). */
-uint32_t mptcp_sf_conn_room(const struct mptcp_subflow *sf);
+uint32_t mptcp_conn_tx_room(const struct mptcp_conn *c);
+/* Bytes no subflow carries yet: written and not mapped, plus the
+ * reinjection still owed. */
+uint32_t mptcp_conn_unmapped(const struct mptcp_conn *c);
 /* Options of a synchronized segment (timestamps, SACK, and the DSS or
  * MP_CAPABLE), and the payload's offset in the send ring. @p seq/@p len/
  * @p flags describe the segment. Returns the option length (<= 40).

@@ -444,7 +444,7 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
     if (run != UINT32_MAX) {
       if (avail > run) avail = run;
     } else {
-      uint32_t room = mptcp_sf_conn_room(sf);
+      uint32_t room = mptcp_conn_tx_room(c);
       if (usable > room) usable = room;
     }
   }
