@@ -1,8 +1,6 @@
 /* MP_JOIN subflows (RFC 8684 §3.2). SPDX-License-Identifier: MIT */
 #include "join.h"
 
-#include <mptcp/crypto.h>
-
 #include "conn.h"
 #include "handshake.h"
 #include "subflow.h"
@@ -18,13 +16,6 @@ uint8_t mptcp_join_local_id(struct mptcp_conn *c, const mptcp_ipaddr *ip) {
   if (c->n_laddr == MPTCP_SUBFLOWS_MAX) return MPTCP_SUBFLOWS_MAX - 1;
   c->laddr[c->n_laddr] = *ip;
   return c->n_laddr++;
-}
-
-static uint32_t nonce(mptcp_stack *st) {
-  uint8_t r[4] = {0};
-  mptcp_crypto_random(st->s.rand, st->user_data, r, sizeof r);
-  return (uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 |
-         r[3];
 }
 
 static void keys(const mptcp_subflow *sf, mptcp_join_keys *k) {
@@ -57,7 +48,7 @@ int mptcp_join_open(struct mptcp_conn *c, const mptcp_addr *l,
   sf->join = SF_JOIN_SYN;
   sf->local_id = mptcp_join_local_id(c, &la.ip);
   sf->backup = backup != 0;
-  sf->local_nonce = nonce(st);
+  sf->local_nonce = mptcp_stack_rand32(st);
   mptcp_tcp_init_active(sf, now);
   /* The connection's settings carry over (Nagle off, keep-alive). */
   const mptcp_tcp *p = &mptcp_conn_primary(c)->tcp;
@@ -98,7 +89,7 @@ int mptcp_join_syn_in(mptcp_stack *st, const mptcp_pkt *p,
   sf->remote_id = so->u.join.addr_id;
   sf->peer_backup = so->u.join.backup;
   sf->remote_nonce = so->u.join.nonce;
-  sf->local_nonce = nonce(st);
+  sf->local_nonce = mptcp_stack_rand32(st);
   sf->local_id = mptcp_join_local_id(c, &l.ip);
   mptcp_tcp_init_passive(sf, p, o, now);
   if (sf->tcp.mss > 2 * MPTCP_DSS_TX_MAX) sf->tcp.mss -= MPTCP_DSS_TX_MAX;

@@ -194,6 +194,12 @@ mptcp_subflow *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
   return NULL;
 }
 
+uint32_t mptcp_stack_rand32(mptcp_stack *st) {
+  uint8_t r[4] = {0};
+  mptcp_crypto_random(st->s.rand, st->user_data, r, sizeof r);
+  return mptcp_get32(r);
+}
+
 int mptcp_stack_free_tuple(mptcp_stack *st, mptcp_addr *l,
                            const mptcp_addr *r) {
   if (l->port != 0)

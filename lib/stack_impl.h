@@ -79,6 +79,8 @@ struct mptcp_subflow;
 /* The subflow with this local/remote pair, or NULL. */
 struct mptcp_subflow *mptcp_stack_lookup(mptcp_stack *st, const mptcp_addr *l,
                                          const mptcp_addr *r);
+/* 32 random bits through the random hook (0 if it fails). */
+uint32_t mptcp_stack_rand32(mptcp_stack *st);
 /* Local port for a new subflow to @p r: @p l's own if nonzero and the
  * 4-tuple is free (else MPTCP_ERR_INVALID_ARG), or a free ephemeral one
  * written into @p l (MPTCP_ERR_NOMEM when there is none). */

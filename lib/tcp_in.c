@@ -7,8 +7,6 @@
  */
 #include <string.h>
 
-#include <mptcp/crypto.h>
-
 #include "conn.h"
 #include "conn_sched.h"
 #include "isn.h"
@@ -39,10 +37,7 @@ static void init_common(struct mptcp_subflow *sf, mptcp_tstamp now) {
   t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
       MPTCP_TSTAMP_NONE;
   t->cc = s->cc ? s->cc : &mptcp_cc_reno;
-  uint8_t r[4];
-  mptcp_crypto_random(s->rand, st->user_data, r, sizeof r);
-  t->ts_offset =
-      (uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3];
+  t->ts_offset = mptcp_stack_rand32(st);
   t->last_rx = now;
   if (!s->nagle) t->flags |= TCPF_NODELAY;
   if (s->keepalive) t->flags |= TCPF_KEEPALIVE_ON;
