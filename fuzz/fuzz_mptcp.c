@@ -634,11 +634,17 @@ static void check_out_mptcp(world *w, const mptcp_pkt *k,
   uint8_t fl = k->tcp_flags;
   const mptcp_subopt *mpc = find_sub(o, MPTCP_SUB_CAPABLE);
   const mptcp_subopt *dss = find_sub(o, MPTCP_SUB_DSS);
+  /* Checksums in use as far as the model knows (it does not when the
+   * stack never sent its key: then either side's A flag may have set it). */
+  int csum_may = w->s_csum == 1 ||
+                 (w->s_csum < 0 && (w->s_syn_a || (w->p_synack_amask & 2)));
   for (unsigned i = 0; i < o->n_mptcp; i++) {
     uint8_t st = o->mptcp[i].subtype;
     if (fl & MPTCP_TH_RST) /* MP_FAIL: a DSS checksum failed (§3.7) */
       FUZZ_CHECK(st == MPTCP_SUB_FASTCLOSE || st == MPTCP_SUB_TCPRST ||
-                 (st == MPTCP_SUB_FAIL && w->s_csum == 1));
+                 (st == MPTCP_SUB_FAIL && csum_may));
+    else if (st == MPTCP_SUB_ADD_ADDR) /* only ever an echo here */
+      FUZZ_CHECK(o->mptcp[i].u.add_addr.echo && w->s_ver >= 1);
     else
       FUZZ_CHECK(st == MPTCP_SUB_CAPABLE || st == MPTCP_SUB_DSS);
   }
@@ -1507,6 +1513,9 @@ static int setup(world *w, fuzz_reader *in) {
   s->max_conns = 2;
   static const uint8_t synr[4] = {2, 1, 0, 3};
   s->mptcp_syn_retries = synr[h3 >> 4 & 3];
+  /* The model knows one peer address: no joins toward addresses that the
+   * peer's random ADD_ADDRs (v0 ones carry no HMAC) name. */
+  s->pm_join_announced = 0;
 
   w->active = h0 & 1;
   w->p_ver = pver[h2 & 3];
