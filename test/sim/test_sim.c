@@ -671,41 +671,114 @@ static int ev_ignore(sim_net *net, int id, const mptcp_event *ev, void *user) {
   return 0;
 }
 
+/* Two stacks on a network with no scenario behind them: B listens on path
+ * 0's B-side address, port 80; A connects when asked. */
+typedef struct bare {
+  sim_net *net;
+  side s[2];
+  mptcp_stack *st[2];
+  mptcp_conn *c;
+} bare;
+
+static void bare_init(bare *b, xfer_params *p) {
+  memset(b, 0, sizeof *b);
+  b->net = new_net();
+  for (int i = 0; i < 2; i++) {
+    p->s[i].rand = side_rand;
+    b->s[i].rng = (uint64_t)i + 1;
+    ck_assert_int_eq(mptcp_stack_new(&b->st[i], &p->s[i], NULL, &b->s[i]), 0);
+  }
+  ck_assert_int_eq(sim_net_init(b->net, &p->net, b->st[0], b->st[1]), 0);
+  mptcp_addr lb;
+  memset(&lb, 0, sizeof lb);
+  lb.ip = p->net.path[0].b;
+  lb.port = 80;
+  ck_assert_int_eq(mptcp_stack_listen(b->st[1], &lb, 0), 0);
+}
+
+static void bare_connect(bare *b, const xfer_params *p) {
+  mptcp_addr la, lb;
+  memset(&la, 0, sizeof la);
+  memset(&lb, 0, sizeof lb);
+  la.ip = p->net.path[0].a;
+  lb.ip = p->net.path[0].b;
+  lb.port = 80;
+  ck_assert_int_eq(
+      mptcp_conn_connect(b->st[0], &b->c, &la, &lb, NULL, sim_net_now(b->net)),
+      0);
+}
+
+static void bare_fini(bare *b) {
+  if (b->c) mptcp_conn_release(b->c, sim_net_now(b->net));
+  mptcp_stack_del(b->st[0]);
+  mptcp_stack_del(b->st[1]);
+  sim_net_free(b->net);
+  free(b->net);
+}
+
 static void limit_run(uint64_t max_steps, mptcp_tstamp max_time,
                       const char *want) {
-  sim_net *net = new_net();
   xfer_params p;
   clean_params(&p, "limits", 0, 0);
   p.net.path[0].ab.loss_ppm = SIM_PPM; /* nothing gets through */
   p.net.max_steps = max_steps;
   p.net.max_time = max_time;
-  side s[2];
-  memset(s, 0, sizeof s);
-  mptcp_stack *st[2];
-  for (int i = 0; i < 2; i++) {
-    p.s[i].rand = side_rand;
-    s[i].rng = (uint64_t)i + 1;
-    ck_assert_int_eq(mptcp_stack_new(&st[i], &p.s[i], NULL, &s[i]), 0);
-  }
-  ck_assert_int_eq(sim_net_init(net, &p.net, st[0], st[1]), 0);
-  mptcp_addr la, lb;
-  memset(&la, 0, sizeof la);
-  memset(&lb, 0, sizeof lb);
-  la.ip = p.net.path[0].a;
-  lb.ip = p.net.path[0].b;
-  lb.port = 80;
-  ck_assert_int_eq(mptcp_stack_listen(st[1], &lb, 0), 0);
-  mptcp_conn *c = NULL;
-  ck_assert_int_eq(mptcp_conn_connect(st[0], &c, &la, &lb, NULL, 0), 0);
-  ck_assert_int_eq(sim_net_run(net, ev_ignore, NULL), -1);
-  ck_assert_msg(strstr(sim_net_error(net), want) != NULL,
-                "error \"%s\", want \"%s\"", sim_net_error(net), want);
-  mptcp_conn_release(c, sim_net_now(net));
-  mptcp_stack_del(st[0]);
-  mptcp_stack_del(st[1]);
-  sim_net_free(net);
+  bare b;
+  bare_init(&b, &p);
+  bare_connect(&b, &p);
+  ck_assert_int_eq(sim_net_run(b.net, ev_ignore, NULL), -1);
+  ck_assert_msg(strstr(sim_net_error(b.net), want) != NULL,
+                "error \"%s\", want \"%s\"", sim_net_error(b.net), want);
+  bare_fini(&b);
+}
+
+/* A path with `via` set sends through another path's links. */
+START_TEST(test_shared_link) {
+  sim_net *net = new_net();
+  xfer_params p;
+  clean_params(&p, "shared-link", 256 * 1024, 64 * 1024);
+  p.net.npaths = 2;
+  p.join = 0;
+  addr4(&p.net.path[1].a, 10, 1, 1, 1);
+  addr4(&p.net.path[1].b, 10, 1, 2, 1);
+  p.net.path[1].ab = p.net.path[1].ba = p.net.path[0].ab;
+  p.net.path[1].via = 1; /* path 0's links */
+  p.conn_path = 1;
+  xfer_result r = run_xfer(&p, net);
+  ck_assert_msg(r.ok, "shared-link failed (details above)");
+  ck_assert_uint_eq(r.path_pkts[1], 0);
+  ck_assert_uint_eq(r.path_pkts[0], r.pkts);
+  /* a loop, or a via to a missing path, is refused */
+  mptcp_stack *st[2] = {NULL, NULL};
+  p.net.path[0].via = 2;
+  ck_assert_int_eq(sim_net_init(net, &p.net, st[0], st[1]), -1);
+  p.net.path[0].via = 0;
+  p.net.path[1].via = 3;
+  ck_assert_int_eq(sim_net_init(net, &p.net, st[0], st[1]), -1);
   free(net);
 }
+END_TEST
+
+/* sim_net_run_until() stops the clock at the time asked for, also when
+ * nothing is under way (no deadlock then), and resumes from there. */
+START_TEST(test_run_until) {
+  xfer_params p;
+  clean_params(&p, "until", 0, 0);
+  bare b;
+  bare_init(&b, &p);
+  ck_assert_int_eq(sim_net_run_until(b.net, ev_ignore, NULL, 5000), 1);
+  ck_assert_uint_eq(sim_net_now(b.net), 5000);
+  bare_connect(&b, &p);
+  /* the SYN takes 10 ms: it is in flight at 6 ms, delivered by 16 ms */
+  ck_assert_int_eq(sim_net_run_until(b.net, ev_ignore, NULL, 6000), 1);
+  ck_assert_uint_eq(sim_net_now(b.net), 6000);
+  ck_assert_uint_eq(b.net->stats.pkts_in[SIM_B], 0);
+  ck_assert_int_eq(sim_net_run_until(b.net, ev_ignore, NULL, 16000), 1);
+  ck_assert_uint_eq(sim_net_now(b.net), 16000);
+  ck_assert_uint_eq(b.net->stats.pkts_in[SIM_B], 1);
+  bare_fini(&b);
+}
+END_TEST
 
 START_TEST(test_limits) {
   limit_run(3, 0, "step limit");
@@ -876,6 +949,8 @@ static Suite *sim_suite(void) {
   tcase_add_test(clean, test_clean_v6_path);
   tcase_add_test(clean, test_clean_deterministic);
   tcase_add_test(clean, test_limits);
+  tcase_add_test(clean, test_shared_link);
+  tcase_add_test(clean, test_run_until);
   suite_add_tcase(s, clean);
   TCase *seeds = tcase_create("seeds");
   tcase_set_timeout(seeds, 1200);
