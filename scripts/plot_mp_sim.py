@@ -234,7 +234,7 @@ def main():
     csv_dir = sys.argv[1]
     here = os.path.dirname(os.path.abspath(__file__))
     out_dir = sys.argv[2] if len(sys.argv) > 2 else \
-        os.path.join(here, "..", "doc", "img")
+        os.path.normpath(os.path.join(here, "..", "doc", "img"))
     os.makedirs(out_dir, exist_ok=True)
     for plot in (plot_agg, plot_fair, plot_pool, plot_failover, plot_hol):
         plot(csv_dir, out_dir)
