@@ -604,7 +604,7 @@ static int setup(world *w, fuzz_reader *in) {
   s->backlog = 1u + (h2 >> 6);
   s->max_conns = 2u + (h3 >> 2 & 3);
   /* Room for one connection (buffers plus its struct, which is some
-   * 3 KiB with the subflow and path-manager state), not for two. */
+   * 5 KiB with the subflow and path-manager state), not for two. */
   if (h0 & 0x40) s->mem_cap = (s->sndbuf + s->rcvbuf) * 3 / 2 + 4096;
   if (h3 & 0x80) {
     w->b.fail_skip = h3 & 3;

@@ -31,7 +31,11 @@ static void snapshot(const mptcp_subflow *sf, mptcp_sched_sf *s) {
   s->srtt_us = t->srtt;
   s->rttvar_us = t->rttvar;
   s->cwnd = mptcp_tcp_cwnd(t);
-  s->inflight = t->snd_nxt - t->snd_una;
+  /* In recovery the pipe, as the engine counts it before sending new
+   * data: SACKed bytes have left the network, so a subflow in recovery
+   * has room again before its cumulative ACK moves (else it looked full
+   * and got its new data in one burst at the partial ACK). */
+  s->inflight = mptcp_tcp_inflight(t);
   s->queued = 0;
   uint32_t right = t->snd_una + t->snd_wnd;
   s->wnd_room = (int32_t)(right - t->snd_nxt) > 0 ? right - t->snd_nxt : 0;

@@ -473,8 +473,10 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
       sf->tcp.bytes_received += n; /* new to the connection */
       /* Checksummed bytes wait for their whole mapping. */
-      if (!c->mp.checksum && mark_present(sf, off, n) < 0)
+      if (!c->mp.checksum && mark_present(sf, off, n) < 0) {
+        mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
         break; /* too many holes: not received */
+      }
       uint32_t adv = (uint32_t)(c->rcv.len - before);
       room = room > adv ? room - adv : 0;
     }

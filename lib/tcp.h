@@ -143,6 +143,10 @@ uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf);
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */
 void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now);
+/* Bytes in flight: RFC 6675 SetPipe() in loss recovery (SACKed and lost
+ * bytes do not count), snd_nxt - snd_una otherwise. What the congestion
+ * window is compared with before new data goes out. */
+uint32_t mptcp_tcp_inflight(const mptcp_tcp *t);
 static inline uint32_t mptcp_tcp_cwnd(const mptcp_tcp *t) {
   return t->cc->cwnd(t->cc_state);
 }

@@ -316,6 +316,10 @@ static uint32_t pipe_bytes(const mptcp_tcp *t) {
   return pipe;
 }
 
+uint32_t mptcp_tcp_inflight(const mptcp_tcp *t) {
+  return (t->flags & TCPF_RECOVERY) ? pipe_bytes(t) : t->snd_nxt - t->snd_una;
+}
+
 /* RFC 6675 NextSeg() rule 1: the first lost, unSACKed, not yet
  * retransmitted byte at or above HighRxt. Returns its offset or -1. */
 static int64_t next_lost(const mptcp_tcp *t, uint32_t *len) {
@@ -429,8 +433,7 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
 
   /* 2. New data, or go-back-N after a timeout (snd_nxt < snd_max). */
   uint32_t wnd = cwnd < t->snd_wnd ? cwnd : t->snd_wnd;
-  uint32_t inflight =
-      (t->flags & TCPF_RECOVERY) ? pipe_bytes(t) : t->snd_nxt - t->snd_una;
+  uint32_t inflight = mptcp_tcp_inflight(t);
   uint32_t avail = unsent(sf);
   uint32_t usable = wnd > inflight ? wnd - inflight : 0;
   /* The peer's window is an absolute right edge. */

@@ -24,7 +24,8 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" |
 native="build-essential meson ninja-build pkg-config git
   libssl-dev libpcap-dev check
   clang llvm lld libclang-rt-14-dev
-  tshark tcpdump python3 python3-scapy netcat-openbsd mptcpize
+  tshark tcpdump python3 python3-scapy python3-matplotlib netcat-openbsd
+  mptcpize
   iproute2 nftables ethtool kmod procps
   valgrind gcovr cppcheck clang-format"
 # The s390x libraries (libcrypto, Check, libpcap) are not installed through

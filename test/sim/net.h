@@ -15,7 +15,10 @@
  *   4. the clock jumps to min(both deadlines, earliest link arrival).
  * A packet from A goes onto the path whose A-side address is its source and
  * B-side address its destination (the other way round for B); a packet that
- * matches no path is dropped and counted in `unroutable`.
+ * matches no path is dropped and counted in `unroutable`. A path with `via`
+ * set uses another path's links, so flows of different address pairs (an
+ * MPTCP connection's subflows and a plain TCP connection, say) compete in
+ * one queue.
  *
  * The run stops when the callback returns 1 (done, sim_net_run returns 0) or
  * fails with a message in sim_net_error(): callback failure, nothing left to
@@ -46,6 +49,10 @@
 typedef struct sim_path_cfg {
   mptcp_ipaddr a, b; /* A-side and B-side address */
   sim_link_cfg ab, ba;
+  /* 0: the path has its own links (ab, ba). k >= 1: its packets go through
+   * path k-1's links instead (whose cfg applies; ab/ba here are unused),
+   * so several address pairs share one queue: a shared bottleneck. */
+  unsigned via;
 } sim_path_cfg;
 
 typedef struct sim_net_cfg {
@@ -102,7 +109,8 @@ struct sim_net {
 };
 
 /* Sets up the links. The stacks stay the caller's (sim_net_free does not
- * delete them). @return 0, or -1 (bad config: no paths or too many). */
+ * delete them). @return 0, or -1 (bad config: no paths or too many, a
+ * `via` to a missing path or to a path that is itself a `via`). */
 int sim_net_init(sim_net *net, const sim_net_cfg *cfg, mptcp_stack *a,
                  mptcp_stack *b);
 /* Frees the links and the recording. */
@@ -115,6 +123,11 @@ sim_link *sim_net_link(sim_net *net, unsigned path, int dir);
 /* Runs until the callback returns 1 (0 returned) or something fails (-1,
  * message in sim_net_error()). */
 int sim_net_run(sim_net *net, sim_event_fn fn, void *user);
+/* The same, but also stops when the clock would pass @p until: the clock
+ * is then set to @p until and 1 is returned, so the caller can sample or
+ * act at that instant (write, connect, change a link) and call again. */
+int sim_net_run_until(sim_net *net, sim_event_fn fn, void *user,
+                      mptcp_tstamp until);
 
 /* Records a failure (printf-style); the run stops at the next check. */
 void sim_net_fail(sim_net *net, const char *fmt, ...)
