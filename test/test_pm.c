@@ -242,12 +242,8 @@ END_TEST
  * back, then read in a row): A owes three echoes at once, and sends them
  * all at once too. */
 START_TEST(test_pm_announce_several) {
-  mptcp_settings sa, sb;
-  pair_settings(&sa);
-  pair_settings(&sb);
-  sa.pm_policy = MPTCP_PM_NONE;
   pair p;
-  pair_init(&p, &sa, &sb);
+  pair_init_pm(&p, MPTCP_PM_NONE, MPTCP_PM_JOIN_ANNOUNCED);
   watch w = {.hold = _i};
   p.ud = &w;
   p.filter = watch_filter;

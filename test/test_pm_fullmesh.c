@@ -29,11 +29,7 @@ static const mptcp_addr b6 = {
 /* A fullmesh, B the default policy (it has no announced address of A's
  * to join anyway), both connected with A's key confirmed. */
 static void mesh_pair(pair *p) {
-  mptcp_settings sa, sb;
-  pair_settings(&sa);
-  pair_settings(&sb);
-  sa.pm_policy = MPTCP_PM_FULLMESH;
-  pair_init(p, &sa, &sb);
+  pair_init_pm(p, MPTCP_PM_FULLMESH, MPTCP_PM_JOIN_ANNOUNCED);
   pair_connected(p);
 }
 
@@ -196,14 +192,32 @@ START_TEST(test_pm_fullmesh_remove) {
 }
 END_TEST
 
-/* 5. Other policies only remember a registered address: no subflow. */
-START_TEST(test_pm_fullmesh_off) {
-  mptcp_settings sa, sb;
-  pair_settings(&sa);
-  pair_settings(&sb);
-  sa.pm_policy = _i ? MPTCP_PM_NONE : MPTCP_PM_JOIN_ANNOUNCED;
+/* 5. Fullmesh on the listener's side: B announces 10.0.2.2, A (default
+ * policy) announces 10.0.1.1 and joins B's address from its first one; B
+ * joins A's announced address from both of its own, never A's first
+ * address (that port is A's ephemeral one). Four address pairs, one
+ * subflow each. */
+START_TEST(test_pm_fullmesh_server) {
   pair p;
-  pair_init(&p, &sa, &sb);
+  pair_init_pm(&p, MPTCP_PM_JOIN_ANNOUNCED, MPTCP_PM_FULLMESH);
+  pair_connected(&p);
+  ck_assert_int_ge(mptcp_conn_announce(p.cb, &b2, p.now), 1);
+  ck_assert_int_ge(mptcp_conn_announce(p.ca, &a2, p.now), 1);
+  settle(&p, 4, 1);
+  ck_assert_uint_eq(pair_counter(p.b, "MPJoinSynTx"), 2);
+  ck_assert_int_ge(sf_between(p.cb, &pair_addr_b.ip, &a2.ip), 0);
+  ck_assert_int_ge(sf_between(p.cb, &b2.ip, &a2.ip), 0);
+  ck_assert_int_ge(sf_between(p.ca, &pair_addr_a.ip, &b2.ip), 0);
+  pair_transfer(&p, 300000);
+  pair_fini(&p);
+}
+END_TEST
+
+/* 6. Other policies only remember a registered address: no subflow. */
+START_TEST(test_pm_fullmesh_off) {
+  pair p;
+  pair_init_pm(&p, _i ? MPTCP_PM_NONE : MPTCP_PM_JOIN_ANNOUNCED,
+               MPTCP_PM_JOIN_ANNOUNCED);
   /* Before MPTCP is on: refused. */
   ck_assert_int_eq(mptcp_conn_add_local_addr(p.ca, &a2, 0, p.now),
                    MPTCP_ERR_INVALID_ARG);
@@ -216,7 +230,7 @@ START_TEST(test_pm_fullmesh_off) {
 }
 END_TEST
 
-/* 6. A setting outside the enum is refused. */
+/* 7. A setting outside the enum is refused. */
 START_TEST(test_pm_fullmesh_setting) {
   mptcp_settings s;
   mptcp_settings_default(&s);
@@ -234,6 +248,7 @@ Suite *suite_pm_fullmesh(void) {
       TCHECK_TEST(test_pm_fullmesh_families),
       TCHECK_TEST(test_pm_fullmesh_limit),
       TCHECK_TEST(test_pm_fullmesh_remove),
+      TCHECK_TEST(test_pm_fullmesh_server),
       TCHECK_LOOP(test_pm_fullmesh_off, 2),
       TCHECK_TEST(test_pm_fullmesh_setting),
   };

@@ -27,6 +27,15 @@ void pair_init(pair *p, const mptcp_settings *sa, const mptcp_settings *sb) {
                    0);
 }
 
+void pair_init_pm(pair *p, uint8_t pm_a, uint8_t pm_b) {
+  mptcp_settings sa, sb;
+  pair_settings(&sa);
+  pair_settings(&sb);
+  sa.pm_policy = pm_a;
+  sb.pm_policy = pm_b;
+  pair_init(p, &sa, &sb);
+}
+
 static void log_hook(void *ud, int level, const char *msg, size_t len) {
   (void)ud;
   (void)level;

@@ -39,6 +39,9 @@ extern const mptcp_addr pair_addr_a, pair_addr_b;
 void pair_settings(mptcp_settings *s);
 /* Stacks with settings sa and sb, B listening, A's connect sent. */
 void pair_init(pair *p, const mptcp_settings *sa, const mptcp_settings *sb);
+/* pair_init() with pair_settings() on both sides but for the built-in
+ * path managers (enum mptcp_pm_policy). */
+void pair_init_pm(pair *p, uint8_t pm_a, uint8_t pm_b);
 void pair_fini(pair *p);
 /* Moves packets both ways until neither stack has anything to send;
  * returns 1 if any moved. */
