@@ -218,7 +218,9 @@ int mptcp_pm_option(mptcp_subflow *sf, mptcp_tstamp now, mptcp_subopt *out) {
 }
 
 /* Built-in policy: join an address the peer announced, from the address
- * of the initial subflow, unless a subflow to it exists. */
+ * of the initial subflow, unless a subflow to it exists (from that
+ * address, or from the announced address to it: the peer may have joined
+ * from there first). */
 static void join_announced(struct mptcp_conn *c, const mptcp_pm_remote *r,
                            mptcp_tstamp now) {
   const mptcp_subflow *p = mptcp_conn_primary(c);
@@ -226,11 +228,12 @@ static void join_announced(struct mptcp_conn *c, const mptcp_pm_remote *r,
   mptcp_addr to = {r->ip, r->port ? r->port : c->remote.port};
   for (unsigned i = 0; i < c->n_sf; i++) {
     const mptcp_subflow *sf = c->sf[i];
-    if (sf && sf->tcp.state != MPTCP_TCP_CLOSED &&
+    if (sf && sf->tcp.state != MPTCP_TCP_CLOSED && !sf->passive &&
         mptcp_ipaddr_equal(&sf->remote.ip, &to.ip) &&
         sf->remote.port == to.port)
       return;
   }
+  if (mptcp_pm_pair_open(c, &p->local.ip, &to)) return;
   mptcp_addr from = {p->local.ip, 0};
   mptcp_subflow *sf;
   if (mptcp_join_open(c, &from, &to, 0, now, &sf) == 0)

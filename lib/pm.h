@@ -98,6 +98,10 @@ void mptcp_pm_mesh_forget_local(struct mptcp_conn *c, const mptcp_ipaddr *ip);
 /* Peer address @p target (0: its initial one, 1 + k: remote[k]) changed
  * or went: a new one there is joined afresh. */
 void mptcp_pm_mesh_forget_remote(struct mptcp_conn *c, unsigned target);
+/* A subflow between our @p l and @p to is open already, whichever side
+ * opened it (one the peer opened came from an ephemeral port). */
+int mptcp_pm_pair_open(const struct mptcp_conn *c, const mptcp_ipaddr *l,
+                       const mptcp_addr *to);
 /* @p ip is the initial subflow's address (ID 0). */
 int mptcp_pm_is_initial(const struct mptcp_conn *c, const mptcp_ipaddr *ip);
 /* @p ip has an address ID, or one is left for it. */

@@ -81,10 +81,8 @@ static int target(const struct mptcp_conn *c, unsigned t, mptcp_addr *to) {
   return 1;
 }
 
-/* A subflow between our @p l and @p to is open already (either side
- * opened it: one the peer opened came from an ephemeral port). */
-static int pair_open(const struct mptcp_conn *c, const mptcp_ipaddr *l,
-                     const mptcp_addr *to) {
+int mptcp_pm_pair_open(const struct mptcp_conn *c, const mptcp_ipaddr *l,
+                       const mptcp_addr *to) {
   for (unsigned i = 0; i < c->n_sf; i++) {
     const mptcp_subflow *sf = c->sf[i];
     if (sf && sf->tcp.state != MPTCP_TCP_CLOSED &&
@@ -106,7 +104,7 @@ static int fill_from(struct mptcp_conn *c, const mptcp_ipaddr *ip, int backup,
     mptcp_addr to;
     if ((*tried & bit) || !target(c, t, &to) || to.ip.family != ip->family)
       continue;
-    if (!pair_open(c, ip, &to)) {
+    if (!mptcp_pm_pair_open(c, ip, &to)) {
       mptcp_addr from = {*ip, 0};
       mptcp_subflow *sf;
       int rv = mptcp_join_open(c, &from, &to, backup, now, &sf);

@@ -581,6 +581,31 @@ START_TEST(test_pm_announce_v6) {
 }
 END_TEST
 
+/* 9. A joins B from its second address, then announces that address: B
+ * echoes and lists it but opens no subflow to it, as one between the two
+ * addresses exists already (A opened it). */
+START_TEST(test_pm_announce_joined) {
+  mptcp_settings s;
+  pair_settings(&s);
+  pair p;
+  pair_init(&p, &s, &s);
+  pair_connected(&p);
+  ck_assert_int_eq(
+      mptcp_conn_add_subflow(p.ca, &addr_a2, &pair_addr_b, 0, p.now), 1);
+  PAIR_RUN_UNTIL(&p, joined_at(p.cb, &pair_addr_b.ip) >= 1, 5 * SEC);
+  ck_assert_int_eq(joined_at(p.cb, &pair_addr_b.ip), 1);
+  ck_assert_int_ge(mptcp_conn_announce(p.ca, &addr_a2, p.now), 1);
+  PAIR_RUN_UNTIL(&p, 0, 10 * SEC);
+  ck_assert_uint_eq(pair_counter(p.a, "MPAddAddrEchoRx"), 1);
+  ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrRx"), 1);
+  ck_assert_uint_eq(p.ev_b & MPTCP_EV_ADDR, MPTCP_EV_ADDR);
+  ck_assert_uint_eq(pair_counter(p.b, "MPJoinSynTx"), 0);
+  ck_assert_uint_eq(extra_subflows(p.cb), 1);
+  pair_transfer(&p, 100000);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_pm(void) {
   const tcheck_test tests[] = {
       TCHECK_LOOP(test_pm_announce, 2),
@@ -591,6 +616,7 @@ Suite *suite_pm(void) {
       TCHECK_LOOP(test_pm_prio, 2),
       TCHECK_LOOP(test_pm_reopen, 3),
       TCHECK_TEST(test_pm_announce_v6),
+      TCHECK_TEST(test_pm_announce_joined),
   };
   return tcheck_suite("pm", tests, sizeof tests / sizeof tests[0]);
 }

@@ -230,7 +230,38 @@ START_TEST(test_pm_fullmesh_off) {
 }
 END_TEST
 
-/* 7. A setting outside the enum is refused. */
+/* 7. Address IDs (RFC 8684 §3.2): each address of A's gets its own, kept
+ * for the connection; with 1..7 taken (0 is the first address) an eighth
+ * address is refused by every API rather than given a used ID. */
+START_TEST(test_pm_fullmesh_ids) {
+  pair p; /* B would join what A announces: not here */
+  pair_init_pm(&p, MPTCP_PM_NONE, MPTCP_PM_NONE);
+  pair_connected(&p);
+  mptcp_addr a = {{MPTCP_AF_INET, {10, 0, 7, 1}}, 0};
+  for (uint8_t k = 1; k <= 7; k++) {
+    a.ip.a[3] = k;
+    ck_assert_int_eq(mptcp_conn_add_local_addr(p.ca, &a, 0, p.now), k);
+  }
+  a.ip.a[3] = 8;
+  ck_assert_int_eq(mptcp_conn_add_local_addr(p.ca, &a, 0, p.now),
+                   MPTCP_ERR_NOMEM);
+  ck_assert_int_eq(mptcp_conn_announce(p.ca, &a, p.now), MPTCP_ERR_NOMEM);
+  ck_assert_int_eq(mptcp_conn_add_subflow(p.ca, &a, &pair_addr_b, 0, p.now),
+                   MPTCP_ERR_NOMEM);
+  /* A known one keeps its ID, announced or joined from. */
+  a.ip.a[3] = 3;
+  ck_assert_int_eq(mptcp_conn_announce(p.ca, &a, p.now), 3);
+  int i = mptcp_conn_add_subflow(p.ca, &a, &pair_addr_b, 0, p.now);
+  ck_assert_int_eq(i, 1);
+  PAIR_RUN_UNTIL(&p, mesh_count(p.ca) == 2, 5 * SEC);
+  ck_assert_uint_eq(pair_sfi(p.ca, 1).local_id, 3);
+  ck_assert_int_eq(sf_between(p.cb, &pair_addr_b.ip, &a.ip), 1);
+  ck_assert_uint_eq(pair_sfi(p.cb, 1).remote_id, 3);
+  pair_fini(&p);
+}
+END_TEST
+
+/* 8. A setting outside the enum is refused. */
 START_TEST(test_pm_fullmesh_setting) {
   mptcp_settings s;
   mptcp_settings_default(&s);
@@ -250,6 +281,7 @@ Suite *suite_pm_fullmesh(void) {
       TCHECK_TEST(test_pm_fullmesh_remove),
       TCHECK_TEST(test_pm_fullmesh_server),
       TCHECK_LOOP(test_pm_fullmesh_off, 2),
+      TCHECK_TEST(test_pm_fullmesh_ids),
       TCHECK_TEST(test_pm_fullmesh_setting),
   };
   return tcheck_suite("pm_fullmesh", tests, sizeof tests / sizeof tests[0]);

@@ -320,7 +320,8 @@ MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci);
  * @return the subflow's index (>= 0, see mptcp_conn_get_subflow), or
  *   MPTCP_ERR_INVALID_ARG (not an MPTCP connection, or closing; addresses
  *   of different families, or a 4-tuple in use), MPTCP_ERR_NOMEM (already
- *   8 subflows, or out of memory).
+ *   8 subflows, @p local would be our ninth address (no address ID left),
+ *   or out of memory).
  */
 MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
                                      const mptcp_addr *remote, uint32_t flags,
@@ -332,7 +333,8 @@ MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
  * until the peer echoes it. Several may be under way at once.
  * @return the address ID (>= 1), MPTCP_ERR_INVALID_ARG (not an MPTCP
  *   connection, announced already, or the initial subflow's address, whose
- *   ID 0 the peer knows), MPTCP_ERR_NOMEM (8 announced).
+ *   ID 0 the peer knows), MPTCP_ERR_NOMEM (8 announced, or no address ID
+ *   left: 8 addresses of ours in use).
  */
 MPTCP_API int mptcp_conn_announce(mptcp_conn *c, const mptcp_addr *addr,
                                   mptcp_tstamp now);
