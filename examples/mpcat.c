@@ -68,6 +68,7 @@ struct opts {
   int version;
   int checksum;
   const char *sched, *cc, *pcap_file, *stats_file;
+  int pm; /* enum mptcp_pm_policy, -1: the stack's default */
   int quiet, verbose;
 };
 
@@ -142,6 +143,10 @@ static const char usage_text[] =
     "                          redundant, blest, ecf\n"
     "      --cc NAME           congestion control: reno (default), lia, olia,\n"
     "                          balia\n"
+    "      --pm NAME           path manager: join-announced (default: join\n"
+    "                          what the peer announces from the first -t),\n"
+    "                          fullmesh (a subflow from every -t to every\n"
+    "                          address of the peer), none\n"
     "      --pcap FILE         write every packet in and out to FILE (raw "
     "IP)\n"
     "      --stats FILE        write connection statistics as JSON to FILE at "
@@ -313,6 +318,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
     OPT_CHECKSUM,
     OPT_SCHED,
     OPT_CC,
+    OPT_PM,
     OPT_PCAP,
     OPT_STATS
   };
@@ -324,6 +330,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
       {"checksum", no_argument, NULL, OPT_CHECKSUM},
       {"sched", required_argument, NULL, OPT_SCHED},
       {"cc", required_argument, NULL, OPT_CC},
+      {"pm", required_argument, NULL, OPT_PM},
       {"pcap", required_argument, NULL, OPT_PCAP},
       {"stats", required_argument, NULL, OPT_STATS},
       {"quiet", no_argument, NULL, 'q'},
@@ -334,6 +341,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
 
   memset(o, 0, sizeof *o);
   o->version = 1;
+  o->pm = -1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":t:l:qvh", longopts, NULL)) != -1) {
     switch (c) {
@@ -365,6 +373,18 @@ static void parse_args(struct opts *o, int argc, char **argv) {
         usage_error("unknown --cc \"%s\" (one of: %s)", optarg,
                     names_of(CC_NAMES));
       o->cc = optarg;
+      break;
+    case OPT_PM:
+      if (strcmp(optarg, "none") == 0)
+        o->pm = MPTCP_PM_NONE;
+      else if (strcmp(optarg, "join-announced") == 0)
+        o->pm = MPTCP_PM_JOIN_ANNOUNCED;
+      else if (strcmp(optarg, "fullmesh") == 0)
+        o->pm = MPTCP_PM_FULLMESH;
+      else
+        usage_error("unknown --pm \"%s\" (one of: none, join-announced, "
+                    "fullmesh)",
+                    optarg);
       break;
     case OPT_PCAP:
       if (!*optarg) usage_error("--pcap needs a file name");
@@ -660,7 +680,9 @@ static void track_subflows(struct app *a) {
 
 /* Once MPTCP is up, every further -t address of the peer's family is
  * used: the client opens an MP_JOIN from it (RFC 8684 §3.2), the server
- * announces it (ADD_ADDR, §3.4.1). */
+ * announces it (ADD_ADDR, §3.4.1). With --pm fullmesh the client hands
+ * its addresses to the path manager instead, which joins each to every
+ * address of the peer. */
 static void open_joins(struct app *a, mptcp_tstamp now) {
   mptcp_conn_info ci;
   int i;
@@ -684,6 +706,12 @@ static void open_joins(struct app *a, mptcp_tstamp now) {
     const struct tun_path *t = &a->o.tun[i];
     mptcp_addr l = {t->addr, 0}, r = {a->o.host, a->o.port};
     int rv;
+    if (a->o.pm == MPTCP_PM_FULLMESH) {
+      rv = mptcp_conn_add_local_addr(a->conn, &l,
+                                     t->backup ? MPTCP_SUBFLOW_BACKUP : 0, now);
+      if (rv < 0) errmsg("cannot use %s: %s", t->ifname, mptcp_strerror(rv));
+      continue;
+    }
     if (t->addr.family != a->o.host.family) continue;
     rv = mptcp_conn_add_subflow(a->conn, &l, &r,
                                 t->backup ? MPTCP_SUBFLOW_BACKUP : 0, now);
@@ -995,6 +1023,7 @@ int main(int argc, char **argv) {
   s.trace_pkt = a->dumper ? trace_hook : NULL;
   if (a->o.cc) s.cc = mptcp_cc_find(a->o.cc);
   if (a->o.sched) s.sched = mptcp_sched_find(a->o.sched);
+  if (a->o.pm >= 0) s.pm_policy = (uint8_t)a->o.pm;
   s.mptcp = !a->o.no_mptcp;
   s.mptcp_version = (uint8_t)a->o.version;
   s.checksum = (uint8_t)a->o.checksum;

@@ -1515,7 +1515,7 @@ static int setup(world *w, fuzz_reader *in) {
   s->mptcp_syn_retries = synr[h3 >> 4 & 3];
   /* The model knows one peer address: no joins toward addresses that the
    * peer's random ADD_ADDRs (v0 ones carry no HMAC) name. */
-  s->pm_join_announced = 0;
+  s->pm_policy = MPTCP_PM_NONE;
 
   w->active = h0 & 1;
   w->p_ver = pver[h2 & 3];

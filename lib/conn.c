@@ -206,6 +206,14 @@ MPTCP_API int mptcp_conn_announce(mptcp_conn *c, const mptcp_addr *addr,
   return rv;
 }
 
+MPTCP_API int mptcp_conn_add_local_addr(mptcp_conn *c, const mptcp_addr *addr,
+                                        uint32_t flags, mptcp_tstamp now) {
+  if (!c || !addr) return MPTCP_ERR_INVALID_ARG;
+  int rv = mptcp_pm_add_local(c, &addr->ip, flags, now);
+  done(c);
+  return rv;
+}
+
 MPTCP_API int mptcp_conn_remove_addr(mptcp_conn *c, uint8_t id,
                                      mptcp_tstamp now) {
   int rv = mptcp_pm_remove(c, id, now);

@@ -13,6 +13,8 @@ uint8_t mptcp_join_local_id(struct mptcp_conn *c, const mptcp_ipaddr *ip) {
   }
   for (uint8_t i = 0; i < c->n_laddr; i++)
     if (mptcp_ipaddr_equal(&c->laddr[i], ip)) return i;
+  /* Callers check mptcp_pm_id_left() first; this only keeps the index
+   * in range. */
   if (c->n_laddr == MPTCP_SUBFLOWS_MAX) return MPTCP_SUBFLOWS_MAX - 1;
   c->laddr[c->n_laddr] = *ip;
   return c->n_laddr++;
@@ -40,6 +42,9 @@ int mptcp_join_open(struct mptcp_conn *c, const mptcp_addr *l,
   if (!joinable(c) || r->port == 0 || l->ip.family != r->ip.family ||
       !mptcp_ipaddr_len(&l->ip))
     return MPTCP_ERR_INVALID_ARG;
+  /* Every address of ours keeps its own ID (RFC 8684 §3.2): none left
+   * for a new one, no subflow from it. */
+  if (!mptcp_pm_id_left(c, &l->ip)) return MPTCP_ERR_NOMEM;
   mptcp_addr la = *l;
   int rv = mptcp_stack_free_tuple(st, &la, r);
   if (rv < 0) return rv;
@@ -78,7 +83,9 @@ int mptcp_join_syn_in(mptcp_stack *st, const mptcp_pkt *p,
     return 1;
   }
   mptcp_addr l = {p->dst, p->dport}, r = {p->src, p->sport};
-  mptcp_subflow *sf = joinable(c) ? mptcp_stack_sf_new(c, &l, &r) : NULL;
+  mptcp_subflow *sf = joinable(c) && mptcp_pm_id_left(c, &l.ip)
+                          ? mptcp_stack_sf_new(c, &l, &r)
+                          : NULL;
   if (!sf) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_JOIN_REFUSED);
     mptcp_stack_queue_rst(st, p);

@@ -14,7 +14,7 @@ struct mptcp_subflow;
 /* Client: a new subflow from @p l (port 0: an ephemeral one) to @p r, its
  * SYN with MP_JOIN queued. Returns 0 and the subflow, or MPTCP_ERR_*:
  * INVALID_ARG (not an MPTCP connection, closing, bad or used addresses),
- * NOMEM (subflow limit or memory). */
+ * NOMEM (subflow limit, no address ID left for @p l, or memory). */
 int mptcp_join_open(struct mptcp_conn *c, const mptcp_addr *l,
                     const mptcp_addr *r, int backup, mptcp_tstamp now,
                     struct mptcp_subflow **out);

@@ -67,7 +67,6 @@ static void kick(struct mptcp_conn *c) {
 
 int mptcp_pm_announce(struct mptcp_conn *c, const mptcp_ipaddr *ip,
                       uint16_t port, mptcp_tstamp now) {
-  (void)now;
   if (c->mp.state != MPTCP_MP_ON || !mptcp_ipaddr_len(ip))
     return MPTCP_ERR_INVALID_ARG;
   mptcp_pm_local *free_slot = NULL;
@@ -79,11 +78,9 @@ int mptcp_pm_announce(struct mptcp_conn *c, const mptcp_ipaddr *ip,
       return MPTCP_ERR_INVALID_ARG;
     }
   }
-  if (!free_slot) return MPTCP_ERR_NOMEM;
+  if (!free_slot || !mptcp_pm_id_left(c, ip)) return MPTCP_ERR_NOMEM;
   /* ID 0 is the initial subflow's address, known to the peer already. */
-  if (c->n_laddr ? mptcp_ipaddr_equal(&c->laddr[0], ip)
-                 : mptcp_ipaddr_equal(&c->local.ip, ip))
-    return MPTCP_ERR_INVALID_ARG;
+  if (mptcp_pm_is_initial(c, ip)) return MPTCP_ERR_INVALID_ARG;
   free_slot->ip = *ip;
   free_slot->port = port;
   free_slot->id = mptcp_join_local_id(c, ip);
@@ -91,12 +88,22 @@ int mptcp_pm_announce(struct mptcp_conn *c, const mptcp_ipaddr *ip,
   free_slot->tries = 0;
   rearm(c); /* more at once: see rearm() */
   kick(c);
+  /* Subflows may come from it too (fullmesh), if there is room. */
+  (void)mptcp_pm_mesh_add(c, ip, 0);
+  mptcp_pm_mesh_fill(c, now);
   return free_slot->id;
 }
 
 int mptcp_pm_remove(struct mptcp_conn *c, uint8_t id, mptcp_tstamp now) {
-  (void)now;
   if (c->mp.state != MPTCP_MP_ON) return MPTCP_ERR_INVALID_ARG;
+  /* No subflow from it is opened again, by any policy or backoff. */
+  if (id < c->n_laddr || id == 0) {
+    const mptcp_ipaddr *ip = c->n_laddr ? &c->laddr[id] : &c->local.ip;
+    mptcp_pm_mesh_forget_local(c, ip);
+    for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++)
+      if (mptcp_ipaddr_equal(&c->pm.retry[i].local.ip, ip))
+        c->pm.retry[i].used = 0;
+  }
   for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++)
     if (c->pm.local[i].state != PM_L_FREE && c->pm.local[i].id == id)
       c->pm.local[i].state = PM_L_FREE;
@@ -211,21 +218,22 @@ int mptcp_pm_option(mptcp_subflow *sf, mptcp_tstamp now, mptcp_subopt *out) {
 }
 
 /* Built-in policy: join an address the peer announced, from the address
- * of the initial subflow, unless a subflow to it exists. */
+ * of the initial subflow, unless a subflow to it exists (from that
+ * address, or from the announced address to it: the peer may have joined
+ * from there first). */
 static void join_announced(struct mptcp_conn *c, const mptcp_pm_remote *r,
                            mptcp_tstamp now) {
-  mptcp_stack *st = c->st;
-  if (!st->s.pm_join_announced) return;
   const mptcp_subflow *p = mptcp_conn_primary(c);
   if (p->local.ip.family != r->ip.family) return;
   mptcp_addr to = {r->ip, r->port ? r->port : c->remote.port};
   for (unsigned i = 0; i < c->n_sf; i++) {
     const mptcp_subflow *sf = c->sf[i];
-    if (sf && sf->tcp.state != MPTCP_TCP_CLOSED &&
+    if (sf && sf->tcp.state != MPTCP_TCP_CLOSED && !sf->passive &&
         mptcp_ipaddr_equal(&sf->remote.ip, &to.ip) &&
         sf->remote.port == to.port)
       return;
   }
+  if (mptcp_pm_pair_open(c, &p->local.ip, &to)) return;
   mptcp_addr from = {p->local.ip, 0};
   mptcp_subflow *sf;
   if (mptcp_join_open(c, &from, &to, 0, now, &sf) == 0)
@@ -278,7 +286,11 @@ static void rx_add_addr(mptcp_subflow *sf, const mptcp_add_addr *a,
   kick(c);
   if (!known) {
     mptcp_conn_post(c, MPTCP_EV_ADDR);
-    join_announced(c, slot, now);
+    mptcp_pm_mesh_forget_remote(c, 1 + (unsigned)(slot - c->pm.remote));
+    if (st->s.pm_policy == MPTCP_PM_JOIN_ANNOUNCED)
+      join_announced(c, slot, now);
+    else
+      mptcp_pm_mesh_fill(c, now);
   }
 }
 
@@ -290,6 +302,10 @@ static void rx_remove_addr(mptcp_subflow *on, const mptcp_remove_addr *rm,
   for (unsigned k = 0; k < rm->n; k++) {
     uint8_t id = rm->ids[k];
     const mptcp_ipaddr *gone = NULL;
+    if (id == 0) { /* the address the connection began on */
+      c->pm.remote0_gone = 1;
+      gone = &c->remote.ip;
+    }
     for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++)
       if (c->pm.remote[i].used && c->pm.remote[i].id == id) {
         c->pm.remote[i].used = 0;
@@ -377,6 +393,7 @@ void mptcp_pm_subflow_joined(mptcp_subflow *sf) {
 
 void mptcp_pm_timers(struct mptcp_conn *c, mptcp_tstamp now) {
   if (mptcp_pm_due(c, now)) kick(c);
+  mptcp_pm_mesh_fill(c, now); /* what the subflow limit held back */
   for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++) {
     mptcp_pm_retry *r = &c->pm.retry[i];
     if (!r->used || !r->at || r->at > now) continue;

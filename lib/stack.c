@@ -50,7 +50,7 @@ MPTCP_API void mptcp_settings_default(mptcp_settings *s) {
   s->mptcp_v0 = 1;
   s->checksum = 0;
   s->mptcp_syn_retries = 2;
-  s->pm_join_announced = 1;
+  s->pm_policy = MPTCP_PM_JOIN_ANNOUNCED;
 }
 
 void mptcp_log(mptcp_stack *st, int level, const char *fmt, ...) {
@@ -70,7 +70,8 @@ static int settings_ok(const mptcp_settings *s) {
          s->rcvbuf <= (size_t)1 << 30 && s->mss >= 88 && s->wscale <= 14 &&
          s->rto_min > 0 && s->rto_initial >= s->rto_min &&
          s->rto_max >= s->rto_initial && s->rto_max <= UINT32_MAX &&
-         s->persist_max > 0 && s->keepalive_intvl > 0;
+         s->persist_max > 0 && s->keepalive_intvl > 0 &&
+         s->pm_policy <= MPTCP_PM_FULLMESH;
 }
 
 MPTCP_API int mptcp_stack_new(mptcp_stack **pst, const mptcp_settings *s,

@@ -65,6 +65,8 @@ Suite *suite_mp(void);
 Suite *suite_mptcp(void);
 Suite *suite_join(void);
 Suite *suite_pm(void);
+Suite *suite_pm_fullmesh(void);
+Suite *suite_mptrace(void);
 Suite *suite_counters(void);
 Suite *suite_tcp(void);
 Suite *suite_sched(void);

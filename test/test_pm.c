@@ -89,51 +89,6 @@ static int watch_filter(pair *p, int from_a, uint8_t *b, size_t n) {
   return 1;
 }
 
-/* One step that does not go past @p until: moves packets, or runs the
- * earliest timer due by then; 0 (time set to @p until) when neither. */
-static int tick(pair *p, mptcp_tstamp until) {
-  if (pair_pump(p)) return 1;
-  mptcp_tstamp e = mptcp_stack_get_expiry(p->a),
-               eb = mptcp_stack_get_expiry(p->b);
-  if (eb < e) e = eb;
-  if (e == MPTCP_TSTAMP_NONE || e > until) {
-    if (p->now < until) p->now = until;
-    return 0;
-  }
-  if (e > p->now) p->now = e;
-  mptcp_stack_handle_expiry(p->a, p->now);
-  mptcp_stack_handle_expiry(p->b, p->now);
-  return 1;
-}
-
-/* Runs the pair until @p cond holds or @p us of virtual time passed. */
-#define RUN_UNTIL(p, cond, us)                                                 \
-  do {                                                                         \
-    mptcp_tstamp dl_ = (p)->now + (us);                                        \
-    long r_ = 0;                                                               \
-    while (!(cond) && tick((p), dl_))                                          \
-      ck_assert_msg(++r_ < 1000000, "spinning");                               \
-  } while (0)
-
-/* The pair connected, A's key confirmed (a byte went A -> B), B's
- * connection known: joins can start. */
-static void connected(pair *p) {
-  for (int r = 0; r < 100 && !p->cb; r++) pair_step(p);
-  ck_assert_ptr_nonnull(p->cb);
-  uint8_t one = 1, got = 0;
-  ck_assert_int_eq(mptcp_conn_write(p->ca, &one, 1, p->now), 1);
-  RUN_UNTIL(p, mptcp_conn_read(p->cb, &got, 1, p->now) == 1, 5 * SEC);
-  ck_assert_uint_eq(got, 1);
-  pair_pump(p);
-}
-
-/* Subflow i's info; fails the test if there is none. */
-static mptcp_subflow_info sfi(mptcp_conn *c, size_t i) {
-  mptcp_subflow_info si;
-  ck_assert_int_eq(mptcp_conn_get_subflow(c, i, &si), 0);
-  return si;
-}
-
 /* Index of a joined (carrying data), still open subflow of @p c to or from
  * @p ip (remote address), or -1. */
 static int joined_to(mptcp_conn *c, const mptcp_ipaddr *ip) {
@@ -168,47 +123,23 @@ static unsigned extra_subflows(mptcp_conn *c) {
   return n;
 }
 
-/* Sends @p n bytes one way (A -> B when @p from_a) and checks each on
- * arrival; the connection stays open. */
-static void push(pair *p, int from_a, size_t n) {
-  mptcp_conn *tx = from_a ? p->ca : p->cb, *rx = from_a ? p->cb : p->ca;
-  uint8_t *data = malloc(n), buf[65536];
-  for (size_t i = 0; i < n; i++) data[i] = (uint8_t)(i * 31 + 7);
-  size_t sent = 0, got = 0;
-  for (long r = 0; got < n; r++) {
-    ck_assert_msg(r < 200000, "no progress: sent %zu got %zu", sent, got);
-    if (sent < n) {
-      mptcp_ssize k = mptcp_conn_write(tx, data + sent, n - sent, p->now);
-      if (k > 0) sent += (size_t)k;
-    }
-    mptcp_ssize k;
-    while ((k = mptcp_conn_read(rx, buf, sizeof buf, p->now)) > 0) {
-      ck_assert_uint_le(got + (size_t)k, n);
-      ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
-      got += (size_t)k;
-    }
-    pair_step(p);
-  }
-  free(data);
-}
-
 /* 1. B announces 10.0.2.2: A echoes it, lists it (MPTCP_EV_ADDR), joins
  * it from its first address and sends over both subflows; with
- * pm_join_announced = 0 (_i = 1) it only lists it. */
+ * pm_policy MPTCP_PM_NONE (_i = 1) it only lists it. */
 START_TEST(test_pm_announce) {
   int join = _i == 0;
   mptcp_settings sa, sb;
   pair_settings(&sa);
   pair_settings(&sb);
   sa.sndbuf = sa.rcvbuf = sb.sndbuf = sb.rcvbuf = 256 * 1024;
-  ck_assert_uint_eq(sa.pm_join_announced, 1); /* the default */
-  sa.pm_join_announced = (uint8_t)join;
+  ck_assert_uint_eq(sa.pm_policy, MPTCP_PM_JOIN_ANNOUNCED); /* the default */
+  sa.pm_policy = join ? MPTCP_PM_JOIN_ANNOUNCED : MPTCP_PM_NONE;
   pair p;
   pair_init(&p, &sa, &sb);
   watch w = {0};
   p.ud = &w;
   p.filter = watch_filter;
-  connected(&p);
+  pair_connected(&p);
   ck_assert_uint_eq(p.ev_a & MPTCP_EV_ADDR, 0);
   mptcp_addr got;
   ck_assert_int_eq(mptcp_conn_get_peer_addr(p.ca, 0, &got, NULL),
@@ -218,7 +149,7 @@ START_TEST(test_pm_announce) {
   /* The same address twice is refused. */
   ck_assert_int_eq(mptcp_conn_announce(p.cb, &addr_b2, p.now),
                    MPTCP_ERR_INVALID_ARG);
-  RUN_UNTIL(&p, pair_counter(p.b, "MPAddAddrEchoRx") == 1, 5 * SEC);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.b, "MPAddAddrEchoRx") == 1, 5 * SEC);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrEchoRx"), 1);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrTx"), 1);
   ck_assert_uint_eq(pair_counter(p.a, "MPAddAddrRx"), 1);
@@ -235,13 +166,14 @@ START_TEST(test_pm_announce) {
   ck_assert_int_eq(mptcp_conn_get_peer_addr(p.ca, 1, &got, NULL),
                    MPTCP_ERR_INVALID_ARG);
   /* No more announcements once echoed. */
-  RUN_UNTIL(&p, 0, 20 * SEC);
+  PAIR_RUN_UNTIL(&p, 0, 20 * SEC);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrTx"), 1);
   if (join) {
     int ia = joined_to(p.ca, &addr_b2.ip), ib = joined_at(p.cb, &addr_b2.ip);
     ck_assert_int_ge(ia, 1);
     ck_assert_int_ge(ib, 1);
-    mptcp_subflow_info a = sfi(p.ca, (size_t)ia), b = sfi(p.cb, (size_t)ib);
+    mptcp_subflow_info a = pair_sfi(p.ca, (size_t)ia),
+                       b = pair_sfi(p.cb, (size_t)ib);
     /* From A's first address, to the announced one with its ID. */
     ck_assert(mptcp_ipaddr_equal(&a.local.ip, &pair_addr_a.ip));
     ck_assert_uint_eq(a.remote.port, pair_addr_b.port);
@@ -252,8 +184,8 @@ START_TEST(test_pm_announce) {
     pair_transfer(&p, 1000000);
     for (size_t i = 0; i < 2; i++) {
       size_t k = i ? (size_t)ia : 0;
-      ck_assert_uint_gt(sfi(p.ca, k).bytes_sent, 100000);
-      ck_assert_uint_gt(sfi(p.cb, i ? (size_t)ib : 0).bytes_sent, 100000);
+      ck_assert_uint_gt(pair_sfi(p.ca, k).bytes_sent, 100000);
+      ck_assert_uint_gt(pair_sfi(p.cb, i ? (size_t)ib : 0).bytes_sent, 100000);
     }
   } else {
     pair_transfer(&p, 200000);
@@ -277,10 +209,10 @@ START_TEST(test_pm_announce_lost) {
   watch w = {.drop_adds = lost};
   p.ud = &w;
   p.filter = watch_filter;
-  connected(&p);
+  pair_connected(&p);
   mptcp_tstamp t0 = p.now;
   ck_assert_int_ge(mptcp_conn_announce(p.cb, &addr_b2, p.now), 1);
-  RUN_UNTIL(&p, pair_counter(p.b, "MPAddAddrEchoRx") == 1, 30 * SEC);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.b, "MPAddAddrEchoRx") == 1, 30 * SEC);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrEchoRx"), 1);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrTx"), (unsigned)lost + 1);
   ck_assert_uint_eq(pair_counter(p.a, "MPAddAddrRx"), 1);
@@ -294,10 +226,10 @@ START_TEST(test_pm_announce_lost) {
                   "try %d after %llu us, want %llu", k + 1,
                   (unsigned long long)gap, (unsigned long long)want);
   }
-  RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 10 * SEC);
+  PAIR_RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 10 * SEC);
   ck_assert_int_ge(joined_to(p.ca, &addr_b2.ip), 1);
   /* Echoed: no more tries. */
-  RUN_UNTIL(&p, 0, 20 * SEC);
+  PAIR_RUN_UNTIL(&p, 0, 20 * SEC);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrTx"), (unsigned)lost + 1);
   pair_transfer(&p, 300000);
   pair_fini(&p);
@@ -310,16 +242,12 @@ END_TEST
  * back, then read in a row): A owes three echoes at once, and sends them
  * all at once too. */
 START_TEST(test_pm_announce_several) {
-  mptcp_settings sa, sb;
-  pair_settings(&sa);
-  pair_settings(&sb);
-  sa.pm_join_announced = 0;
   pair p;
-  pair_init(&p, &sa, &sb);
+  pair_init_pm(&p, MPTCP_PM_NONE, MPTCP_PM_JOIN_ANNOUNCED);
   watch w = {.hold = _i};
   p.ud = &w;
   p.filter = watch_filter;
-  connected(&p);
+  pair_connected(&p);
   const mptcp_addr *adds[3] = {&addr_b2, &addr_b3, &addr_b4};
   int ids[3];
   mptcp_tstamp t0 = p.now;
@@ -329,7 +257,7 @@ START_TEST(test_pm_announce_several) {
     for (int j = 0; j < k; j++) ck_assert_int_ne(ids[k], ids[j]);
   }
   if (w.hold) {
-    RUN_UNTIL(&p, w.n_held == 3, SEC / 2);
+    PAIR_RUN_UNTIL(&p, w.n_held == 3, SEC / 2);
     ck_assert_uint_eq(w.n_held, 3);
     w.hold = 0;
     for (unsigned k = 0; k < 3; k++)
@@ -337,7 +265,7 @@ START_TEST(test_pm_announce_several) {
           mptcp_stack_read_pkt(p.a, NULL, w.held[k], w.held_len[k], p.now), 0);
     ck_assert_uint_eq(pair_counter(p.a, "MPAddAddrRx"), 3);
   }
-  RUN_UNTIL(&p, pair_counter(p.b, "MPAddAddrEchoRx") == 3, 30 * SEC);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.b, "MPAddAddrEchoRx") == 3, 30 * SEC);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrEchoRx"), 3);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrTx"), 3);
   ck_assert_uint_eq(w.echoes, 3);
@@ -355,7 +283,7 @@ START_TEST(test_pm_announce_several) {
     ck_assert_int_eq(id, ids[j]);
   }
   /* None is announced again. */
-  RUN_UNTIL(&p, 0, 20 * SEC);
+  PAIR_RUN_UNTIL(&p, 0, 20 * SEC);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrTx"), 3);
   pair_fini(&p);
 }
@@ -371,9 +299,9 @@ START_TEST(test_pm_announce_forged) {
   watch w = {.forge = 1};
   p.ud = &w;
   p.filter = watch_filter;
-  connected(&p);
+  pair_connected(&p);
   ck_assert_int_ge(mptcp_conn_announce(p.cb, &addr_b2, p.now), 1);
-  RUN_UNTIL(&p, 0, 60 * SEC); /* every try */
+  PAIR_RUN_UNTIL(&p, 0, 60 * SEC); /* every try */
   uint64_t tx = pair_counter(p.b, "MPAddAddrTx");
   ck_assert_uint_eq(tx, 5); /* never echoed: all tries */
   ck_assert_uint_eq(pair_counter(p.a, "MPAddAddrHMacFailure"), tx);
@@ -403,17 +331,17 @@ START_TEST(test_pm_remove) {
   watch w = {0};
   p.ud = &w;
   p.filter = watch_filter;
-  connected(&p);
+  pair_connected(&p);
   int id = mptcp_conn_announce(p.cb, &addr_b2, p.now);
   ck_assert_int_ge(id, 1);
-  RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 10 * SEC);
+  PAIR_RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 10 * SEC);
   int ia = joined_to(p.ca, &addr_b2.ip);
   ck_assert_int_ge(ia, 1);
   ck_assert_int_ge(joined_at(p.cb, &addr_b2.ip), 1);
   /* An ID never announced. */
   p.ev_a = 0;
   ck_assert_int_eq(mptcp_conn_remove_addr(p.cb, (uint8_t)(id + 5), p.now), 0);
-  RUN_UNTIL(&p, pair_counter(p.a, "MPRmAddrRx") == 1, 5 * SEC);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.a, "MPRmAddrRx") == 1, 5 * SEC);
   ck_assert_uint_eq(pair_counter(p.b, "MPRmAddrTx"), 1);
   ck_assert_uint_eq(pair_counter(p.a, "MPRmAddrRx"), 1);
   ck_assert_int_eq(joined_to(p.ca, &addr_b2.ip), ia);
@@ -424,14 +352,14 @@ START_TEST(test_pm_remove) {
   ck_assert_int_eq(mptcp_conn_get_peer_addr(p.ca, 0, &got, &gid), 0);
   ck_assert_uint_eq(gid, (unsigned)id);
   ck_assert_uint_eq(p.ev_a & (MPTCP_EV_ADDR | MPTCP_EV_SUBFLOW), 0);
-  uint64_t before = sfi(p.ca, (size_t)ia).bytes_sent;
-  push(&p, 1, 500000);
-  ck_assert_uint_gt(sfi(p.ca, (size_t)ia).bytes_sent, before + 50000);
+  uint64_t before = pair_sfi(p.ca, (size_t)ia).bytes_sent;
+  pair_push(&p, 1, 500000);
+  ck_assert_uint_gt(pair_sfi(p.ca, (size_t)ia).bytes_sent, before + 50000);
   /* Now the real one. */
   ck_assert_int_eq(mptcp_conn_remove_addr(p.cb, (uint8_t)id, p.now), 0);
-  RUN_UNTIL(&p, pair_counter(p.a, "MPRmAddrRx") == 2, 5 * SEC);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.a, "MPRmAddrRx") == 2, 5 * SEC);
   ck_assert_uint_eq(pair_counter(p.a, "MPRmAddrRx"), 2);
-  RUN_UNTIL(&p, extra_subflows(p.ca) == 0, 5 * SEC);
+  PAIR_RUN_UNTIL(&p, extra_subflows(p.ca) == 0, 5 * SEC);
   ck_assert_uint_eq(extra_subflows(p.ca), 0);
   ck_assert_uint_eq(extra_subflows(p.cb), 0);
   ck_assert_uint_eq(p.ev_a & MPTCP_EV_ADDR, MPTCP_EV_ADDR);
@@ -439,12 +367,13 @@ START_TEST(test_pm_remove) {
                    MPTCP_ERR_INVALID_ARG);
   /* Not joined again. */
   uint64_t syns = pair_counter(p.a, "MPJoinSynTx");
-  uint64_t sent0 = sfi(p.ca, 0).bytes_sent, sent0b = sfi(p.cb, 0).bytes_sent;
+  uint64_t sent0 = pair_sfi(p.ca, 0).bytes_sent,
+           sent0b = pair_sfi(p.cb, 0).bytes_sent;
   pair_transfer(&p, 300000);
   ck_assert_uint_eq(pair_counter(p.a, "MPJoinSynTx"), syns);
   ck_assert_uint_eq(extra_subflows(p.ca), 0);
-  ck_assert_uint_ge(sfi(p.ca, 0).bytes_sent - sent0, 300000);
-  ck_assert_uint_ge(sfi(p.cb, 0).bytes_sent - sent0b, 300000);
+  ck_assert_uint_ge(pair_sfi(p.ca, 0).bytes_sent - sent0, 300000);
+  ck_assert_uint_ge(pair_sfi(p.cb, 0).bytes_sent - sent0b, 300000);
   ck_assert_uint_eq(p.ev_a & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT), 0);
   pair_fini(&p);
 }
@@ -459,42 +388,43 @@ START_TEST(test_pm_prio) {
   s.sndbuf = s.rcvbuf = 256 * 1024;
   pair p;
   pair_init(&p, &s, &s);
-  connected(&p);
+  pair_connected(&p);
   ck_assert_int_eq(
       mptcp_conn_add_subflow(p.ca, &addr_a2, &pair_addr_b, 0, p.now), 1);
-  RUN_UNTIL(&p, mptcp_conn_subflow_slots(p.cb) == 2 && sfi(p.cb, 1).joined,
-            10 * SEC);
-  ck_assert(sfi(p.ca, 1).joined && sfi(p.cb, 1).joined);
+  PAIR_RUN_UNTIL(
+      &p, mptcp_conn_subflow_slots(p.cb) == 2 && pair_sfi(p.cb, 1).joined,
+      10 * SEC);
+  ck_assert(pair_sfi(p.ca, 1).joined && pair_sfi(p.cb, 1).joined);
   mptcp_conn *me = _i ? p.cb : p.ca, *peer = _i ? p.ca : p.cb;
   mptcp_stack *peer_st = _i ? p.a : p.b;
   int from_peer = peer == p.ca; /* push() direction for the peer's data */
   /* Both used before. */
-  push(&p, from_peer, 1000000);
-  ck_assert_uint_gt(sfi(peer, 1).bytes_sent, 50000);
+  pair_push(&p, from_peer, 1000000);
+  ck_assert_uint_gt(pair_sfi(peer, 1).bytes_sent, 50000);
   ck_assert_int_eq(mptcp_conn_set_backup(me, 1, 1, p.now), 0);
   ck_assert_int_eq(mptcp_conn_set_backup(me, 7, 1, p.now),
                    MPTCP_ERR_INVALID_ARG);
-  RUN_UNTIL(&p, sfi(peer, 1).peer_backup, 5 * SEC);
-  ck_assert_uint_eq(sfi(peer, 1).peer_backup, 1);
-  ck_assert_uint_eq(sfi(peer, 0).peer_backup, 0);
-  ck_assert_uint_eq(sfi(me, 1).backup, 1);
+  PAIR_RUN_UNTIL(&p, pair_sfi(peer, 1).peer_backup, 5 * SEC);
+  ck_assert_uint_eq(pair_sfi(peer, 1).peer_backup, 1);
+  ck_assert_uint_eq(pair_sfi(peer, 0).peer_backup, 0);
+  ck_assert_uint_eq(pair_sfi(me, 1).backup, 1);
   ck_assert_uint_eq(pair_counter(peer_st, "MPPrioRx"), 1);
   pair_pump(&p);
-  uint64_t b1 = sfi(peer, 1).bytes_sent, b0 = sfi(peer, 0).bytes_sent;
-  uint64_t m1 = sfi(me, 1).bytes_sent;
-  push(&p, from_peer, 1000000);
-  ck_assert_uint_eq(sfi(peer, 1).bytes_sent, b1);
-  ck_assert_uint_ge(sfi(peer, 0).bytes_sent - b0, 1000000);
+  uint64_t b1 = pair_sfi(peer, 1).bytes_sent, b0 = pair_sfi(peer, 0).bytes_sent;
+  uint64_t m1 = pair_sfi(me, 1).bytes_sent;
+  pair_push(&p, from_peer, 1000000);
+  ck_assert_uint_eq(pair_sfi(peer, 1).bytes_sent, b1);
+  ck_assert_uint_ge(pair_sfi(peer, 0).bytes_sent - b0, 1000000);
   /* Our own scheduler follows our flag too. */
-  push(&p, !from_peer, 300000);
-  ck_assert_uint_eq(sfi(me, 1).bytes_sent, m1);
+  pair_push(&p, !from_peer, 300000);
+  ck_assert_uint_eq(pair_sfi(me, 1).bytes_sent, m1);
   /* Regular again. */
   ck_assert_int_eq(mptcp_conn_set_backup(me, 1, 0, p.now), 0);
-  RUN_UNTIL(&p, !sfi(peer, 1).peer_backup, 5 * SEC);
-  ck_assert_uint_eq(sfi(peer, 1).peer_backup, 0);
+  PAIR_RUN_UNTIL(&p, !pair_sfi(peer, 1).peer_backup, 5 * SEC);
+  ck_assert_uint_eq(pair_sfi(peer, 1).peer_backup, 0);
   ck_assert_uint_eq(pair_counter(peer_st, "MPPrioRx"), 2);
-  push(&p, from_peer, 1000000);
-  ck_assert_uint_gt(sfi(peer, 1).bytes_sent - b1, 50000);
+  pair_push(&p, from_peer, 1000000);
+  ck_assert_uint_gt(pair_sfi(peer, 1).bytes_sent - b1, 50000);
   pair_fini(&p);
 }
 END_TEST
@@ -504,11 +434,13 @@ END_TEST
  * too) after longer and longer delays; once the path is back, a new
  * subflow joins on it and carries data. With _i = 1, B also announced
  * 10.0.3.2 (joined too) and withdraws it once the dark subflow died: that
- * must not stop the re-opening towards 10.0.2.2. */
+ * must not stop the re-opening towards 10.0.2.2. With _i = 2, A runs the
+ * fullmesh policy: its subflows re-open the same way. */
 START_TEST(test_pm_reopen) {
   mptcp_settings sa, sb;
   pair_settings(&sa);
   pair_settings(&sb);
+  if (_i == 2) sa.pm_policy = MPTCP_PM_FULLMESH; /* same re-opening */
   sa.max_retries = 3;
   sa.syn_retries = 1; /* a join SYN gives up after 1 s + 2 s */
   sa.sndbuf = sa.rcvbuf = sb.sndbuf = sb.rcvbuf = 256 * 1024;
@@ -517,17 +449,17 @@ START_TEST(test_pm_reopen) {
   watch w = {.dark_ip = addr_b2.ip};
   p.ud = &w;
   p.filter = watch_filter;
-  connected(&p);
+  pair_connected(&p);
   ck_assert_int_ge(mptcp_conn_announce(p.cb, &addr_b2, p.now), 1);
-  RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 10 * SEC);
+  PAIR_RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 10 * SEC);
   int ia = joined_to(p.ca, &addr_b2.ip);
   ck_assert_int_ge(ia, 1);
   ck_assert_uint_eq(w.joins, 1);
   int id3 = 0, removed = 0;
-  if (_i) {
+  if (_i == 1) {
     id3 = mptcp_conn_announce(p.cb, &addr_b3, p.now);
     ck_assert_int_ge(id3, 1);
-    RUN_UNTIL(&p, joined_to(p.ca, &addr_b3.ip) >= 1, 10 * SEC);
+    PAIR_RUN_UNTIL(&p, joined_to(p.ca, &addr_b3.ip) >= 1, 10 * SEC);
     ck_assert_int_ge(joined_to(p.ca, &addr_b3.ip), 1);
     w.joins = 1; /* count only the joins to 10.0.2.2 (below) */
     w.join_ip = addr_b2.ip;
@@ -551,13 +483,13 @@ START_TEST(test_pm_reopen) {
       ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
       got += (size_t)k;
     }
-    if (!w.dark && !died && sfi(p.ca, (size_t)ia).bytes_sent > 100000)
+    if (!w.dark && !died && pair_sfi(p.ca, (size_t)ia).bytes_sent > 100000)
       w.dark = 1;
     /* The first timeout is the dark subflow's (a re-opened join that
      * gives up counts too, later). */
     if (w.dark && !died && pair_counter(p.a, "TcpConnTimeout") > 0)
       died = p.now;
-    if (_i && died && !removed) {
+    if (_i == 1 && died && !removed) {
       ck_assert_int_eq(mptcp_conn_remove_addr(p.cb, (uint8_t)id3, p.now), 0);
       removed = 1;
     }
@@ -565,7 +497,7 @@ START_TEST(test_pm_reopen) {
       w.dark = 0;
       back = p.now;
     }
-    if (!tick(&p, end)) break;
+    if (!pair_tick(&p, end)) break;
   }
   ck_assert_msg(died, "the dark subflow never timed out");
   ck_assert_msg(back, "only %u join attempts", w.joins);
@@ -580,15 +512,15 @@ START_TEST(test_pm_reopen) {
                 (unsigned long long)d1, (unsigned long long)d2,
                 (unsigned long long)d3);
   ck_assert_uint_ge(pair_counter(p.a, "MPSubflowReopen"), 3);
-  if (_i) { /* the withdrawn address is gone, and not re-opened */
+  if (_i == 1) { /* the withdrawn address is gone, and not re-opened */
     ck_assert_uint_eq(pair_counter(p.a, "MPRmAddrRx"), 1);
     ck_assert_int_eq(joined_to(p.ca, &addr_b3.ip), -1);
   }
   /* The path is back: the next attempt joins and carries data. */
-  RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 120 * SEC);
+  PAIR_RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 120 * SEC);
   int again = joined_to(p.ca, &addr_b2.ip);
   ck_assert_int_ge(again, 1);
-  uint64_t before = sfi(p.ca, (size_t)again).bytes_sent;
+  uint64_t before = pair_sfi(p.ca, (size_t)again).bytes_sent;
   for (long r = 0; got < N; r++) { /* the rest of the stream */
     ck_assert_msg(r < 2000000, "no progress: sent %zu got %zu", sent, got);
     if (sent < N) {
@@ -602,11 +534,11 @@ START_TEST(test_pm_reopen) {
     }
     pair_step(&p);
   }
-  push(&p, 1, 1000000);
-  ck_assert_uint_gt(sfi(p.ca, (size_t)again).bytes_sent - before, 50000);
+  pair_push(&p, 1, 1000000);
+  ck_assert_uint_gt(pair_sfi(p.ca, (size_t)again).bytes_sent - before, 50000);
   /* Joined: no more re-opening. */
   uint64_t reopen = pair_counter(p.a, "MPSubflowReopen");
-  RUN_UNTIL(&p, 0, 120 * SEC);
+  PAIR_RUN_UNTIL(&p, 0, 120 * SEC);
   ck_assert_uint_eq(pair_counter(p.a, "MPSubflowReopen"), reopen);
   free(data);
   pair_fini(&p);
@@ -623,10 +555,10 @@ START_TEST(test_pm_announce_v6) {
   watch w = {0};
   p.ud = &w;
   p.filter = watch_filter;
-  connected(&p);
+  pair_connected(&p);
   int id = mptcp_conn_announce(p.cb, &addr_b6, p.now);
   ck_assert_int_ge(id, 1);
-  RUN_UNTIL(&p, pair_counter(p.b, "MPAddAddrEchoRx") == 1, 5 * SEC);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.b, "MPAddAddrEchoRx") == 1, 5 * SEC);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrEchoRx"), 1);
   ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrTx"), 1);
   ck_assert_uint_eq(pair_counter(p.a, "MPAddAddrRx"), 1);
@@ -649,6 +581,31 @@ START_TEST(test_pm_announce_v6) {
 }
 END_TEST
 
+/* 9. A joins B from its second address, then announces that address: B
+ * echoes and lists it but opens no subflow to it, as one between the two
+ * addresses exists already (A opened it). */
+START_TEST(test_pm_announce_joined) {
+  mptcp_settings s;
+  pair_settings(&s);
+  pair p;
+  pair_init(&p, &s, &s);
+  pair_connected(&p);
+  ck_assert_int_eq(
+      mptcp_conn_add_subflow(p.ca, &addr_a2, &pair_addr_b, 0, p.now), 1);
+  PAIR_RUN_UNTIL(&p, joined_at(p.cb, &pair_addr_b.ip) >= 1, 5 * SEC);
+  ck_assert_int_eq(joined_at(p.cb, &pair_addr_b.ip), 1);
+  ck_assert_int_ge(mptcp_conn_announce(p.ca, &addr_a2, p.now), 1);
+  PAIR_RUN_UNTIL(&p, 0, 10 * SEC);
+  ck_assert_uint_eq(pair_counter(p.a, "MPAddAddrEchoRx"), 1);
+  ck_assert_uint_eq(pair_counter(p.b, "MPAddAddrRx"), 1);
+  ck_assert_uint_eq(p.ev_b & MPTCP_EV_ADDR, MPTCP_EV_ADDR);
+  ck_assert_uint_eq(pair_counter(p.b, "MPJoinSynTx"), 0);
+  ck_assert_uint_eq(extra_subflows(p.cb), 1);
+  pair_transfer(&p, 100000);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_pm(void) {
   const tcheck_test tests[] = {
       TCHECK_LOOP(test_pm_announce, 2),
@@ -657,8 +614,9 @@ Suite *suite_pm(void) {
       TCHECK_TEST(test_pm_announce_forged),
       TCHECK_TEST(test_pm_remove),
       TCHECK_LOOP(test_pm_prio, 2),
-      TCHECK_LOOP(test_pm_reopen, 2),
+      TCHECK_LOOP(test_pm_reopen, 3),
       TCHECK_TEST(test_pm_announce_v6),
+      TCHECK_TEST(test_pm_announce_joined),
   };
   return tcheck_suite("pm", tests, sizeof tests / sizeof tests[0]);
 }

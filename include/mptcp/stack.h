@@ -54,6 +54,28 @@ typedef struct mptcp_addr {
 struct mptcp_cc_ops;
 struct mptcp_sched_ops;
 
+/** Built-in path-manager policies (mptcp_settings.pm_policy). Whatever
+ *  the policy, the application may open subflows itself
+ *  (mptcp_conn_add_subflow) and announce addresses (mptcp_conn_announce). */
+enum mptcp_pm_policy {
+  /** Opens no subflow by itself: joining is the application's business. */
+  MPTCP_PM_NONE = 0,
+  /** Joins every address the peer announces (ADD_ADDR) of the initial
+   *  subflow's family, from the initial subflow's address. */
+  MPTCP_PM_JOIN_ANNOUNCED = 1,
+  /** Opens a subflow from every address of ours (the initial subflow's,
+   *  those registered with mptcp_conn_add_local_addr and those announced
+   *  with mptcp_conn_announce) to every address of the peer of the same
+   *  family (the one connected to, on the side that opened the
+   *  connection, and every one it announces), once per address pair and
+   *  within the limit of 8 subflows; a subflow that fails by timing out is
+   *  opened again with backoff, one to or from a withdrawn address is
+   *  closed and not opened again. Subflows from an address registered as
+   *  a backup ask the peer to use them as backups. Meant for one side of
+   *  a connection (normally the client; the server announces). */
+  MPTCP_PM_FULLMESH = 2
+};
+
 /** Stack settings. Fill with mptcp_settings_default(), then override.
  *  Copied by mptcp_stack_new(). Durations are microseconds. */
 typedef struct mptcp_settings {
@@ -87,9 +109,9 @@ typedef struct mptcp_settings {
   uint8_t keepalive_probes;
   mptcp_tstamp persist_max;      /**< zero-window probe backoff cap */
   const struct mptcp_cc_ops *cc; /**< NULL: NewReno */
-  /** Join every address the peer announces (ADD_ADDR), from the initial
-   *  subflow's address (default 1; 0: leave it to the application). */
-  uint8_t pm_join_announced;
+  /** Built-in path manager, enum mptcp_pm_policy (default
+   *  MPTCP_PM_JOIN_ANNOUNCED). */
+  uint8_t pm_policy;
   /** MPTCP subflow scheduler; NULL: minRTT (mptcp_sched_minrtt). */
   const struct mptcp_sched_ops *sched;
 
@@ -298,7 +320,8 @@ MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci);
  * @return the subflow's index (>= 0, see mptcp_conn_get_subflow), or
  *   MPTCP_ERR_INVALID_ARG (not an MPTCP connection, or closing; addresses
  *   of different families, or a 4-tuple in use), MPTCP_ERR_NOMEM (already
- *   8 subflows, or out of memory).
+ *   8 subflows, @p local would be our ninth address (no address ID left),
+ *   or out of memory).
  */
 MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
                                      const mptcp_addr *remote, uint32_t flags,
@@ -310,10 +333,25 @@ MPTCP_API int mptcp_conn_add_subflow(mptcp_conn *c, const mptcp_addr *local,
  * until the peer echoes it. Several may be under way at once.
  * @return the address ID (>= 1), MPTCP_ERR_INVALID_ARG (not an MPTCP
  *   connection, announced already, or the initial subflow's address, whose
- *   ID 0 the peer knows), MPTCP_ERR_NOMEM (8 announced).
+ *   ID 0 the peer knows), MPTCP_ERR_NOMEM (8 announced, or no address ID
+ *   left: 8 addresses of ours in use).
  */
 MPTCP_API int mptcp_conn_announce(mptcp_conn *c, const mptcp_addr *addr,
                                   mptcp_tstamp now);
+
+/**
+ * Registers one of our addresses for the path manager without announcing
+ * it: with MPTCP_PM_FULLMESH the connection opens subflows from it to
+ * every address of the peer (other policies only remember it).
+ * MPTCP_SUBFLOW_BACKUP in @p flags: those subflows are backups. The port
+ * of @p addr is ignored (each subflow takes an ephemeral one).
+ * @return the address ID (>= 1) its subflows carry, MPTCP_ERR_INVALID_ARG
+ *   (not an MPTCP connection, registered already, or the initial
+ *   subflow's address), MPTCP_ERR_NOMEM (8 registered, or no address ID
+ *   left).
+ */
+MPTCP_API int mptcp_conn_add_local_addr(mptcp_conn *c, const mptcp_addr *addr,
+                                        uint32_t flags, mptcp_tstamp now);
 
 /**
  * Withdraws our address @p id (REMOVE_ADDR, §3.4.2); our subflows from it

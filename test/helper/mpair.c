@@ -27,6 +27,15 @@ void pair_init(pair *p, const mptcp_settings *sa, const mptcp_settings *sb) {
                    0);
 }
 
+void pair_init_pm(pair *p, uint8_t pm_a, uint8_t pm_b) {
+  mptcp_settings sa, sb;
+  pair_settings(&sa);
+  pair_settings(&sb);
+  sa.pm_policy = pm_a;
+  sb.pm_policy = pm_b;
+  pair_init(p, &sa, &sb);
+}
+
 static void log_hook(void *ud, int level, const char *msg, size_t len) {
   (void)ud;
   (void)level;
@@ -220,4 +229,57 @@ uint64_t pair_counter(mptcp_stack *st, const char *name) {
     if (strcmp(mptcp_counter_name(i), name) == 0) return c.v[i];
   ck_abort_msg("no counter %s", name);
   return 0;
+}
+
+int pair_tick(pair *p, mptcp_tstamp until) {
+  if (pair_pump(p)) return 1;
+  mptcp_tstamp e = mptcp_stack_get_expiry(p->a),
+               eb = mptcp_stack_get_expiry(p->b);
+  if (eb < e) e = eb;
+  if (e == MPTCP_TSTAMP_NONE || e > until) {
+    if (p->now < until) p->now = until;
+    return 0;
+  }
+  if (e > p->now) p->now = e;
+  mptcp_stack_handle_expiry(p->a, p->now);
+  mptcp_stack_handle_expiry(p->b, p->now);
+  return 1;
+}
+
+void pair_connected(pair *p) {
+  for (int r = 0; r < 100 && !p->cb; r++) pair_step(p);
+  ck_assert_ptr_nonnull(p->cb);
+  uint8_t one = 1, got = 0;
+  ck_assert_int_eq(mptcp_conn_write(p->ca, &one, 1, p->now), 1);
+  PAIR_RUN_UNTIL(p, mptcp_conn_read(p->cb, &got, 1, p->now) == 1, 5000000);
+  ck_assert_uint_eq(got, 1);
+  pair_pump(p);
+}
+
+mptcp_subflow_info pair_sfi(mptcp_conn *c, size_t i) {
+  mptcp_subflow_info si;
+  ck_assert_int_eq(mptcp_conn_get_subflow(c, i, &si), 0);
+  return si;
+}
+
+void pair_push(pair *p, int from_a, size_t n) {
+  mptcp_conn *tx = from_a ? p->ca : p->cb, *rx = from_a ? p->cb : p->ca;
+  uint8_t *data = malloc(n), buf[65536];
+  for (size_t i = 0; i < n; i++) data[i] = (uint8_t)(i * 31 + 7);
+  size_t sent = 0, got = 0;
+  for (long r = 0; got < n; r++) {
+    ck_assert_msg(r < 200000, "no progress: sent %zu got %zu", sent, got);
+    if (sent < n) {
+      mptcp_ssize k = mptcp_conn_write(tx, data + sent, n - sent, p->now);
+      if (k > 0) sent += (size_t)k;
+    }
+    mptcp_ssize k;
+    while ((k = mptcp_conn_read(rx, buf, sizeof buf, p->now)) > 0) {
+      ck_assert_uint_le(got + (size_t)k, n);
+      ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
+      got += (size_t)k;
+    }
+    pair_step(p);
+  }
+  free(data);
 }

@@ -39,12 +39,34 @@ extern const mptcp_addr pair_addr_a, pair_addr_b;
 void pair_settings(mptcp_settings *s);
 /* Stacks with settings sa and sb, B listening, A's connect sent. */
 void pair_init(pair *p, const mptcp_settings *sa, const mptcp_settings *sb);
+/* pair_init() with pair_settings() on both sides but for the built-in
+ * path managers (enum mptcp_pm_policy). */
+void pair_init_pm(pair *p, uint8_t pm_a, uint8_t pm_b);
 void pair_fini(pair *p);
 /* Moves packets both ways until neither stack has anything to send;
  * returns 1 if any moved. */
 int pair_pump(pair *p);
 /* pair_pump, or when nothing moves, runs the earliest timers. */
 void pair_step(pair *p);
+/* One step that does not go past @p until: moves packets, or runs the
+ * earliest timer due by then; 0 (time set to @p until) when neither. */
+int pair_tick(pair *p, mptcp_tstamp until);
+/* Runs the pair until @p cond holds or @p us of virtual time passed. */
+#define PAIR_RUN_UNTIL(p, cond, us)                                            \
+  do {                                                                         \
+    mptcp_tstamp dl_ = (p)->now + (us);                                        \
+    long r_ = 0;                                                               \
+    while (!(cond) && pair_tick((p), dl_))                                     \
+      ck_assert_msg(++r_ < 1000000, "spinning");                               \
+  } while (0)
+/* The pair connected, A's key confirmed (a byte went A -> B), B's
+ * connection known: joins can start. */
+void pair_connected(pair *p);
+/* Subflow i's info; fails the test if there is none. */
+mptcp_subflow_info pair_sfi(mptcp_conn *c, size_t i);
+/* Sends @p n bytes one way (A -> B when @p from_a) and checks each on
+ * arrival; the connection stays open. */
+void pair_push(pair *p, int from_a, size_t n);
 /* Sends n bytes each way at once, half-closes both sides, checks every
  * byte and the end of both streams. */
 void pair_transfer(pair *p, size_t n);

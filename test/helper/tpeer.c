@@ -135,14 +135,19 @@ size_t tpeer_build(tpeer *p, const tseg *g, uint8_t *pkt, size_t cap) {
       o.sack[i].right = g->sack[i][1];
     }
   }
+  ck_assert_uint_le(g->n_mp, MPTCP_SUBOPTS_MAX);
+  for (unsigned i = 0; i < g->n_mp; i++) o.mptcp[i] = g->mp[i];
+  o.n_mptcp = g->n_mp;
   mptcp_ssize ol = mptcp_tcpopts_write(&o, 0xff, opt, sizeof opt);
   ck_assert_int_ge(ol, 0);
   mptcp_pkt k;
   memset(&k, 0, sizeof k);
-  k.src = p->them.ip;
-  k.dst = p->us.ip;
-  k.sport = p->them.port;
-  k.dport = p->us.port;
+  const mptcp_addr *from = g->from ? g->from : &p->them,
+                   *to = g->to ? g->to : &p->us;
+  k.src = from->ip;
+  k.dst = to->ip;
+  k.sport = from->port;
+  k.dport = to->port;
   k.seq = g->seq;
   k.ack = g->ack;
   k.tcp_flags = g->flags;
@@ -180,12 +185,21 @@ int tpeer_recv(tpeer *p, tseg *got) {
   mptcp_pkt k;
   ck_assert_int_eq(mptcp_pkt_parse(buf, (size_t)n, MPTCP_PKT_VERIFY_CSUM, &k),
                    0);
-  ck_assert(mptcp_ipaddr_equal(&k.src, &p->us.ip));
-  ck_assert(mptcp_ipaddr_equal(&k.dst, &p->them.ip));
-  mptcp_tcpopts o;
-  mptcp_tcpopts_parse(k.opts, k.opts_len, NULL, &o);
+  if (!p->any_tuple) {
+    ck_assert(mptcp_ipaddr_equal(&k.src, &p->us.ip));
+    ck_assert(mptcp_ipaddr_equal(&k.dst, &p->them.ip));
+  }
+  static mptcp_tcpopts o;
+  mptcp_parse_ctx ctx;
+  mptcp_parse_ctx_init(&ctx, k.tcp_flags, k.payload_len);
+  ctx.version = MPTCP_VERSION_1;
+  mptcp_tcpopts_parse(k.opts, k.opts_len, &ctx, &o);
   ck_assert_uint_eq(o.n_malformed, 0);
+  ck_assert_uint_eq(o.n_mptcp_bad, 0);
   *got = tseg_make(k.seq, k.ack, k.tcp_flags);
+  got->src = (mptcp_addr){k.src, k.sport};
+  got->dst = (mptcp_addr){k.dst, k.dport};
+  got->opts = &o;
   got->win = k.window;
   got->data = k.payload;
   got->len = (uint32_t)k.payload_len;
@@ -202,6 +216,16 @@ int tpeer_recv(tpeer *p, tseg *got) {
     got->sack[i][1] = o.sack[i].right;
   }
   return 1;
+}
+
+const mptcp_subopt *tseg_mptcp(const tseg *got, int subtype) {
+  for (unsigned i = 0; got->opts && i < got->opts->n_mptcp; i++)
+    if (got->opts->mptcp[i].subtype == subtype &&
+        got->opts->mptcp[i].status == MPTCP_SUBOPT_OK)
+      return &got->opts->mptcp[i];
+  ck_abort_msg("no MPTCP option of subtype %d (seq %u flags %02x)", subtype,
+               got->seq, got->flags);
+  return NULL;
 }
 
 static void fmt_seg(char *b, size_t cap, const tseg *s) {

@@ -28,6 +28,15 @@ typedef struct tseg {
   uint32_t sack[4][2];
   uint8_t n_mptcp; /* MPTCP suboptions of a received segment (not sent,
                       not checked by tpeer_expect) */
+  /* MPTCP suboptions to send, after the TCP options (status OK). */
+  const mptcp_subopt *mp;
+  uint8_t n_mp;
+  /* Send: from and to these instead of them -> us (NULL: those). */
+  const mptcp_addr *from, *to;
+  /* Received: its addresses and every option (parsed as MPTCP v1; opts
+   * is valid until the next tpeer_recv, as data is). */
+  mptcp_addr src, dst;
+  const mptcp_tcpopts *opts;
 } tseg;
 
 /* A template with nothing to check but what the test fills in. */
@@ -43,6 +52,7 @@ typedef struct tpeer {
   uint64_t rng;
   mptcp_conn *conn; /* the connection under test */
   uint32_t iss;     /* the stack's ISS, learned from its SYN/SYN-ACK */
+  int any_tuple;    /* segments may use other addresses than us/them */
 } tpeer;
 
 /* Creates the stack with settings `s` (NULL: defaults with timestamps and
@@ -72,6 +82,10 @@ void tpeer_expect_none_at(const char *file, int line, tpeer *p);
 void tpeer_time(tpeer *p, mptcp_tstamp t);
 /* The stack's next deadline. */
 mptcp_tstamp tpeer_expiry(const tpeer *p);
+/* The received segment's first MPTCP suboption of @p subtype (fails the
+ * test when there is none, or it did not parse). */
+const mptcp_subopt *tseg_mptcp(const tseg *got, int subtype);
+
 /* Drains events; returns the OR of the bits for p->conn (and adopts an
  * accepted connection as p->conn). */
 uint32_t tpeer_events(tpeer *p);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# mpcat's command line: unknown scheduler / congestion-control names are
-# refused with the list of valid ones (exit 2), valid ones are accepted.
+# mpcat's command line: unknown scheduler / congestion-control / path-manager
+# names are refused with the list of valid ones (exit 2), valid ones are
+# accepted.
 # Usage: mpcat-cli.sh MPCAT_EXE
 set -u
 M=${1:?usage: mpcat-cli.sh MPCAT_EXE}
@@ -21,6 +22,11 @@ expect() { # expect STATUS PATTERN ARGS...
 expect 2 'unknown --cc "foo" (one of: reno, lia, olia, balia)' --cc foo -l 5000
 expect 2 'unknown --sched "bar" (one of: minrtt, rr, redundant, blest, ecf)' \
   --sched bar -l 5000
+expect 2 'unknown --pm "mesh" (one of: none, join-announced, fullmesh)' \
+  --pm mesh -l 5000
 # Valid names get past option parsing: the next complaint is the missing -t.
 expect 2 "no TUN device" --cc olia --sched blest -l 5000
+for pm in none join-announced fullmesh; do
+  expect 2 "no TUN device" --pm $pm -l 5000
+done
 exit $fail

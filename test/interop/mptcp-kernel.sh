@@ -91,6 +91,11 @@
 #                  MPCapableACKRX=1, AddAddrTx>=1, EchoAdd>=1, MPJoinSynRx>=1,
 #                  MPJoinAckRx>=1
 #   pc-signal-csum pc-signal with checksum_enabled=1 in K
+#   pc-fullmesh    pc-signal with the peer's fullmesh path manager (mpcat
+#                  --pm fullmesh; the kernel peer: a `subflow fullmesh`
+#                  endpoint for M2) [subflows 4]: a subflow from each of
+#                  M1, M2 to each of K1, K2, exactly 4 on both ends;
+#                  MPJoinAckRx>=3
 #   kc-fair        kc-join over two equal paths shaped to 100 Mbit/s each
 #   pc-fair        pc-signal likewise; both: fair share (below)
 #   kc-pathdown    kc-join over two equal shaped paths (rate set so the
@@ -218,8 +223,8 @@ case $PEER in
 esac
 
 ALL_CASES="kc-join kc-join-csum kc-peer-csum kc-addaddr pc-signal
-  pc-signal-csum kc-fair pc-fair kc-pathdown pc-pathdown fb-kc-tcp fb-pc-tcp
-  fb-kc-peertcp fb-pc-peertcp"
+  pc-signal-csum pc-fullmesh kc-fair pc-fair kc-pathdown pc-pathdown fb-kc-tcp
+  fb-pc-tcp fb-kc-peertcp fb-pc-peertcp"
 CASES=${*:-$ALL_CASES}
 for c in $CASES; do
   case " $(echo $ALL_CASES) " in *" $c "*) ;; *) die "unknown case $c" ;; esac
@@ -390,15 +395,19 @@ k_config() {
     ip -n "$K" mptcp endpoint add $K2 dev k2 $4 || return 1
   fi
 }
-# p_config CSUM SUBFLOWS ADD_ADDR_ACCEPTED [ENDPOINT FLAGS]: the kernel peer
+# p_config CSUM SUBFLOWS ADD_ADDR_ACCEPTED [ENDPOINT FLAGS...]: the kernel peer
 p_config() {
   [ "$PEER" = kernel ] || return 0
   ip -n "$P" mptcp endpoint flush
   inP sysctl -q net.mptcp.checksum_enabled="$1" &&
     ip -n "$P" mptcp limits set subflows "$2" add_addr_accepted "$3" || return 1
   if [ -n "${4:-}" ]; then
-    ip -n "$P" mptcp endpoint add $M2 dev pv2 $4 || return 1
+    ip -n "$P" mptcp endpoint add $M2 dev pv2 "${@:4}" || return 1
   fi
+  # Linux's fullmesh joins from endpoints only: M1 must be one as well
+  case " $* " in *" fullmesh "*)
+    ip -n "$P" mptcp endpoint add $M1 dev pv1 "${@:4}" || return 1 ;;
+  esac
 }
 
 # run_peer ROLE PREFIX DATA TMO PORT PLAIN EXTRA: the peer (mpcat in R or
@@ -630,6 +639,9 @@ case_def() {
       C_KMIB="$C_KMIB --eq MPCapableSYNACKRX=1 --min AddAddr=1 --min EchoAddTx=1 --min MPJoinSynAckRx=1" ;;
     pc-signal) C_KMIB="$C_KMIB $pc_mib" ;;
     pc-signal-csum) C_KMIB="$C_KMIB $pc_mib" C_KCSUM=1 C_CSUM=true ;;
+    pc-fullmesh)
+      C_KCFG="4 0 signal" C_PCFG="4 1 subflow fullmesh" C_SUBFLOWS=4
+      C_PEXTRA="--pm fullmesh" C_KMIB="$C_KMIB $pc_mib --min MPJoinAckRx=3" ;;
     kc-fair) C_KMIB="$C_KMIB $kc_mib" C_SHAPE="100 100" C_FAIR=1 ;;
     pc-fair) C_KMIB="$C_KMIB $pc_mib" C_SHAPE="100 100" C_FAIR=1 ;;
     kc-pathdown) C_KMIB="$C_KMIB $kc_mib" C_SHAPE=pd C_PATHDOWN=1 ;;
@@ -748,7 +760,8 @@ run_case() {
   # its path manager can run after an 8 MiB transfer is over)
   kextra=() PEER_HOLD=
   if [ "$C_PATHS" = "$K1,$K2" ]; then
-    kextra=(--want-subflows 2 --joined "$p.joined" --join-wait $JOIN_WAIT)
+    kextra=(--want-subflows "${C_SUBFLOWS:-2}" --joined "$p.joined"
+      --join-wait $JOIN_WAIT)
     PEER_HOLD=$p.joined
   fi
   t0=$(now)

@@ -129,8 +129,9 @@ static void record(sim_net *net, int dir, int side, unsigned path,
   net->rec_len += caplen;
 }
 
-/* Routes one packet written by @p side. */
-static void route(sim_net *net, int side, const uint8_t *pkt, size_t len) {
+/* Routes one packet written by @p side (the path's middlebox may rewrite
+ * it in place). */
+static void route(sim_net *net, int side, uint8_t *pkt, size_t len) {
   mptcp_ipaddr src, dst;
   if (sim_ip_addrs(pkt, len, &src, &dst) < 0) {
     sim_net_fail(net, "stack %c wrote a packet that is not IPv4/IPv6 (%zu B)",
@@ -144,8 +145,12 @@ static void route(sim_net *net, int side, const uint8_t *pkt, size_t len) {
     if (addr_eq(mine, &src) && addr_eq(peer, &dst)) {
       record(net, SIM_REC_TX, side, p, pkt, len);
       unsigned l = pc->via ? pc->via - 1 : p;
-      int r = sim_link_submit(&net->link[l][side == SIM_A ? SIM_AB : SIM_BA],
-                              pkt, len, net->now);
+      int dir = side == SIM_A ? SIM_AB : SIM_BA;
+      if (pc->mbox && !pc->mbox(pc->mbox_ud, dir, pkt, len, net->now)) {
+        net->stats.mbox_drop[side]++;
+        return;
+      }
+      int r = sim_link_submit(&net->link[l][dir], pkt, len, net->now);
       if (r < 0) sim_net_fail(net, "out of memory in a link");
       return;
     }
@@ -347,10 +352,11 @@ void sim_net_format_stats(const sim_net *net, char *buf, size_t cap) {
   const sim_net_stats *s = &net->stats;
   APPEND("  t=%" PRIu64 "us steps=%" PRIu64 " pkts A->%" PRIu64 "/%" PRIu64
          "<-  B->%" PRIu64 "/%" PRIu64 "<-  not_mine=%" PRIu64 "/%" PRIu64
-         " unroutable=%" PRIu64 "/%" PRIu64 "\n",
+         " unroutable=%" PRIu64 "/%" PRIu64 " mbox_drop=%" PRIu64 "/%" PRIu64
+         "\n",
          net->now, s->steps, s->pkts_out[0], s->pkts_in[0], s->pkts_out[1],
          s->pkts_in[1], s->not_mine[0], s->not_mine[1], s->unroutable[0],
-         s->unroutable[1]);
+         s->unroutable[1], s->mbox_drop[0], s->mbox_drop[1]);
   for (unsigned p = 0; p < net->cfg.npaths; p++)
     for (int d = 0; d < 2; d++) {
       const sim_link_counters *c = &net->link[p][d].ctr;

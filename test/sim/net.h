@@ -18,7 +18,8 @@
  * matches no path is dropped and counted in `unroutable`. A path with `via`
  * set uses another path's links, so flows of different address pairs (an
  * MPTCP connection's subflows and a plain TCP connection, say) compete in
- * one queue.
+ * one queue. The path's middlebox, if any, sees a packet first (and may
+ * rewrite or drop it).
  *
  * The run stops when the callback returns 1 (done, sim_net_run returns 0) or
  * fails with a message in sim_net_error(): callback failure, nothing left to
@@ -26,7 +27,8 @@
  * without time moving, a fatal stack error.
  *
  * With `record` set, every packet is kept (written by a stack: SIM_REC_TX,
- * handed to a stack: SIM_REC_RX) so sim_net_write_pcap() can dump the run.
+ * before any middlebox; handed to a stack: SIM_REC_RX) so sim_net_write_pcap()
+ * can dump the run.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -46,6 +48,12 @@
 #define SIM_REC_TX 0x1
 #define SIM_REC_RX 0x2
 
+/* A middlebox on a path (e.g. mbox.h): sees each packet a stack hands to
+ * the path, direction @p dir (SIM_AB / SIM_BA), before its link; may
+ * rewrite it in place (same length). Returns 0 to drop it. */
+typedef int (*sim_mbox_fn)(void *ud, int dir, uint8_t *pkt, size_t len,
+                           mptcp_tstamp now);
+
 typedef struct sim_path_cfg {
   mptcp_ipaddr a, b; /* A-side and B-side address */
   sim_link_cfg ab, ba;
@@ -53,6 +61,8 @@ typedef struct sim_path_cfg {
    * path k-1's links instead (whose cfg applies; ab/ba here are unused),
    * so several address pairs share one queue: a shared bottleneck. */
   unsigned via;
+  sim_mbox_fn mbox; /* NULL: none */
+  void *mbox_ud;
 } sim_path_cfg;
 
 typedef struct sim_net_cfg {
@@ -88,6 +98,7 @@ typedef struct sim_net_stats {
   uint64_t pkts_in[2];    /* handed to stack A / B */
   uint64_t not_mine[2];   /* read_pkt said MPTCP_RX_NOT_MINE */
   uint64_t unroutable[2]; /* written by A / B but matching no path */
+  uint64_t mbox_drop[2];  /* written by A / B, dropped by a middlebox */
   uint64_t expiries[2];   /* handle_expiry calls */
   uint64_t events[2];
 } sim_net_stats;

@@ -6,6 +6,7 @@
  *          MPTCP_SIM_SEED_FIRST (default 0), or the single seed
  *          MPTCP_SIM_SEED; each draws random impairments and settings,
  *          transfers 1 MB and checks every byte
+ *   middlebox  MPTCP through a middlebox on one path (test_mbox.c)
  *
  * A failing run prints its seed, parameters, both sides' state and the link
  * counters, and writes sim-<name>.pcap (packets as written by the stacks)
@@ -25,7 +26,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include "net.h"
+#include "xfer.h"
 
 #include <check.h>
 #include <inttypes.h>
@@ -124,19 +125,6 @@ static size_t pat_check(const uint8_t *buf, uint64_t off, size_t n,
 }
 
 /* ---- a transfer ---- */
-
-typedef struct xfer_params {
-  const char *name; /* for messages and pcap file names */
-  uint64_t seed;
-  uint64_t bytes[2];   /* A sends bytes[0] to B, B sends bytes[1] to A */
-  size_t wchunk[2];    /* largest write per call */
-  size_t rchunk[2];    /* read buffer size */
-  mptcp_settings s[2]; /* stack settings (rand/log hooks are set here) */
-  unsigned conn_path;  /* the connection uses this path's addresses */
-  int join;            /* A joins every other path once connected */
-  int pcap_on_failure; /* write the pcaps if the run fails */
-  sim_net_cfg net;
-} xfer_params;
 
 typedef struct xfer xfer;
 
@@ -286,6 +274,13 @@ static int on_event(sim_net *net, int id, const mptcp_event *ev, void *user) {
     if (s->conn) return xfail(x, "B: a second connection was accepted");
     s->conn = ev->conn;
     s->connected = 1;
+    mptcp_conn_info ci;
+    mptcp_conn_get_info(s->conn, &ci);
+    if (x->p->announce && ci.mptcp) {
+      mptcp_addr ad = {x->p->net.path[x->p->announce].b, 0};
+      int rv = mptcp_conn_announce(s->conn, &ad, sim_net_now(net));
+      if (rv < 0) return xfail(x, "B: announce: %s", mptcp_strerror(rv));
+    }
   }
   if (ev->conn == NULL || ev->conn != s->conn)
     return xfail(x, "%c: events 0x%x for an unknown connection", s->name,
@@ -399,20 +394,6 @@ static void write_pcaps(const xfer *x) {
     fprintf(stderr, "  could not write %s\n", path);
 }
 
-typedef struct xfer_result {
-  int ok;
-  mptcp_tstamp end_time;
-  uint64_t steps, pkts;
-  uint64_t retransmits;
-  uint64_t path_pkts[SIM_NET_MAX_PATHS]; /* submitted to the path's links */
-  /* The most data segments A wrote onto one path at one instant after the
-   * first second (recorded runs only): how bursty its sending is. */
-  uint64_t max_burst;
-  /* B's segments dropped for want of room for their DSS mapping, or in
-   * its reassembly range sets. */
-  uint64_t maps_full, ofo_drop;
-} xfer_result;
-
 static uint64_t max_data_burst(const sim_net *net) {
   mptcp_tstamp last[SIM_NET_MAX_PATHS + 1] = {0};
   uint64_t run[SIM_NET_MAX_PATHS + 1] = {0}, most = 0;
@@ -429,13 +410,12 @@ static uint64_t max_data_burst(const sim_net *net) {
   return most;
 }
 
-/* Runs one transfer. @p net is caller storage (it is large). */
-static int env_int(const char *name, long long dflt) {
+int env_int(const char *name, long long dflt) {
   const char *v = getenv(name);
   return v && *v ? atoi(v) : (int)dflt;
 }
 
-static xfer_result run_xfer(const xfer_params *p, sim_net *net) {
+xfer_result run_xfer(const xfer_params *p, sim_net *net) {
   xfer_result res;
   memset(&res, 0, sizeof res);
   xfer x;
@@ -487,7 +467,9 @@ static xfer_result run_xfer(const xfer_params *p, sim_net *net) {
   la.port = 0; /* ephemeral */
   lb.ip = p->net.path[p->conn_path].b;
   lb.port = 8080;
-  int r = mptcp_stack_listen(x.s[1].st, &lb, 0);
+  mptcp_addr lst = lb;
+  if (p->listen_any) memset(&lst.ip, 0, sizeof lst.ip);
+  int r = mptcp_stack_listen(x.s[1].st, &lst, 0);
   ck_assert_msg(r == 0, "listen: %s", mptcp_strerror(r));
   r = mptcp_conn_connect(x.s[0].st, &x.s[0].conn, &la, &lb, NULL,
                          sim_net_now(net));
@@ -511,23 +493,20 @@ static xfer_result run_xfer(const xfer_params *p, sim_net *net) {
   res.steps = net->stats.steps;
   res.pkts = net->stats.pkts_out[0] + net->stats.pkts_out[1];
   res.max_burst = max_data_burst(net);
-  mptcp_counters ctr;
-  mptcp_stack_get_counters(x.s[SIM_B].st, &ctr);
-  res.maps_full = ctr.v[mptcp_counter_find("MPDSSMappingsFull")];
-  res.ofo_drop = ctr.v[mptcp_counter_find("TcpOfoDrop")];
-  for (unsigned i = 0; i < p->net.npaths; i++)
+  for (unsigned i = 0; i < p->net.npaths; i++) {
     res.path_pkts[i] =
         net->link[i][SIM_AB].ctr.submitted + net->link[i][SIM_BA].ctr.submitted;
-  if (x.s[0].conn) {
-    mptcp_conn_info ci;
-    mptcp_conn_get_info(x.s[0].conn, &ci);
-    res.retransmits += ci.retransmits;
+    res.path_bytes[i] = net->link[i][SIM_AB].ctr.bytes_delivered +
+                        net->link[i][SIM_BA].ctr.bytes_delivered;
   }
-  if (x.s[1].conn) {
-    mptcp_conn_info ci;
-    mptcp_conn_get_info(x.s[1].conn, &ci);
-    res.retransmits += ci.retransmits;
+  for (int i = 0; i < 2; i++) {
+    mptcp_stack_get_counters(x.s[i].st, &res.ctr[i]);
+    if (!x.s[i].conn) continue;
+    mptcp_conn_get_info(x.s[i].conn, &res.info[i]);
+    res.retransmits += res.info[i].retransmits;
   }
+  res.maps_full = res.ctr[SIM_B].v[mptcp_counter_find("MPDSSMappingsFull")];
+  res.ofo_drop = res.ctr[SIM_B].v[mptcp_counter_find("TcpOfoDrop")];
   if (!res.ok) {
     report(&x, "FAILED");
     if (p->net.record && p->pcap_on_failure)
@@ -561,8 +540,7 @@ static xfer_result run_xfer(const xfer_params *p, sim_net *net) {
   return res;
 }
 
-static void addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2,
-                  uint8_t b3) {
+void addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3) {
   memset(a, 0, sizeof *a);
   a->family = MPTCP_AF_INET;
   a->a[0] = b0;
@@ -571,7 +549,7 @@ static void addr4(mptcp_ipaddr *a, uint8_t b0, uint8_t b1, uint8_t b2,
   a->a[3] = b3;
 }
 
-static void base_params(xfer_params *p, const char *name, uint64_t seed) {
+void base_params(xfer_params *p, const char *name, uint64_t seed) {
   memset(p, 0, sizeof *p);
   p->name = name;
   p->seed = seed;
@@ -616,7 +594,7 @@ static void clean_params(xfer_params *p, const char *name, uint64_t ab,
   }
 }
 
-static sim_net *new_net(void) {
+sim_net *new_net(void) {
   sim_net *net = malloc(sizeof *net);
   ck_assert_ptr_nonnull(net);
   return net;
@@ -1044,6 +1022,7 @@ static Suite *sim_suite(void) {
   tcase_set_timeout(seeds, 1200);
   tcase_add_test(seeds, test_seeds);
   suite_add_tcase(s, seeds);
+  suite_add_tcase(s, sim_mbox_tcase());
   return s;
 }
 

@@ -1,0 +1,512 @@
+/*
+ * Packet traces of one MPTCP stack against a scripted peer (tpeer): MP_JOIN
+ * in both roles (RFC 8684 §3.2) and what the path manager does with a
+ * received ADD_ADDR, REMOVE_ADDR and MP_PRIO (§3.4.1, §3.4.2, §3.3.8).
+ * Every HMAC the test expects or sends is computed here from the spec's
+ * formulas with the library's crypto primitives:
+ *   MP_JOIN: HMAC-SHA256(Key-A || Key-B, R-A || R-B) for A's, the
+ *     SYN/ACK carrying its leftmost 64 bits, the third ACK 160 bits;
+ *   ADD_ADDR: HMAC-SHA256(sender's key || receiver's key, ID || address
+ *     || port), its rightmost 64 bits.
+ * SPDX-License-Identifier: MIT
+ */
+#include <mptcp/mptcp.h>
+#include <string.h>
+
+#include "tcheck.h"
+#include "tpeer.h"
+
+#define PEER_KEY UINT64_C(0x0123456789abcdef)
+#define IRS 7000u      /* the peer's ISN on the first subflow */
+#define IRS_JOIN 9000u /* and on a join */
+#define PEER_NONCE 0xa1b2c3d4u
+
+/* An MPTCP v1 connection under test and what both ends know. */
+typedef struct mpt {
+  tpeer p;
+  uint64_t key, peer_key; /* the stack's and the peer's */
+  uint32_t token, peer_token;
+  uint64_t idsn, peer_idsn;
+  uint32_t nonce; /* the stack's in the join under way */
+} mpt;
+
+static mptcp_subopt mpc(uint8_t form, uint64_t snd_key, uint64_t rcv_key) {
+  mptcp_subopt o;
+  memset(&o, 0, sizeof o);
+  o.subtype = MPTCP_SUB_CAPABLE;
+  o.u.mpc.version = 1;
+  o.u.mpc.flags = MPTCP_CAP_H;
+  o.u.mpc.form = form;
+  o.u.mpc.snd_key = snd_key;
+  o.u.mpc.rcv_key = rcv_key;
+  return o;
+}
+
+static mptcp_subopt data_ack(uint64_t dsn) {
+  mptcp_subopt o;
+  memset(&o, 0, sizeof o);
+  o.subtype = MPTCP_SUB_DSS;
+  o.u.dss.flags = MPTCP_DSS_A | MPTCP_DSS_a;
+  o.u.dss.data_ack = dsn;
+  return o;
+}
+
+static mptcp_subopt join(uint8_t form, uint8_t id, uint32_t token,
+                         uint32_t nonce, const uint8_t *hmac, size_t n) {
+  mptcp_subopt o;
+  memset(&o, 0, sizeof o);
+  o.subtype = MPTCP_SUB_JOIN;
+  o.u.join.form = form;
+  o.u.join.addr_id = id;
+  o.u.join.token = token;
+  o.u.join.nonce = nonce;
+  if (n) memcpy(o.u.join.hmac, hmac, n);
+  return o;
+}
+
+/* The MP_JOIN HMAC of the end holding @p key and @p nonce. */
+static void join_mac(uint64_t key, uint64_t other_key, uint32_t nonce,
+                     uint32_t other_nonce, uint8_t out[32]) {
+  ck_assert_int_eq(
+      mptcp_crypto_join_hmac(1, key, other_key, nonce, other_nonce, out),
+      MPTCP_JOIN_HMAC_LEN_V1);
+}
+
+static void keys_known(mpt *m) {
+  ck_assert_int_eq(mptcp_crypto_key_derive(1, m->key, &m->token, &m->idsn), 0);
+  ck_assert_int_eq(
+      mptcp_crypto_key_derive(1, m->peer_key, &m->peer_token, &m->peer_idsn),
+      0);
+}
+
+/* Settings: MPTCP v1, no built-in path manager (the traces stay exact). */
+static void mpt_init(mpt *m) {
+  memset(m, 0, sizeof *m);
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.mptcp = 1;
+  s.pm_policy = MPTCP_PM_NONE;
+  tpeer_init(&m->p, &s, 0);
+  m->peer_key = PEER_KEY;
+}
+
+/* Sends a segment of the first subflow (seq/ack after the handshake)
+ * carrying @p o. */
+static void send_opt(mpt *m, const mptcp_subopt *o) {
+  tseg g = tseg_make(IRS + 1, m->p.iss + 1, MPTCP_TH_ACK);
+  g.mp = o;
+  g.n_mp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &g), 0);
+}
+
+/* The stack connects; the peer answers as an MPTCP v1 server and then
+ * acknowledges the key (a DATA_ACK): joins may start. */
+static void open_client(mpt *m) {
+  mpt_init(m);
+  tseg syn = tpeer_connect(&m->p, NULL);
+  const mptcp_subopt *c = tseg_mptcp(&syn, MPTCP_SUB_CAPABLE);
+  ck_assert_uint_eq(c->u.mpc.form, MPTCP_MPC_SYN);
+  ck_assert_uint_eq(c->u.mpc.version, 1);
+  tseg sa = tseg_make(IRS, m->p.iss + 1, MPTCP_TH_SYN | MPTCP_TH_ACK);
+  sa.mss = 1460;
+  mptcp_subopt o = mpc(MPTCP_MPC_SYNACK, m->peer_key, 0);
+  sa.mp = &o;
+  sa.n_mp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &sa), 0);
+  tseg ack;
+  ck_assert(tpeer_recv(&m->p, &ack));
+  ck_assert_uint_eq(ack.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(ack.seq, m->p.iss + 1);
+  ck_assert_uint_eq(ack.ack, IRS + 1);
+  c = tseg_mptcp(&ack, MPTCP_SUB_CAPABLE);
+  ck_assert_uint_eq(c->u.mpc.form, MPTCP_MPC_ACK);
+  ck_assert_uint_eq(c->u.mpc.rcv_key, m->peer_key);
+  m->key = c->u.mpc.snd_key;
+  tpeer_expect_none(&m->p);
+  ck_assert_uint_eq(tpeer_events(&m->p) & MPTCP_EV_CONNECTED,
+                    MPTCP_EV_CONNECTED);
+  keys_known(m);
+  mptcp_subopt d = data_ack(m->idsn + 1);
+  send_opt(m, &d);
+  tpeer_expect_none(&m->p);
+}
+
+/* The peer connects to the listening stack as an MPTCP v1 client. */
+static void open_server(mpt *m) {
+  mpt_init(m);
+  ck_assert_int_eq(mptcp_stack_listen(m->p.st, &m->p.us, 0), 0);
+  tseg syn = tseg_make(IRS, 0, MPTCP_TH_SYN);
+  syn.mss = 1460;
+  mptcp_subopt o = mpc(MPTCP_MPC_SYN, 0, 0);
+  syn.mp = &o;
+  syn.n_mp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &syn), 0);
+  tseg sa;
+  ck_assert(tpeer_recv(&m->p, &sa));
+  ck_assert_uint_eq(sa.flags, MPTCP_TH_SYN | MPTCP_TH_ACK);
+  const mptcp_subopt *c = tseg_mptcp(&sa, MPTCP_SUB_CAPABLE);
+  ck_assert_uint_eq(c->u.mpc.form, MPTCP_MPC_SYNACK);
+  m->key = c->u.mpc.snd_key;
+  m->p.iss = sa.seq;
+  tpeer_expect_none(&m->p);
+  o = mpc(MPTCP_MPC_ACK, m->peer_key, m->key);
+  send_opt(m, &o);
+  tpeer_expect_none(&m->p);
+  ck_assert_uint_eq(tpeer_events(&m->p) & MPTCP_EV_ACCEPT, MPTCP_EV_ACCEPT);
+  keys_known(m);
+}
+
+static const mptcp_addr client_a2 = {{MPTCP_AF_INET, {10, 0, 0, 3}}, 0};
+
+/* An open connection (the stack the client) and the stack's join SYN from
+ * 10.0.0.3 (ID 1, a new address): token of the peer's key, a nonce, no
+ * backup flag. */
+static tseg client_join_syn(mpt *m) {
+  const mptcp_addr *from = &client_a2;
+  open_client(m);
+  ck_assert_int_eq(
+      mptcp_conn_add_subflow(m->p.conn, from, &m->p.them, 0, m->p.now), 1);
+  m->p.any_tuple = 1;
+  tseg js;
+  ck_assert(tpeer_recv(&m->p, &js));
+  ck_assert_uint_eq(js.flags, MPTCP_TH_SYN);
+  ck_assert(mptcp_ipaddr_equal(&js.src.ip, &from->ip));
+  ck_assert(mptcp_ipaddr_equal(&js.dst.ip, &m->p.them.ip));
+  ck_assert_uint_eq(js.dst.port, m->p.them.port);
+  const mptcp_subopt *j = tseg_mptcp(&js, MPTCP_SUB_JOIN);
+  ck_assert_uint_eq(j->u.join.form, MPTCP_JOIN_SYN);
+  ck_assert_uint_eq(j->u.join.token, m->peer_token);
+  ck_assert_uint_eq(j->u.join.addr_id, 1);
+  ck_assert_uint_eq(j->u.join.backup, 0);
+  m->nonce = j->u.join.nonce;
+  ck_assert_uint_eq(tpeer_counter(&m->p, "MPJoinSynTx"), 1);
+  tpeer_expect_none(&m->p);
+  return js;
+}
+
+/* The peer's SYN/ACK to join SYN @p js, its HMAC right or (@p forge) not. */
+static void peer_join_synack(mpt *m, const tseg *js, int forge) {
+  uint8_t mac[32];
+  join_mac(m->peer_key, m->key, PEER_NONCE, m->nonce, mac);
+  if (forge) mac[3] ^= 0x10;
+  tseg sa = tseg_make(IRS_JOIN, js->seq + 1, MPTCP_TH_SYN | MPTCP_TH_ACK);
+  sa.mss = 1460;
+  sa.from = &js->dst;
+  sa.to = &js->src;
+  mptcp_subopt o =
+      join(MPTCP_JOIN_SYNACK, 0, 0, PEER_NONCE, mac, MPTCP_JOIN_TRUNC_SYNACK);
+  sa.mp = &o;
+  sa.n_mp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &sa), 0);
+}
+
+/* The stack's third ACK of join @p js: the leftmost 160 bits of its
+ * HMAC, no data. */
+static void expect_join_ack(mpt *m, const tseg *js) {
+  uint8_t mac[32];
+  join_mac(m->key, m->peer_key, m->nonce, PEER_NONCE, mac);
+  tseg a;
+  ck_assert(tpeer_recv(&m->p, &a));
+  ck_assert_uint_eq(a.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(a.seq, js->seq + 1);
+  ck_assert_uint_eq(a.ack, IRS_JOIN + 1);
+  ck_assert_uint_eq(a.len, 0);
+  const mptcp_subopt *j = tseg_mptcp(&a, MPTCP_SUB_JOIN);
+  ck_assert_uint_eq(j->u.join.form, MPTCP_JOIN_ACK);
+  ck_assert_mem_eq(j->u.join.hmac, mac, MPTCP_JOIN_TRUNC_ACK);
+  tpeer_expect_none(&m->p);
+}
+
+/* The RST the stack sends for a join it gives up on: MP_TCPRST with
+ * @p reason, on that join's 4-tuple. */
+static void expect_join_rst(mpt *m, const mptcp_addr *local, uint8_t reason) {
+  tseg r;
+  ck_assert(tpeer_recv(&m->p, &r));
+  ck_assert_uint_eq(r.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  ck_assert(mptcp_ipaddr_equal(&r.src.ip, &local->ip));
+  ck_assert_uint_eq(r.src.port, local->port);
+  const mptcp_subopt *t = tseg_mptcp(&r, MPTCP_SUB_TCPRST);
+  ck_assert_uint_eq(t->u.tcprst.reason, reason);
+  tpeer_expect_none(&m->p);
+}
+
+/* Nothing more is sent and subflow 1 is joined (an event said so). */
+static mptcp_subflow_info joined(mpt *m) {
+  tpeer_expect_none(&m->p);
+  ck_assert_uint_eq(tpeer_events(&m->p) & MPTCP_EV_SUBFLOW, MPTCP_EV_SUBFLOW);
+  mptcp_subflow_info si;
+  ck_assert_int_eq(mptcp_conn_get_subflow(m->p.conn, 1, &si), 0);
+  ck_assert_uint_eq(si.joined, 1);
+  return si;
+}
+
+/* A failed join left the connection as it was. */
+static void still_mptcp(mpt *m) {
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(m->p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_ESTABLISHED);
+  ck_assert_uint_eq(ci.mptcp, 1);
+  tpeer_fini(&m->p);
+}
+
+/* 1. The stack joins: SYN with token and nonce, the peer's SYN/ACK HMAC
+ * checked, the third ACK with 160 bits of HMAC, sent again at the
+ * retransmission timeout until the peer acknowledges it; then the subflow
+ * is joined. */
+START_TEST(test_mptrace_join_client) {
+  mpt m;
+  tseg js = client_join_syn(&m);
+  peer_join_synack(&m, &js, 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPJoinSynAckRx"), 1);
+  expect_join_ack(&m, &js);
+  /* Not acknowledged: it goes again at the timeout, the same. */
+  mptcp_tstamp rto = tpeer_expiry(&m.p);
+  ck_assert_uint_gt(rto, m.p.now);
+  tpeer_time(&m.p, rto);
+  expect_join_ack(&m, &js);
+  mptcp_subflow_info si;
+  ck_assert_int_eq(mptcp_conn_get_subflow(m.p.conn, 1, &si), 0);
+  ck_assert_uint_eq(si.joined, 0); /* no data before the ACK of it */
+  /* The peer acknowledges it: joined. */
+  tseg ack = tseg_make(IRS_JOIN + 1, js.seq + 1, MPTCP_TH_ACK);
+  ack.from = &js.dst;
+  ack.to = &js.src;
+  mptcp_subopt d = data_ack(m.idsn + 1);
+  ack.mp = &d;
+  ack.n_mp = 1;
+  ck_assert_int_eq(tpeer_send(&m.p, &ack), 0);
+  si = joined(&m);
+  ck_assert_uint_eq(si.local_id, 1);
+  ck_assert_uint_eq(si.remote_id, 0);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* 2. The peer's SYN/ACK carries a wrong HMAC: the stack resets the join
+ * with MP_TCPRST "MPTCP-specific error" and counts it; the connection
+ * stays. */
+START_TEST(test_mptrace_join_client_forged) {
+  mpt m;
+  tseg js = client_join_syn(&m);
+  peer_join_synack(&m, &js, 1);
+  expect_join_rst(&m, &js.src, MPTCP_RESET_REASON_MPTCP);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPJoinSynAckHMacFailure"), 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPJoinSynAckRx"), 0);
+  still_mptcp(&m);
+}
+END_TEST
+
+/* The peer's join SYN from @p from to the listening stack. */
+static void peer_join_syn(mpt *m, const mptcp_addr *from, uint32_t token);
+static tseg expect_join_synack(mpt *m, const mptcp_addr *to);
+
+static const mptcp_addr server_b2 = {{MPTCP_AF_INET, {10, 0, 0, 4}}, 40001};
+
+/* An open connection (the stack the server), the peer's join SYN from
+ * 10.0.0.4 and the stack's SYN/ACK to it. */
+static tseg server_join(mpt *m) {
+  open_server(m);
+  peer_join_syn(m, &server_b2, m->token);
+  ck_assert_uint_eq(tpeer_counter(&m->p, "MPJoinSynRx"), 1);
+  return expect_join_synack(m, &server_b2);
+}
+
+static void peer_join_syn(mpt *m, const mptcp_addr *from, uint32_t token) {
+  tseg syn = tseg_make(IRS_JOIN, 0, MPTCP_TH_SYN);
+  syn.mss = 1460;
+  syn.from = from;
+  mptcp_subopt o = join(MPTCP_JOIN_SYN, 1, token, PEER_NONCE, NULL, 0);
+  syn.mp = &o;
+  syn.n_mp = 1;
+  m->p.any_tuple = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &syn), 0);
+}
+
+/* The stack's SYN/ACK to it: ID 0 (the address the connection began on),
+ * a nonce, the leftmost 64 bits of its HMAC. Returns it. */
+static tseg expect_join_synack(mpt *m, const mptcp_addr *to) {
+  tseg sa;
+  ck_assert(tpeer_recv(&m->p, &sa));
+  ck_assert_uint_eq(sa.flags, MPTCP_TH_SYN | MPTCP_TH_ACK);
+  ck_assert_uint_eq(sa.ack, IRS_JOIN + 1);
+  ck_assert(mptcp_ipaddr_equal(&sa.dst.ip, &to->ip));
+  ck_assert_uint_eq(sa.dst.port, to->port);
+  const mptcp_subopt *j = tseg_mptcp(&sa, MPTCP_SUB_JOIN);
+  ck_assert_uint_eq(j->u.join.form, MPTCP_JOIN_SYNACK);
+  ck_assert_uint_eq(j->u.join.addr_id, 0);
+  m->nonce = j->u.join.nonce;
+  uint8_t mac[32];
+  join_mac(m->key, m->peer_key, m->nonce, PEER_NONCE, mac);
+  ck_assert_mem_eq(j->u.join.hmac, mac, MPTCP_JOIN_TRUNC_SYNACK);
+  tpeer_expect_none(&m->p);
+  return sa;
+}
+
+/* The peer's third ACK of the join, its HMAC right or (@p forge) not. */
+static void peer_join_ack(mpt *m, const mptcp_addr *from, const tseg *sa,
+                          int forge) {
+  uint8_t mac[32];
+  join_mac(m->peer_key, m->key, PEER_NONCE, m->nonce, mac);
+  if (forge) mac[19] ^= 0x01; /* the last byte sent */
+  tseg a = tseg_make(IRS_JOIN + 1, sa->seq + 1, MPTCP_TH_ACK);
+  a.from = from;
+  mptcp_subopt o = join(MPTCP_JOIN_ACK, 0, 0, 0, mac, MPTCP_JOIN_TRUNC_ACK);
+  a.mp = &o;
+  a.n_mp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &a), 0);
+}
+
+/* 3. The peer joins the listening stack: the SYN's token finds the
+ * connection, the SYN/ACK's HMAC is right, the third ACK's HMAC is
+ * checked and acknowledged at once (§3.2). */
+START_TEST(test_mptrace_join_server) {
+  mpt m;
+  const mptcp_addr b2 = server_b2;
+  tseg sa = server_join(&m);
+  peer_join_ack(&m, &b2, &sa, 0);
+  tseg a;
+  ck_assert(tpeer_recv(&m.p, &a));
+  ck_assert_uint_eq(a.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(a.seq, sa.seq + 1);
+  ck_assert_uint_eq(a.ack, IRS_JOIN + 1);
+  ck_assert_uint_eq(a.dst.port, b2.port);
+  const mptcp_subopt *d = tseg_mptcp(&a, MPTCP_SUB_DSS);
+  ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_A, MPTCP_DSS_A);
+  ck_assert_uint_eq(joined(&m).remote_id, 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPJoinAckRx"), 1);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* 4. A third ACK with a forged HMAC: RST with MP_TCPRST "MPTCP-specific
+ * error", counted; a join SYN with an unknown token: RST, counted. The
+ * connection stays. */
+START_TEST(test_mptrace_join_server_forged) {
+  mpt m;
+  const mptcp_addr b2 = server_b2;
+  tseg sa = server_join(&m);
+  peer_join_ack(&m, &b2, &sa, 1);
+  expect_join_rst(&m, &sa.src, MPTCP_RESET_REASON_MPTCP);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPJoinAckHMacFailure"), 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPJoinAckRx"), 0);
+  const mptcp_addr b3 = {{MPTCP_AF_INET, {10, 0, 0, 5}}, 40002};
+  peer_join_syn(&m, &b3, m.token ^ 1u);
+  tseg r;
+  ck_assert(tpeer_recv(&m.p, &r));
+  ck_assert_uint_eq(r.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  ck_assert_uint_eq(r.dst.port, b3.port);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPJoinNoTokenFound"), 1);
+  still_mptcp(&m);
+}
+END_TEST
+
+static const mptcp_ipaddr peer_ip2 = {MPTCP_AF_INET, {10, 0, 9, 9}};
+
+static mptcp_subopt add_addr(const mpt *m, uint8_t id, int forge) {
+  mptcp_subopt o;
+  memset(&o, 0, sizeof o);
+  o.subtype = MPTCP_SUB_ADD_ADDR;
+  o.u.add_addr.addr_id = id;
+  o.u.add_addr.addr = peer_ip2;
+  o.u.add_addr.has_hmac = 1;
+  ck_assert_int_eq(mptcp_crypto_add_addr_hmac(m->peer_key, m->key, id,
+                                              &peer_ip2, 0, &o.u.add_addr.hmac),
+                   0);
+  if (forge) o.u.add_addr.hmac ^= 1;
+  return o;
+}
+
+/* The stack's echo of ADD_ADDR @p id: E set, the address, no HMAC. */
+static void expect_echo(mpt *m, uint8_t id) {
+  tseg e;
+  ck_assert(tpeer_recv(&m->p, &e));
+  ck_assert_uint_eq(e.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(e.len, 0);
+  const mptcp_subopt *a = tseg_mptcp(&e, MPTCP_SUB_ADD_ADDR);
+  ck_assert_uint_eq(a->u.add_addr.echo, 1);
+  ck_assert_uint_eq(a->u.add_addr.has_hmac, 0);
+  ck_assert_uint_eq(a->u.add_addr.has_port, 0);
+  ck_assert_uint_eq(a->u.add_addr.addr_id, id);
+  ck_assert(mptcp_ipaddr_equal(&a->u.add_addr.addr, &peer_ip2));
+  tpeer_expect_none(&m->p);
+}
+
+/* 5. ADD_ADDR: echoed and listed; a repeat (our echo lost) is echoed
+ * again but listed once; one with a wrong HMAC is counted, neither echoed
+ * nor listed. REMOVE_ADDR of it: unlisted, nothing sent. */
+START_TEST(test_mptrace_add_remove) {
+  mpt m;
+  open_client(&m);
+  mptcp_subopt o = add_addr(&m, 3, 0);
+  send_opt(&m, &o);
+  expect_echo(&m, 3);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPAddAddrRx"), 1);
+  ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_ADDR, MPTCP_EV_ADDR);
+  mptcp_addr got;
+  uint8_t id;
+  ck_assert_int_eq(mptcp_conn_get_peer_addr(m.p.conn, 0, &got, &id), 0);
+  ck_assert(mptcp_ipaddr_equal(&got.ip, &peer_ip2));
+  ck_assert_uint_eq(got.port, m.p.them.port);
+  ck_assert_uint_eq(id, 3);
+  send_opt(&m, &o); /* again */
+  expect_echo(&m, 3);
+  ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_ADDR, 0);
+  ck_assert_int_eq(mptcp_conn_get_peer_addr(m.p.conn, 1, &got, &id),
+                   MPTCP_ERR_INVALID_ARG);
+  mptcp_subopt bad = add_addr(&m, 4, 1);
+  send_opt(&m, &bad);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPAddAddrHMacFailure"), 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPAddAddrRx"), 2);
+  ck_assert_int_eq(mptcp_conn_get_peer_addr(m.p.conn, 1, &got, &id),
+                   MPTCP_ERR_INVALID_ARG);
+  mptcp_subopt rm;
+  memset(&rm, 0, sizeof rm);
+  rm.subtype = MPTCP_SUB_REMOVE_ADDR;
+  rm.u.rm_addr.n = 1;
+  rm.u.rm_addr.ids[0] = 3;
+  send_opt(&m, &rm);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPRmAddrRx"), 1);
+  ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_ADDR, MPTCP_EV_ADDR);
+  ck_assert_int_eq(mptcp_conn_get_peer_addr(m.p.conn, 0, &got, &id),
+                   MPTCP_ERR_INVALID_ARG);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* 6. MP_PRIO: the peer makes the subflow a backup, then regular again;
+ * each change is an event and shows in peer_backup; nothing is sent. */
+START_TEST(test_mptrace_prio) {
+  mpt m;
+  open_client(&m);
+  for (int b = 1; b >= 0; b--) {
+    mptcp_subopt o;
+    memset(&o, 0, sizeof o);
+    o.subtype = MPTCP_SUB_PRIO;
+    o.u.prio.backup = (uint8_t)b;
+    send_opt(&m, &o);
+    tpeer_expect_none(&m.p);
+    ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_SUBFLOW, MPTCP_EV_SUBFLOW);
+    mptcp_subflow_info si;
+    ck_assert_int_eq(mptcp_conn_get_subflow(m.p.conn, 0, &si), 0);
+    ck_assert_uint_eq(si.peer_backup, (unsigned)b);
+    ck_assert_uint_eq(si.backup, 0);
+  }
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPPrioRx"), 2);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+Suite *suite_mptrace(void) {
+  const tcheck_test tests[] = {
+      TCHECK_TEST(test_mptrace_join_client),
+      TCHECK_TEST(test_mptrace_join_client_forged),
+      TCHECK_TEST(test_mptrace_join_server),
+      TCHECK_TEST(test_mptrace_join_server_forged),
+      TCHECK_TEST(test_mptrace_add_remove),
+      TCHECK_TEST(test_mptrace_prio),
+  };
+  return tcheck_suite("mptrace", tests, sizeof tests / sizeof tests[0]);
+}
