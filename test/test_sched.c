@@ -107,6 +107,7 @@ static void run_table(const mptcp_sched_ops *ops, const sched_case *t,
         view(t[i].sf, t[i].n, t[i].pending, t[i].wnd, t[i].wnd_room, 0);
     int ret = ask(ops, &st, &v, &p);
     CK_PICK(ret, p, t[i].ret, t[i].mask, t[i].bytes, t[i].wait, t[i].what);
+    ck_assert_msg(p.copy == 0, "%s: copy 0x%x", t[i].what, (unsigned)p.copy);
   }
 }
 
@@ -222,8 +223,10 @@ START_TEST(test_view_cap) {
     o->init(&st, 0);
     int ret = ask(o, &st, &v, &p);
     if (o == &mptcp_sched_redundant) {
-      /* All 32 reachable ones; each has 10000 of room. */
-      CK_PICK(ret, p, 32, UINT32_MAX, 10000u, PICKED, o->name);
+      /* Index 0 carries (equal RTTs), the 31 other reachable ones get
+       * copies; entry 32 none. */
+      CK_PICK(ret, p, 32, 0x1u, 10000u, PICKED, o->name);
+      ck_assert_uint_eq(p.copy, UINT32_MAX - 1);
     } else if (o == &mptcp_sched_rr) {
       /* Lowest id first (id 0, index 0), one segment. */
       CK_PICK(ret, p, 1, 0x1u, MSS, PICKED, o->name);
@@ -630,87 +633,122 @@ END_TEST
 /* redundant                                                         */
 /* ---------------------------------------------------------------- */
 
-static const sched_case redundant_cases[] = {
-    {"every usable regular subflow; chunk = smallest room 3000",
-     4,
-     {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 4000),
-      SF(3, R, 60000, 10000, 7000), SF(4, BK, 5000, 10000, 0)},
-     100000,
-     BIG,
-     BIG,
-     3,
-     0x7,
-     3000,
-     PICKED},
-    {"a full subflow skips the chunk",
-     3,
-     {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 10000),
-      SF(3, R, 60000, 10000, 2000)},
-     100000,
-     BIG,
-     BIG,
-     2,
-     0x5,
-     8000,
-     PICKED},
-    {"a stalled one is left out, the backup still unused",
-     3,
-     {SF(1, STL, 10000, 10000, 0), SF(2, R, 30000, 10000, 0),
-      SF(3, BK, 5000, 10000, 0)},
-     100000,
-     BIG,
-     BIG,
-     1,
-     0x2,
-     10000,
-     PICKED},
-    {"regular ones full: wait, the backup stays idle",
-     3,
-     {SF(1, R, 10000, 10000, 10000), SF(2, R, 30000, 10000, 9900),
-      SF(3, BK, 5000, 10000, 0)},
-     100000,
-     BIG,
-     BIG,
-     0,
-     0,
-     0,
-     CWND},
-    {"regular ones gone: every backup with room",
-     4,
-     {SF(1, DEAD, 10000, 10000, 0), SF(2, BK, 30000, 10000, 0),
-      SF(3, BK, 5000, 10000, 5000), SF(4, BK, 5000, 10000, 10000)},
-     100000,
-     BIG,
-     BIG,
-     2,
-     0x6,
-     5000,
-     PICKED},
-    {"chunk capped by pending 1200 and window room",
-     2,
-     {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 0)},
-     1200,
-     BIG,
-     BIG,
-     2,
-     0x3,
-     1200,
-     PICKED},
-    {"connection window room 800 < MSS: both can take it all",
-     2,
-     {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 9000)},
-     100000,
-     BIG,
-     800,
-     2,
-     0x3,
-     800,
-     PICKED},
+/* The fastest usable subflow with room carries the chunk (mask, bytes:
+ * its room); every other usable one gets a copy, full or not. */
+typedef struct red_case {
+  sched_case c;
+  uint32_t copy;
+} red_case;
+
+static const red_case redundant_cases[] = {
+    {{"fastest with room carries; the other regular ones get copies",
+      4,
+      {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 4000),
+       SF(3, R, 60000, 10000, 7000), SF(4, BK, 5000, 10000, 0)},
+      100000,
+      BIG,
+      BIG,
+      3,
+      0x1,
+      10000,
+      PICKED},
+     0x6},
+    {{"a full subflow still gets a copy: it catches up later",
+      3,
+      {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 10000),
+       SF(3, R, 60000, 10000, 2000)},
+      100000,
+      BIG,
+      BIG,
+      3,
+      0x1,
+      10000,
+      PICKED},
+     0x6},
+    {{"the fastest is full: the next with room carries, it gets a copy",
+      2,
+      {SF(1, R, 10000, 10000, 10000), SF(2, R, 30000, 10000, 3000)},
+      100000,
+      BIG,
+      BIG,
+      2,
+      0x2,
+      7000,
+      PICKED},
+     0x1},
+    {{"a stalled one is left out, the backup still unused",
+      3,
+      {SF(1, STL, 10000, 10000, 0), SF(2, R, 30000, 10000, 0),
+       SF(3, BK, 5000, 10000, 0)},
+      100000,
+      BIG,
+      BIG,
+      1,
+      0x2,
+      10000,
+      PICKED},
+     0},
+    {{"regular ones full: wait, the backup stays idle",
+      3,
+      {SF(1, R, 10000, 10000, 10000), SF(2, R, 30000, 10000, 9900),
+       SF(3, BK, 5000, 10000, 0)},
+      100000,
+      BIG,
+      BIG,
+      0,
+      0,
+      0,
+      CWND},
+     0},
+    {{"regular ones gone: the backups, fastest with room first",
+      4,
+      {SF(1, DEAD, 10000, 10000, 0), SF(2, BK, 30000, 10000, 0),
+       SF(3, BK, 5000, 10000, 5000), SF(4, BK, 5000, 10000, 10000)},
+      100000,
+      BIG,
+      BIG,
+      3,
+      0x4,
+      5000,
+      PICKED},
+     0xa},
+    {{"chunk capped by pending 1200",
+      2,
+      {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 0)},
+      1200,
+      BIG,
+      BIG,
+      2,
+      0x1,
+      1200,
+      PICKED},
+     0x2},
+    {{"connection window room 800 < MSS caps the chunk",
+      2,
+      {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 9000)},
+      100000,
+      BIG,
+      800,
+      2,
+      0x1,
+      800,
+      PICKED},
+     0x2},
 };
 
 START_TEST(test_redundant_table) {
-  run_table(&mptcp_sched_redundant, redundant_cases,
-            sizeof redundant_cases / sizeof redundant_cases[0]);
+  for (size_t i = 0; i < sizeof redundant_cases / sizeof redundant_cases[0];
+       i++) {
+    const sched_case *t = &redundant_cases[i].c;
+    sched_state st;
+    mptcp_sched_pick p;
+    mptcp_sched_redundant.init(&st, 0);
+    mptcp_sched_view v = view(t->sf, t->n, t->pending, t->wnd, t->wnd_room, 0);
+    int ret = ask(&mptcp_sched_redundant, &st, &v, &p);
+    CK_PICK(ret, p, t->ret, t->mask, t->bytes, t->wait, t->what);
+    ck_assert_msg(p.copy == redundant_cases[i].copy, "%s: copy 0x%x, want 0x%x",
+                  t->what, (unsigned)p.copy, (unsigned)redundant_cases[i].copy);
+  }
 }
 END_TEST
 
@@ -1296,7 +1334,10 @@ START_TEST(test_invariants) {
       if (ref_room(&sf[i]) > 0 && ref_room(&sf[i]) >= need)
         with_room |= 1u << i;
     }
-    ck_assert_int_eq(ret, mptcp_sched_popcount(p.mask));
+    ck_assert_int_eq(ret, mptcp_sched_popcount(p.mask | p.copy));
+    ck_assert_uint_eq(p.mask & p.copy, 0);
+    ck_assert_uint_eq(p.copy & ~usable, 0);
+    ck_assert_int_le(mptcp_sched_popcount(p.mask), 1);
     ck_assert_uint_eq(p.mask >> n, 0);
     if (!p.mask) {
       ck_assert_uint_eq(p.bytes, 0);
@@ -1330,8 +1371,11 @@ START_TEST(test_invariants) {
     ck_assert_uint_eq(p.mask & ~with_room, 0);
     for (size_t i = 0; i < n; i++)
       if (p.mask & 1u << i) ck_assert_uint_le(p.bytes, ref_room(&sf[i]));
-    if (o == &mptcp_sched_redundant) ck_assert_uint_eq(p.mask, with_room);
-    if (o == &mptcp_sched_minrtt) {
+    if (o == &mptcp_sched_redundant)
+      ck_assert_uint_eq(p.copy, usable & ~p.mask);
+    else
+      ck_assert_uint_eq(p.copy, 0);
+    if (o == &mptcp_sched_minrtt || o == &mptcp_sched_redundant) {
       /* The lowest srtt (0 = unmeasured = last) of those with room. */
       size_t pi = lowest_bit(p.mask);
       uint64_t k = sf[pi].srtt_us ? sf[pi].srtt_us : UINT64_C(1) << 32;
