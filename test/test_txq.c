@@ -21,21 +21,27 @@ static mptcp_subflow_info sfi(mptcp_conn *c, size_t i) {
 }
 
 /* Both stacks with scheduler @p sched and @p buf-byte buffers, connected
- * over two paths, the join carrying data. */
-static void setup(pair *p, const char *sched, size_t buf) {
+ * over two paths (the join with MPTCP_SUBFLOW_* @p flags), the join
+ * carrying data. */
+static void setup_flags(pair *p, const char *sched, size_t buf,
+                        uint32_t flags) {
   mptcp_settings s;
   pair_settings(&s);
   s.sched = mptcp_sched_find(sched);
   ck_assert_ptr_nonnull(s.sched);
   s.sndbuf = s.rcvbuf = buf;
   pair_init(p, &s, &s);
-  pair_two_paths(p, 0);
+  pair_two_paths(p, flags);
   uint8_t one = 1, got;
   ck_assert_int_eq(mptcp_conn_write(p->ca, &one, 1, p->now), 1);
   for (int r = 0; r < 100 && !(p->ev_b & MPTCP_EV_SUBFLOW); r++) pair_step(p);
   ck_assert_uint_eq(p->ev_a & MPTCP_EV_SUBFLOW, MPTCP_EV_SUBFLOW);
   ck_assert_int_eq(mptcp_conn_read(p->cb, &got, 1, p->now), 1);
   ck_assert_uint_eq(sfi(p->ca, 1).joined, 1);
+}
+
+static void setup(pair *p, const char *sched, size_t buf) {
+  setup_flags(p, sched, buf, 0);
 }
 
 /* Redundant: 1 MB each way arrives intact (pair_transfer checks every
@@ -88,6 +94,55 @@ START_TEST(test_txq_minrtt_no_copies) {
   ck_assert_uint_eq(ci.bytes_resent, 0);
   ck_assert_uint_eq(ci.bytes_sent, n + 1);
   ck_assert_uint_eq(pair_counter(p.b, "MPDupDataRxBytes"), 0);
+  pair_fini(&p);
+}
+END_TEST
+
+/* Redundant with a backup subflow: copies go to regular subflows only, so
+ * the backup stays idle while the first path works. */
+START_TEST(test_txq_redundant_backup) {
+  pair p;
+  setup_flags(&p, "redundant", 256 * 1024, MPTCP_SUBFLOW_BACKUP);
+  pair_transfer(&p, 300000);
+  ck_assert_uint_eq(sfi(p.ca, 1).bytes_sent, 0);
+  ck_assert_uint_eq(sfi(p.cb, 1).bytes_sent, 0);
+  ck_assert_uint_ge(sfi(p.ca, 0).bytes_sent, 300000);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.ca, &ci);
+  ck_assert_uint_eq(ci.bytes_resent, 0);
+  pair_fini(&p);
+}
+END_TEST
+
+/* One-way delays: path 1 2 ms, path 2 @p slow_us. */
+static mptcp_tstamp slow_path2(pair *p, int from_a, const uint8_t *b,
+                               size_t n) {
+  (void)from_a;
+  return pair_on_path2(b, n) ? *(const mptcp_tstamp *)p->ud : 2000;
+}
+
+/* Redundant over a fast and a much slower path, bulk: the slow subflow's
+ * copies fall behind and it skips what path 1 got DATA_ACKed meanwhile;
+ * every byte still arrives once. */
+START_TEST(test_txq_redundant_slow_skips) {
+  const size_t n = 1000000;
+  mptcp_tstamp slow = 100000;
+  pair p;
+  setup(&p, "redundant", 128 * 1024);
+  p.ud = &slow;
+  p.delay = slow_path2;
+  pair_transfer(&p, n);
+  uint64_t s0 = sfi(p.ca, 0).bytes_sent, s1 = sfi(p.ca, 1).bytes_sent;
+  /* Path 1 carried nearly everything, path 2 a part: it skipped. */
+  ck_assert_uint_ge(s0, n * 9 / 10);
+  ck_assert_uint_gt(s1, 0);
+  ck_assert_uint_lt(s1, n / 2);
+  mptcp_conn_info ca, cb;
+  mptcp_conn_get_info(p.ca, &ca);
+  mptcp_conn_get_info(p.cb, &cb);
+  ck_assert_uint_eq(ca.bytes_sent + ca.bytes_resent, s0 + s1);
+  ck_assert_uint_eq(cb.bytes_received, n + 1);
+  ck_assert_uint_le(cb.bytes_dup_received, ca.bytes_resent);
   pair_fini(&p);
 }
 END_TEST
@@ -152,6 +207,17 @@ static mptcp_tstamp blackout_gap(const char *sched) {
     }
   }
   ck_assert_uint_eq(p.ev_a & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT), 0);
+  mptcp_conn_get_info(p.ca, &ci);
+  if (strcmp(sched, "minrtt") == 0) {
+    /* Path 1's unacknowledged data went again on path 2 after its RTO. */
+    ck_assert_uint_ge(pair_counter(p.a, "MPReinjectRTO"), 1);
+    ck_assert_uint_gt(ci.bytes_resent, 0);
+  } else {
+    /* Path 2 carried (nearly) every byte: copies before the blackout (a
+     * few skipped while its window opened), the new
+     * data itself after it. */
+    ck_assert_uint_ge(sfi(p.ca, 1).bytes_sent, total * 95 / 100);
+  }
   free(data);
   pair_fini(&p);
   return gap;
@@ -171,11 +237,61 @@ START_TEST(test_txq_redundant_blackout) {
 }
 END_TEST
 
+/* Drops every packet while *p->ud is set. */
+static int dark_all(pair *p, int from_a, uint8_t *b, size_t n) {
+  (void)from_a, (void)b, (void)n;
+  return !*(const int *)p->ud;
+}
+
+/* Reinjection with no target: both paths go dark and time out, then A
+ * withdraws path 2's address (its subflow is reset). Its data, and what
+ * path 1 had handed it, has nowhere to go (path 1 is stalled): the
+ * connection keeps it owed and gives it to path 1 once that answers
+ * again. Every byte arrives. */
+START_TEST(test_txq_reinject_owed) {
+  enum { N = 60000 };
+  pair p;
+  int dark = 0;
+  setup(&p, "minrtt", 256 * 1024);
+  p.ud = &dark;
+  p.filter = dark_all;
+  uint8_t *data = malloc(N), buf[65536];
+  for (size_t i = 0; i < N; i++) data[i] = (uint8_t)(i * 7 + 11);
+  dark = 1;
+  ck_assert_int_eq(mptcp_conn_write(p.ca, data, N, p.now), N);
+  pair_run_until(&p, p.now + 3000000); /* RTOs on both subflows */
+  ck_assert_uint_gt(sfi(p.ca, 1).bytes_sent, 0);
+  ck_assert_uint_ge(pair_counter(p.a, "TcpTimeouts"), 2);
+  uint64_t dead = pair_counter(p.a, "MPReinjectDead");
+  ck_assert_int_eq(mptcp_conn_remove_addr(p.ca, 1, p.now), 0);
+  pair_pump(&p);
+  ck_assert_int_ne(mptcp_conn_get_subflow(p.ca, 1, &(mptcp_subflow_info){0}),
+                   0);
+  dark = 0;
+  size_t got = 0;
+  for (int r = 0; r < 2000 && got < N; r++) {
+    mptcp_ssize k;
+    while ((k = mptcp_conn_read(p.cb, buf, sizeof buf, p.now)) > 0) {
+      ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
+      got += (size_t)k;
+    }
+    pair_step(&p);
+  }
+  ck_assert_uint_eq(got, N);
+  ck_assert_uint_gt(pair_counter(p.a, "MPReinjectDead"), dead);
+  free(data);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_txq(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_txq_redundant_both_carry),
       TCHECK_TEST(test_txq_minrtt_no_copies),
+      TCHECK_TEST(test_txq_redundant_backup),
+      TCHECK_TEST(test_txq_redundant_slow_skips),
       TCHECK_TEST(test_txq_redundant_blackout),
+      TCHECK_TEST(test_txq_reinject_owed),
   };
   return tcheck_suite("txq", tests, sizeof tests / sizeof tests[0]);
 }
