@@ -802,6 +802,33 @@ START_TEST(test_blest_estimate) {
 }
 END_TEST
 
+/* A second BLEST case (Ferlin et al. 2016, §III), with a ratio that is
+ * not a whole number: x_f srtt 20 ms, cwnd 20 segments, full; x_s srtt
+ * 50 ms, empty. rtt_s/rtt_f = 2.5, so
+ *   X = MSS_f * (CWND_f + (2.5 - 1)/2) * 2.5 = 1000 * 20.75 * 2.5 = 51875
+ * and x_s is used iff 51875 <= wnd - MSS_s * (0 + 1), i.e. wnd >= 52875.
+ * Two segments already on x_s move the edge by 2000. */
+START_TEST(test_blest_ratio) {
+  static const struct {
+    uint32_t wnd, infl_s;
+    int send;
+  } t[] = {{52875, 0, 1}, {52874, 0, 0}, {54875, 2000, 1}, {54874, 2000, 0}};
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    const mptcp_sched_sf sf[] = {SF(1, R, 20000, 20000, 20000),
+                                 SF(2, R, 50000, 20000, t[i].infl_s)};
+    mptcp_sched_view v = view(sf, 2, 100000, t[i].wnd, 50000, 0);
+    sched_state st;
+    mptcp_sched_pick p;
+    mptcp_sched_blest.init(&st, 0);
+    int ret = ask(&mptcp_sched_blest, &st, &v, &p);
+    if (t[i].send)
+      CK_PICK(ret, p, 1, 0x2u, MSS, PICKED, "ratio 2.5, fits");
+    else
+      CK_PICK(ret, p, 0, 0u, 0u, POLICY, "ratio 2.5, x_s would block");
+  }
+}
+END_TEST
+
 START_TEST(test_blest_other_cases) {
   sched_state st;
   mptcp_sched_pick p;
@@ -1017,6 +1044,36 @@ START_TEST(test_ecf_delta) {
   mptcp_sched_ecf.init(&st, 0);
   ret = ecf_at(&st, 100000, 1000, 20000, &p);
   CK_PICK(ret, p, 0, 0u, 0u, POLICY, "delta from x_s");
+}
+END_TEST
+
+/* A second ECF case (Lim et al. 2017, Algorithm 1): x_f srtt 20 ms,
+ * rttvar 2 ms, cwnd 20000, full; x_s srtt 80 ms, rttvar 4 ms, cwnd 8000,
+ * empty; delta = 4 ms, waiting 0.
+ *   wait iff (1 + k/20000) * 20 < 84            (k < 64000)
+ *        and k/8000 * 80 >= 2 * 20 + 4 = 44     (k >= 4400)
+ * k 60000: 80 < 84 and 600 >= 44: wait. k 70000: 90 >= 84: x_s. */
+START_TEST(test_ecf_second_case) {
+  static const struct {
+    uint32_t k;
+    int wait;
+  } t[] = {{60000, 1}, {70000, 0}, {63999, 1}, {64000, 0},
+           {4400, 1},  {4399, 0},  {500, 0}};
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    const mptcp_sched_sf sf[] = {SFX(1, R, 20000, 2000, 20000, 20000, 0, BIG),
+                                 SFX(2, R, 80000, 4000, 8000, 0, 0, BIG)};
+    mptcp_sched_view v = view(sf, 2, t[i].k, BIG, BIG, 0);
+    sched_state st;
+    mptcp_sched_pick p;
+    mptcp_sched_ecf.init(&st, 0);
+    int ret = ask(&mptcp_sched_ecf, &st, &v, &p);
+    char what[32];
+    snprintf(what, sizeof what, "k %u", (unsigned)t[i].k);
+    if (t[i].wait)
+      CK_PICK(ret, p, 0, 0u, 0u, POLICY, what);
+    else
+      CK_PICK(ret, p, 1, 0x2u, t[i].k < MSS ? t[i].k : MSS, PICKED, what);
+  }
 }
 END_TEST
 
@@ -1445,6 +1502,7 @@ Suite *suite_sched(void) {
       TCHECK_TEST(test_rr_short_tail),
       TCHECK_TEST(test_redundant_table),
       TCHECK_TEST(test_blest_estimate),
+      TCHECK_TEST(test_blest_ratio),
       TCHECK_TEST(test_blest_other_cases),
       TCHECK_TEST(test_blest_lambda_up),
       TCHECK_TEST(test_blest_lambda_down),
@@ -1453,6 +1511,7 @@ Suite *suite_sched(void) {
       TCHECK_TEST(test_ecf_boundaries),
       TCHECK_TEST(test_ecf_hysteresis),
       TCHECK_TEST(test_ecf_delta),
+      TCHECK_TEST(test_ecf_second_case),
       TCHECK_TEST(test_ecf_other_cases),
       TCHECK_LOOP(test_reinject_default, N_SCHEDS),
       TCHECK_LOOP(test_invariants, N_SCHEDS),
