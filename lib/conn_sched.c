@@ -67,17 +67,23 @@ void mptcp_conn_schedule(struct mptcp_conn *c) {
   mptcp_subflow *by[MPTCP_SUBFLOWS_MAX];
   mptcp_sched_view v;
   build_view(c, snap, by, &v);
-  mptcp_sched_pick pick;
-  int got = c->sched_ops->get_send(c->sched_state, &v, &pick);
-  int i = -1;
+  /* Waiting (full windows, a policy): the fastest usable subflow, so that
+   * window probing and the FIN go on as on a single path. */
+  int fastest = mptcp_sched_fastest(&v, mptcp_sched_usable(&v, 0)), i = fastest;
   uint32_t copy = 0;
-  if (got > 0 && pick.mask) {
+  /* A connection-level window below a segment and below the data: sender
+   * SWS avoidance holds the data back and only window probes go, always
+   * from that subflow (a scheduler that takes turns would move the data
+   * away from the subflow whose persist timer runs, at every turn). */
+  int probing =
+      fastest >= 0 && v.wnd_room < v.pending && v.wnd_room < snap[fastest].mss;
+  mptcp_sched_pick pick;
+  if (!probing && c->sched_ops->get_send(c->sched_state, &v, &pick) > 0 &&
+      pick.mask) {
     /* The lowest bit carries the chunk; any others get copies. */
     for (i = 0; i < (int)v.n && !(pick.mask & (1u << i)); i++) {
     }
     copy = (pick.copy | pick.mask) & ~(1u << i);
-  } else {
-    i = mptcp_sched_fastest(&v, mptcp_sched_usable(&v, 0));
   }
   c->sched = i >= 0 && i < (int)v.n ? by[i] : NULL;
   c->copy_mask = 0;
