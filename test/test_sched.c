@@ -1478,6 +1478,7 @@ START_TEST(test_deterministic) {
     int ra = ask(o, &a, &v, &pa), rb = ask(o, &b, &v, &pb);
     ck_assert_int_eq(ra, rb);
     ck_assert_uint_eq(pa.mask, pb.mask);
+    ck_assert_uint_eq(pa.copy, pb.copy);
     ck_assert_uint_eq(pa.bytes, pb.bytes);
     ck_assert_uint_eq(pa.wait, pb.wait);
   }
