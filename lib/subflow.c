@@ -433,6 +433,13 @@ static void dup_rx(struct mptcp_conn *c, uint32_t n) {
   c->st->ctr.v[MPTCP_CTR_MP_DUP_RX_BYTES] += n;
 }
 
+/* Bytes of [off, off + n) that the range set @p r covers. */
+static uint32_t overlap(const mptcp_ranges *r, uint32_t off, uint32_t n) {
+  if (off > UINT32_MAX - n) return 0; /* not an offset ahead */
+  return mptcp_ranges_bytes_above(r, off) -
+         mptcp_ranges_bytes_above(r, off + n);
+}
+
 /* Places subflow bytes [seq, seq + len) at their DSNs; returns how many
  * leading bytes could be placed (the rest has no mapping or no room). */
 static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
@@ -481,12 +488,15 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     }
     if (n) {
       size_t before = c->rcv.len;
-      /* Bytes already there: below RCV.NXT(DSN), or present ahead. */
-      uint32_t had = skip + mptcp_ranges_bytes_above(&c->mp.ooo, off) -
-                     mptcp_ranges_bytes_above(&c->mp.ooo, off + n);
-      if (had) dup_rx(c, had);
+      /* Bytes already there: below RCV.NXT(DSN), or present ahead. With
+       * checksums bytes wait unmarked for their whole mapping; a resent
+       * segment's are then known from the subflow's own out-of-order set. */
+      uint32_t old = c->mp.checksum
+                         ? overlap(&t->ooo, seq + done + skip - t->rcv_nxt, n)
+                         : overlap(&c->mp.ooo, off, n);
+      if (skip + old) dup_rx(c, skip + old);
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
-      sf->tcp.bytes_received += n - (had - skip); /* new to the connection */
+      sf->tcp.bytes_received += n - old; /* new to the connection */
       /* Checksummed bytes wait for their whole mapping. */
       if (!c->mp.checksum && mark_present(sf, off, n) < 0)
         break; /* too many holes: not received */
