@@ -179,8 +179,11 @@ MPTCP_API int mptcp_conn_get_info(const mptcp_conn *c, mptcp_conn_info *ci) {
     ci->bytes_acked += x->bytes_acked;
     ci->retransmits += x->retransmits;
   }
-  /* Each byte once: a reinjected one counts on its first subflow. */
-  ci->bytes_sent -= c->bytes_reinjected;
+  /* Each byte once: a reinjected or copied one counts on its first
+   * subflow. */
+  ci->bytes_sent -= c->bytes_resent;
+  ci->bytes_resent = c->bytes_resent;
+  ci->bytes_dup_received = c->bytes_dup_rcvd;
   ci->bytes_received = c->bytes_delivered;
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <mptcp/stack.h>
 
 #include "dss.h"
+#include "dsnq.h"
 #include "handshake.h"
 #include "heap.h"
 #include "mp.h"
@@ -43,7 +44,10 @@ typedef struct mptcp_subflow {
   uint8_t prio_due;       /* an MP_PRIO with `backup` is owed on this subflow */
   uint8_t fail_set;       /* our reset carries MP_FAIL with fail_dsn (§3.7) */
   uint64_t fail_dsn;
-  uint64_t dsn_end;   /* end of the highest DSN range this subflow carried */
+  uint64_t dsn_end; /* end of the highest DSN range this subflow carried */
+  /* Connection bytes it owes besides new data (txq.c): reinjections of
+   * another subflow's data and redundant copies, sent before new data. */
+  mptcp_dsnq txq;
   uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
   uint32_t sf_fin_seq;
 
@@ -90,6 +94,7 @@ struct mptcp_conn {
   mptcp_subflow *sf[MPTCP_SUBFLOWS_MAX];
   uint8_t n_sf, tx_rr;
   mptcp_subflow *sched;
+  uint32_t copy_mask; /* slots that get a copy of what `sched` maps (txq.c) */
   const mptcp_sched_ops *sched_ops;
   uint64_t sched_state[MPTCP_SCHED_STATE_MAX / 8];
   mptcp_subflow first;
@@ -99,8 +104,8 @@ struct mptcp_conn {
    * receive ring at mp.rcv_nxt. */
   mptcp_mp mp;
   uint64_t snd_dsn;
-  /* Reinjection (conn_sched.c): DSNs [rj_dsn, rj_end) go out again on the
-   * scheduled subflow before new data. */
+  /* Reinjection (conn_sched.c): DSNs [rj_dsn, rj_end) of a dead subflow
+   * that no other could take yet; offered to the scheduler again. */
   uint64_t rj_dsn, rj_end;
   mptcp_pm pm;
   mptcp_tstamp pm_at; /* earliest path-manager deadline (pm.c) */
@@ -111,7 +116,9 @@ struct mptcp_conn {
   /* Statistics: bytes put in order into the receive ring, and the totals
    * of subflows that are gone. */
   uint64_t bytes_delivered;
-  uint64_t bytes_reinjected; /* sent again on another subflow */
+  uint64_t bytes_resent;   /* sent again on another subflow (reinjections,
+                              redundant copies) */
+  uint64_t bytes_dup_rcvd; /* received again: already there (duplicates) */
   uint64_t gone_bytes_sent, gone_bytes_acked, gone_retransmits;
   uint8_t mp_offered; /* we offered or accepted MPTCP (for fallback info) */
   void *user_data;

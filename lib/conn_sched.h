@@ -10,9 +10,12 @@
 struct mptcp_conn;
 struct mptcp_subflow;
 
-/* Sets c->sched: the subflow the scheduler picks for new data, or when it
- * waits (full windows, a policy), the fastest usable one, so that window
- * probing and the FIN go on as on a single path; NULL without any. */
+/* Sets c->sched, the subflow the scheduler picks for new data, and
+ * c->copy_mask, the subflows that get a copy of it (redundant). When the
+ * scheduler waits (full windows, a policy), or the connection-level
+ * window is below a segment, c->sched is the fastest usable subflow, so
+ * that window probing and the FIN go on as on a single path; NULL
+ * without any. Data a dead subflow left owed is offered first. */
 void mptcp_conn_schedule(struct mptcp_conn *c);
 
 /* 1 if the subflow may carry data (MPTCP established on it, no FIN). */

@@ -106,6 +106,10 @@ uint64_t mptcp_txmaps_min_dsn(const mptcp_txmaps *t) {
   return m;
 }
 
+const mptcp_txmap *mptcp_txmaps_at(const mptcp_txmaps *t, uint32_t i) {
+  return i < t->n ? at(t, i) : NULL;
+}
+
 uint64_t mptcp_txmaps_max_dsn(const mptcp_txmaps *t) {
   uint64_t m = 0;
   for (uint32_t i = 0; i < t->n; i++)

@@ -47,6 +47,8 @@ void mptcp_txmaps_ack(mptcp_txmaps *t, uint32_t ssn_una);
 /* Lowest DSN a record still refers to (the subflow may have to resend it),
  * or UINT64_MAX when there is none. */
 uint64_t mptcp_txmaps_min_dsn(const mptcp_txmaps *t);
+/* The @p i-th record in SSN order (i < n), or NULL. */
+const mptcp_txmap *mptcp_txmaps_at(const mptcp_txmaps *t, uint32_t i);
 /* End (last DSN + 1) of the highest range a record refers to, 0 when there
  * is none. */
 uint64_t mptcp_txmaps_max_dsn(const mptcp_txmaps *t);

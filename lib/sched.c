@@ -113,6 +113,7 @@ int mptcp_sched_popcount(uint32_t mask) {
 
 int mptcp_sched_set_wait(mptcp_sched_pick *out, mptcp_sched_wait reason) {
   out->mask = 0;
+  out->copy = 0;
   out->bytes = 0;
   out->wait = (uint8_t)reason;
   return 0;
@@ -136,6 +137,7 @@ uint32_t mptcp_sched_begin(const mptcp_sched_view *v, mptcp_sched_pick *out,
 int mptcp_sched_pick_one(mptcp_sched_pick *out, const mptcp_sched_view *v,
                          int i, uint32_t want, uint32_t cap) {
   out->mask = UINT32_C(1) << i;
+  out->copy = 0;
   out->bytes = min32(min32(mptcp_sched_room(&v->sf[i]), want), cap);
   out->wait = MPTCP_SCHED_WAIT_NONE;
   return 1;

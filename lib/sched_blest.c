@@ -86,7 +86,9 @@ static int window_blocks(const mptcp_sched_view *v, const mptcp_sched_sf *f) {
   return need > 0 && v->wnd_room < need && cwnd_room(f) >= need;
 }
 
-/* X * lambda of the paper, in bytes. */
+/* X * lambda in bytes. BLEST §III: during one rtt_s, x_f sends
+ * X = MSS_f * (CWND_f + (rtt_s/rtt_f - 1)/2) * rtt_s/rtt_f (CWND_f
+ * segments growing by one per rtt_f). */
 static uint64_t fast_bytes(const blest *b, const mptcp_sched_sf *f,
                            const mptcp_sched_sf *s) {
   uint64_t rtt_f = f->srtt_us ? f->srtt_us : 1;
@@ -120,7 +122,8 @@ static int blest_get_send(void *st, const mptcp_sched_view *v,
   int s = mptcp_sched_fastest(v, mptcp_sched_with_room(v, usable, want));
   if (s < 0) return mptcp_sched_set_wait(out, MPTCP_SCHED_WAIT_CWND);
   const mptcp_sched_sf *sf = &v->sf[s];
-  /* |MPTCP_SW| - MSS_s * (inflight_s + 1): window space x_f keeps. */
+  /* BLEST §III: skip x_s when X * lambda > |MPTCP_SW| - MSS_s *
+   * (inflight_s + 1), the window space x_f keeps. */
   uint64_t held = (uint64_t)sf->inflight + sf->queued + sf->mss;
   if (held > v->wnd || fast_bytes(b, &v->sf[f], sf) > v->wnd - held)
     return mptcp_sched_set_wait(out, MPTCP_SCHED_WAIT_POLICY);

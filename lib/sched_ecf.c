@@ -15,7 +15,8 @@
  *
  *   k/CWND_s * RTT_s >= 2 * RTT_f + delta   ->  wait for x_f,
  *
- * otherwise it sends on x_s. delta = max(rttvar_f, rttvar_s) absorbs RTT
+ * otherwise it sends on x_s. delta = max(sigma_f, sigma_s), the RTTs'
+ * standard deviations (RFC 6298 RTTVAR stands in for them), absorbs RTT
  * noise; waiting (1 while ECF holds off) with beta = 1/4 is the paper's
  * hysteresis against flapping between the two decisions. The paper counts
  * k and CWND in packets; bytes give the same ratios.
@@ -59,8 +60,11 @@ static int ecf_wait_for_fast(ecf *e, uint32_t pending, const mptcp_sched_sf *f,
   uint64_t rtt_s = cap(s->srtt_us, RTT_CAP);
   uint64_t delta =
       cap(f->rttvar_us > s->rttvar_us ? f->rttvar_us : s->rttvar_us, RTT_CAP);
+  /* ECF Algorithm 1: n * RTT_f < (1 + waiting * beta) * (RTT_s + delta),
+   * n = 1 + k/CWND_f, times 4 * CWND_f. */
   if (BETA_DEN * (cwnd_f + k) * rtt_f <
       (BETA_DEN + e->waiting) * (rtt_s + delta) * cwnd_f) {
+    /* ... and k/CWND_s * RTT_s >= 2 * RTT_f + delta, times CWND_s. */
     if (k * rtt_s >= (2 * rtt_f + delta) * cwnd_s) {
       e->waiting = 1;
       return 1;

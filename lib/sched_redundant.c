@@ -1,11 +1,17 @@
-/* Redundant: every chunk goes on every usable subflow that has room, so
- * the copy on the fastest path arrives first and a loss on one path costs
- * no retransmission delay (the idea of Froemmgen et al., "ReMP TCP: Low
+/* Redundant: every chunk goes on every usable subflow, so the copy on the
+ * fastest path arrives first and a loss or an outage on one path costs no
+ * retransmission delay (the idea of Frommgen et al., "ReMP TCP: Low
  * latency multipath TCP", ICC 2016, and of the out-of-tree MPTCP's
- * "redundant" scheduler). Trades bandwidth for latency. A subflow that is
- * full right now skips the chunk instead of holding the others back; the
- * receiver keeps the first copy of each data sequence number and drops the
- * rest. Stateless. SPDX-License-Identifier: MIT */
+ * "redundant" scheduler). Trades bandwidth for latency.
+ *
+ * The fastest usable subflow with room carries the chunk now; every other
+ * usable subflow, full or not, gets a copy queued (pick.copy), which it
+ * sends as its own windows allow: a subflow that is full right now
+ * catches up later, and skips what the peer has DATA_ACKed by then. The
+ * usable set is backup-aware (ops.h): backups get copies only when no
+ * regular subflow is usable. The receiver keeps the first copy of each
+ * data sequence number and counts the rest. Stateless.
+ * SPDX-License-Identifier: MIT */
 #include "sched.h"
 
 static void red_init(void *st, mptcp_tstamp now) { (void)st, (void)now; }
@@ -16,25 +22,17 @@ static int red_get_send(void *st, const mptcp_sched_view *v,
   (void)st;
   uint32_t want = mptcp_sched_begin(v, out, &usable);
   if (!want) return 0;
-  uint32_t picks = mptcp_sched_with_room(v, usable, want);
-  if (!picks) return mptcp_sched_set_wait(out, MPTCP_SCHED_WAIT_CWND);
-  /* The chunk must fit every picked subflow. */
-  uint32_t bytes = want;
-  size_t n = mptcp_sched_count(v);
-  for (size_t i = 0; i < n; i++) {
-    if (!(picks & UINT32_C(1) << i)) continue;
-    uint32_t room = mptcp_sched_room(&v->sf[i]);
-    if (room < bytes) bytes = room;
-  }
-  out->mask = picks;
-  out->bytes = bytes;
-  out->wait = MPTCP_SCHED_WAIT_NONE;
-  return mptcp_sched_popcount(picks);
+  int i = mptcp_sched_fastest(v, mptcp_sched_with_room(v, usable, want));
+  if (i < 0) return mptcp_sched_set_wait(out, MPTCP_SCHED_WAIT_CWND);
+  mptcp_sched_pick_one(out, v, i, want, UINT32_MAX);
+  out->copy = usable & ~out->mask;
+  return 1 + mptcp_sched_popcount(out->copy);
 }
 
 /* The stalled subflow's data goes to every other usable subflow: the
  * connection skips the bytes a target already carries, so this only fills
- * in what a subflow missed while it was full. */
+ * in what a subflow missed (it skipped bytes DATA_ACKed at the time, or
+ * joined later). */
 static int red_on_stall(void *st, const mptcp_sched_view *v,
                         const mptcp_sched_stall *s, mptcp_sched_reinject *out) {
   (void)st;

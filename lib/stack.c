@@ -680,11 +680,13 @@ static mptcp_ssize conn_output(struct mptcp_conn *c, uint8_t *dest,
                                size_t destlen, mptcp_tstamp now,
                                unsigned *sfi) {
   unsigned n_sf = c->n_sf;
+  /* Data a dead subflow left owed goes to a survivor (conn_sched.c). */
+  if (c->mp.state == MPTCP_MP_ON && (n_sf > 1 || c->rj_end > c->rj_dsn))
+    mptcp_conn_schedule(c);
   if (n_sf == 1) { /* plain TCP and single-path MPTCP */
     *sfi = 0;
     return c->sf[0] ? mptcp_tcp_output(c->sf[0], dest, destlen, now) : 0;
   }
-  if (c->mp.state == MPTCP_MP_ON) mptcp_conn_schedule(c);
   for (unsigned k = 0; k < n_sf; k++) {
     unsigned i = (c->tx_rr + 1 + k) % n_sf;
     if (!c->sf[i]) continue;

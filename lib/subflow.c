@@ -14,6 +14,7 @@
 #include "stack_impl.h"
 #include "tcp.h"
 #include "token.h"
+#include "txq.h"
 #include "wire.h"
 
 static void policy(const mptcp_stack *st, mptcp_mpc_policy *p) {
@@ -234,9 +235,10 @@ void mptcp_conn_free_acked(struct mptcp_conn *c) {
     uint64_t floor = mptcp_txmaps_min_dsn(&c->sf[i]->txm);
     if (floor < upto) upto = floor;
   }
-  /* Reinjection owed for bytes the peer has since acknowledged: done. */
+  /* Resending what the peer has since acknowledged: not needed. */
   if (c->rj_dsn < c->mp.snd_una)
     c->rj_dsn = c->mp.snd_una < c->rj_end ? c->mp.snd_una : c->rj_end;
+  mptcp_txq_trim(c);
   uint64_t end = c->snd_dsn + c->snd.len;
   if (upto > end) upto = end; /* the DATA_FIN octet is not in the ring */
   if (upto <= c->snd_dsn) return;
@@ -423,6 +425,21 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   mark_present(sf, (uint32_t)off, m->len);
 }
 
+/* @p n bytes arrived that the connection had already (from another
+ * subflow: a reinjection or a redundant copy): counted, never delivered
+ * twice. */
+static void dup_rx(struct mptcp_conn *c, uint32_t n) {
+  c->bytes_dup_rcvd += n;
+  c->st->ctr.v[MPTCP_CTR_MP_DUP_RX_BYTES] += n;
+}
+
+/* Bytes of [off, off + n) that the range set @p r covers. */
+static uint32_t overlap(const mptcp_ranges *r, uint32_t off, uint32_t n) {
+  if (off > UINT32_MAX - n) return 0; /* not an offset ahead */
+  return mptcp_ranges_bytes_above(r, off) -
+         mptcp_ranges_bytes_above(r, off + n);
+}
+
 /* Places subflow bytes [seq, seq + len) at their DSNs; returns how many
  * leading bytes could be placed (the rest has no mapping or no room). */
 static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
@@ -455,6 +472,7 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       /* All of it is old: a duplicate from another path, or Linux's
        * zero-window probe, which maps an already acknowledged DSN. It is
        * received at subflow level and changes nothing above. */
+      dup_rx(c, use);
       done += run;
       continue;
     }
@@ -470,8 +488,15 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     }
     if (n) {
       size_t before = c->rcv.len;
+      /* Bytes already there: below RCV.NXT(DSN), or present ahead. With
+       * checksums bytes wait unmarked for their whole mapping; a resent
+       * segment's are then known from the subflow's own out-of-order set. */
+      uint32_t old = c->mp.checksum
+                         ? overlap(&t->ooo, seq + done + skip - t->rcv_nxt, n)
+                         : overlap(&c->mp.ooo, off, n);
+      if (skip + old) dup_rx(c, skip + old);
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
-      sf->tcp.bytes_received += n; /* new to the connection */
+      sf->tcp.bytes_received += n - old; /* new to the connection */
       /* Checksummed bytes wait for their whole mapping. */
       if (!c->mp.checksum && mark_present(sf, off, n) < 0) {
         mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
@@ -619,27 +644,30 @@ uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf) {
   if (sf->sf_fin_set && mptcp_seq_geq(sf->sf_fin_seq, t->snd_una) &&
       mptcp_seq_lt(sf->sf_fin_seq, t->snd_max))
     out--;
-  /* New data counts only for the subflow the scheduler picked. */
-  if (c->n_sf > 1 && c->sched != sf) return out;
-  return out + mptcp_conn_unmapped(c);
+  /* Then its queue (reinjections, copies); new data counts only for the
+   * subflow the scheduler picked. */
+  uint64_t q = (uint64_t)out + mptcp_dsnq_bytes(&sf->txq);
+  if (c->n_sf == 1 || c->sched == sf) q += mptcp_conn_unmapped(c);
+  return q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
 }
 
 uint32_t mptcp_conn_unmapped(const struct mptcp_conn *c) {
   uint64_t end = c->snd_dsn + c->snd.len;
-  uint64_t n =
-      (end > c->mp.snd_nxt ? end - c->mp.snd_nxt : 0) + (c->rj_end - c->rj_dsn);
+  uint64_t n = end > c->mp.snd_nxt ? end - c->mp.snd_nxt : 0;
   return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
 uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf) {
-  const struct mptcp_conn *c = sf->conn;
-  return c->rj_end > c->rj_dsn ? (uint32_t)(c->rj_end - c->rj_dsn) : UINT32_MAX;
+  uint64_t dsn;
+  uint32_t run = mptcp_txq_head(sf, &dsn);
+  return run ? run : UINT32_MAX;
 }
 
 int mptcp_sf_fin_ok(const struct mptcp_subflow *sf) {
   const struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return 1;
-  if (c->rj_end > c->rj_dsn || c->mp.snd_nxt < c->mp.fin_dsn) return 0;
+  if (c->rj_end > c->rj_dsn || sf->txq.n || c->mp.snd_nxt < c->mp.fin_dsn)
+    return 0;
   /* With several subflows none closes before the peer has all the data:
    * any of them may still have to carry another's. */
   return mptcp_conn_open_subflows(c) <= 1 || c->mp.snd_una >= c->mp.fin_dsn;
@@ -672,7 +700,8 @@ static uint64_t tx_dsn(const struct mptcp_subflow *sf, uint32_t seq) {
   uint32_t ssn = seq - sf->tcp.iss;
   const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, ssn);
   if (r) return r->dsn + (ssn - r->ssn);
-  return c->rj_end > c->rj_dsn ? c->rj_dsn : c->mp.snd_nxt;
+  uint64_t dsn;
+  return mptcp_txq_head(sf, &dsn) ? dsn : c->mp.snd_nxt;
 }
 
 uint32_t mptcp_sf_tx_run(const struct mptcp_subflow *sf, uint32_t seq) {
@@ -687,16 +716,18 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
   struct mptcp_conn *c = sf->conn;
   mptcp_mp *m = &c->mp;
   if (len && !mptcp_txmaps_find(&sf->txm, seq - sf->tcp.iss)) {
-    int reinject = c->rj_end > c->rj_dsn;
-    uint64_t dsn = reinject ? c->rj_dsn : m->snd_nxt;
+    uint64_t dsn;
+    int again = mptcp_txq_head(sf, &dsn) != 0;
+    if (!again) dsn = m->snd_nxt;
     if (mptcp_txmaps_push(&sf->txm, seq - sf->tcp.iss, dsn, len) != 0)
       return MPTCP_ERR_NOMEM;
     if (dsn + len > sf->dsn_end) sf->dsn_end = dsn + len;
-    if (reinject) {
-      c->rj_dsn += len;
-      c->bytes_reinjected += len;
-    } else
+    if (again) {
+      mptcp_txq_sent(sf, len);
+    } else {
       m->snd_nxt += len;
+      mptcp_txq_copy_new(sf, dsn, len);
+    }
   }
   if (flags & MPTCP_TH_FIN) {
     sf->sf_fin_seq = seq + len;

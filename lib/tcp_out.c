@@ -575,7 +575,16 @@ void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now) {
    * reopens it is lost nothing else would ever ask (RFC 9293 §3.8.6.2.1's
    * override timeout). */
   uint32_t len = stream_len(sf);
-  int closed = t->snd_wnd == 0 || (t->snd_wnd < t->mss && t->snd_wnd < len);
+  uint32_t wnd = t->snd_wnd;
+  /* With MPTCP new data needs the connection-level window too (§3.3.5),
+   * which any subflow's ACK updates: a subflow whose own window is open
+   * must probe when that one is closed and its update got lost. */
+  if (sf->conn->mp.state == MPTCP_MP_ON && mptcp_sf_new_run(sf) == UINT32_MAX) {
+    uint64_t conn_wnd =
+        (uint64_t)(t->snd_nxt - t->snd_una) + mptcp_conn_tx_room(sf->conn);
+    if (conn_wnd < wnd) wnd = (uint32_t)conn_wnd;
+  }
+  int closed = wnd == 0 || (wnd < t->mss && wnd < len);
   if (closed && len > 0 && t->snd_max - t->snd_una <= 1) {
     if (t->t_persist == MPTCP_TSTAMP_NONE) {
       t->persist_ivl = t->rto;

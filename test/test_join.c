@@ -13,29 +13,6 @@
 #include "mpair.h"
 #include "tcheck.h"
 
-/* A's second address. */
-static const mptcp_addr addr_a2 = {{MPTCP_AF_INET, {10, 0, 1, 1}}, 0};
-
-/* Is the packet on the second path (from or to 10.0.1.1)? */
-static int on_path2(const uint8_t *b, size_t n) {
-  mptcp_pkt pk;
-  if (mptcp_pkt_parse(b, n, 0, &pk) != 0) return 0;
-  return memcmp(pk.src.a, addr_a2.ip.a, 4) == 0 ||
-         memcmp(pk.dst.a, addr_a2.ip.a, 4) == 0;
-}
-
-/* The pair connected with MPTCP, and A's second subflow asked for. */
-static void two_paths(pair *p, uint32_t flags) {
-  for (int r = 0; r < 100 && !p->cb; r++) pair_step(p);
-  ck_assert_ptr_nonnull(p->cb);
-  mptcp_conn_info ia;
-  mptcp_conn_get_info(p->ca, &ia);
-  ck_assert_uint_eq(ia.mptcp, 1);
-  int idx =
-      mptcp_conn_add_subflow(p->ca, &addr_a2, &pair_addr_b, flags, p->now);
-  ck_assert_int_eq(idx, 1);
-}
-
 /* Subflow i's info; fails the test if there is none. */
 static mptcp_subflow_info sfi(mptcp_conn *c, size_t i) {
   mptcp_subflow_info si;
@@ -59,7 +36,7 @@ START_TEST(test_join_two_paths) {
   s.sndbuf = s.rcvbuf = 256 * 1024;
   pair p;
   pair_init(&p, &s, &s);
-  two_paths(&p, 0);
+  pair_two_paths(&p, 0);
   pair_pump(&p);
   /* The join's SYN waits until the peer has shown it has our key (a
    * DATA_ACK): a Linux listener knows the token only from then on. */
@@ -78,7 +55,7 @@ START_TEST(test_join_two_paths) {
   ck_assert_uint_eq(a1.local_id, 1);
   ck_assert_uint_eq(b1.remote_id, 1);
   ck_assert_uint_eq(b1.local_id, 0);
-  ck_assert(mptcp_ipaddr_equal(&b1.remote.ip, &addr_a2.ip));
+  ck_assert(mptcp_ipaddr_equal(&b1.remote.ip, &pair_addr_a2.ip));
   pair_transfer(&p, 2000000);
   /* Both subflows carried data in both directions. */
   for (size_t i = 0; i < 2; i++) {
@@ -128,7 +105,7 @@ START_TEST(test_join_forged) {
   int what = _i;
   p.ud = &what;
   p.filter = forge;
-  two_paths(&p, 0);
+  pair_two_paths(&p, 0);
   pair_transfer(&p, 200000);
   static const char *const ctr[] = {
       "MPJoinSynAckHMacFailure", "MPJoinAckHMacFailure", "MPJoinNoTokenFound"};
@@ -152,7 +129,7 @@ END_TEST
 static int blackout(pair *p, int from_a, uint8_t *b, size_t n) {
   (void)from_a;
   int *dark = p->ud;
-  return !(*dark && on_path2(b, n));
+  return !(*dark && pair_on_path2(b, n));
 }
 
 START_TEST(test_join_path_blackout) {
@@ -164,7 +141,7 @@ START_TEST(test_join_path_blackout) {
   int dark = 0;
   p.ud = &dark;
   p.filter = blackout;
-  two_paths(&p, 0);
+  pair_two_paths(&p, 0);
   pair_pump(&p);
   /* Both ways: A's data on path 2 is stuck, and B's. */
   uint8_t *data = malloc(600000);
@@ -205,7 +182,7 @@ typedef struct rewrite {
 
 static int rewrite_path2(pair *p, int from_a, uint8_t *b, size_t n) {
   rewrite *rw = p->ud;
-  if (from_a && rw->left > 0 && n > 600 && on_path2(b, n)) {
+  if (from_a && rw->left > 0 && n > 600 && pair_on_path2(b, n)) {
     rw->left--;
     pair_corrupt(b, n);
   }
@@ -214,7 +191,7 @@ static int rewrite_path2(pair *p, int from_a, uint8_t *b, size_t n) {
     mptcp_pkt pk;
     ck_assert_int_eq(mptcp_pkt_parse(b, n, 0, &pk), 0);
     ck_assert_uint_eq(pk.tcp_flags & MPTCP_TH_RST, MPTCP_TH_RST);
-    ck_assert(on_path2(b, n));
+    ck_assert(pair_on_path2(b, n));
     rw->fail_rst++;
   }
   return 1;
@@ -229,7 +206,7 @@ START_TEST(test_join_checksum_fail) {
   rewrite rw = {1, 0};
   p.ud = &rw;
   p.filter = rewrite_path2;
-  two_paths(&p, 0);
+  pair_two_paths(&p, 0);
   pair_transfer(&p, 600000);
   ck_assert_int_eq(rw.left, 0); /* the rewrite happened */
   ck_assert_uint_eq(pair_counter(p.b, "DataCsumErr"), 1);
@@ -254,7 +231,7 @@ START_TEST(test_join_backup) {
   pair_settings(&s);
   pair p;
   pair_init(&p, &s, &s);
-  two_paths(&p, MPTCP_SUBFLOW_BACKUP);
+  pair_two_paths(&p, MPTCP_SUBFLOW_BACKUP);
   pair_transfer(&p, 300000);
   mptcp_subflow_info a1 = sfi(p.ca, 1), b1 = sfi(p.cb, 1);
   ck_assert_uint_eq(a1.backup, 1);
@@ -284,7 +261,7 @@ START_TEST(test_join_stripped) {
   pair p;
   pair_init(&p, &s, &s);
   p.filter = strip_join;
-  two_paths(&p, 0);
+  pair_two_paths(&p, 0);
   pair_transfer(&p, 200000);
   ck_assert_uint_eq(pair_counter(p.a, "MPJoinRefused"), 1);
   ck_assert_uint_eq(pair_counter(p.b, "MPJoinSynRx"), 0);
@@ -332,7 +309,7 @@ START_TEST(test_join_refused_last) {
     pair_step(&p);
   pair_pump(&p);
   ck_assert_int_eq(
-      mptcp_conn_add_subflow(p.ca, &addr_a2, &pair_addr_b, 0, p.now), 1);
+      mptcp_conn_add_subflow(p.ca, &pair_addr_a2, &pair_addr_b, 0, p.now), 1);
   pair_pump(&p);
   mptcp_conn_abort(p.cb, p.now);
   pair_pump(&p);
@@ -354,7 +331,7 @@ START_TEST(test_join_api_errors) {
   pair_init(&p, &s, &s);
   /* Not yet MPTCP (handshake under way). */
   ck_assert_int_eq(
-      mptcp_conn_add_subflow(p.ca, &addr_a2, &pair_addr_b, 0, p.now),
+      mptcp_conn_add_subflow(p.ca, &pair_addr_a2, &pair_addr_b, 0, p.now),
       MPTCP_ERR_INVALID_ARG);
   for (int r = 0; r < 100 && !p.cb; r++) pair_step(&p);
   mptcp_addr v6 = {{MPTCP_AF_INET6, {0x20, 1, 0xd, 0xb8, [15] = 1}}, 0};
@@ -366,19 +343,19 @@ START_TEST(test_join_api_errors) {
   /* MP_PRIO only on a subflow that carries data: not on a join still in
    * its handshake (its SYN waits for the key to be confirmed here). */
   ck_assert_int_eq(
-      mptcp_conn_add_subflow(p.ca, &addr_a2, &pair_addr_b, 0, p.now), 1);
+      mptcp_conn_add_subflow(p.ca, &pair_addr_a2, &pair_addr_b, 0, p.now), 1);
   ck_assert_int_eq(mptcp_conn_set_backup(p.ca, 1, 1, p.now),
                    MPTCP_ERR_INVALID_ARG);
   ck_assert_int_eq(mptcp_conn_set_backup(p.ca, 0, 1, p.now), 0);
   ck_assert_int_eq(mptcp_conn_set_backup(p.ca, 0, 0, p.now), 0);
   /* Up to 8 subflows, then NOMEM. */
   for (int i = 2; i < 8; i++) {
-    mptcp_addr l = addr_a2;
+    mptcp_addr l = pair_addr_a2;
     l.ip.a[3] = (uint8_t)(10 + i);
     ck_assert_int_eq(mptcp_conn_add_subflow(p.ca, &l, &pair_addr_b, 0, p.now),
                      i);
   }
-  mptcp_addr l = addr_a2;
+  mptcp_addr l = pair_addr_a2;
   l.ip.a[3] = 99;
   ck_assert_int_eq(mptcp_conn_add_subflow(p.ca, &l, &pair_addr_b, 0, p.now),
                    MPTCP_ERR_NOMEM);

@@ -107,6 +107,7 @@ static void run_table(const mptcp_sched_ops *ops, const sched_case *t,
         view(t[i].sf, t[i].n, t[i].pending, t[i].wnd, t[i].wnd_room, 0);
     int ret = ask(ops, &st, &v, &p);
     CK_PICK(ret, p, t[i].ret, t[i].mask, t[i].bytes, t[i].wait, t[i].what);
+    ck_assert_msg(p.copy == 0, "%s: copy 0x%x", t[i].what, (unsigned)p.copy);
   }
 }
 
@@ -222,8 +223,10 @@ START_TEST(test_view_cap) {
     o->init(&st, 0);
     int ret = ask(o, &st, &v, &p);
     if (o == &mptcp_sched_redundant) {
-      /* All 32 reachable ones; each has 10000 of room. */
-      CK_PICK(ret, p, 32, UINT32_MAX, 10000u, PICKED, o->name);
+      /* Index 0 carries (equal RTTs), the 31 other reachable ones get
+       * copies; entry 32 none. */
+      CK_PICK(ret, p, 32, 0x1u, 10000u, PICKED, o->name);
+      ck_assert_uint_eq(p.copy, UINT32_MAX - 1);
     } else if (o == &mptcp_sched_rr) {
       /* Lowest id first (id 0, index 0), one segment. */
       CK_PICK(ret, p, 1, 0x1u, MSS, PICKED, o->name);
@@ -630,87 +633,122 @@ END_TEST
 /* redundant                                                         */
 /* ---------------------------------------------------------------- */
 
-static const sched_case redundant_cases[] = {
-    {"every usable regular subflow; chunk = smallest room 3000",
-     4,
-     {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 4000),
-      SF(3, R, 60000, 10000, 7000), SF(4, BK, 5000, 10000, 0)},
-     100000,
-     BIG,
-     BIG,
-     3,
-     0x7,
-     3000,
-     PICKED},
-    {"a full subflow skips the chunk",
-     3,
-     {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 10000),
-      SF(3, R, 60000, 10000, 2000)},
-     100000,
-     BIG,
-     BIG,
-     2,
-     0x5,
-     8000,
-     PICKED},
-    {"a stalled one is left out, the backup still unused",
-     3,
-     {SF(1, STL, 10000, 10000, 0), SF(2, R, 30000, 10000, 0),
-      SF(3, BK, 5000, 10000, 0)},
-     100000,
-     BIG,
-     BIG,
-     1,
-     0x2,
-     10000,
-     PICKED},
-    {"regular ones full: wait, the backup stays idle",
-     3,
-     {SF(1, R, 10000, 10000, 10000), SF(2, R, 30000, 10000, 9900),
-      SF(3, BK, 5000, 10000, 0)},
-     100000,
-     BIG,
-     BIG,
-     0,
-     0,
-     0,
-     CWND},
-    {"regular ones gone: every backup with room",
-     4,
-     {SF(1, DEAD, 10000, 10000, 0), SF(2, BK, 30000, 10000, 0),
-      SF(3, BK, 5000, 10000, 5000), SF(4, BK, 5000, 10000, 10000)},
-     100000,
-     BIG,
-     BIG,
-     2,
-     0x6,
-     5000,
-     PICKED},
-    {"chunk capped by pending 1200 and window room",
-     2,
-     {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 0)},
-     1200,
-     BIG,
-     BIG,
-     2,
-     0x3,
-     1200,
-     PICKED},
-    {"connection window room 800 < MSS: both can take it all",
-     2,
-     {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 9000)},
-     100000,
-     BIG,
-     800,
-     2,
-     0x3,
-     800,
-     PICKED},
+/* The fastest usable subflow with room carries the chunk (mask, bytes:
+ * its room); every other usable one gets a copy, full or not. */
+typedef struct red_case {
+  sched_case c;
+  uint32_t copy;
+} red_case;
+
+static const red_case redundant_cases[] = {
+    {{"fastest with room carries; the other regular ones get copies",
+      4,
+      {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 4000),
+       SF(3, R, 60000, 10000, 7000), SF(4, BK, 5000, 10000, 0)},
+      100000,
+      BIG,
+      BIG,
+      3,
+      0x1,
+      10000,
+      PICKED},
+     0x6},
+    {{"a full subflow still gets a copy: it catches up later",
+      3,
+      {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 10000),
+       SF(3, R, 60000, 10000, 2000)},
+      100000,
+      BIG,
+      BIG,
+      3,
+      0x1,
+      10000,
+      PICKED},
+     0x6},
+    {{"the fastest is full: the next with room carries, it gets a copy",
+      2,
+      {SF(1, R, 10000, 10000, 10000), SF(2, R, 30000, 10000, 3000)},
+      100000,
+      BIG,
+      BIG,
+      2,
+      0x2,
+      7000,
+      PICKED},
+     0x1},
+    {{"a stalled one is left out, the backup still unused",
+      3,
+      {SF(1, STL, 10000, 10000, 0), SF(2, R, 30000, 10000, 0),
+       SF(3, BK, 5000, 10000, 0)},
+      100000,
+      BIG,
+      BIG,
+      1,
+      0x2,
+      10000,
+      PICKED},
+     0},
+    {{"regular ones full: wait, the backup stays idle",
+      3,
+      {SF(1, R, 10000, 10000, 10000), SF(2, R, 30000, 10000, 9900),
+       SF(3, BK, 5000, 10000, 0)},
+      100000,
+      BIG,
+      BIG,
+      0,
+      0,
+      0,
+      CWND},
+     0},
+    {{"regular ones gone: the backups, fastest with room first",
+      4,
+      {SF(1, DEAD, 10000, 10000, 0), SF(2, BK, 30000, 10000, 0),
+       SF(3, BK, 5000, 10000, 5000), SF(4, BK, 5000, 10000, 10000)},
+      100000,
+      BIG,
+      BIG,
+      3,
+      0x4,
+      5000,
+      PICKED},
+     0xa},
+    {{"chunk capped by pending 1200",
+      2,
+      {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 0)},
+      1200,
+      BIG,
+      BIG,
+      2,
+      0x1,
+      1200,
+      PICKED},
+     0x2},
+    {{"connection window room 800 < MSS caps the chunk",
+      2,
+      {SF(1, R, 10000, 10000, 0), SF(2, R, 30000, 10000, 9000)},
+      100000,
+      BIG,
+      800,
+      2,
+      0x1,
+      800,
+      PICKED},
+     0x2},
 };
 
 START_TEST(test_redundant_table) {
-  run_table(&mptcp_sched_redundant, redundant_cases,
-            sizeof redundant_cases / sizeof redundant_cases[0]);
+  for (size_t i = 0; i < sizeof redundant_cases / sizeof redundant_cases[0];
+       i++) {
+    const sched_case *t = &redundant_cases[i].c;
+    sched_state st;
+    mptcp_sched_pick p;
+    mptcp_sched_redundant.init(&st, 0);
+    mptcp_sched_view v = view(t->sf, t->n, t->pending, t->wnd, t->wnd_room, 0);
+    int ret = ask(&mptcp_sched_redundant, &st, &v, &p);
+    CK_PICK(ret, p, t->ret, t->mask, t->bytes, t->wait, t->what);
+    ck_assert_msg(p.copy == redundant_cases[i].copy, "%s: copy 0x%x, want 0x%x",
+                  t->what, (unsigned)p.copy, (unsigned)redundant_cases[i].copy);
+  }
 }
 END_TEST
 
@@ -761,6 +799,33 @@ START_TEST(test_blest_estimate) {
   blest_expect_wait(&st, 51999, 5000, 0, "x_s loaded, short");
   /* x_s's own data exceeds the window: wait. */
   blest_expect_wait(&st, 500, 0, 0, "window below one segment");
+}
+END_TEST
+
+/* A second BLEST case (Ferlin et al. 2016, §III), with a ratio that is
+ * not a whole number: x_f srtt 20 ms, cwnd 20 segments, full; x_s srtt
+ * 50 ms, empty. rtt_s/rtt_f = 2.5, so
+ *   X = MSS_f * (CWND_f + (2.5 - 1)/2) * 2.5 = 1000 * 20.75 * 2.5 = 51875
+ * and x_s is used iff 51875 <= wnd - MSS_s * (0 + 1), i.e. wnd >= 52875.
+ * Two segments already on x_s move the edge by 2000. */
+START_TEST(test_blest_ratio) {
+  static const struct {
+    uint32_t wnd, infl_s;
+    int send;
+  } t[] = {{52875, 0, 1}, {52874, 0, 0}, {54875, 2000, 1}, {54874, 2000, 0}};
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    const mptcp_sched_sf sf[] = {SF(1, R, 20000, 20000, 20000),
+                                 SF(2, R, 50000, 20000, t[i].infl_s)};
+    mptcp_sched_view v = view(sf, 2, 100000, t[i].wnd, 50000, 0);
+    sched_state st;
+    mptcp_sched_pick p;
+    mptcp_sched_blest.init(&st, 0);
+    int ret = ask(&mptcp_sched_blest, &st, &v, &p);
+    if (t[i].send)
+      CK_PICK(ret, p, 1, 0x2u, MSS, PICKED, "ratio 2.5, fits");
+    else
+      CK_PICK(ret, p, 0, 0u, 0u, POLICY, "ratio 2.5, x_s would block");
+  }
 }
 END_TEST
 
@@ -979,6 +1044,36 @@ START_TEST(test_ecf_delta) {
   mptcp_sched_ecf.init(&st, 0);
   ret = ecf_at(&st, 100000, 1000, 20000, &p);
   CK_PICK(ret, p, 0, 0u, 0u, POLICY, "delta from x_s");
+}
+END_TEST
+
+/* A second ECF case (Lim et al. 2017, Algorithm 1): x_f srtt 20 ms,
+ * rttvar 2 ms, cwnd 20000, full; x_s srtt 80 ms, rttvar 4 ms, cwnd 8000,
+ * empty; delta = 4 ms, waiting 0.
+ *   wait iff (1 + k/20000) * 20 < 84            (k < 64000)
+ *        and k/8000 * 80 >= 2 * 20 + 4 = 44     (k >= 4400)
+ * k 60000: 80 < 84 and 600 >= 44: wait. k 70000: 90 >= 84: x_s. */
+START_TEST(test_ecf_second_case) {
+  static const struct {
+    uint32_t k;
+    int wait;
+  } t[] = {{60000, 1}, {70000, 0}, {63999, 1}, {64000, 0},
+           {4400, 1},  {4399, 0},  {500, 0}};
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    const mptcp_sched_sf sf[] = {SFX(1, R, 20000, 2000, 20000, 20000, 0, BIG),
+                                 SFX(2, R, 80000, 4000, 8000, 0, 0, BIG)};
+    mptcp_sched_view v = view(sf, 2, t[i].k, BIG, BIG, 0);
+    sched_state st;
+    mptcp_sched_pick p;
+    mptcp_sched_ecf.init(&st, 0);
+    int ret = ask(&mptcp_sched_ecf, &st, &v, &p);
+    char what[32];
+    snprintf(what, sizeof what, "k %u", (unsigned)t[i].k);
+    if (t[i].wait)
+      CK_PICK(ret, p, 0, 0u, 0u, POLICY, what);
+    else
+      CK_PICK(ret, p, 1, 0x2u, t[i].k < MSS ? t[i].k : MSS, PICKED, what);
+  }
 }
 END_TEST
 
@@ -1296,7 +1391,10 @@ START_TEST(test_invariants) {
       if (ref_room(&sf[i]) > 0 && ref_room(&sf[i]) >= need)
         with_room |= 1u << i;
     }
-    ck_assert_int_eq(ret, mptcp_sched_popcount(p.mask));
+    ck_assert_int_eq(ret, mptcp_sched_popcount(p.mask | p.copy));
+    ck_assert_uint_eq(p.mask & p.copy, 0);
+    ck_assert_uint_eq(p.copy & ~usable, 0);
+    ck_assert_int_le(mptcp_sched_popcount(p.mask), 1);
     ck_assert_uint_eq(p.mask >> n, 0);
     if (!p.mask) {
       ck_assert_uint_eq(p.bytes, 0);
@@ -1330,8 +1428,11 @@ START_TEST(test_invariants) {
     ck_assert_uint_eq(p.mask & ~with_room, 0);
     for (size_t i = 0; i < n; i++)
       if (p.mask & 1u << i) ck_assert_uint_le(p.bytes, ref_room(&sf[i]));
-    if (o == &mptcp_sched_redundant) ck_assert_uint_eq(p.mask, with_room);
-    if (o == &mptcp_sched_minrtt) {
+    if (o == &mptcp_sched_redundant)
+      ck_assert_uint_eq(p.copy, usable & ~p.mask);
+    else
+      ck_assert_uint_eq(p.copy, 0);
+    if (o == &mptcp_sched_minrtt || o == &mptcp_sched_redundant) {
       /* The lowest srtt (0 = unmeasured = last) of those with room. */
       size_t pi = lowest_bit(p.mask);
       uint64_t k = sf[pi].srtt_us ? sf[pi].srtt_us : UINT64_C(1) << 32;
@@ -1377,6 +1478,7 @@ START_TEST(test_deterministic) {
     int ra = ask(o, &a, &v, &pa), rb = ask(o, &b, &v, &pb);
     ck_assert_int_eq(ra, rb);
     ck_assert_uint_eq(pa.mask, pb.mask);
+    ck_assert_uint_eq(pa.copy, pb.copy);
     ck_assert_uint_eq(pa.bytes, pb.bytes);
     ck_assert_uint_eq(pa.wait, pb.wait);
   }
@@ -1401,6 +1503,7 @@ Suite *suite_sched(void) {
       TCHECK_TEST(test_rr_short_tail),
       TCHECK_TEST(test_redundant_table),
       TCHECK_TEST(test_blest_estimate),
+      TCHECK_TEST(test_blest_ratio),
       TCHECK_TEST(test_blest_other_cases),
       TCHECK_TEST(test_blest_lambda_up),
       TCHECK_TEST(test_blest_lambda_down),
@@ -1409,6 +1512,7 @@ Suite *suite_sched(void) {
       TCHECK_TEST(test_ecf_boundaries),
       TCHECK_TEST(test_ecf_hysteresis),
       TCHECK_TEST(test_ecf_delta),
+      TCHECK_TEST(test_ecf_second_case),
       TCHECK_TEST(test_ecf_other_cases),
       TCHECK_LOOP(test_reinject_default, N_SCHEDS),
       TCHECK_LOOP(test_invariants, N_SCHEDS),

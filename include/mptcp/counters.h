@@ -93,6 +93,8 @@ struct mptcp_tcpopts;
   X(MP_JOIN_SYN_TX, "MPJoinSynTx")                                             \
   X(MP_REINJECT_RTO, "MPReinjectRTO")                                          \
   X(MP_REINJECT_DEAD, "MPReinjectDead")                                        \
+  X(MP_DUP_TX_BYTES, "MPDupDataTxBytes")                                       \
+  X(MP_DUP_RX_BYTES, "MPDupDataRxBytes")                                       \
   X(MP_SUBFLOW_CLOSED, "MPSubflowClosed")                                      \
   X(MP_SEND_NOMEM, "MPSendNoMem")                                              \
   X(MP_ADD_ADDR_TX, "MPAddAddrTx")                                             \

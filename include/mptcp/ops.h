@@ -200,11 +200,17 @@ typedef enum mptcp_sched_wait {
 
 /** What get_send decided. */
 typedef struct mptcp_sched_pick {
-  uint32_t mask;  /**< subflows to send the next chunk on; 0 = wait. More
-                       than one bit: the same bytes go on each (redundant) */
+  uint32_t mask;  /**< the subflow that maps the next chunk of new data
+                       now: one bit (if several, the lowest carries it and
+                       the others count as @c copy); 0 = wait */
+  uint32_t copy;  /**< subflows that also send the same bytes (redundant
+                       schedulers), 0 for most. Each gets a copy queued,
+                       sent as its own windows allow, before its new data;
+                       bytes the peer has DATA_ACKed by then are skipped.
+                       Never includes a bit of @c mask */
   uint32_t bytes; /**< length of the chunk: map at most this many bytes,
                        starting at the next unsent data sequence number,
-                       before asking again. Never more than any picked
+                       before asking again. Never more than the mask
                        subflow's room, view.pending or view.wnd_room; > 0
                        when mask != 0 */
   uint8_t wait;   /**< mptcp_sched_wait */
@@ -216,7 +222,8 @@ typedef struct mptcp_sched_pick {
 
 /** A subflow that stopped making progress. */
 typedef struct mptcp_sched_stall {
-  uint32_t sf;      /**< its index in the view */
+  uint32_t sf;      /**< its index in the view; MPTCP_SCHED_MAX_SF for data
+                         of a subflow that is gone (offered again) */
   uint32_t reason;  /**< MPTCP_SCHED_STALL_* */
   uint32_t unacked; /**< bytes mapped to it and not yet DATA_ACKed */
 } mptcp_sched_stall;
@@ -234,23 +241,28 @@ typedef struct mptcp_sched_reinject {
  *
  * Contract with the connection:
  * - get_send: on a pick, map min(bytes, what the subflow takes now) of new
- *   data to each subflow in mask (each subflow gets the same data sequence
- *   numbers), then ask again; on wait, stop until an ACK, a window
- *   update, new data or a subflow change alters the view. Reinjected
- *   data queued on a subflow goes before new data and is not scheduled
- *   again.
+ *   data to the subflow in mask, queue the same data sequence numbers on
+ *   each subflow in copy, then ask again; on wait, stop until an ACK, a
+ *   window update, new data or a subflow change alters the view. The
+ *   connection keeps one copy of the data: subflows' records and queues
+ *   refer to DSN ranges of its send buffer.
  * - on_stall: called when a subflow's RTO fires (the view already shows it
- *   STALLED) or when it dies (the view shows it not ACTIVE). Queue the
- *   oldest @c bytes of its unacknowledged data for resending on each
- *   target, skipping bytes a target already carries. A dead subflow's data
- *   that found no target (mask 0) stays owed: offer it again when a
- *   subflow becomes usable.
+ *   STALLED) or when it dies (the view shows it not ACTIVE). The
+ *   connection queues the oldest @c bytes of what the subflow carried and
+ *   the peer has not DATA_ACKed on each target, skipping bytes a target
+ *   already carries; queued data goes before new data and is not
+ *   scheduled again (mptcp_sched_sf.queued counts it). A dead subflow's
+ *   data that found no target (mask 0) stays owed: it is offered again
+ *   (stall.sf = MPTCP_SCHED_MAX_SF, reason DEAD) when the view changes,
+ *   until some target takes it. After an RTO with no target the subflow's
+ *   own retransmission carries on.
  */
 typedef struct mptcp_sched_ops {
   const char *name;
   size_t state_size; /**< <= MPTCP_SCHED_STATE_MAX */
   void (*init)(void *st, mptcp_tstamp now);
-  /** Fills *out; returns the number of subflows picked (0 = wait). */
+  /** Fills *out; returns the number of subflows in mask | copy (0 =
+   *  wait). */
   int (*get_send)(void *st, const mptcp_sched_view *v, mptcp_sched_pick *out);
   /** Fills *out; returns the number of target subflows (0 = none). */
   int (*on_stall)(void *st, const mptcp_sched_view *v,
@@ -262,7 +274,9 @@ typedef struct mptcp_sched_ops {
 MPTCP_API extern const mptcp_sched_ops mptcp_sched_minrtt;
 /** Round-robin, one segment at a time, among subflows with room. */
 MPTCP_API extern const mptcp_sched_ops mptcp_sched_rr;
-/** Every chunk on every usable subflow that has room. */
+/** Every chunk on every usable subflow: the fastest with room carries it
+ *  first, every other usable one gets a copy (ReMP TCP, Frommgen et al.,
+ *  ICC 2016). */
 MPTCP_API extern const mptcp_sched_ops mptcp_sched_redundant;
 /** BLEST (Ferlin et al., IFIP Networking 2016): skips a slow subflow when
  *  using it would block the fast one on the connection window. */

@@ -302,8 +302,12 @@ typedef struct mptcp_conn_info {
   uint64_t bytes_sent;          /**< payload bytes first transmitted */
   uint64_t bytes_acked;
   uint64_t
-      bytes_received;   /**< in-order payload bytes delivered to the buffer */
-  uint64_t retransmits; /**< segments retransmitted */
+      bytes_received;    /**< in-order payload bytes delivered to the buffer */
+  uint64_t retransmits;  /**< segments retransmitted */
+  uint64_t bytes_resent; /**< MPTCP: payload bytes sent again on another
+                              subflow (reinjections, redundant copies) */
+  uint64_t bytes_dup_received; /**< MPTCP: payload bytes that arrived when
+                                    the connection had them already */
 } mptcp_conn_info;
 
 /** Fills @p ci. @return 0. */

@@ -9,6 +9,7 @@
 
 const mptcp_addr pair_addr_a = {{MPTCP_AF_INET, {10, 0, 0, 1}}, 40000};
 const mptcp_addr pair_addr_b = {{MPTCP_AF_INET, {10, 0, 0, 2}}, 80};
+const mptcp_addr pair_addr_a2 = {{MPTCP_AF_INET, {10, 0, 1, 1}}, 0};
 
 static void prng_fill(uint8_t *d, size_t n, void *ud) {
   uint64_t *s = ud;
@@ -96,11 +97,57 @@ size_t pair_find_mptcp(const uint8_t *b, size_t n, int subtype, size_t *len) {
   return 0;
 }
 
+/* Hands packet @p b to B (@p to_b) or A now, or puts it on the wire. */
+static void deliver(pair *p, int to_b, const uint8_t *b, size_t n) {
+  mptcp_tstamp d = p->delay ? p->delay(p, !to_b, b, n) : 0;
+  if (d == 0) {
+    mptcp_stack_read_pkt(to_b ? p->b : p->a, NULL, b, n, p->now);
+    return;
+  }
+  if (p->n_wire == p->cap_wire) {
+    p->cap_wire = p->cap_wire ? 2 * p->cap_wire : 64;
+    p->wire = realloc(p->wire, p->cap_wire * sizeof *p->wire);
+    ck_assert_ptr_nonnull(p->wire);
+  }
+  ck_assert_uint_le(n, sizeof p->wire[0].b);
+  pair_pkt *k = &p->wire[p->n_wire++];
+  k->at = p->now + d;
+  k->to_b = to_b;
+  k->n = n;
+  memcpy(k->b, b, n);
+}
+
+/* The wire's earliest arrival time, MPTCP_TSTAMP_NONE if it is empty. */
+static mptcp_tstamp next_arrival(const pair *p) {
+  mptcp_tstamp t = MPTCP_TSTAMP_NONE;
+  for (size_t i = 0; i < p->n_wire; i++)
+    if (p->wire[i].at < t) t = p->wire[i].at;
+  return t;
+}
+
+/* Hands over every packet that has arrived by now, earliest first (ties:
+ * the order sent). Returns 1 if any. */
+static int arrive(pair *p) {
+  int any = 0;
+  while (next_arrival(p) <= p->now) {
+    size_t j = 0;
+    for (size_t i = 1; i < p->n_wire; i++)
+      if (p->wire[i].at < p->wire[j].at) j = i;
+    pair_pkt k = p->wire[j];
+    memmove(&p->wire[j], &p->wire[j + 1], (p->n_wire - j - 1) * sizeof k);
+    p->n_wire--;
+    mptcp_stack_read_pkt(k.to_b ? p->b : p->a, NULL, k.b, k.n, p->now);
+    any = 1;
+  }
+  return any;
+}
+
 int pair_pump(pair *p) {
   uint8_t buf[2048];
   int moved = 0;
   for (int again = 1; again;) {
-    again = 0;
+    again = arrive(p);
+    moved |= again;
     mptcp_ssize n;
     while ((n = mptcp_stack_write_pkt(p->a, NULL, buf, sizeof buf, p->now)) >
            0) {
@@ -113,7 +160,7 @@ int pair_pump(pair *p) {
       if (p->filter && !p->filter(p, 1, buf, (size_t)n)) continue;
       if (p->drop_every && ++p->pkts % (unsigned long)p->drop_every == 0)
         continue;
-      mptcp_stack_read_pkt(p->b, NULL, buf, (size_t)n, p->now);
+      deliver(p, 1, buf, (size_t)n);
     }
     while ((n = mptcp_stack_write_pkt(p->b, NULL, buf, sizeof buf, p->now)) >
            0) {
@@ -122,7 +169,7 @@ int pair_pump(pair *p) {
       if (p->drop_every && ++p->pkts % (unsigned long)p->drop_every == 0)
         continue;
       if (p->filter && !p->filter(p, 0, buf, (size_t)n)) continue;
-      mptcp_stack_read_pkt(p->a, NULL, buf, (size_t)n, p->now);
+      deliver(p, 0, buf, (size_t)n);
     }
     mptcp_event ev;
     while (mptcp_stack_next_event(p->b, &ev)) {
@@ -139,8 +186,9 @@ int pair_pump(pair *p) {
 void pair_step(pair *p) {
   if (pair_pump(p)) return;
   mptcp_tstamp e = mptcp_stack_get_expiry(p->a),
-               eb = mptcp_stack_get_expiry(p->b);
+               eb = mptcp_stack_get_expiry(p->b), w = next_arrival(p);
   if (eb < e) e = eb;
+  if (w < e) e = w;
   if (e == MPTCP_TSTAMP_NONE) { /* say where it stuck */
     mptcp_stack *sts[2] = {p->a, p->b};
     for (int k = 0; k < 2; k++) {
@@ -156,6 +204,39 @@ void pair_step(pair *p) {
   if (e > p->now) p->now = e;
   mptcp_stack_handle_expiry(p->a, p->now);
   mptcp_stack_handle_expiry(p->b, p->now);
+}
+
+void pair_run_until(pair *p, mptcp_tstamp t) {
+  for (;;) {
+    pair_pump(p);
+    mptcp_tstamp e = mptcp_stack_get_expiry(p->a),
+                 eb = mptcp_stack_get_expiry(p->b), w = next_arrival(p);
+    if (eb < e) e = eb;
+    if (w < e) e = w;
+    if (e > t) break;
+    if (e > p->now) p->now = e;
+    mptcp_stack_handle_expiry(p->a, p->now);
+    mptcp_stack_handle_expiry(p->b, p->now);
+  }
+  if (t > p->now) p->now = t;
+}
+
+int pair_on_path2(const uint8_t *b, size_t n) {
+  mptcp_pkt pk;
+  if (mptcp_pkt_parse(b, n, 0, &pk) != 0) return 0;
+  return memcmp(pk.src.a, pair_addr_a2.ip.a, 4) == 0 ||
+         memcmp(pk.dst.a, pair_addr_a2.ip.a, 4) == 0;
+}
+
+void pair_two_paths(pair *p, uint32_t flags) {
+  for (int r = 0; r < 100 && !p->cb; r++) pair_step(p);
+  ck_assert_ptr_nonnull(p->cb);
+  mptcp_conn_info ia;
+  mptcp_conn_get_info(p->ca, &ia);
+  ck_assert_uint_eq(ia.mptcp, 1);
+  int idx =
+      mptcp_conn_add_subflow(p->ca, &pair_addr_a2, &pair_addr_b, flags, p->now);
+  ck_assert_int_eq(idx, 1);
 }
 
 void pair_transfer(pair *p, size_t n) {
@@ -220,6 +301,7 @@ void pair_fini(pair *p) {
   if (p->cb) mptcp_conn_release(p->cb, p->now);
   mptcp_stack_del(p->a);
   mptcp_stack_del(p->b);
+  free(p->wire);
 }
 
 uint64_t pair_counter(mptcp_stack *st, const char *name) {

@@ -14,6 +14,17 @@ typedef struct pair pair;
 /* Looks at (and may rewrite) a packet from A (from_a = 1) or B; returns
  * 0 to drop it. */
 typedef int (*pair_filter)(pair *p, int from_a, uint8_t *buf, size_t n);
+/* One-way delay of a packet in µs (0: delivered at once). */
+typedef mptcp_tstamp (*pair_delay_fn)(pair *p, int from_a, const uint8_t *buf,
+                                      size_t n);
+
+/* A packet on its way (pair.delay). */
+typedef struct pair_pkt {
+  mptcp_tstamp at;
+  int to_b;
+  size_t n;
+  uint8_t b[1500];
+} pair_pkt;
 
 struct pair {
   mptcp_stack *a, *b;
@@ -28,11 +39,16 @@ struct pair {
   int a_pkts;
   unsigned long pkts;
   pair_filter filter;
+  pair_delay_fn delay; /* NULL: every packet arrives at once */
+  pair_pkt *wire;      /* packets in flight, in the order sent */
+  size_t n_wire, cap_wire;
   void *ud;
   uint32_t ev_a, ev_b; /* every event seen on A's and B's connection */
 };
 
 extern const mptcp_addr pair_addr_a, pair_addr_b;
+/* A's second address (port 0: ephemeral), for a second path. */
+extern const mptcp_addr pair_addr_a2;
 
 /* Test settings: deterministic randomness, 64 KB buffers, a log to stderr
  * when MPTCP_TEST_LOG is set. */
@@ -46,7 +62,8 @@ void pair_fini(pair *p);
 /* Moves packets both ways until neither stack has anything to send;
  * returns 1 if any moved. */
 int pair_pump(pair *p);
-/* pair_pump, or when nothing moves, runs the earliest timers. */
+/* pair_pump, or when nothing moves, moves the clock to the earliest timer
+ * or packet arrival and runs the timers. */
 void pair_step(pair *p);
 /* One step that does not go past @p until: moves packets, or runs the
  * earliest timer due by then; 0 (time set to @p until) when neither. */
@@ -67,6 +84,13 @@ mptcp_subflow_info pair_sfi(mptcp_conn *c, size_t i);
 /* Sends @p n bytes one way (A -> B when @p from_a) and checks each on
  * arrival; the connection stays open. */
 void pair_push(pair *p, int from_a, size_t n);
+/* Runs packets and timers until the clock reaches @p t. */
+void pair_run_until(pair *p, mptcp_tstamp t);
+/* The pair connected with MPTCP (stepping until B accepted), and A's
+ * second subflow from pair_addr_a2 asked for (MPTCP_SUBFLOW_* flags). */
+void pair_two_paths(pair *p, uint32_t flags);
+/* Is the packet on the second path (from or to pair_addr_a2)? */
+int pair_on_path2(const uint8_t *b, size_t n);
 /* Sends n bytes each way at once, half-closes both sides, checks every
  * byte and the end of both streams. */
 void pair_transfer(pair *p, size_t n);

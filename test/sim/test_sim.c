@@ -557,6 +557,12 @@ void base_params(xfer_params *p, const char *name, uint64_t seed) {
   mptcp_settings_default(&p->s[1]);
   /* The TCP engine alone, or MPTCP on both ends (MPTCP_SIM_MPTCP=1). */
   p->s[0].mptcp = p->s[1].mptcp = (uint8_t)(env_int("MPTCP_SIM_MPTCP", 0) != 0);
+  /* Both ends' scheduler by name (MPTCP_SIM_SCHED; default minRTT). */
+  const char *sched = getenv("MPTCP_SIM_SCHED");
+  if (sched && *sched) {
+    p->s[0].sched = p->s[1].sched = mptcp_sched_find(sched);
+    ck_assert_msg(p->s[0].sched != NULL, "unknown scheduler %s", sched);
+  }
   p->net.npaths = 1;
   addr4(&p->net.path[0].a, 10, 0, 1, 1);
   addr4(&p->net.path[0].b, 10, 0, 2, 1);
