@@ -207,18 +207,8 @@ void pair_step(pair *p) {
 }
 
 void pair_run_until(pair *p, mptcp_tstamp t) {
-  for (;;) {
-    pair_pump(p);
-    mptcp_tstamp e = mptcp_stack_get_expiry(p->a),
-                 eb = mptcp_stack_get_expiry(p->b), w = next_arrival(p);
-    if (eb < e) e = eb;
-    if (w < e) e = w;
-    if (e > t) break;
-    if (e > p->now) p->now = e;
-    mptcp_stack_handle_expiry(p->a, p->now);
-    mptcp_stack_handle_expiry(p->b, p->now);
+  while (pair_tick(p, t)) {
   }
-  if (t > p->now) p->now = t;
 }
 
 int pair_on_path2(const uint8_t *b, size_t n) {
@@ -316,8 +306,9 @@ uint64_t pair_counter(mptcp_stack *st, const char *name) {
 int pair_tick(pair *p, mptcp_tstamp until) {
   if (pair_pump(p)) return 1;
   mptcp_tstamp e = mptcp_stack_get_expiry(p->a),
-               eb = mptcp_stack_get_expiry(p->b);
+               eb = mptcp_stack_get_expiry(p->b), w = next_arrival(p);
   if (eb < e) e = eb;
+  if (w < e) e = w;
   if (e == MPTCP_TSTAMP_NONE || e > until) {
     if (p->now < until) p->now = until;
     return 0;

@@ -65,8 +65,9 @@ int pair_pump(pair *p);
 /* pair_pump, or when nothing moves, moves the clock to the earliest timer
  * or packet arrival and runs the timers. */
 void pair_step(pair *p);
-/* One step that does not go past @p until: moves packets, or runs the
- * earliest timer due by then; 0 (time set to @p until) when neither. */
+/* One step that does not go past @p until: moves packets, or advances to
+ * the earliest timer or delayed arrival due by then; 0 (time set to
+ * @p until) when there is neither. */
 int pair_tick(pair *p, mptcp_tstamp until);
 /* Runs the pair until @p cond holds or @p us of virtual time passed. */
 #define PAIR_RUN_UNTIL(p, cond, us)                                            \
