@@ -42,6 +42,7 @@ typedef struct mptcp_subflow {
   uint8_t broken;         /* must be reset: DSS checksum failed, options lost */
   uint8_t prio_due;       /* an MP_PRIO with `backup` is owed on this subflow */
   uint8_t fail_set;       /* our reset carries MP_FAIL with fail_dsn (§3.7) */
+  uint8_t fail_ack;       /* a pure ACK with MP_FAIL is owed (mpfail.c) */
   uint64_t fail_dsn;
   uint64_t dsn_end;   /* end of the highest DSN range this subflow carried */
   uint8_t sf_fin_set; /* the subflow's FIN has a sequence number: sf_fin_seq */
@@ -102,6 +103,15 @@ struct mptcp_conn {
   /* Reinjection (conn_sched.c): DSNs [rj_dsn, rj_end) go out again on the
    * scheduled subflow before new data. */
   uint64_t rj_dsn, rj_end;
+  /* MP_FAIL on a single path (§3.7, mpfail.c): fail is one of MPFAIL_*;
+   * fail_dsn/fail_ssn where our receive side stopped trusting the data
+   * (fail_retro: the failed mapping started exactly there). infmap_*:
+   * the infinite mapping we send after falling back, until the peer
+   * acknowledges its first byte. multi: a second subflow was opened once,
+   * so the connection can no longer fall back to one. */
+  uint8_t fail, fail_retro, multi, infmap_due, infmap_sent;
+  uint32_t fail_ssn, infmap_ssn;
+  uint64_t fail_dsn, infmap_dsn;
   mptcp_pm pm;
   mptcp_tstamp pm_at; /* earliest path-manager deadline (pm.c) */
   /* Our addresses the connection uses; the index is the address ID

@@ -29,8 +29,10 @@ static void keys(const mptcp_subflow *sf, mptcp_join_keys *k) {
 
 static int joinable(const struct mptcp_conn *c) {
   const mptcp_tcp *t = &mptcp_conn_primary(c)->tcp;
-  return c->mp.state == MPTCP_MP_ON && !c->err && !c->mp.fin_queued &&
-         !c->mp.peer_fin_done && t->state != MPTCP_TCP_CLOSED;
+  /* No join once an MP_FAIL exchange has begun (§3.7: one subflow). */
+  return c->mp.state == MPTCP_MP_ON && !c->fail && !c->err &&
+         !c->mp.fin_queued && !c->mp.peer_fin_done &&
+         t->state != MPTCP_TCP_CLOSED;
 }
 
 int mptcp_join_open(struct mptcp_conn *c, const mptcp_addr *l,

@@ -226,6 +226,7 @@ static void sf_init(struct mptcp_conn *c, mptcp_subflow *sf, uint8_t idx,
   st->hash[b] = sf;
   sf->hashed = 1;
   c->sf[idx] = sf;
+  if (sf != &c->first) c->multi = 1;
   if (idx >= c->n_sf) c->n_sf = (uint8_t)(idx + 1);
   /* The newest subflow on a tuple is the one segments belong to (an
    * older one may be closed but not yet released). */

@@ -97,8 +97,8 @@ int main(void) {
       suite_pkt,    suite_tcpopt,    suite_options,  suite_options_table,
       suite_crypto, suite_convert,   suite_counters, suite_tcp,
       suite_token,  suite_handshake, suite_dss,      suite_mp,
-      suite_mptcp,  suite_join,      suite_pm,       suite_sched,
-      suite_cc,
+      suite_mptcp,  suite_mpfail,    suite_join,     suite_pm,
+      suite_sched,  suite_cc,
   };
   SRunner *sr = srunner_create(NULL);
   for (size_t i = 0; i < sizeof getters / sizeof getters[0]; i++)

@@ -135,6 +135,8 @@ size_t tpeer_build(tpeer *p, const tseg *g, uint8_t *pkt, size_t cap) {
       o.sack[i].right = g->sack[i][1];
     }
   }
+  for (int i = 0; i < g->n_mptcp; i++)
+    mptcp_tcpopts_add_mptcp(&o, &g->mptcp[i]);
   mptcp_ssize ol = mptcp_tcpopts_write(&o, 0xff, opt, sizeof opt);
   ck_assert_int_ge(ol, 0);
   mptcp_pkt k;
@@ -183,7 +185,9 @@ int tpeer_recv(tpeer *p, tseg *got) {
   ck_assert(mptcp_ipaddr_equal(&k.src, &p->us.ip));
   ck_assert(mptcp_ipaddr_equal(&k.dst, &p->them.ip));
   mptcp_tcpopts o;
-  mptcp_tcpopts_parse(k.opts, k.opts_len, NULL, &o);
+  mptcp_parse_ctx ctx; /* MP_CAPABLE's form depends on the flags */
+  mptcp_parse_ctx_init(&ctx, k.tcp_flags, k.payload_len);
+  mptcp_tcpopts_parse(k.opts, k.opts_len, &ctx, &o);
   ck_assert_uint_eq(o.n_malformed, 0);
   *got = tseg_make(k.seq, k.ack, k.tcp_flags);
   got->win = k.window;
@@ -196,7 +200,8 @@ int tpeer_recv(tpeer *p, tseg *got) {
   got->tsval = o.ts_val;
   got->tsecr = o.ts_ecr;
   got->nsack = o.n_sack;
-  got->n_mptcp = o.n_mptcp;
+  got->n_mptcp = o.n_mptcp < 4 ? o.n_mptcp : 4;
+  for (int i = 0; i < got->n_mptcp; i++) got->mptcp[i] = o.mptcp[i];
   for (int i = 0; i < o.n_sack; i++) {
     got->sack[i][0] = o.sack[i].left;
     got->sack[i][1] = o.sack[i].right;

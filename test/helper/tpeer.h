@@ -26,8 +26,9 @@ typedef struct tseg {
   uint8_t nsack; /* SACK blocks to send / expect (exact) */
   int8_t check_sack;
   uint32_t sack[4][2];
-  uint8_t n_mptcp; /* MPTCP suboptions of a received segment (not sent,
-                      not checked by tpeer_expect) */
+  uint8_t n_mptcp; /* MPTCP suboptions: sent as given; a received
+                      segment's are filled in (tpeer_expect ignores them) */
+  mptcp_subopt mptcp[4];
 } tseg;
 
 /* A template with nothing to check but what the test fills in. */
