@@ -82,6 +82,18 @@ void mptcp_fail_sent(struct mptcp_subflow *sf) {
   mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_FAIL_TX);
 }
 
+/* Without a failure of ours the bytes of a checksummed mapping received
+ * so far are taken as they are (plain TCP would deliver them too). */
+static void take_partial(mptcp_subflow *sf, uint32_t r) {
+  struct mptcp_conn *c = sf->conn;
+  for (unsigned i = 0; i < sf->rxm.n; i++) {
+    const mptcp_rxmap *m = &sf->rxm.m[i];
+    if (mptcp_seq_lt(m->ssn, r) && mptcp_seq_gt(m->ssn + m->len, r) &&
+        m->dsn == c->mp.rcv_nxt && c->rcv.len + (r - m->ssn) <= c->rcv.cap)
+      mptcp_sf_mark_present(sf, 0, r - m->ssn);
+  }
+}
+
 void mptcp_fail_switch(struct mptcp_subflow *sf) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
@@ -94,19 +106,8 @@ void mptcp_fail_switch(struct mptcp_subflow *sf) {
   c->infmap_due = 1;
   c->infmap_ssn = t->snd_nxt - t->iss;
   c->infmap_dsn = c->mp.snd_una;
+  take_partial(sf, t->rcv_nxt - t->irs); /* the peer's data is intact */
   mptcp_sf_fall_back(sf, c->mp.snd_una);
-}
-
-/* Without a failure of ours the bytes of a checksummed mapping received
- * so far are taken as they are (plain TCP would deliver them too). */
-static void take_partial(mptcp_subflow *sf, uint32_t r) {
-  struct mptcp_conn *c = sf->conn;
-  for (unsigned i = 0; i < sf->rxm.n; i++) {
-    const mptcp_rxmap *m = &sf->rxm.m[i];
-    if (mptcp_seq_lt(m->ssn, r) && mptcp_seq_gt(m->ssn + m->len, r) &&
-        m->dsn == c->mp.rcv_nxt && c->rcv.len + (r - m->ssn) <= c->rcv.cap)
-      mptcp_sf_mark_present(sf, 0, r - m->ssn);
-  }
 }
 
 static void refuse(mptcp_subflow *sf, int ctr) {
