@@ -107,9 +107,11 @@ struct mptcp_conn {
    * fail_dsn/fail_ssn where our receive side stopped trusting the data
    * (fail_retro: the failed mapping started exactly there). infmap_*:
    * the infinite mapping we send after falling back, until the peer
-   * acknowledges its first byte. multi: a second subflow was opened once,
-   * so the connection can no longer fall back to one. */
+   * acknowledges its first byte. multi: a second subflow joined once (it
+   * may have carried data), so the connection can no longer fall back to
+   * one. */
   uint8_t fail, fail_retro, multi, infmap_due, infmap_sent;
+  mptcp_tstamp fail_at; /* MPFAIL_SENT: reset unless the mapping came */
   uint32_t fail_ssn, infmap_ssn;
   uint64_t fail_dsn, infmap_dsn;
   mptcp_pm pm;
@@ -141,7 +143,7 @@ void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
  * packet and app call, and most of them leave the earliest deadline where
  * it was: that case costs a few compares and no heap work. */
 static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
-  mptcp_tstamp at = c->pm_at;
+  mptcp_tstamp at = c->pm_at < c->fail_at ? c->pm_at : c->fail_at;
   for (unsigned i = 0; i < c->n_sf; i++)
     if (c->sf[i]) {
       mptcp_tstamp x = mptcp_tcp_next_timer(&c->sf[i]->tcp);

@@ -154,7 +154,13 @@ int mptcp_join_ack_rx(mptcp_subflow *sf, const mptcp_tcpopts *o) {
     return -1;
   }
   mptcp_ctr_inc(st, MPTCP_CTR_MP_JOIN_ACK_RX);
+  if (sf->conn->fail) { /* an MP_FAIL exchange began meanwhile (§3.7) */
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_JOIN_REFUSED);
+    sf->rst_reason = MPTCP_RESET_REASON_PROHIBITED;
+    return -1;
+  }
   sf->join = SF_JOIN_DONE;
+  sf->conn->multi = 1;
   sf->tcp.flags |= TCPF_ACK_NOW; /* §3.2: the third ACK is acknowledged */
   return 0;
 }

@@ -68,6 +68,35 @@ void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
             MPTCP_LOG_CONN(sf), (unsigned long long)dsn);
 }
 
+/* How long the finder of a bad checksum waits for the infinite mapping
+ * before it resets (Linux waits TCP_RTO_MAX): a peer that cannot send
+ * one, like Linux with its window full of data we threw away (KQ4 in
+ * test/interop/KERNEL-QUIRKS.md), would otherwise hold it forever. */
+#define FAIL_WAIT_RTOS 8
+#define FAIL_WAIT_MIN 2000000u /* us */
+
+void mptcp_fail_arm(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  if (c->fail != MPFAIL_SENT || c->fail_at != MPTCP_TSTAMP_NONE) return;
+  uint64_t wait = (uint64_t)sf->tcp.rto * FAIL_WAIT_RTOS;
+  c->fail_at = now + (wait > FAIL_WAIT_MIN ? wait : FAIL_WAIT_MIN);
+}
+
+void mptcp_fail_timer(struct mptcp_conn *c, mptcp_tstamp now) {
+  (void)now;
+  c->fail_at = MPTCP_TSTAMP_NONE;
+  if (c->fail != MPFAIL_SENT || c->mp.state != MPTCP_MP_ON) return;
+  mptcp_subflow *sf = mptcp_conn_primary(c);
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_TIMEOUT);
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+            "tcp %u>%u: no infinite mapping after MP_FAIL, reset",
+            MPTCP_LOG_CONN(sf));
+  sf->fail_set = 1; /* the RST says MP_FAIL again */
+  sf->fail_dsn = c->fail_dsn;
+  sf->rst_reason = MPTCP_RESET_REASON_MIDDLEBOX;
+  mptcp_conn_closed(c, MPTCP_EV_TIMEOUT);
+}
+
 int mptcp_fail_due(const struct mptcp_subflow *sf) {
   return sf->fail_ack || sf->conn->fail == MPFAIL_SENT;
 }

@@ -20,6 +20,7 @@
 #include "dss.h"
 
 struct mptcp_subflow;
+struct mptcp_conn;
 
 /* mptcp_conn.fail */
 enum {
@@ -33,6 +34,12 @@ enum {
  * must be reset with MP_FAIL (several subflows, or we already owe an
  * infinite mapping ourselves). */
 int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m);
+/* After received data: a failure just found starts the wait for the
+ * infinite mapping (c->fail_at). */
+void mptcp_fail_arm(struct mptcp_subflow *sf, mptcp_tstamp now);
+/* c->fail_at came: no infinite mapping arrived, the connection is reset
+ * with MP_FAIL (counted MPFailTimeout, MPTCP_EV_TIMEOUT). */
+void mptcp_fail_timer(struct mptcp_conn *c, mptcp_tstamp now);
 /* An MP_FAIL on a segment that is not a RST. Sets sf->broken when the
  * subflow must be reset (our FIN is out: the data cannot come again). */
 void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);

@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "conn_sched.h"
 #include "join.h"
+#include "mpfail.h"
 #include "pm.h"
 #include "subflow.h"
 #include "stack_impl.h"
@@ -226,7 +227,6 @@ static void sf_init(struct mptcp_conn *c, mptcp_subflow *sf, uint8_t idx,
   st->hash[b] = sf;
   sf->hashed = 1;
   c->sf[idx] = sf;
-  if (sf != &c->first) c->multi = 1;
   if (idx >= c->n_sf) c->n_sf = (uint8_t)(idx + 1);
   /* The newest subflow on a tuple is the one segments belong to (an
    * older one may be closed but not yet released). */
@@ -305,6 +305,7 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
     return NULL;
   }
   c->pm_at = MPTCP_TSTAMP_NONE;
+  c->fail_at = MPTCP_TSTAMP_NONE;
   c->sched_ops = st->s.sched ? st->s.sched : &mptcp_sched_minrtt;
   c->sched_ops->init(c->sched_state, 0);
   c->snd.cap = st->s.sndbuf;
@@ -756,6 +757,7 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now) {
       if (c->sf[i] && mptcp_tcp_next_timer(&c->sf[i]->tcp) <= now)
         mptcp_tcp_timers(c->sf[i], now);
     if (c->pm_at <= now) mptcp_pm_timers(c, now);
+    if (c->fail_at <= now) mptcp_fail_timer(c, now);
     after(c);
   }
   return 0;

@@ -571,7 +571,14 @@ void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf, mptcp_tstamp now) {
 
 void mptcp_sf_join_acked(struct mptcp_subflow *sf) {
   mptcp_tcp *t = &sf->tcp;
+  if (sf->conn->fail) { /* an MP_FAIL exchange began meanwhile (§3.7) */
+    mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_JOIN_REFUSED);
+    sf->broken = 1;
+    sf->rst_reason = MPTCP_RESET_REASON_PROHIBITED;
+    return;
+  }
   sf->join = SF_JOIN_DONE;
+  sf->conn->multi = 1;
   mptcp_pm_subflow_joined(sf);
   if (t->snd_max == t->snd_una) t->t_rtx = MPTCP_TSTAMP_NONE;
   t->retries = 0;
@@ -622,6 +629,7 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   c->mp.local_key_set = 0;
   c->mp.state = MPTCP_MP_FALLBACK;
   c->fail = MPFAIL_NONE;
+  c->fail_at = MPTCP_TSTAMP_NONE;
   sf->mpc_echo = 0;
   mptcp_conn_post(c, MPTCP_EV_FALLBACK);
 }

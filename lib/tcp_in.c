@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "mpfail.h"
 #include "conn_sched.h"
 #include "isn.h"
 #include "seq.h"
@@ -789,6 +790,7 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
     int fin = (fl & MPTCP_TH_FIN) != 0;
     if (c->mp.state == MPTCP_MP_ON) {
       mptcp_sf_take_data(sf, seq, d, len, fin, now);
+      mptcp_fail_arm(sf, now);
       if (sf->broken) { /* a DSS checksum failed: reset with MP_FAIL */
         mptcp_tcp_abort(sf, now);
         mptcp_sf_closed(sf, MPTCP_EV_RESET);

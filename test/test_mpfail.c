@@ -255,6 +255,44 @@ START_TEST(test_mpfail_ack_after_bad_csum) {
 }
 END_TEST
 
+/* A peer that never sends the infinite mapping (Linux with its window
+ * full of data we threw away, KQ4): after the wait the connection is
+ * reset with MP_FAIL and MP_TCPRST "middlebox interference"; nothing of
+ * the failed mapping was ever delivered. */
+START_TEST(test_mpfail_timeout) {
+  mpt m;
+  tpeer *p = mpt_open(&m, 1);
+  uint8_t a[100], got[200];
+  fill(a, 100, 2);
+  tseg s1 = peer_data(&m, 1, a, 100, 1);
+  tpeer_send(p, &s1);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  tpeer_expect_none(p);
+  mptcp_tstamp t0 = p->now, at = tpeer_expiry(p);
+  ck_assert_uint_ge(at, t0 + 2000000); /* at least 2 s */
+  tpeer_time(p, at - 1);
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 0);
+  tpeer_time(p, at);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  const mptcp_subopt *f = find(&g, MPTCP_SUB_FAIL);
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(f->u.fail_dsn, m.them + 1);
+  const mptcp_subopt *r = find(&g, MPTCP_SUB_TCPRST);
+  ck_assert_ptr_nonnull(r);
+  ck_assert_uint_eq(r->u.tcprst.reason, MPTCP_RESET_REASON_MIDDLEBOX);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 1);
+  uint32_t ev = tpeer_events(p);
+  ck_assert_uint_eq(ev & (MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT),
+                    MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT);
+  ck_assert_int_le(mptcp_conn_read(p->conn, got, sizeof got, p->now), 0);
+  tpeer_fini(p);
+}
+END_TEST
+
 /* Sender side: the peer's MP_FAIL arrives on an ACK of everything we
  * sent. The stack answers with one MP_FAIL of its own on a pure ACK
  * (§3.7: both directions revert), then sends the bytes from the peer's
@@ -479,6 +517,7 @@ END_TEST
 Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
+      TCHECK_TEST(test_mpfail_timeout),
       TCHECK_TEST(test_mpfail_infmap_after_mp_fail),
       TCHECK_LOOP(test_mpfail_infmap_unsolicited, 2),
       TCHECK_LOOP(test_mpfail_hostile_fail, 3),

@@ -108,6 +108,7 @@ struct mptcp_tcpopts;
   X(MP_FAIL_RX, "MPFailRx")                                                    \
   X(MP_FAIL_IGNORED, "MPFailIgnored")                                          \
   X(MP_FAIL_BAD_DSN, "MPFailBadDsn")                                           \
+  X(MP_FAIL_TIMEOUT, "MPFailTimeout")                                          \
   X(INFINITE_MAP_TX, "InfiniteMapTx")                                          \
   X(INFINITE_MAP_RX, "InfiniteMapRx")                                          \
   X(INFINITE_MAP_IGNORED, "InfiniteMapIgnored")                                \
