@@ -149,6 +149,21 @@ static void fill(uint8_t *d, size_t n, uint8_t seed) {
   for (size_t i = 0; i < n; i++) d[i] = (uint8_t)(seed + i * 7);
 }
 
+/* The connection with the peer's first 100 bytes (a) mapped and sent. */
+static tpeer *mpt_first(mpt *m, const uint8_t *a) {
+  tpeer *p = mpt_open(m, 1);
+  tseg s1 = peer_data(m, 1, a, 100, 0);
+  tpeer_send(p, &s1);
+  return p;
+}
+
+/* Three different 100-byte payloads. */
+static void fill3(uint8_t *a, uint8_t *b, uint8_t *c, uint8_t seed) {
+  fill(a, 100, seed);
+  fill(b, 100, (uint8_t)(seed + 49));
+  fill(c, 100, (uint8_t)(seed + 98));
+}
+
 /* Receiver side: a mapping whose checksum fails on the only subflow gets
  * MP_FAIL on a pure ACK (not a RST) naming the last in-order DSN; its
  * bytes and everything the peer sends under old mappings after it are
@@ -158,13 +173,9 @@ static void fill(uint8_t *d, size_t n, uint8_t seed) {
  * app reads the stream without a gap, duplicate or rewritten byte. */
 START_TEST(test_mpfail_ack_after_bad_csum) {
   mpt m;
-  tpeer *p = mpt_open(&m, 1);
   uint8_t a[100], b[100], c[100], got[400];
-  fill(a, 100, 1);
-  fill(b, 100, 50);
-  fill(c, 100, 99);
-  tseg s1 = peer_data(&m, 1, a, 100, 0);
-  tpeer_send(p, &s1);
+  fill3(a, b, c, 1);
+  tpeer *p = mpt_first(&m, a);
   tpeer_time(p, p->now + 300000); /* the delayed ACK */
   tseg g;
   ck_assert(tpeer_recv(p, &g));
@@ -251,6 +262,46 @@ START_TEST(test_mpfail_ack_after_bad_csum) {
   l2.port = 0;
   ck_assert_int_eq(mptcp_conn_add_subflow(p->conn, &l2, &p->them, 0, p->now),
                    MPTCP_ERR_INVALID_ARG);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* A sender that does not resend (Linux) puts its infinite mapping on its
+ * next new data: retroactive over the bytes we threw away (§3.7). If it
+ * continues the failed mapping exactly, those bytes are taken as the
+ * middlebox left them (counted); _i = 1: a DSN off by one is refused with
+ * a reset. */
+START_TEST(test_mpfail_infmap_retroactive) {
+  mpt m;
+  uint8_t a[100], b[100], c[100], got[300];
+  fill3(a, b, c, 11);
+  tpeer *p = mpt_first(&m, a);
+  tseg s2 = peer_data(&m, 101, b, 100, 1); /* its checksum fails */
+  tpeer_send(p, &s2);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  tseg s3 = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s3.data = c;
+  s3.len = 100;
+  s3.n_mptcp = 1;
+  s3.mptcp[0] = dss(&m, 1, m.them + 201 + (uint64_t)_i, 201, 0, NULL, 0);
+  tpeer_send(p, &s3);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  if (_i == 0) {
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRetroactive"), 1);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 200);
+    ck_assert_mem_eq(got, b, 100);
+    ck_assert_mem_eq(got + 100, c, 100);
+    ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  } else {
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapBadDsn"), 1);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+    ck_assert(tpeer_recv(p, &g));
+    ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  }
   tpeer_fini(p);
 }
 END_TEST
@@ -518,6 +569,7 @@ Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
       TCHECK_TEST(test_mpfail_timeout),
+      TCHECK_LOOP(test_mpfail_infmap_retroactive, 2),
       TCHECK_TEST(test_mpfail_infmap_after_mp_fail),
       TCHECK_LOOP(test_mpfail_infmap_unsolicited, 2),
       TCHECK_LOOP(test_mpfail_hostile_fail, 3),
