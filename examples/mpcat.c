@@ -957,7 +957,16 @@ static void write_stats(struct app *a) {
             si->bytes_acked, si->srtt_us, si->cwnd, si->mss);
   }
   if (a->nsfs) fputs("\n  ", f);
-  fputs("]\n}\n", f);
+  /* The stack's counters that are not 0 (e.g. MPFailTx, InfiniteMapRx). */
+  mptcp_counters cs;
+  memset(&cs, 0, sizeof cs);
+  if (a->st) mptcp_stack_get_counters(a->st, &cs);
+  fputs("],\n  \"counters\": {", f);
+  for (size_t i = 0, n = 0; i < MPTCP_CTR_COUNT; i++)
+    if (cs.v[i])
+      fprintf(f, "%s\n    \"%s\": %" PRIu64, n++ ? "," : "",
+              mptcp_counter_name(i), cs.v[i]);
+  fputs("\n  }\n}\n", f);
   if (fclose(f) != 0)
     errmsg("cannot write --stats file %s: %s", a->o.stats_file,
            strerror(errno));

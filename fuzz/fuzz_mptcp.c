@@ -258,6 +258,9 @@ typedef struct world {
   int n_sm;
   int tx_off_known;
   uint64_t tx_off; /* drel - ssn of the stack's last mapping */
+  int s_infmap;    /* the stack sent an infinite mapping: at SSN s_inf_ssn */
+  uint32_t s_inf_ssn;
+  uint64_t s_inf_drel;
   uint64_t s_dend; /* relative DSN after the stack's last mapped byte */
   int s_dfin;
   int dack_seen, dack_exact; /* exact: not a guess from 32 bits */
@@ -270,6 +273,7 @@ typedef struct world {
   uint8_t p_synack_amask; /* MP_CAPABLE SYN/ACKs sent: bit0 without A... */
   int p_csum;             /* the peer's view: checksums negotiated */
   int p_csum_lied;        /* it sent a checksum it knew to be wrong */
+  int p_raw_sent;         /* it sent raw option bytes (maybe an MP_FAIL) */
   int p_dack_unkeyed; /* a DATA_ACK went out before the stack's key was known */
   uint32_t peer_isn, peer_nxt, peer_ack;
   uint16_t p_mss_max; /* largest MSS the peer announced (536 if none) */
@@ -406,6 +410,7 @@ static void stack_reset(world *w) {
   w->n_sm = 0;
   w->tx_off_known = 0;
   w->tx_off = 0;
+  w->s_infmap = 0;
   w->s_dend = 1;
   w->s_dfin = 0;
   w->dack_seen = 0;
@@ -628,16 +633,72 @@ static void check_out_rst(world *w, const mptcp_tcpopts *o) {
   if (tr) FUZZ_CHECK(w->s_ver >= 1);
 }
 
+/* DSS checksums in use as far as the model knows (it does not when the
+ * stack never sent its key: then either side's A flag may have set it). */
+static int csum_maybe_on(const world *w) {
+  return w->s_csum == 1 ||
+         (w->s_csum < 0 && (w->s_syn_a || (w->p_synack_amask & 2)));
+}
+
+/* MP_FAIL on a segment that is not a RST (§3.7, one subflow): only with
+ * checksums, after the peer sent a wrong one (or an MP_FAIL, in raw
+ * bytes), on a pure ACK next to a DSS whose DATA_ACK is where the stack
+ * stopped trusting the data (+1 if the peer's DATA_FIN came after). */
+static void check_out_fail(world *w, const mptcp_pkt *k,
+                           const mptcp_subopt *dss, const mptcp_subopt *f) {
+  FUZZ_CHECK(csum_maybe_on(w));
+  FUZZ_CHECK(w->p_csum_lied || w->p_raw_sent || w->bad);
+  FUZZ_CHECK(k->payload_len == 0 && !(k->tcp_flags & MPTCP_TH_FIN));
+  FUZZ_CHECK(dss != NULL && (dss->u.dss.flags & MPTCP_DSS_A));
+  if (w->bad) return;
+  uint64_t a = dss->u.dss.data_ack;
+  uint64_t d = f->u.fail_dsn;
+  if (!(dss->u.dss.flags & MPTCP_DSS_a)) { /* compare the low 32 bits */
+    a = (uint32_t)a;
+    d = (uint32_t)d;
+  }
+  FUZZ_CHECK(d == a || (w->p_dfin_sent && (uint32_t)(a - d) == 1));
+}
+
+/* The stack's infinite mapping (DSS, DLL 0): only in answer to an MP_FAIL
+ * (raw bytes from the peer), with checksum 0 and no DATA_FIN, on data or
+ * a FIN, always the same one; from it the stack runs plain TCP whose
+ * bytes continue the data at its DSN (check_tx_bytes through tx_off). */
+static void check_out_infmap(world *w, const mptcp_pkt *k, const mptcp_dss *d) {
+  FUZZ_CHECK(w->s_syn_mpc && w->s_key_known && w->s_csum == 1);
+  FUZZ_CHECK(w->p_raw_sent || w->bad);
+  FUZZ_CHECK(!(d->flags & (MPTCP_DSS_F | MPTCP_DSS_A)));
+  FUZZ_CHECK(d->has_csum && d->csum == 0);
+  FUZZ_CHECK(k->payload_len || (k->tcp_flags & MPTCP_TH_FIN));
+  uint64_t dsn =
+      (d->flags & MPTCP_DSS_m)
+          ? d->dsn
+          : mptcp_expand_seq(w->s_idsn + w->s_dend, (uint32_t)d->dsn);
+  uint64_t drel = dsn - w->s_idsn;
+  uint32_t ssn = k->seq - w->iss;
+  FUZZ_CHECK((int32_t)(ssn - d->ssn) >= 0); /* it covers the segment */
+  if (w->s_infmap) {
+    FUZZ_CHECK(d->ssn == w->s_inf_ssn && drel == w->s_inf_drel);
+    return;
+  }
+  FUZZ_CHECK(w->s_mode == 1);
+  FUZZ_CHECK(drel >= 1 && drel - 1 <= w->tx_written);
+  w->s_infmap = 1;
+  w->s_inf_ssn = d->ssn;
+  w->s_inf_drel = drel;
+  w->s_mode = 2;
+  w->s_ever_fallback = 1;
+  w->tx_off = drel - d->ssn;
+  w->tx_off_known = 1;
+}
+
 /* The MPTCP side of a stack segment. */
 static void check_out_mptcp(world *w, const mptcp_pkt *k,
                             const mptcp_tcpopts *o) {
   uint8_t fl = k->tcp_flags;
   const mptcp_subopt *mpc = find_sub(o, MPTCP_SUB_CAPABLE);
   const mptcp_subopt *dss = find_sub(o, MPTCP_SUB_DSS);
-  /* Checksums in use as far as the model knows (it does not when the
-   * stack never sent its key: then either side's A flag may have set it). */
-  int csum_may = w->s_csum == 1 ||
-                 (w->s_csum < 0 && (w->s_syn_a || (w->p_synack_amask & 2)));
+  int csum_may = csum_maybe_on(w);
   for (unsigned i = 0; i < o->n_mptcp; i++) {
     uint8_t st = o->mptcp[i].subtype;
     if (fl & MPTCP_TH_RST) /* MP_FAIL: a DSS checksum failed (§3.7) */
@@ -645,6 +706,8 @@ static void check_out_mptcp(world *w, const mptcp_pkt *k,
                  (st == MPTCP_SUB_FAIL && csum_may));
     else if (st == MPTCP_SUB_ADD_ADDR) /* only ever an echo here */
       FUZZ_CHECK(o->mptcp[i].u.add_addr.echo && w->s_ver >= 1);
+    else if (st == MPTCP_SUB_FAIL)
+      check_out_fail(w, k, dss, &o->mptcp[i]);
     else
       FUZZ_CHECK(st == MPTCP_SUB_CAPABLE || st == MPTCP_SUB_DSS);
   }
@@ -666,6 +729,10 @@ static void check_out_mptcp(world *w, const mptcp_pkt *k,
       w->s_mode = 2; /* fell back: for good */
       w->s_ever_fallback = 1;
     }
+    return;
+  }
+  if (dss && (dss->u.dss.flags & MPTCP_DSS_M) && dss->u.dss.dll == 0) {
+    check_out_infmap(w, k, &dss->u.dss);
     return;
   }
   FUZZ_CHECK(w->s_syn_mpc && w->s_mode != 2);
@@ -847,7 +914,7 @@ static void drain(void *ud) {
   for (guard = 0; mptcp_stack_next_event(w->b.st, &ev); guard++) {
     FUZZ_CHECK(guard < 1000);
     FUZZ_CHECK(ev.conn != NULL && ev.events != 0 &&
-               ev.events < 0x800u); /* up to MPTCP_EV_ADDR */
+               ev.events < 0x1000u); /* up to MPTCP_EV_FALLBACK */
     if (ev.conn != w->c) {
       /* Only a new passive connection may appear unannounced. */
       FUZZ_CHECK((ev.events & MPTCP_EV_ACCEPT) && !w->active);
@@ -1382,6 +1449,7 @@ static void rawopt_op(world *w, fuzz_reader *in) {
   pseg g;
   seg_init(w, &g, 0);
   g.raw_opts = 1;
+  w->p_raw_sent = 1;
   size_t at = 0;
   if (f & 0x40) {
     uint8_t *q = g.raw;
@@ -1619,6 +1687,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FUZZ_CHECK(c.v[MPTCP_CTR_MP_FALLBACK_DATA] <= act + pas);
   /* A checksum fails only when the peer lied (or mapped wrongly). */
   FUZZ_CHECK(c.v[MPTCP_CTR_MP_DSS_CSUM_ERR] == 0 || w->p_csum_lied || w->bad);
+  /* MP_FAIL and the infinite mapping (§3.7): MP_FAIL only after a wrong
+   * checksum or the peer's MP_FAIL; one infinite mapping per connection,
+   * sent only in answer to an MP_FAIL (which the peer has only in raw
+   * bytes); each one received is counted once. */
+  FUZZ_CHECK(c.v[MPTCP_CTR_MP_FAIL_TX] == 0 || w->p_csum_lied ||
+             w->p_raw_sent || w->bad);
+  FUZZ_CHECK(c.v[MPTCP_CTR_INFINITE_MAP_TX] <= act + pas);
+  FUZZ_CHECK(c.v[MPTCP_CTR_INFINITE_MAP_TX] == 0 || w->p_raw_sent || w->bad);
+  FUZZ_CHECK(c.v[MPTCP_CTR_INFINITE_MAP_RETRO] +
+                 c.v[MPTCP_CTR_INFINITE_MAP_BAD_DSN] +
+                 c.v[MPTCP_CTR_INFINITE_MAP_IGNORED] +
+                 c.v[MPTCP_CTR_INFINITE_MAP_REJECTED] <=
+             c.v[MPTCP_CTR_INFINITE_MAP_RX]);
   if (w->s_ever_mptcp)
     FUZZ_CHECK(c.v[MPTCP_CTR_MP_CAPABLE_ACK_RX] +
                    c.v[MPTCP_CTR_MP_CAPABLE_SYNACK_RX] >=

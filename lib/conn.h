@@ -43,6 +43,7 @@ typedef struct mptcp_subflow {
   uint8_t broken;         /* must be reset: DSS checksum failed, options lost */
   uint8_t prio_due;       /* an MP_PRIO with `backup` is owed on this subflow */
   uint8_t fail_set;       /* our reset carries MP_FAIL with fail_dsn (§3.7) */
+  uint8_t fail_ack;       /* a pure ACK with MP_FAIL is owed (mpfail.c) */
   uint64_t fail_dsn;
   uint64_t dsn_end; /* end of the highest DSN range this subflow carried */
   /* Connection bytes it owes besides new data (txq.c): reinjections of
@@ -107,6 +108,17 @@ struct mptcp_conn {
   /* Reinjection (conn_sched.c): DSNs [rj_dsn, rj_end) of a dead subflow
    * that no other could take yet; offered to the scheduler again. */
   uint64_t rj_dsn, rj_end;
+  /* MP_FAIL on a single path (§3.7, mpfail.c): fail is one of MPFAIL_*;
+   * fail_dsn/fail_ssn where our receive side stopped trusting the data
+   * (fail_retro: the failed mapping started exactly there). infmap_*:
+   * the infinite mapping we send after falling back, until the peer
+   * acknowledges its first byte. multi: a second subflow joined once (it
+   * may have carried data), so the connection can no longer fall back to
+   * one. */
+  uint8_t fail, fail_retro, multi, infmap_due, infmap_sent;
+  mptcp_tstamp fail_at; /* MPFAIL_SENT: reset unless the mapping came */
+  uint32_t fail_ssn, infmap_ssn;
+  uint64_t fail_dsn, infmap_dsn;
   mptcp_pm pm;
   mptcp_tstamp pm_at; /* earliest path-manager deadline (pm.c) */
   /* Our addresses the connection uses; the index is the address ID
@@ -138,7 +150,7 @@ void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
  * packet and app call, and most of them leave the earliest deadline where
  * it was: that case costs a few compares and no heap work. */
 static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
-  mptcp_tstamp at = c->pm_at;
+  mptcp_tstamp at = c->pm_at < c->fail_at ? c->pm_at : c->fail_at;
   for (unsigned i = 0; i < c->n_sf; i++)
     if (c->sf[i]) {
       mptcp_tstamp x = mptcp_tcp_next_timer(&c->sf[i]->tcp);

@@ -31,8 +31,10 @@ static void keys(const mptcp_subflow *sf, mptcp_join_keys *k) {
 
 static int joinable(const struct mptcp_conn *c) {
   const mptcp_tcp *t = &mptcp_conn_primary(c)->tcp;
-  return c->mp.state == MPTCP_MP_ON && !c->err && !c->mp.fin_queued &&
-         !c->mp.peer_fin_done && t->state != MPTCP_TCP_CLOSED;
+  /* No join once an MP_FAIL exchange has begun (§3.7: one subflow). */
+  return c->mp.state == MPTCP_MP_ON && !c->fail && !c->err &&
+         !c->mp.fin_queued && !c->mp.peer_fin_done &&
+         t->state != MPTCP_TCP_CLOSED;
 }
 
 int mptcp_join_open(struct mptcp_conn *c, const mptcp_addr *l,
@@ -159,7 +161,13 @@ int mptcp_join_ack_rx(mptcp_subflow *sf, const mptcp_tcpopts *o) {
     return -1;
   }
   mptcp_ctr_inc(st, MPTCP_CTR_MP_JOIN_ACK_RX);
+  if (sf->conn->fail) { /* an MP_FAIL exchange began meanwhile (§3.7) */
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_JOIN_REFUSED);
+    sf->rst_reason = MPTCP_RESET_REASON_PROHIBITED;
+    return -1;
+  }
   sf->join = SF_JOIN_DONE;
+  sf->conn->multi = 1;
   sf->tcp.flags |= TCPF_ACK_NOW; /* §3.2: the third ACK is acknowledged */
   return 0;
 }

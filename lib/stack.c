@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "conn_sched.h"
 #include "join.h"
+#include "mpfail.h"
 #include "pm.h"
 #include "subflow.h"
 #include "stack_impl.h"
@@ -305,6 +306,7 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
     return NULL;
   }
   c->pm_at = MPTCP_TSTAMP_NONE;
+  c->fail_at = MPTCP_TSTAMP_NONE;
   c->sched_ops = st->s.sched ? st->s.sched : &mptcp_sched_minrtt;
   c->sched_ops->init(c->sched_state, 0);
   c->snd.cap = st->s.sndbuf;
@@ -758,6 +760,7 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now) {
       if (c->sf[i] && mptcp_tcp_next_timer(&c->sf[i]->tcp) <= now)
         mptcp_tcp_timers(c->sf[i], now);
     if (c->pm_at <= now) mptcp_pm_timers(c, now);
+    if (c->fail_at <= now) mptcp_fail_timer(c, now);
     after(c);
   }
   return 0;

@@ -9,6 +9,7 @@
 #include "conn_sched.h"
 #include "handshake.h"
 #include "join.h"
+#include "mpfail.h"
 #include "pm.h"
 #include "seq.h"
 #include "stack_impl.h"
@@ -264,11 +265,12 @@ static void peer_fin_check(struct mptcp_subflow *sf, int was_done) {
   }
 }
 
-static void take_mapping(struct mptcp_subflow *sf, const mptcp_dss *d) {
+static void take_mapping(struct mptcp_subflow *sf, const mptcp_pkt *p,
+                         const mptcp_dss *d) {
   struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
-  if (d->dll == 0) { /* infinite mapping: fallback is not supported yet */
-    mptcp_ctr_inc(st, MPTCP_CTR_MP_DSS_NO_MAPPING);
+  if (d->dll == 0) { /* the infinite mapping: fallback (§3.7) */
+    mptcp_infmap_rx(sf, p, d);
     return;
   }
   uint64_t dsn = mptcp_mp_expand_dsn(&c->mp, d);
@@ -331,6 +333,8 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     return;
   }
   sf->peer_dss_seen = 1;
+  mptcp_fail_rx(sf, o);
+  if (sf->broken) return;
   const mptcp_dss *d = &so->u.dss;
   if (d->flags & MPTCP_DSS_A) {
     uint32_t wnd = (uint32_t)p->window << sf->tcp.snd_wscale;
@@ -351,14 +355,14 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
       return;
     }
-    take_mapping(sf, d);
+    take_mapping(sf, p, d);
   }
 }
 
 /* Bytes [off, off + n) from the connection's RCV.NXT are in the ring and
  * valid: count them present, deliver what became in order. Returns -1
  * when the range set is full (nothing changed). */
-static int mark_present(struct mptcp_subflow *sf, uint32_t off, uint32_t n) {
+int mptcp_sf_mark_present(struct mptcp_subflow *sf, uint32_t off, uint32_t n) {
   struct mptcp_conn *c = sf->conn;
   int was = c->mp.peer_fin_done;
   int64_t adv = mptcp_mp_rx_mark(&c->mp, off, n);
@@ -384,11 +388,14 @@ static void ring_sum(const mptcp_ring *r, size_t off, size_t len,
 
 /* With DSS checksums a mapping's bytes count only once all of them have
  * arrived in subflow order and the checksum holds (§3.3.1). A failure is
- * counted and resets the subflow (MP_FAIL is not implemented yet). */
+ * counted; on a single path it starts the MP_FAIL procedure (mpfail.c),
+ * with several subflows it resets this one with MP_FAIL. After a failure
+ * of ours nothing counts until the peer's infinite mapping. */
 static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   mptcp_subflow *sf = ud;
   struct mptcp_conn *c = sf->conn;
-  if (!m->has_csum || c->mp.state != MPTCP_MP_ON) return;
+  if (!m->has_csum || c->mp.state != MPTCP_MP_ON || c->fail == MPFAIL_SENT)
+    return;
   if ((int64_t)(m->dsn + m->len - c->mp.rcv_nxt) <= 0) return; /* all old */
   /* A mapping running past the peer's DATA_FIN: place() dropped its tail,
    * so there is nothing to sum and nothing to deliver. */
@@ -399,7 +406,7 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
      * the new tail is taken as the other copy vouched for its start. */
     uint32_t skip = (uint32_t)(c->mp.rcv_nxt - m->dsn);
     if (c->rcv.len + (m->len - skip) <= c->rcv.cap)
-      mark_present(sf, 0, m->len - skip);
+      mptcp_sf_mark_present(sf, 0, m->len - skip);
     return;
   }
   size_t off = (size_t)(m->dsn - c->mp.rcv_nxt);
@@ -409,6 +416,7 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   ring_sum(&c->rcv, c->rcv.len + off, m->len, &cs);
   if (!mptcp_dss_csum_check(&cs, m->csum)) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_ERR);
+    if (mptcp_fail_csum(sf, m) == 0) return;
     MPTCP_LOG(c->st, MPTCP_LOG_INFO,
               "tcp %u>%u: DSS checksum failed (ssn %u), subflow reset",
               MPTCP_LOG_CONN(sf), m->ssn);
@@ -422,7 +430,7 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
     }
     return;
   }
-  mark_present(sf, (uint32_t)off, m->len);
+  mptcp_sf_mark_present(sf, (uint32_t)off, m->len);
 }
 
 /* @p n bytes arrived that the connection had already (from another
@@ -498,7 +506,7 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
       sf->tcp.bytes_received += n - old; /* new to the connection */
       /* Checksummed bytes wait for their whole mapping. */
-      if (!c->mp.checksum && mark_present(sf, off, n) < 0) {
+      if (!c->mp.checksum && mptcp_sf_mark_present(sf, off, n) < 0) {
         mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
         break; /* too many holes: not received */
       }
@@ -590,7 +598,14 @@ void mptcp_sf_third_ack_sent(struct mptcp_subflow *sf, mptcp_tstamp now) {
 
 void mptcp_sf_join_acked(struct mptcp_subflow *sf) {
   mptcp_tcp *t = &sf->tcp;
+  if (sf->conn->fail) { /* an MP_FAIL exchange began meanwhile (§3.7) */
+    mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_JOIN_REFUSED);
+    sf->broken = 1;
+    sf->rst_reason = MPTCP_RESET_REASON_PROHIBITED;
+    return;
+  }
   sf->join = SF_JOIN_DONE;
+  sf->conn->multi = 1;
   mptcp_pm_subflow_joined(sf);
   if (t->snd_max == t->snd_una) t->t_rtx = MPTCP_TSTAMP_NONE;
   t->retries = 0;
@@ -613,11 +628,23 @@ int mptcp_sf_join_rto(struct mptcp_subflow *sf) {
  * ring offsets are TCP sequence offsets again. */
 static void fall_back_late(struct mptcp_subflow *sf) {
   struct mptcp_conn *c = sf->conn;
-  drop_other_subflows(sf);
-  mptcp_tcp *t = &sf->tcp;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FALLBACK_DATA);
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+            "tcp %u>%u: no DSS from the peer, MPTCP fell back to TCP",
+            MPTCP_LOG_CONN(sf));
+  mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
+}
+
+uint64_t mptcp_sf_una_dsn(const struct mptcp_subflow *sf) {
+  const mptcp_tcp *t = &sf->tcp;
   uint32_t una = t->snd_una - t->iss;
   const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, una);
-  uint64_t dsn = r ? r->dsn + (una - r->ssn) : c->mp.snd_nxt;
+  return r ? r->dsn + (una - r->ssn) : sf->conn->mp.snd_nxt;
+}
+
+void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
+  struct mptcp_conn *c = sf->conn;
+  drop_other_subflows(sf);
   uint64_t end = c->snd_dsn + c->snd.len;
   if (dsn > end) dsn = end;
   if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));
@@ -628,11 +655,10 @@ static void fall_back_late(struct mptcp_subflow *sf) {
     mptcp_token_remove(&c->st->tokens, c->mp.local_token, c);
   c->mp.local_key_set = 0;
   c->mp.state = MPTCP_MP_FALLBACK;
+  c->fail = MPFAIL_NONE;
+  c->fail_at = MPTCP_TSTAMP_NONE;
   sf->mpc_echo = 0;
-  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FALLBACK_DATA);
-  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
-            "tcp %u>%u: no DSS from the peer, MPTCP fell back to TCP",
-            MPTCP_LOG_CONN(sf));
+  mptcp_conn_post(c, MPTCP_EV_FALLBACK);
 }
 
 uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf) {
@@ -645,9 +671,11 @@ uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf) {
       mptcp_seq_lt(sf->sf_fin_seq, t->snd_max))
     out--;
   /* Then its queue (reinjections, copies); new data counts only for the
-   * subflow the scheduler picked. */
+   * subflow the scheduler picked, and not while the old mappings drain
+   * before an infinite mapping (mpfail.c). */
   uint64_t q = (uint64_t)out + mptcp_dsnq_bytes(&sf->txq);
-  if (c->n_sf == 1 || c->sched == sf) q += mptcp_conn_unmapped(c);
+  if ((c->n_sf == 1 || c->sched == sf) && c->fail != MPFAIL_RCVD)
+    q += mptcp_conn_unmapped(c);
   return q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
 }
 
@@ -666,7 +694,8 @@ uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf) {
 int mptcp_sf_fin_ok(const struct mptcp_subflow *sf) {
   const struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return 1;
-  if (c->rj_end > c->rj_dsn || sf->txq.n || c->mp.snd_nxt < c->mp.fin_dsn)
+  if (c->rj_end > c->rj_dsn || sf->txq.n || c->mp.snd_nxt < c->mp.fin_dsn ||
+      c->fail == MPFAIL_RCVD)
     return 0;
   /* With several subflows none closes before the peer has all the data:
    * any of them may still have to carry another's. */
@@ -729,12 +758,55 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
       mptcp_txq_copy_new(sf, dsn, len);
     }
   }
+  if (!len && !(flags & MPTCP_TH_FIN) && mptcp_fail_due(sf))
+    mptcp_fail_sent(sf);
   if (flags & MPTCP_TH_FIN) {
     sf->sf_fin_seq = seq + len;
     sf->sf_fin_set = 1;
     if (m->fin_queued && m->snd_nxt <= m->fin_dsn) m->snd_nxt = m->fin_dsn + 1;
   }
   return 0;
+}
+
+/* The TCP options of every synchronized segment: timestamps and SACK. */
+static void base_opts(const struct mptcp_subflow *sf, mptcp_tstamp now,
+                      mptcp_tcpopts *opts) {
+  const mptcp_tcp *t = &sf->tcp;
+  opts->present = 0;
+  opts->n_sack = opts->n_mptcp = opts->n_unknown = opts->n_malformed = 0;
+  opts->n_mptcp_bad = 0;
+  if (t->ts_ok) {
+    opts->present |= MPTCP_HAS_TS;
+    opts->ts_val = (uint32_t)(now / 1000) + t->ts_offset;
+    opts->ts_ecr = t->ts_recent;
+  }
+  if (t->sack_ok && t->ooo.n) {
+    opts->present |= MPTCP_HAS_SACK;
+    uint32_t nb = t->ooo.n < MPTCP_SACK_MAX ? t->ooo.n : MPTCP_SACK_MAX;
+    for (uint32_t i = 0; i < nb; i++) {
+      opts->sack[i].left = t->rcv_nxt + t->ooo.r[i].start;
+      opts->sack[i].right = t->rcv_nxt + t->ooo.r[i].end;
+    }
+    opts->n_sack = (uint8_t)nb;
+  }
+}
+
+size_t mptcp_sf_infmap_options(struct mptcp_subflow *sf, uint8_t *o,
+                               mptcp_tstamp now, uint64_t *sum) {
+  const struct mptcp_conn *c = sf->conn;
+  mptcp_tcpopts opts;
+  base_opts(sf, now, &opts);
+  /* DLL 0 (checksum field 0 when negotiated, §3.3.1); no DATA_ACK: the
+   * connection level is over. */
+  mptcp_subopt so;
+  memset(&so, 0, sizeof so);
+  so.subtype = MPTCP_SUB_DSS;
+  so.u.dss.flags = MPTCP_DSS_M | MPTCP_DSS_m;
+  so.u.dss.dsn = c->infmap_dsn;
+  so.u.dss.ssn = c->infmap_ssn;
+  so.u.dss.has_csum = c->mp.checksum;
+  mptcp_tcpopts_add_mptcp(&opts, &so);
+  return write_opts(&opts, o, sum);
 }
 
 size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
@@ -744,23 +816,7 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
   mptcp_tcp *t = &sf->tcp;
   mptcp_mp *m = &c->mp;
   mptcp_tcpopts opts;
-  opts.present = 0;
-  opts.n_sack = opts.n_mptcp = opts.n_unknown = opts.n_malformed = 0;
-  opts.n_mptcp_bad = 0;
-  if (t->ts_ok) {
-    opts.present |= MPTCP_HAS_TS;
-    opts.ts_val = (uint32_t)(now / 1000) + t->ts_offset;
-    opts.ts_ecr = t->ts_recent;
-  }
-  if (t->sack_ok && t->ooo.n) {
-    opts.present |= MPTCP_HAS_SACK;
-    uint32_t nb = t->ooo.n < MPTCP_SACK_MAX ? t->ooo.n : MPTCP_SACK_MAX;
-    for (uint32_t i = 0; i < nb; i++) {
-      opts.sack[i].left = t->rcv_nxt + t->ooo.r[i].start;
-      opts.sack[i].right = t->rcv_nxt + t->ooo.r[i].end;
-    }
-    opts.n_sack = (uint8_t)nb;
-  }
+  base_opts(sf, now, &opts);
   uint64_t dsn = len ? tx_dsn(sf, seq) : 0;
   *ring_off = len ? (size_t)(dsn - c->snd_dsn) : 0;
   /* Our DATA_FIN goes with the subflow FIN, and again on every pure ACK
@@ -782,9 +838,12 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
       mptcp_tcpopts_add_mptcp(&opts, &so);
     return write_opts(&opts, o, sum);
   }
-  /* A pure ACK carries what the path manager owes (first: a DSS that
-   * no longer fits is dropped, its DATA_ACK goes on the next one). */
-  if (!len && !(flags & MPTCP_TH_FIN) && mptcp_pm_option(sf, now, &so))
+  /* A pure ACK carries our MP_FAIL (after the DSS, §3.7), or else what
+   * the path manager owes (first: a DSS that no longer fits is dropped,
+   * its DATA_ACK goes on the next one). */
+  int pure = !len && !(flags & MPTCP_TH_FIN);
+  int fail = pure && mptcp_fail_due(sf);
+  if (pure && !fail && mptcp_pm_option(sf, now, &so))
     mptcp_tcpopts_add_mptcp(&opts, &so);
   uint16_t csum = 0;
   if (m->checksum) { /* §3.3.1: pseudo-header and the mapped payload */
@@ -817,6 +876,12 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
     mptcp_mp_dss(m, len > 0, dsn, seq - t->iss, (uint16_t)len, 0, csum, &so);
   }
   mptcp_tcpopts_add_mptcp(&opts, &so);
+  if (fail) {
+    memset(&so, 0, sizeof so);
+    so.subtype = MPTCP_SUB_FAIL;
+    so.u.fail_dsn = mptcp_fail_dsn(sf);
+    mptcp_tcpopts_add_mptcp(&opts, &so);
+  }
   return write_opts(&opts, o, sum);
 }
 

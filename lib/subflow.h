@@ -105,6 +105,22 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
  * mptcp_sf_new_run(). */
 uint32_t mptcp_sf_tx_run(const struct mptcp_subflow *sf, uint32_t seq);
 
+/* Options of a segment after our fallback that carries the infinite
+ * mapping (mpfail.c): timestamps, SACK and the DSS with DLL 0. */
+size_t mptcp_sf_infmap_options(struct mptcp_subflow *sf, uint8_t *o,
+                               mptcp_tstamp now, uint64_t *sum);
+/* MPTCP falls back to plain TCP on this subflow for good (§3.7): other
+ * subflows are reset, the send ring starts at DSN @p dsn (what the
+ * subflow's SND.UNA carries from now on), the token is freed, and the
+ * app is told (MPTCP_EV_FALLBACK). */
+void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn);
+/* The DSN of the subflow's SND.UNA (the next new DSN if all is acked). */
+uint64_t mptcp_sf_una_dsn(const struct mptcp_subflow *sf);
+/* Receive-ring bytes [off, off + n) from the connection's RCV.NXT are
+ * valid: count them present and deliver what became in order. Returns -1
+ * when the range set is full (nothing changed). */
+int mptcp_sf_mark_present(struct mptcp_subflow *sf, uint32_t off, uint32_t n);
+
 /* Options of an RST of an MPTCP connection: MP_FASTCLOSE with the peer's
  * key and MP_TCPRST with c->rst_reason. */
 size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,

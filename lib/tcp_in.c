@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "mpfail.h"
 #include "conn_sched.h"
 #include "isn.h"
 #include "seq.h"
@@ -737,7 +738,8 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
     }
     if (sf->join == SF_JOIN_WAIT) mptcp_sf_join_acked(sf);
     mptcp_sf_opts_rx(sf, p, &o, now);
-    if (sf->broken) { /* options lost on a join's path: reset it */
+    if (sf->broken) { /* options lost on a join's path, an MP_FAIL or an
+                       * infinite mapping that cannot be honoured: reset */
       mptcp_tcp_abort(sf, now);
       mptcp_sf_closed(sf, MPTCP_EV_RESET);
       return;
@@ -788,7 +790,8 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
     int fin = (fl & MPTCP_TH_FIN) != 0;
     if (c->mp.state == MPTCP_MP_ON) {
       mptcp_sf_take_data(sf, seq, d, len, fin, now);
-      if (sf->broken) { /* a DSS checksum failed: reset (no MP_FAIL) */
+      mptcp_fail_arm(sf, now);
+      if (sf->broken) { /* a DSS checksum failed: reset with MP_FAIL */
         mptcp_tcp_abort(sf, now);
         mptcp_sf_closed(sf, MPTCP_EV_RESET);
         return;

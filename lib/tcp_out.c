@@ -9,6 +9,7 @@
 
 #include "conn.h"
 #include "conn_sched.h"
+#include "mpfail.h"
 #include "pm.h"
 #include "seq.h"
 #include "stack_impl.h"
@@ -216,18 +217,22 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
   int syn = (flags & MPTCP_TH_SYN) != 0;
   int rst = (flags & MPTCP_TH_RST) != 0;
   size_t ring_off = seq - t->snd_una, olen;
+  int infmap = 0;
   if (syn)
     olen = syn_options(sf, o, (flags & MPTCP_TH_ACK) != 0, now, &sum);
   else if (c->mp.state == MPTCP_MP_ON && rst)
     olen = mptcp_sf_rst_options(sf, o, &sum);
   else if (c->mp.state == MPTCP_MP_ON)
     olen = mptcp_sf_data_options(sf, o, seq, len, flags, now, &sum, &ring_off);
+  else if (!rst && (infmap = mptcp_infmap_due(sf, seq, len, flags)) != 0)
+    olen = mptcp_sf_infmap_options(sf, o, now, &sum);
   else
     olen = data_options(sf, o, rst, now, &sum);
   if (!direct) {
     if (cap < iph + MPTCP_TCP_HDR_LEN + olen + len) return MPTCP_ERR_NOBUF;
     memcpy(buf + iph + MPTCP_TCP_HDR_LEN, o, olen);
   }
+  if (infmap) mptcp_infmap_sent(sf);
   /* The segment will go out: only now does MPTCP record its mapping. */
   if (c->mp.state == MPTCP_MP_ON && !syn && !rst &&
       mptcp_sf_data_sent(sf, seq, len, flags) < 0) {
@@ -387,6 +392,13 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   mptcp_stack *st = c->st;
+  if (c->mp.state == MPTCP_MP_ON) {
+    /* MP_FAIL goes on a pure ACK of its own (§3.7); after it, the
+     * fallback with an infinite mapping once the old mappings drained. */
+    if (sf->fail_ack)
+      return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+    mptcp_fail_switch(sf);
+  }
   uint32_t cwnd = mptcp_tcp_cwnd(t);
   uint32_t fin_seq = t->snd_una + stream_len(sf);
   int fin_pending =

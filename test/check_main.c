@@ -94,12 +94,12 @@ void tcheck_assert_bytes(const char *file, int line, const uint8_t *a,
 /* Run one suite with CK_RUN_SUITE=name, one case with CK_RUN_CASE=name. */
 int main(void) {
   Suite *(*const getters[])(void) = {
-      suite_pkt,     suite_tcpopt,    suite_options,  suite_options_table,
-      suite_crypto,  suite_convert,   suite_counters, suite_tcp,
-      suite_token,   suite_handshake, suite_dss,      suite_mp,
-      suite_mptcp,   suite_join,      suite_pm,       suite_sched,
-      suite_cc,      suite_dsnq,      suite_txq,      suite_pm_fullmesh,
-      suite_mptrace,
+      suite_pkt,         suite_tcpopt,    suite_options,  suite_options_table,
+      suite_crypto,      suite_convert,   suite_counters, suite_tcp,
+      suite_token,       suite_handshake, suite_dss,      suite_mp,
+      suite_mptcp,       suite_mpfail,    suite_join,     suite_pm,
+      suite_sched,       suite_cc,        suite_dsnq,     suite_txq,
+      suite_pm_fullmesh, suite_mptrace,
   };
   SRunner *sr = srunner_create(NULL);
   for (size_t i = 0; i < sizeof getters / sizeof getters[0]; i++)

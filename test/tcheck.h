@@ -65,6 +65,7 @@ Suite *suite_handshake(void);
 Suite *suite_dss(void);
 Suite *suite_mp(void);
 Suite *suite_mptcp(void);
+Suite *suite_mpfail(void);
 Suite *suite_join(void);
 Suite *suite_pm(void);
 Suite *suite_pm_fullmesh(void);

@@ -224,6 +224,61 @@ START_TEST(test_join_checksum_fail) {
 }
 END_TEST
 
+/* §3.7: an infinite mapping is only for a connection on one subflow. A
+ * middlebox turns the mapping of A's first data packet on the second
+ * path into one (DLL 0): B resets that subflow (MP_TCPRST, counted) and
+ * does not fall back; A sends the bytes again on the first subflow and
+ * every byte arrives as written. */
+typedef struct infrw {
+  int left; /* rewrites still to do */
+  int rst;  /* B's RSTs on path 2 */
+} infrw;
+
+static int infmap_path2(pair *p, int from_a, uint8_t *b, size_t n) {
+  infrw *rw = p->ud;
+  size_t len, at = pair_find_mptcp(b, n, MPTCP_SUB_DSS, &len);
+  mptcp_pkt pk;
+  ck_assert_int_eq(mptcp_pkt_parse(b, n, 0, &pk), 0);
+  if (!from_a && pair_on_path2(b, n) && (pk.tcp_flags & MPTCP_TH_RST)) rw->rst++;
+  if (!from_a || !at || rw->left == 0 || !pair_on_path2(b, n) || !pk.payload_len)
+    return 1;
+  uint8_t fl = b[at + 3];
+  if (!(fl & MPTCP_DSS_M)) return 1;
+  size_t dll = at + 4 +
+               ((fl & MPTCP_DSS_A) ? ((fl & MPTCP_DSS_a) ? 8 : 4) : 0) +
+               ((fl & MPTCP_DSS_m) ? 8 : 4) + 4;
+  ck_assert_uint_le(dll + 2, at + len);
+  b[dll] = b[dll + 1] = 0;
+  pair_fix_csum(b, n);
+  rw->left--;
+  return 1;
+}
+
+START_TEST(test_join_infinite_map_rejected) {
+  mptcp_settings s;
+  pair_settings(&s);
+  pair p;
+  pair_init(&p, &s, &s);
+  infrw rw = {1, 0};
+  p.ud = &rw;
+  p.filter = infmap_path2;
+  pair_two_paths(&p, 0);
+  pair_transfer(&p, 400000);
+  ck_assert_int_eq(rw.left, 0);
+  ck_assert_uint_eq(pair_counter(p.b, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(pair_counter(p.b, "InfiniteMapRejected"), 1);
+  ck_assert_int_ge(rw.rst, 1);
+  ck_assert_uint_ge(pair_counter(p.a, "MPReinjectDead"), 1);
+  mptcp_conn_info ia, ib;
+  mptcp_conn_get_info(p.ca, &ia);
+  mptcp_conn_get_info(p.cb, &ib);
+  ck_assert_uint_eq(ia.mptcp, 1);
+  ck_assert_uint_eq(ib.mptcp, 1);
+  ck_assert_uint_eq((p.ev_a | p.ev_b) & MPTCP_EV_FALLBACK, 0);
+  pair_fini(&p);
+}
+END_TEST
+
 /* A backup subflow (B flag on the join) carries nothing while the first
  * one works. */
 START_TEST(test_join_backup) {
@@ -370,6 +425,7 @@ Suite *suite_join(void) {
       TCHECK_LOOP(test_join_forged, 3),
       TCHECK_TEST(test_join_path_blackout),
       TCHECK_TEST(test_join_checksum_fail),
+      TCHECK_TEST(test_join_infinite_map_rejected),
       TCHECK_TEST(test_join_backup),
       TCHECK_TEST(test_join_stripped),
       TCHECK_TEST(test_join_refused_last),

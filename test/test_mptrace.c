@@ -94,8 +94,8 @@ static void mpt_init(mpt *m) {
  * carrying @p o. */
 static void send_opt(mpt *m, const mptcp_subopt *o) {
   tseg g = tseg_make(IRS + 1, m->p.iss + 1, MPTCP_TH_ACK);
-  g.mp = o;
-  g.n_mp = 1;
+  g.mptcp[0] = *o;
+  g.n_mptcp = 1;
   ck_assert_int_eq(tpeer_send(&m->p, &g), 0);
 }
 
@@ -110,8 +110,8 @@ static void open_client(mpt *m) {
   tseg sa = tseg_make(IRS, m->p.iss + 1, MPTCP_TH_SYN | MPTCP_TH_ACK);
   sa.mss = 1460;
   mptcp_subopt o = mpc(MPTCP_MPC_SYNACK, m->peer_key, 0);
-  sa.mp = &o;
-  sa.n_mp = 1;
+  sa.mptcp[0] = o;
+  sa.n_mptcp = 1;
   ck_assert_int_eq(tpeer_send(&m->p, &sa), 0);
   tseg ack;
   ck_assert(tpeer_recv(&m->p, &ack));
@@ -138,8 +138,8 @@ static void open_server(mpt *m) {
   tseg syn = tseg_make(IRS, 0, MPTCP_TH_SYN);
   syn.mss = 1460;
   mptcp_subopt o = mpc(MPTCP_MPC_SYN, 0, 0);
-  syn.mp = &o;
-  syn.n_mp = 1;
+  syn.mptcp[0] = o;
+  syn.n_mptcp = 1;
   ck_assert_int_eq(tpeer_send(&m->p, &syn), 0);
   tseg sa;
   ck_assert(tpeer_recv(&m->p, &sa));
@@ -195,8 +195,8 @@ static void peer_join_synack(mpt *m, const tseg *js, int forge) {
   sa.to = &js->src;
   mptcp_subopt o =
       join(MPTCP_JOIN_SYNACK, 0, 0, PEER_NONCE, mac, MPTCP_JOIN_TRUNC_SYNACK);
-  sa.mp = &o;
-  sa.n_mp = 1;
+  sa.mptcp[0] = o;
+  sa.n_mptcp = 1;
   ck_assert_int_eq(tpeer_send(&m->p, &sa), 0);
 }
 
@@ -272,8 +272,8 @@ START_TEST(test_mptrace_join_client) {
   ack.from = &js.dst;
   ack.to = &js.src;
   mptcp_subopt d = data_ack(m.idsn + 1);
-  ack.mp = &d;
-  ack.n_mp = 1;
+  ack.mptcp[0] = d;
+  ack.n_mptcp = 1;
   ck_assert_int_eq(tpeer_send(&m.p, &ack), 0);
   si = joined(&m);
   ck_assert_uint_eq(si.local_id, 1);
@@ -316,8 +316,8 @@ static void peer_join_syn(mpt *m, const mptcp_addr *from, uint32_t token) {
   syn.mss = 1460;
   syn.from = from;
   mptcp_subopt o = join(MPTCP_JOIN_SYN, 1, token, PEER_NONCE, NULL, 0);
-  syn.mp = &o;
-  syn.n_mp = 1;
+  syn.mptcp[0] = o;
+  syn.n_mptcp = 1;
   m->p.any_tuple = 1;
   ck_assert_int_eq(tpeer_send(&m->p, &syn), 0);
 }
@@ -351,8 +351,8 @@ static void peer_join_ack(mpt *m, const mptcp_addr *from, const tseg *sa,
   tseg a = tseg_make(IRS_JOIN + 1, sa->seq + 1, MPTCP_TH_ACK);
   a.from = from;
   mptcp_subopt o = join(MPTCP_JOIN_ACK, 0, 0, 0, mac, MPTCP_JOIN_TRUNC_ACK);
-  a.mp = &o;
-  a.n_mp = 1;
+  a.mptcp[0] = o;
+  a.n_mptcp = 1;
   ck_assert_int_eq(tpeer_send(&m->p, &a), 0);
 }
 

@@ -107,7 +107,16 @@ struct mptcp_tcpopts;
   X(MP_SUBFLOW_REOPEN, "MPSubflowReopen")                                      \
   X(MP_DATA_AFTER_FIN, "MPDataAfterFin")                                       \
   X(MP_FAIL_TX, "MPFailTx")                                                    \
-  X(MP_FAIL_RX, "MPFailRx")
+  X(MP_FAIL_RX, "MPFailRx")                                                    \
+  X(MP_FAIL_IGNORED, "MPFailIgnored")                                          \
+  X(MP_FAIL_BAD_DSN, "MPFailBadDsn")                                           \
+  X(MP_FAIL_TIMEOUT, "MPFailTimeout")                                          \
+  X(INFINITE_MAP_TX, "InfiniteMapTx")                                          \
+  X(INFINITE_MAP_RX, "InfiniteMapRx")                                          \
+  X(INFINITE_MAP_IGNORED, "InfiniteMapIgnored")                                \
+  X(INFINITE_MAP_REJECTED, "InfiniteMapRejected")                              \
+  X(INFINITE_MAP_BAD_DSN, "InfiniteMapBadDsn")                                 \
+  X(INFINITE_MAP_RETRO, "InfiniteMapRetroactive")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,

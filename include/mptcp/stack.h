@@ -207,6 +207,10 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now);
 #define MPTCP_EV_SUBFLOW 0x0200u
 /** The peer announced or withdrew an address (mptcp_conn_get_peer_addr). */
 #define MPTCP_EV_ADDR 0x0400u
+/** MPTCP fell back to plain TCP after the connection was established
+ *  (RFC 8684 §3.7: options lost, or an infinite mapping sent or received
+ *  after MP_FAIL); mptcp_conn_get_info() then says fallback. */
+#define MPTCP_EV_FALLBACK 0x0800u
 
 /** One drained event: a connection and the bits set since the last drain. */
 typedef struct mptcp_event {

@@ -135,9 +135,9 @@ size_t tpeer_build(tpeer *p, const tseg *g, uint8_t *pkt, size_t cap) {
       o.sack[i].right = g->sack[i][1];
     }
   }
-  ck_assert_uint_le(g->n_mp, MPTCP_SUBOPTS_MAX);
-  for (unsigned i = 0; i < g->n_mp; i++) o.mptcp[i] = g->mp[i];
-  o.n_mptcp = g->n_mp;
+  ck_assert_uint_le(g->n_mptcp, 4);
+  for (int i = 0; i < g->n_mptcp; i++)
+    mptcp_tcpopts_add_mptcp(&o, &g->mptcp[i]);
   mptcp_ssize ol = mptcp_tcpopts_write(&o, 0xff, opt, sizeof opt);
   ck_assert_int_ge(ol, 0);
   mptcp_pkt k;
@@ -210,7 +210,8 @@ int tpeer_recv(tpeer *p, tseg *got) {
   got->tsval = o.ts_val;
   got->tsecr = o.ts_ecr;
   got->nsack = o.n_sack;
-  got->n_mptcp = o.n_mptcp;
+  got->n_mptcp = o.n_mptcp < 4 ? o.n_mptcp : 4;
+  for (int i = 0; i < got->n_mptcp; i++) got->mptcp[i] = o.mptcp[i];
   for (int i = 0; i < o.n_sack; i++) {
     got->sack[i][0] = o.sack[i].left;
     got->sack[i][1] = o.sack[i].right;

@@ -26,11 +26,10 @@ typedef struct tseg {
   uint8_t nsack; /* SACK blocks to send / expect (exact) */
   int8_t check_sack;
   uint32_t sack[4][2];
-  uint8_t n_mptcp; /* MPTCP suboptions of a received segment (not sent,
-                      not checked by tpeer_expect) */
-  /* MPTCP suboptions to send, after the TCP options (status OK). */
-  const mptcp_subopt *mp;
-  uint8_t n_mp;
+  /* MPTCP suboptions: sent as given (after the TCP options); a received
+   * segment's first four are copied here (tpeer_expect ignores them). */
+  uint8_t n_mptcp;
+  mptcp_subopt mptcp[4];
   /* Send: from and to these instead of them -> us (NULL: those). */
   const mptcp_addr *from, *to;
   /* Received: its addresses and every option (parsed as MPTCP v1; opts

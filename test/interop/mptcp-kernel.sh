@@ -112,6 +112,15 @@
 #                  --no-mptcp): K MPCapableFallbackSYNACK=1, K's socket is a
 #                  fallback, the peer says mptcp false, fallback false
 #   fb-pc-peertcp  peer without MPTCP -> MPTCP kernel server
+#   kc-mpfail      (run only when named) one path, checksums on; an nft
+#   pc-mpfail      rule in R rewrites two payload bytes of one packet K
+#                  sends (K is the client / the server): the peer must
+#                  find the bad checksum (its DataCsumErr=1, MPFailTx>=1,
+#                  from mpcat's --stats counters), K must answer with
+#                  MPFailRx>=1 and InfiniteMapTx=1, the peer must get the
+#                  infinite mapping (InfiniteMapRx>=1, no MPFailTimeout),
+#                  both end in fallback and the data arrives intact. Linux
+#                  6.18 stalls after its MP_FAIL answer (KQ4): these FAIL
 #
 # What the cases expect from mpcat: it attaches to both TUN devices at once
 # (carrier on mt1 and mt2 is taken as "listening"); as a server it accepts
@@ -174,6 +183,8 @@
 #        (kc-fair, kc-pathdown); cause unknown, not reproduced: it FAILs.
 #   KQ3: tshark 4.0 asserts on a Linux FIN after Linux re-sent its
 #        DATA_FIN mapping without the DATA_FIN.
+#   KQ4: after answering MP_FAIL and counting InfiniteMapTx, Linux sends
+#        no further data on the fallen-back subflow (kc-/pc-mpfail).
 # With MPTCP_INTEROP_PEER=kernel a data mismatch is a KFAIL (printed as
 # "KFAIL CASE" with the check-data analysis, files kept, counted apart
 # from the failures) only when it has KQ1's exact signature: sender ok
@@ -225,9 +236,14 @@ esac
 ALL_CASES="kc-join kc-join-csum kc-peer-csum kc-addaddr pc-signal
   pc-signal-csum pc-fullmesh kc-fair pc-fair kc-pathdown pc-pathdown fb-kc-tcp
   fb-pc-tcp fb-kc-peertcp fb-pc-peertcp"
+# Run only when named: Linux does not keep the data intact there (KQ4).
+MANUAL_CASES="kc-mpfail pc-mpfail"
 CASES=${*:-$ALL_CASES}
 for c in $CASES; do
-  case " $(echo $ALL_CASES) " in *" $c "*) ;; *) die "unknown case $c" ;; esac
+  case " $(echo $ALL_CASES $MANUAL_CASES) " in
+    *" $c "*) ;;
+    *) die "unknown case $c" ;;
+  esac
 done
 
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
@@ -610,6 +626,42 @@ mib_why() { # the reason NoDSSInWindow is tolerated in the current case
   fi
 }
 
+# nft_mangle RULE: a middlebox in R's forward chain on the packets K
+# sends on the case's connection, rewriting payload. Only K's packets: K
+# hands them to R as GSO skbs with CHECKSUM_PARTIAL, whose TCP checksum
+# is computed after the rewrite; nft does not repair the checksum of a
+# raw @th write, so a rewritten mpcat packet (from a TUN device, checksum
+# complete) is dropped by K's TCP as TcpInCsumErrors (seen on 6.18).
+nft_mangle() {
+  inR nft delete table inet mpki_mangle 2>/dev/null
+  inR nft -f - <<EOF_NFT
+table inet mpki_mangle {
+  chain mangle_fwd {
+    type filter hook forward priority 0;
+    ip saddr $K1 tcp $C_NFTPORT $PORT $1 counter
+  }
+}
+EOF_NFT
+}
+# peer_counters JSON NAME=V|NAME>=V...: mpcat's stack counters (--stats)
+peer_counters() {
+  [ "$PEER" = mpcat ] || return 0
+  "$PY" - "$@" <<'EOF_PY'
+import json, re, sys
+c = json.load(open(sys.argv[1])).get("counters", {})
+bad = []
+for e in sys.argv[2:]:
+    name, op, v = re.match(r"(\w+)(>=|=)(\d+)$", e).groups()
+    got = c.get(name, 0)
+    if (got < int(v)) if op == ">=" else (got != int(v)):
+        bad.append("%s is %d, expected %s%s" % (name, got, op, v))
+print("peer counters: %s" % ("; ".join(bad) if bad else "ok (" +
+      ", ".join("%s=%d" % (e.split("=")[0].rstrip(">"), c.get(
+          e.split("=")[0].rstrip(">"), 0)) for e in sys.argv[2:]) + ")"))
+sys.exit(1 if bad else 0)
+EOF_PY
+}
+
 # ---- the cases -------------------------------------------------------------------
 
 # case_def NAME: sets the C_* variables of a case
@@ -619,7 +671,8 @@ case_def() {
   C_KMPTCP=true C_KFB=false C_PMPTCP=true C_PFB=false C_CSUM=false
   C_KMIB="--eq MPCapableFallbackACK=0 --eq MPCapableFallbackSYNACK=0 --eq DssFallback=0"
   C_PMIB="--eq MPCapableFallbackACK=0 --eq MPCapableFallbackSYNACK=0 --eq DssFallback=0"
-  C_SHAPE= C_FAIR=0 C_PATHDOWN=0 C_MINMPTCP=1
+  C_SHAPE= C_FAIR=0 C_PATHDOWN=0 C_MINMPTCP=1 C_NFT= C_NFTPORT=dport C_PCTR=
+  C_MIBZERO=$MIB_ERRORS
   local kc_mib="--eq MPCapableSYNACKRX=1 --min MPJoinSynAckRx=1"
   local pc_mib="--eq MPCapableSYNRX=1 --eq MPCapableACKRX=1 --min AddAddrTx=1 --min EchoAdd=1 --min MPJoinSynRx=1 --min MPJoinAckRx=1"
   case $1 in
@@ -657,6 +710,20 @@ case_def() {
       else
         C_PMIB="--eq MPCapableFallbackACK=0 --eq MPCapableFallbackSYNACK=0 --eq DssFallback=0"
       fi ;;
+    kc-mpfail | pc-mpfail)
+      # one path, checksums on both ends; R rewrites two payload bytes of
+      # one packet K sends (see nft_mangle), after some data so that
+      # checksums have been valid before. kc: K is the client, pc: the
+      # server. The peer finds the bad checksum and sends MP_FAIL on an
+      # ACK; K should answer with MP_FAIL and an infinite mapping, and
+      # both fall back to TCP (RFC 8684 §3.7).
+      C_KCFG="0 0" C_PCFG="0 0" C_PATHS=$K1
+      C_KCSUM=1 C_PCSUM=1 C_PEXTRA=--checksum C_CSUM=
+      C_KMPTCP=false C_KFB=true C_PMPTCP=false C_PFB=true
+      C_NFT="meta length > 1200 numgen inc mod 1000000 == 20 limit rate 1/hour burst 1 packets @th,4000,16 set 0x5555"
+      [ $1 = pc-mpfail ] && C_NFTPORT=sport
+      C_KMIB="$C_KMIB --min MPFailRx=1 --eq InfiniteMapTx=1 --eq DataCsumErr=0"
+      C_PCTR="DataCsumErr=1 MPFailTx>=1 InfiniteMapRx>=1 InfiniteMapTx=0 MPFailTimeout=0" ;;
     fb-kc-peertcp | fb-pc-peertcp)
       # the peer without MPTCP, K's MPTCP socket falls back
       C_PPLAIN=1 C_KCFG="2 0" C_PCFG="2 0" C_PATHS=$K1 C_SUBFLOWS=1
@@ -755,6 +822,10 @@ run_case() {
   cap_start "$p" "$PORT"
   DURING=
   [ $C_PATHDOWN = 1 ] && DURING=pathdown_events
+  if [ -n "$C_NFT" ]; then
+    nft_mangle "$C_NFT" ||
+      { echo "FAIL $name: cannot add the nft rule"; FAILED=$((FAILED + 1)); return; }
+  fi
   # two paths expected: neither side half-closes before K has both
   # subflows (Linux opens no MP_JOIN once it has a DATA_FIN, and under load
   # its path manager can run after an 8 MiB transfer is over)
@@ -769,6 +840,10 @@ run_case() {
     "$C_PEXTRA" "${kextra[@]}"
   t1=$(now)
   DURING= PEER_HOLD=
+  if [ -n "$C_NFT" ]; then # the rule's counter says whether it struck
+    inR nft list table inet mpki_mangle >"$p.nft" 2>&1
+    inR nft delete table inet mpki_mangle
+  fi
   sleep 0.3 # late FINs, RSTs and counters
   cap_stop
   mon_stop
@@ -825,8 +900,9 @@ run_case() {
     --bytes-sent $bytes "${pdata[@]}" \
     --paths "$C_PATHS" ${C_SUBFLOWS:+--subflows $C_SUBFLOWS} || ok=0
   "$PY" "$HELPER" check-mib "$p.mib.before" "$p.mib.after" --name "mib K" \
-    --zero $MIB_ERRORS "${MIB_TOLERATE[@]}" ${MIB_TOLERATE:+--why "$(mib_why)"} \
+    --zero $C_MIBZERO "${MIB_TOLERATE[@]}" ${MIB_TOLERATE:+--why "$(mib_why)"} \
     $C_KMIB || ok=0
+  [ -n "$C_PCTR" ] && { peer_counters "$p.peer.json" $C_PCTR || ok=0; }
   if [ "$PEER" = kernel ]; then
     "$PY" "$HELPER" check-mib "$p.mib.before.peer" "$p.mib.after.peer" \
       --name "mib P" --zero $MIB_ERRORS "${MIB_TOLERATE[@]}" \

@@ -1,0 +1,206 @@
+/* MP_FAIL and the infinite mapping on a single path (RFC 8684 §3.7).
+ * SPDX-License-Identifier: MIT */
+#include "mpfail.h"
+
+#include "conn.h"
+#include "seq.h"
+#include "stack_impl.h"
+#include "subflow.h"
+#include "tcp.h"
+
+/* The fallback to one subflow is possible only if there never was a
+ * second one (Linux: allow_infinite_fallback): with reinjected data the
+ * subflow's stream need not be contiguous in data sequence space. */
+static int single_path(const mptcp_subflow *sf) {
+  return !sf->conn->multi && !sf->join;
+}
+
+/* MP_FAIL goes on the next pure ACK, sent at once. */
+static void owe_fail(mptcp_subflow *sf) {
+  sf->fail_ack = 1;
+  sf->tcp.flags |= TCPF_ACK_NOW;
+  mptcp_conn_want_output(sf->conn);
+}
+
+int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
+  struct mptcp_conn *c = sf->conn;
+  if (!single_path(sf) || c->fail == MPFAIL_RCVD) return -1;
+  c->fail = MPFAIL_SENT;
+  c->fail_dsn = c->mp.rcv_nxt;
+  c->fail_retro = m->dsn == c->mp.rcv_nxt;
+  c->fail_ssn = m->ssn;
+  c->mp.ooo.n = 0; /* nothing from the failure point on is delivered */
+  owe_fail(sf);
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+            "tcp %u>%u: DSS checksum failed (ssn %u), MP_FAIL at DSN %llu",
+            MPTCP_LOG_CONN(sf), m->ssn, (unsigned long long)c->fail_dsn);
+  return 0;
+}
+
+void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
+  const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_FAIL);
+  if (!so) return;
+  mptcp_stack *st = c->st;
+  mptcp_ctr_inc(st, MPTCP_CTR_MP_FAIL_RX);
+  /* Without checksums nothing can have failed; with several subflows an
+   * MP_FAIL comes on a RST (§3.7). Neither asks for a fallback. */
+  if (!c->mp.checksum || !single_path(sf)) {
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_FAIL_IGNORED);
+    return;
+  }
+  if (c->fail) return; /* the answer to ours, or a repeat */
+  uint64_t dsn = so->u.fail_dsn;
+  if ((int64_t)(dsn - c->mp.snd_nxt) > 0 ||
+      (int64_t)(dsn - c->mp.local_idsn) <= 0) { /* never sent */
+    mptcp_ctr_inc(st, MPTCP_CTR_MP_FAIL_BAD_DSN);
+    return;
+  }
+  if (sf->sf_fin_set) { /* no byte can go again after our FIN */
+    sf->broken = 1;
+    sf->rst_reason = MPTCP_RESET_REASON_MIDDLEBOX;
+    return;
+  }
+  c->fail = MPFAIL_RCVD;
+  owe_fail(sf); /* §3.7: the receiver of MP_FAIL sends one back */
+  MPTCP_LOG(st, MPTCP_LOG_INFO,
+            "tcp %u>%u: MP_FAIL at DSN %llu, falling back to TCP",
+            MPTCP_LOG_CONN(sf), (unsigned long long)dsn);
+}
+
+/* How long the finder of a bad checksum waits for the infinite mapping
+ * before it resets (Linux waits TCP_RTO_MAX): a peer that cannot send
+ * one, like Linux with its window full of data we threw away (KQ4 in
+ * test/interop/KERNEL-QUIRKS.md), would otherwise hold it forever. */
+#define FAIL_WAIT_RTOS 8
+#define FAIL_WAIT_MIN 2000000u /* us */
+
+void mptcp_fail_arm(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  if (c->fail != MPFAIL_SENT || c->fail_at != MPTCP_TSTAMP_NONE) return;
+  uint64_t wait = (uint64_t)sf->tcp.rto * FAIL_WAIT_RTOS;
+  c->fail_at = now + (wait > FAIL_WAIT_MIN ? wait : FAIL_WAIT_MIN);
+}
+
+void mptcp_fail_timer(struct mptcp_conn *c, mptcp_tstamp now) {
+  (void)now;
+  c->fail_at = MPTCP_TSTAMP_NONE;
+  if (c->fail != MPFAIL_SENT || c->mp.state != MPTCP_MP_ON) return;
+  mptcp_subflow *sf = mptcp_conn_primary(c);
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_TIMEOUT);
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+            "tcp %u>%u: no infinite mapping after MP_FAIL, reset",
+            MPTCP_LOG_CONN(sf));
+  sf->fail_set = 1; /* the RST says MP_FAIL again */
+  sf->fail_dsn = c->fail_dsn;
+  sf->rst_reason = MPTCP_RESET_REASON_MIDDLEBOX;
+  mptcp_conn_closed(c, MPTCP_EV_TIMEOUT);
+}
+
+int mptcp_fail_due(const struct mptcp_subflow *sf) {
+  return sf->fail_ack || sf->conn->fail == MPFAIL_SENT;
+}
+
+uint64_t mptcp_fail_dsn(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  return c->fail == MPFAIL_SENT ? c->fail_dsn : c->mp.rcv_nxt;
+}
+
+void mptcp_fail_sent(struct mptcp_subflow *sf) {
+  sf->fail_ack = 0;
+  mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_FAIL_TX);
+}
+
+/* Without a failure of ours the bytes of a checksummed mapping received
+ * so far are taken as they are (plain TCP would deliver them too). */
+static void take_partial(mptcp_subflow *sf, uint32_t r) {
+  struct mptcp_conn *c = sf->conn;
+  for (unsigned i = 0; i < sf->rxm.n; i++) {
+    const mptcp_rxmap *m = &sf->rxm.m[i];
+    if (mptcp_seq_lt(m->ssn, r) && mptcp_seq_gt(m->ssn + m->len, r) &&
+        m->dsn == c->mp.rcv_nxt && c->rcv.len + (r - m->ssn) <= c->rcv.cap)
+      mptcp_sf_mark_present(sf, 0, r - m->ssn);
+  }
+}
+
+void mptcp_fail_switch(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  if (c->fail != MPFAIL_RCVD || sf->fail_ack || t->snd_una != t->snd_max)
+    return;
+  uint64_t end = c->snd_dsn + c->snd.len;
+  if (end <= c->mp.snd_una && !c->mp.fin_queued) return; /* nothing to map */
+  /* §3.7: the mapping starts where the data was last known intact (the
+   * DATA_ACK); what the peer threw away after it goes again. */
+  c->infmap_due = 1;
+  c->infmap_ssn = t->snd_nxt - t->iss;
+  c->infmap_dsn = c->mp.snd_una;
+  take_partial(sf, t->rcv_nxt - t->irs); /* the peer's data is intact */
+  mptcp_sf_fall_back(sf, c->mp.snd_una);
+}
+
+static void refuse(mptcp_subflow *sf, int ctr) {
+  mptcp_ctr_inc(sf->conn->st, ctr);
+  sf->broken = 1;
+  sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
+}
+
+void mptcp_infmap_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
+                     const mptcp_dss *d) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  mptcp_stack *st = c->st;
+  mptcp_ctr_inc(st, MPTCP_CTR_INFINITE_MAP_RX);
+  if (!single_path(sf)) { /* §3.7: only one subflow may carry data then */
+    refuse(sf, MPTCP_CTR_INFINITE_MAP_REJECTED);
+    return;
+  }
+  /* It takes effect at the next byte in order, which this segment must
+   * carry and the mapping cover; else a later copy will do. */
+  uint32_t span =
+      (uint32_t)p->payload_len + ((p->tcp_flags & MPTCP_TH_FIN) ? 1u : 0u);
+  uint32_t r = t->rcv_nxt - t->irs;
+  if (mptcp_seq_gt(p->seq, t->rcv_nxt) ||
+      !mptcp_seq_gt(p->seq + span, t->rcv_nxt) || mptcp_seq_lt(r, d->ssn)) {
+    mptcp_ctr_inc(st, MPTCP_CTR_INFINITE_MAP_IGNORED);
+    return;
+  }
+  if (c->fail != MPFAIL_SENT) take_partial(sf, r);
+  uint64_t x = mptcp_mp_expand_dsn(&c->mp, d) + (r - d->ssn);
+  uint64_t gap = x - c->mp.rcv_nxt;
+  if (gap != 0) {
+    /* A sender that does not resend maps retroactively over the bytes
+     * we threw away (§3.7 "acts retroactively", Linux): they are what
+     * the middlebox made of the stream, taken as plain TCP would. */
+    if (c->fail != MPFAIL_SENT || !c->fail_retro || gap > UINT32_MAX ||
+        gap != (uint32_t)(r - c->fail_ssn) || gap > c->rcv.cap - c->rcv.len) {
+      refuse(sf, MPTCP_CTR_INFINITE_MAP_BAD_DSN);
+      return;
+    }
+    mptcp_ctr_inc(st, MPTCP_CTR_INFINITE_MAP_RETRO);
+    mptcp_sf_mark_present(sf, 0, (uint32_t)gap);
+  }
+  MPTCP_LOG(st, MPTCP_LOG_INFO,
+            "tcp %u>%u: infinite mapping at DSN %llu, falling back to TCP",
+            MPTCP_LOG_CONN(sf), (unsigned long long)x);
+  mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
+}
+
+int mptcp_infmap_due(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
+                     uint8_t flags) {
+  struct mptcp_conn *c = sf->conn;
+  if (!c->infmap_due) return 0;
+  uint32_t s0 = sf->tcp.iss + c->infmap_ssn;
+  if (mptcp_seq_gt(sf->tcp.snd_una, s0)) { /* the peer has it */
+    c->infmap_due = 0;
+    return 0;
+  }
+  return (len || (flags & MPTCP_TH_FIN)) && mptcp_seq_geq(seq, s0);
+}
+
+void mptcp_infmap_sent(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  if (c->infmap_sent) return;
+  c->infmap_sent = 1;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_INFINITE_MAP_TX);
+}

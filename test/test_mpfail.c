@@ -1,0 +1,579 @@
+/*
+ * MP_FAIL and the infinite mapping on a single subflow (RFC 8684 §3.7),
+ * as packet traces against a scripted peer: the exact segments the stack
+ * sends when a DSS checksum fails, when the peer's MP_FAIL arrives, and
+ * when an infinite mapping arrives; and the hostile variants.
+ * SPDX-License-Identifier: MIT
+ */
+#include "tpeer.h"
+
+#include <mptcp/mptcp.h>
+#include <string.h>
+
+#define PEER_KEY 0x1122334455667788ull
+
+/* A passive MPTCP v1 connection of the stack with the scripted peer:
+ * the peer's ISN is irs, its DSNs start at them + 1, ours at us + 1. */
+typedef struct mpt {
+  tpeer p;
+  uint32_t irs;
+  int csum;
+  uint64_t key;        /* the stack's */
+  uint64_t us, them;   /* IDSNs */
+  uint64_t data_ack;   /* what the peer's DSS acknowledges */
+  uint32_t peer_acked; /* the peer's subflow ACK: stack bytes + 1 */
+} mpt;
+
+static mptcp_subopt mpc(uint8_t form, int csum, uint64_t snd, uint64_t rcv) {
+  mptcp_subopt so;
+  memset(&so, 0, sizeof so);
+  so.subtype = MPTCP_SUB_CAPABLE;
+  so.u.mpc.version = 1;
+  so.u.mpc.flags = (uint8_t)(MPTCP_CAP_H | (csum ? MPTCP_CAP_A : 0));
+  so.u.mpc.form = form;
+  so.u.mpc.snd_key = snd;
+  so.u.mpc.rcv_key = rcv;
+  return so;
+}
+
+static const mptcp_subopt *find(const tseg *g, uint8_t subtype) {
+  for (int i = 0; i < g->n_mptcp; i++)
+    if (g->mptcp[i].subtype == subtype) return &g->mptcp[i];
+  return NULL;
+}
+
+static tpeer *mpt_open(mpt *m, int csum) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.mptcp = 1;
+  s.checksum = csum;
+  tpeer_init(&m->p, &s, 0);
+  m->irs = 7000;
+  m->csum = csum;
+  tpeer *p = &m->p;
+  ck_assert_int_eq(mptcp_stack_listen(p->st, &p->us, 0), 0);
+  tseg syn = tseg_make(m->irs, 0, MPTCP_TH_SYN);
+  syn.mss = 1460;
+  syn.n_mptcp = 1;
+  syn.mptcp[0] = mpc(MPTCP_MPC_SYN, csum, 0, 0);
+  tpeer_send(p, &syn);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.flags, MPTCP_TH_SYN | MPTCP_TH_ACK);
+  const mptcp_subopt *sa = find(&g, MPTCP_SUB_CAPABLE);
+  ck_assert_ptr_nonnull(sa);
+  ck_assert_uint_eq((sa->u.mpc.flags & MPTCP_CAP_A) != 0, csum);
+  p->iss = g.seq;
+  m->key = sa->u.mpc.snd_key;
+  ck_assert_int_eq(mptcp_crypto_key_derive(1, m->key, NULL, &m->us), 0);
+  ck_assert_int_eq(mptcp_crypto_key_derive(1, PEER_KEY, NULL, &m->them), 0);
+  tseg ack = tseg_make(m->irs + 1, p->iss + 1, MPTCP_TH_ACK);
+  ack.n_mptcp = 1;
+  ack.mptcp[0] = mpc(MPTCP_MPC_ACK, csum, PEER_KEY, m->key);
+  tpeer_send(p, &ack);
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_ACCEPT, MPTCP_EV_ACCEPT);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p->conn, &ci);
+  ck_assert_uint_eq(ci.mptcp, 1);
+  ck_assert_uint_eq(ci.checksum, csum);
+  m->data_ack = m->us + 1;
+  m->peer_acked = p->iss + 1;
+  return p;
+}
+
+/* A DSS from the peer: DATA_ACK, and a mapping [dsn, +dll) at relative
+ * SSN ssn when map (checksum over d, spoiled when bad). */
+static mptcp_subopt dss(const mpt *m, int map, uint64_t dsn, uint32_t ssn,
+                        uint16_t dll, const uint8_t *d, int bad) {
+  mptcp_subopt so;
+  memset(&so, 0, sizeof so);
+  so.subtype = MPTCP_SUB_DSS;
+  so.u.dss.flags = MPTCP_DSS_A | MPTCP_DSS_a;
+  so.u.dss.data_ack = m->data_ack;
+  if (map) {
+    so.u.dss.flags |= MPTCP_DSS_M | MPTCP_DSS_m;
+    so.u.dss.dsn = dsn;
+    so.u.dss.ssn = ssn;
+    so.u.dss.dll = dll;
+    so.u.dss.has_csum = (uint8_t)m->csum;
+    if (m->csum && dll)
+      so.u.dss.csum = (uint16_t)(mptcp_dss_csum(dsn, ssn, dll, d, dll) ^
+                                 (bad ? 0x0101 : 0));
+  }
+  return so;
+}
+
+/* Peer data at relative SSN ssn mapped 1:1 to DSN them + ssn. */
+static tseg peer_data(const mpt *m, uint32_t ssn, const uint8_t *d,
+                      uint32_t len, int bad) {
+  tseg g = tseg_make(m->irs + ssn, m->peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  g.data = d;
+  g.len = len;
+  g.n_mptcp = 1;
+  g.mptcp[0] = dss(m, 1, m->them + ssn, ssn, (uint16_t)len, d, bad);
+  return g;
+}
+
+/* A join of the peer from another port: answered with a RST. */
+static void join_refused(mpt *m) {
+  tpeer *p = &m->p;
+  uint32_t token;
+  ck_assert_int_eq(mptcp_crypto_key_derive(1, m->key, &token, NULL), 0);
+  uint16_t port = p->them.port;
+  p->them.port = (uint16_t)(port + 1);
+  tseg syn = tseg_make(9000, 0, MPTCP_TH_SYN);
+  syn.mss = 1460;
+  syn.n_mptcp = 1;
+  syn.mptcp[0].subtype = MPTCP_SUB_JOIN;
+  syn.mptcp[0].u.join.form = MPTCP_JOIN_SYN;
+  syn.mptcp[0].u.join.token = token;
+  syn.mptcp[0].u.join.nonce = 0x01020304;
+  syn.mptcp[0].u.join.addr_id = 1;
+  tpeer_send(p, &syn);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  p->them.port = port;
+}
+
+static size_t drain(mpt *m, uint8_t *buf, size_t cap) {
+  size_t n = 0;
+  mptcp_ssize k;
+  while ((k = mptcp_conn_read(m->p.conn, buf + n, cap - n, m->p.now)) > 0)
+    n += (size_t)k;
+  return n;
+}
+
+static void fill(uint8_t *d, size_t n, uint8_t seed) {
+  for (size_t i = 0; i < n; i++) d[i] = (uint8_t)(seed + i * 7);
+}
+
+/* The connection with the peer's first 100 bytes (a) mapped and sent. */
+static tpeer *mpt_first(mpt *m, const uint8_t *a) {
+  tpeer *p = mpt_open(m, 1);
+  tseg s1 = peer_data(m, 1, a, 100, 0);
+  tpeer_send(p, &s1);
+  return p;
+}
+
+/* Three different 100-byte payloads. */
+static void fill3(uint8_t *a, uint8_t *b, uint8_t *c, uint8_t seed) {
+  fill(a, 100, seed);
+  fill(b, 100, (uint8_t)(seed + 49));
+  fill(c, 100, (uint8_t)(seed + 98));
+}
+
+/* Receiver side: a mapping whose checksum fails on the only subflow gets
+ * MP_FAIL on a pure ACK (not a RST) naming the last in-order DSN; its
+ * bytes and everything the peer sends under old mappings after it are
+ * acknowledged at subflow level, never delivered, and every pure ACK
+ * repeats MP_FAIL. The infinite mapping that resends from the MP_FAIL
+ * DSN (at the peer's next subflow byte) makes the stack plain TCP: the
+ * app reads the stream without a gap, duplicate or rewritten byte. */
+START_TEST(test_mpfail_ack_after_bad_csum) {
+  mpt m;
+  uint8_t a[100], b[100], c[100], got[400];
+  fill3(a, b, c, 1);
+  tpeer *p = mpt_first(&m, a);
+  tpeer_time(p, p->now + 300000); /* the delayed ACK */
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.ack, m.irs + 101);
+  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.data_ack, m.them + 101);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+
+  /* Mapping 2 arrives rewritten (its checksum no longer matches). */
+  tseg s2 = peer_data(&m, 101, b, 100, 1);
+  tpeer_send(p, &s2);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(g.len, 0);
+  ck_assert_uint_eq(g.ack, m.irs + 201); /* received at subflow level */
+  d = find(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.data_ack, m.them + 101); /* not DATA_ACKed */
+  const mptcp_subopt *f = find(&g, MPTCP_SUB_FAIL);
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(f->u.fail_dsn, m.them + 101);
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(tpeer_counter(p, "DataCsumErr"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTx"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "TcpRstSent"), 0);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+
+  /* The peer's next mapping, sent before it saw MP_FAIL: acknowledged,
+   * not delivered; the ACK says MP_FAIL again. */
+  tseg s3 = peer_data(&m, 201, c, 100, 0);
+  tpeer_send(p, &s3);
+  tpeer_send(p, &s3); /* a duplicate: ACK at once */
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.ack, m.irs + 301);
+  f = find(&g, MPTCP_SUB_FAIL);
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(f->u.fail_dsn, m.them + 101);
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTx"), 2);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p->conn, &ci);
+  ck_assert_uint_eq(ci.mptcp, 1);
+  /* No join while the MP_FAIL exchange is under way. */
+  join_refused(&m);
+  ck_assert_uint_eq(tpeer_counter(p, "MPJoinRefused"), 1);
+
+  /* The infinite mapping: the peer's next subflow byte (SSN 301) is DSN
+   * them + 101 again, b and c resent as plain TCP. */
+  uint8_t bc[200];
+  memcpy(bc, b, 100);
+  memcpy(bc + 100, c, 100);
+  tseg s4 = tseg_make(m.irs + 301, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s4.data = bc;
+  s4.len = 200;
+  s4.n_mptcp = 1;
+  s4.mptcp[0] = dss(&m, 1, m.them + 101, 301, 0, NULL, 0);
+  tpeer_send(p, &s4);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 200);
+  ck_assert_mem_eq(got, bc, 200);
+  mptcp_conn_get_info(p->conn, &ci);
+  ck_assert_uint_eq(ci.mptcp, 0);
+  ck_assert_uint_eq(ci.fallback, 1);
+  /* Plain TCP from now on: the ACK has no MPTCP option, no DATA_ACK. */
+  tpeer_time(p, p->now + 300000);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.ack, m.irs + 501);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tseg s5 = tseg_make(m.irs + 501, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s5.data = a;
+  s5.len = 100;
+  tpeer_send(p, &s5);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  ck_assert_mem_eq(got, a, 100);
+  ck_assert_uint_eq(tpeer_counter(p, "MPDSSNoMapping"), 0);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 0);
+  /* Nor after the fallback: the token is gone. */
+  join_refused(&m);
+  ck_assert_uint_eq(tpeer_counter(p, "MPJoinNoTokenFound"), 1);
+  mptcp_addr l2 = p->us;
+  l2.port = 0;
+  ck_assert_int_eq(mptcp_conn_add_subflow(p->conn, &l2, &p->them, 0, p->now),
+                   MPTCP_ERR_INVALID_ARG);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* A sender that does not resend (Linux) puts its infinite mapping on its
+ * next new data: retroactive over the bytes we threw away (§3.7). If it
+ * continues the failed mapping exactly, those bytes are taken as the
+ * middlebox left them (counted); _i = 1: a DSN off by one is refused with
+ * a reset. */
+START_TEST(test_mpfail_infmap_retroactive) {
+  mpt m;
+  uint8_t a[100], b[100], c[100], got[300];
+  fill3(a, b, c, 11);
+  tpeer *p = mpt_first(&m, a);
+  tseg s2 = peer_data(&m, 101, b, 100, 1); /* its checksum fails */
+  tpeer_send(p, &s2);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  tseg s3 = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s3.data = c;
+  s3.len = 100;
+  s3.n_mptcp = 1;
+  s3.mptcp[0] = dss(&m, 1, m.them + 201 + (uint64_t)_i, 201, 0, NULL, 0);
+  tpeer_send(p, &s3);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  if (_i == 0) {
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRetroactive"), 1);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 200);
+    ck_assert_mem_eq(got, b, 100);
+    ck_assert_mem_eq(got + 100, c, 100);
+    ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  } else {
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapBadDsn"), 1);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+    ck_assert(tpeer_recv(p, &g));
+    ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  }
+  tpeer_fini(p);
+}
+END_TEST
+
+/* A peer that never sends the infinite mapping (Linux with its window
+ * full of data we threw away, KQ4): after the wait the connection is
+ * reset with MP_FAIL and MP_TCPRST "middlebox interference"; nothing of
+ * the failed mapping was ever delivered. */
+START_TEST(test_mpfail_timeout) {
+  mpt m;
+  tpeer *p = mpt_open(&m, 1);
+  uint8_t a[100], got[200];
+  fill(a, 100, 2);
+  tseg s1 = peer_data(&m, 1, a, 100, 1);
+  tpeer_send(p, &s1);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  tpeer_expect_none(p);
+  mptcp_tstamp t0 = p->now, at = tpeer_expiry(p);
+  ck_assert_uint_ge(at, t0 + 2000000); /* at least 2 s */
+  tpeer_time(p, at - 1);
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 0);
+  tpeer_time(p, at);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  const mptcp_subopt *f = find(&g, MPTCP_SUB_FAIL);
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(f->u.fail_dsn, m.them + 1);
+  const mptcp_subopt *r = find(&g, MPTCP_SUB_TCPRST);
+  ck_assert_ptr_nonnull(r);
+  ck_assert_uint_eq(r->u.tcprst.reason, MPTCP_RESET_REASON_MIDDLEBOX);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 1);
+  uint32_t ev = tpeer_events(p);
+  ck_assert_uint_eq(ev & (MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT),
+                    MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT);
+  ck_assert_int_le(mptcp_conn_read(p->conn, got, sizeof got, p->now), 0);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* Sender side: the peer's MP_FAIL arrives on an ACK of everything we
+ * sent. The stack answers with one MP_FAIL of its own on a pure ACK
+ * (§3.7: both directions revert), then sends the bytes from the peer's
+ * DATA_ACK again at its next subflow byte under an infinite mapping (DSS
+ * with DLL 0 and checksum 0, no DATA_ACK), and plain TCP after that. */
+START_TEST(test_mpfail_infmap_after_mp_fail) {
+  mpt m;
+  tpeer *p = mpt_open(&m, 1);
+  uint8_t w[300], more[50];
+  fill(w, 300, 3);
+  fill(more, 50, 77);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, w, 300, p->now), 300);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.seq, p->iss + 1);
+  ck_assert_uint_eq(g.len, 300);
+  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.dsn, m.us + 1);
+  ck_assert_uint_eq(d->u.dss.dll, 300);
+  tpeer_expect_none(p);
+
+  /* The peer's own data: 60 bytes of a checksummed 100-byte mapping. */
+  uint8_t in[100], got[100];
+  fill(in, 100, 9);
+  tseg part = peer_data(&m, 1, in, 100, 0);
+  part.len = 60;
+  tpeer_send(p, &part);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 0); /* not complete */
+
+  /* All 300 bytes arrived at subflow level, the first 100 intact. */
+  m.data_ack = m.us + 101;
+  m.peer_acked = p->iss + 301;
+  tseg f = tseg_make(m.irs + 61, m.peer_acked, MPTCP_TH_ACK);
+  f.n_mptcp = 2;
+  f.mptcp[0] = dss(&m, 0, 0, 0, 0, NULL, 0);
+  memset(&f.mptcp[1], 0, sizeof f.mptcp[1]);
+  f.mptcp[1].subtype = MPTCP_SUB_FAIL;
+  f.mptcp[1].u.fail_dsn = m.us + 101;
+  tpeer_send(p, &f);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailRx"), 1);
+
+  /* 1: MP_FAIL back, on a pure ACK, naming our RCV.NXT. */
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(g.len, 0);
+  const mptcp_subopt *mf = find(&g, MPTCP_SUB_FAIL);
+  ck_assert_ptr_nonnull(mf);
+  ck_assert_uint_eq(mf->u.fail_dsn, m.them + 1);
+  /* 2: bytes 100..299 again, at SSN 301, under the infinite mapping. */
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.seq, p->iss + 301);
+  ck_assert_uint_eq(g.len, 200);
+  ck_assert_mem_eq(g.data, w + 100, 200);
+  ck_assert_uint_eq(g.n_mptcp, 1);
+  d = find(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.flags & (MPTCP_DSS_M | MPTCP_DSS_A), MPTCP_DSS_M);
+  ck_assert_uint_eq(d->u.dss.dll, 0);
+  ck_assert_uint_eq(d->u.dss.dsn, m.us + 101);
+  ck_assert_uint_eq(d->u.dss.ssn, 301);
+  ck_assert_uint_eq(d->u.dss.has_csum, 1);
+  ck_assert_uint_eq(d->u.dss.csum, 0);
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTx"), 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p->conn, &ci);
+  ck_assert_uint_eq(ci.mptcp, 0);
+  ck_assert_uint_eq(ci.fallback, 1);
+
+  /* A retransmission (timeout) carries the infinite mapping again. */
+  tpeer_time(p, tpeer_expiry(p));
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.seq, p->iss + 301);
+  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_DSS));
+  /* Acknowledged: what follows is plain TCP. */
+  tseg ack = tseg_make(m.irs + 61, p->iss + 501, MPTCP_TH_ACK);
+  tpeer_send(p, &ack);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, more, 50, p->now), 50);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.seq, p->iss + 501);
+  ck_assert_uint_eq(g.len, 50);
+  ck_assert_mem_eq(g.data, more, 50);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tpeer_expect_none(p);
+  /* The part of the peer's mapping that came before counts as received
+   * (its checksum can no longer be checked); the rest comes plain. */
+  tseg pd = tseg_make(m.irs + 61, p->iss + 551, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  pd.data = in + 60;
+  pd.len = 40;
+  tpeer_send(p, &pd);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  ck_assert_mem_eq(got, in, 100);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* An infinite mapping without MP_FAIL before it (e.g. a peer whose
+ * options got lost one way) that continues the data where it stands:
+ * fallback, the data delivered, nothing sent but a plain ACK. */
+START_TEST(test_mpfail_infmap_unsolicited) {
+  mpt m;
+  tpeer *p = mpt_open(&m, _i);
+  uint8_t a[100], b[100], got[300];
+  fill(a, 100, 5);
+  fill(b, 100, 6);
+  tseg s1 = peer_data(&m, 1, a, 100, 0);
+  tpeer_send(p, &s1);
+  tseg s2 = tseg_make(m.irs + 101, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s2.data = b;
+  s2.len = 100;
+  s2.n_mptcp = 1;
+  s2.mptcp[0] = dss(&m, 1, m.them + 101, 101, 0, NULL, 0);
+  tpeer_send(p, &s2);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g)); /* two segments: ACK at once */
+  ck_assert_uint_eq(g.ack, m.irs + 201);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 200);
+  ck_assert_mem_eq(got, a, 100);
+  ck_assert_mem_eq(got + 100, b, 100);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTx"), 0);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  /* Our data goes plain. */
+  ck_assert_int_eq(mptcp_conn_write(p->conn, a, 30, p->now), 30);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.len, 30);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* Hostile MP_FAILs on an ACK: without checksums (nothing could fail), or
+ * naming a DSN never sent. Counted, ignored: MPTCP goes on, no MP_FAIL
+ * back, the data stays mapped. */
+START_TEST(test_mpfail_hostile_fail) {
+  mpt m;
+  tpeer *p = mpt_open(&m, _i != 0);
+  uint8_t w[100];
+  fill(w, 100, 8);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, w, 100, p->now), 100);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  m.peer_acked = p->iss + 101;
+  tseg f = tseg_make(m.irs + 1, m.peer_acked, MPTCP_TH_ACK);
+  f.n_mptcp = 2;
+  f.mptcp[0] = dss(&m, 0, 0, 0, 0, NULL, 0);
+  memset(&f.mptcp[1], 0, sizeof f.mptcp[1]);
+  f.mptcp[1].subtype = MPTCP_SUB_FAIL;
+  /* 0: no checksums; 1: beyond what was sent; 2: before the IDSN */
+  f.mptcp[1].u.fail_dsn = _i == 0   ? m.us + 1
+                          : _i == 1 ? m.us + 5000
+                                    : m.us - 10;
+  tpeer_send(p, &f);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailRx"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailIgnored"), _i == 0);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailBadDsn"), _i != 0);
+  tpeer_expect_none(p);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, w, 50, p->now), 50);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.len, 50);
+  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.dll, 50);
+  ck_assert_ptr_null(find(&g, MPTCP_SUB_FAIL));
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p->conn, &ci);
+  ck_assert_uint_eq(ci.mptcp, 1);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 0);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* Hostile infinite mappings. 0: a DSN that skips data we never had (no
+ * failure of ours): the subflow, the only one, is reset with MP_TCPRST
+ * (the connection with it), nothing of the segment is delivered. 1: on a
+ * segment out of order: ignored (counted), its bytes unmapped, MPTCP goes
+ * on. 2: on a pure ACK: ignored the same way. */
+START_TEST(test_mpfail_hostile_infmap) {
+  mpt m;
+  tpeer *p = mpt_open(&m, 1);
+  uint8_t a[100], got[200];
+  fill(a, 100, 4);
+  uint32_t ssn = _i == 1 ? 51 : 1;
+  tseg s = tseg_make(m.irs + ssn, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s.data = a;
+  s.len = _i == 2 ? 0 : 100;
+  s.n_mptcp = 1;
+  s.mptcp[0] = dss(&m, 1, m.them + ssn + (_i == 0 ? 1000 : 0), ssn, 0, NULL, 0);
+  tpeer_send(p, &s);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+  tseg g;
+  if (_i == 0) {
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapBadDsn"), 1);
+    ck_assert(tpeer_recv(p, &g));
+    ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+    const mptcp_subopt *r = find(&g, MPTCP_SUB_TCPRST);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_eq(r->u.tcprst.reason, MPTCP_RESET_REASON_MPTCP);
+    ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
+  } else {
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapIgnored"), 1);
+    ck_assert_uint_eq(tpeer_counter(p, "TcpRstSent"), 0);
+    ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
+    mptcp_conn_info ci;
+    mptcp_conn_get_info(p->conn, &ci);
+    ck_assert_uint_eq(ci.mptcp, 1);
+    /* MPTCP goes on: a proper mapping is taken. */
+    tseg s1 = peer_data(&m, 1, a, 100, 0);
+    tpeer_send(p, &s1);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  }
+  tpeer_fini(p);
+}
+END_TEST
+
+Suite *suite_mpfail(void) {
+  const tcheck_test tests[] = {
+      TCHECK_TEST(test_mpfail_ack_after_bad_csum),
+      TCHECK_TEST(test_mpfail_timeout),
+      TCHECK_LOOP(test_mpfail_infmap_retroactive, 2),
+      TCHECK_TEST(test_mpfail_infmap_after_mp_fail),
+      TCHECK_LOOP(test_mpfail_infmap_unsolicited, 2),
+      TCHECK_LOOP(test_mpfail_hostile_fail, 3),
+      TCHECK_LOOP(test_mpfail_hostile_infmap, 3),
+  };
+  return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
+}
