@@ -4,6 +4,7 @@
 #include <mptcp/codec.h>
 #include <string.h>
 
+#include "copy.h"
 #include "wire.h"
 
 /* The buffer index of offset off from the head (off <= cap). */
@@ -14,8 +15,8 @@ static size_t ring_idx(const mptcp_ring *r, size_t off) {
 
 static void copy_in(mptcp_ring *r, size_t idx, const uint8_t *p, size_t n) {
   size_t first = r->cap - idx < n ? r->cap - idx : n;
-  memcpy(r->buf + idx, p, first);
-  if (n > first) memcpy(r->buf, p + first, n - first);
+  mptcp_copy(r->buf + idx, p, first);
+  if (n > first) mptcp_copy(r->buf, p + first, n - first);
 }
 
 size_t mptcp_ring_push(mptcp_ring *r, const uint8_t *p, size_t n) {
@@ -35,8 +36,8 @@ void mptcp_ring_read_at(const mptcp_ring *r, size_t off, uint8_t *p, size_t n) {
   if (!n) return;
   size_t idx = ring_idx(r, off);
   size_t first = r->cap - idx < n ? r->cap - idx : n;
-  memcpy(p, r->buf + idx, first);
-  if (n > first) memcpy(p + first, r->buf, n - first);
+  mptcp_copy(p, r->buf + idx, first);
+  if (n > first) mptcp_copy(p + first, r->buf, n - first);
 }
 
 /* A piece that starts at an odd offset of the summed data has its bytes in

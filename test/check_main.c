@@ -98,7 +98,7 @@ int main(void) {
       suite_crypto, suite_convert,   suite_counters, suite_tcp,
       suite_token,  suite_handshake, suite_dss,      suite_mp,
       suite_mptcp,  suite_join,      suite_pm,       suite_sched,
-      suite_cc,
+      suite_cc,     suite_copy,
   };
   SRunner *sr = srunner_create(NULL);
   for (size_t i = 0; i < sizeof getters / sizeof getters[0]; i++)

@@ -13,11 +13,11 @@
 #define K3 UINT64_C(0x0000000000000002)
 
 /* Asserts two 64-bit values are equal, printing both in hex. */
-#define CK_X64(a, b)                                                          \
-  do {                                                                        \
-    uint64_t x64_a_ = (uint64_t)(a), x64_b_ = (uint64_t)(b);                  \
-    ck_assert_msg(x64_a_ == x64_b_, "%s = 0x%llx, want 0x%llx", #a,           \
-                  (unsigned long long)x64_a_, (unsigned long long)x64_b_);    \
+#define CK_X64(a, b)                                                           \
+  do {                                                                         \
+    uint64_t x64_a_ = (uint64_t)(a), x64_b_ = (uint64_t)(b);                   \
+    ck_assert_msg(x64_a_ == x64_b_, "%s = 0x%llx, want 0x%llx", #a,            \
+                  (unsigned long long)x64_a_, (unsigned long long)x64_b_);     \
   } while (0)
 
 /* Deterministic xorshift64 PRNG: the same seed gives the same run. */
@@ -38,15 +38,17 @@ typedef struct tcheck_test {
 
 Suite *tcheck_suite(const char *name, const tcheck_test *tests, size_t n);
 
-#define TCHECK_TEST(fn) {#fn, fn, 0}
-#define TCHECK_LOOP(fn, n) {#fn, fn, (int)(n)}
+#define TCHECK_TEST(fn)                                                        \
+  { #fn, fn, 0 }
+#define TCHECK_LOOP(fn, n)                                                     \
+  { #fn, fn, (int)(n) }
 
 /* Parses a hex string ("1e 04 01 01", spaces optional) into @p out.
  * Returns the byte count; aborts the test on bad input or overflow. */
 size_t tcheck_hex(const char *hex, uint8_t *out, size_t cap);
 
 /* Fails the test with a hex dump of both buffers when they differ. */
-#define ck_assert_bytes(a, alen, b, blen)                                     \
+#define ck_assert_bytes(a, alen, b, blen)                                      \
   tcheck_assert_bytes(__FILE__, __LINE__, (a), (alen), (b), (blen))
 void tcheck_assert_bytes(const char *file, int line, const uint8_t *a,
                          size_t alen, const uint8_t *b, size_t blen);
@@ -69,5 +71,6 @@ Suite *suite_counters(void);
 Suite *suite_tcp(void);
 Suite *suite_sched(void);
 Suite *suite_cc(void);
+Suite *suite_copy(void);
 
 #endif
