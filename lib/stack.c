@@ -611,7 +611,8 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   if (sf && sf->tcp.state == MPTCP_TCP_CLOSED) sf = NULL;
   if (sf) {
     int fast = mptcp_tcp_input_fast(sf, &p, now);
-    if (fast > 0) after(sf->conn);
+    /* The fast path closes no subflow: nothing to reap. */
+    if (fast > 0) mptcp_conn_update_timer(sf->conn);
     if (fast) return 0; /* taken, or dropped for its checksum (counted) */
   }
   if (mptcp_tcp_csum(&p.src, &p.dst, p.tcp, p.tcp_len) != 0) {
