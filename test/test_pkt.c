@@ -899,6 +899,50 @@ START_TEST(test_csum_ring_wrap) {
 }
 END_TEST
 
+/* The ring's plain copies (app writes and reads) against a model byte
+ * queue: pushes of random sizes (some past the free room) and reads of
+ * random sizes at random offsets, so both the inline no-wrap path and the
+ * wrapping one run, for capacities below and above the vector kernel's
+ * minimum. */
+START_TEST(test_ring_push_read) {
+  cs_fill();
+  static const size_t caps[] = {40, 41, 1000, 4099};
+  uint64_t rng = 4242;
+  for (size_t ci = 0; ci < sizeof caps / sizeof caps[0]; ci++) {
+    size_t cap = caps[ci];
+    uint8_t *buf = malloc(cap);
+    uint8_t *model = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_ptr_nonnull(model);
+    mptcp_ring r = {buf, cap, 0, 0};
+    size_t src_pos = 0;
+    for (int step = 0; step < 3000; step++) {
+      size_t n = (size_t)(tcheck_prng(&rng) % (cap + 10));
+      if (src_pos + n > 60000) src_pos = 0;
+      size_t room = cap - r.len, want = n < room ? n : room;
+      ck_assert_uint_eq(mptcp_ring_push(&r, cs_src + src_pos, n), want);
+      memcpy(model + r.len - want, cs_src + src_pos, want);
+      src_pos += want;
+      if (r.len) { /* read some bytes at some offset, then drop some */
+        size_t off = (size_t)(tcheck_prng(&rng) % r.len);
+        size_t k = (size_t)(tcheck_prng(&rng) % (r.len - off + 1));
+        memset(cs_dst, 0xA5, k + 1);
+        mptcp_ring_read_at(&r, off, cs_dst, k);
+        ck_assert_msg(memcmp(cs_dst, model + off, k) == 0,
+                      "cap %zu step %d: read %zu at %zu differs", cap, step, k,
+                      off);
+        ck_assert_uint_eq(cs_dst[k], 0xA5);
+        size_t d = (size_t)(tcheck_prng(&rng) % (r.len + 1));
+        mptcp_ring_drop(&r, d);
+        memmove(model, model + d, r.len);
+      }
+    }
+    free(model);
+    free(buf);
+  }
+}
+END_TEST
+
 /* mptcp_pkt_parse(): MPTCP_PKT_VERIFY_IP_CSUM checks the IPv4 header only;
  * the common IPv4 case and the general path give the same fields. */
 START_TEST(test_parse_verify_ip_only) {
@@ -1010,6 +1054,7 @@ Suite *suite_pkt(void) {
       TCHECK_TEST(test_ipaddr_helpers),
       TCHECK_TEST(test_csum_copy_lengths),
       TCHECK_TEST(test_csum_copy_split),
+      TCHECK_TEST(test_ring_push_read),
       TCHECK_TEST(test_csum_ring_wrap),
       TCHECK_TEST(test_parse_verify_ip_only),
   };
