@@ -557,17 +557,18 @@ static int parse_ipv6(const uint8_t *b, size_t len, mptcp_pkt *o,
   return 0;
 }
 
-/* The TCP header fields, once the IP layer is done. */
-static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
-                            mptcp_pkt *out) {
+/* The TCP header's length checks: its data offset, or an error. */
+static inline int tcp_doff(const uint8_t *t, size_t tlen, size_t *doff) {
   if (tlen < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_TRUNCATED;
-  size_t doff = (size_t)(t[12] >> 4) * 4;
-  if (doff < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_MALFORMED;
-  if (doff > tlen) return MPTCP_ERR_TRUNCATED;
-  if (flags & MPTCP_PKT_VERIFY_CSUM &&
-      mptcp_tcp_csum(&out->src, &out->dst, t, tlen) != 0)
-    return MPTCP_ERR_CHECKSUM;
+  *doff = (size_t)(t[12] >> 4) * 4;
+  if (*doff < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_MALFORMED;
+  if (*doff > tlen) return MPTCP_ERR_TRUNCATED;
+  return 0;
+}
 
+/* The TCP header fields (doff checked). */
+static inline void tcp_fields(const uint8_t *t, size_t tlen, size_t doff,
+                              mptcp_pkt *out) {
   out->sport = mptcp_get16(t);
   out->dport = mptcp_get16(t + 2);
   out->seq = mptcp_get32(t + 4);
@@ -583,7 +584,26 @@ static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
   out->payload_len = tlen - doff;
   out->tcp = t;
   out->tcp_len = tlen;
+}
+
+/* The TCP header fields, once the IP layer is done. */
+static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
+                            mptcp_pkt *out) {
+  size_t doff;
+  int rv = tcp_doff(t, tlen, &doff);
+  if (rv) return rv;
+  if (flags & MPTCP_PKT_VERIFY_CSUM &&
+      mptcp_tcp_csum(&out->src, &out->dst, t, tlen) != 0)
+    return MPTCP_ERR_CHECKSUM;
+  tcp_fields(t, tlen, doff, out);
   return 0;
+}
+
+MPTCP_API int mptcp_tcp_parse(const uint8_t *tcp, size_t tlen, mptcp_pkt *out) {
+  size_t doff;
+  int rv = tcp_doff(tcp, tlen, &doff);
+  if (!rv) tcp_fields(tcp, tlen, doff, out);
+  return rv;
 }
 
 /* The IPv4 fast path of mptcp_pkt_parse(): every field set one by one

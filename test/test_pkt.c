@@ -1013,6 +1013,50 @@ START_TEST(test_parse_verify_ip_only) {
 }
 END_TEST
 
+/* mptcp_tcp_parse(): the TCP fields exactly as mptcp_pkt_parse() sets
+ * them, the IP fields untouched, and its length checks. */
+START_TEST(test_tcp_parse) {
+  for (int v6 = 0; v6 < 2; v6++) {
+    uint8_t buf[256];
+    size_t n = write_fixture(v6, buf, sizeof buf);
+    mptcp_pkt q, r;
+    ck_assert_int_eq(mptcp_pkt_parse(buf, n, 0, &q), 0);
+    memset(&r, 0xEE, sizeof r);
+    const uint8_t *t = buf + q.ip_hdr_len;
+    ck_assert_int_eq(mptcp_tcp_parse(t, n - q.ip_hdr_len, &r), 0);
+    ck_assert_uint_eq(r.sport, q.sport);
+    ck_assert_uint_eq(r.dport, q.dport);
+    ck_assert_uint_eq(r.seq, q.seq);
+    ck_assert_uint_eq(r.ack, q.ack);
+    ck_assert_uint_eq(r.tcp_res, q.tcp_res);
+    ck_assert_uint_eq(r.tcp_flags, q.tcp_flags);
+    ck_assert_uint_eq(r.window, q.window);
+    ck_assert_uint_eq(r.tcp_csum, q.tcp_csum);
+    ck_assert_uint_eq(r.urg_ptr, q.urg_ptr);
+    ck_assert_ptr_eq(r.opts, q.opts);
+    ck_assert_uint_eq(r.opts_len, q.opts_len);
+    ck_assert_ptr_eq(r.payload, q.payload);
+    ck_assert_uint_eq(r.payload_len, q.payload_len);
+    ck_assert_ptr_eq(r.tcp, q.tcp);
+    ck_assert_uint_eq(r.tcp_len, q.tcp_len);
+    ck_assert_uint_eq(r.ttl, 0xEE); /* IP fields left alone */
+    ck_assert_uint_eq(r.ip_hdr_len, 0xEEEE);
+    /* Too short for a header; a data offset below 5 words or past the
+     * end. */
+    ck_assert_int_eq(mptcp_tcp_parse(t, 19, &r), MPTCP_ERR_TRUNCATED);
+    uint8_t h[60];
+    memcpy(h, t, 20);
+    h[12] = 4 << 4;
+    ck_assert_int_eq(mptcp_tcp_parse(h, 20, &r), MPTCP_ERR_MALFORMED);
+    h[12] = 6 << 4;
+    ck_assert_int_eq(mptcp_tcp_parse(h, 23, &r), MPTCP_ERR_TRUNCATED);
+    ck_assert_int_eq(mptcp_tcp_parse(h, 24, &r), 0);
+    ck_assert_uint_eq(r.opts_len, 4);
+    ck_assert_uint_eq(r.payload_len, 0);
+  }
+}
+END_TEST
+
 START_TEST(test_ipaddr_helpers) {
   mptcp_ipaddr a, b, c;
   tcheck_addr4(&a, 10, 0, 0, 1);
@@ -1055,6 +1099,7 @@ Suite *suite_pkt(void) {
       TCHECK_TEST(test_csum_copy_lengths),
       TCHECK_TEST(test_csum_copy_split),
       TCHECK_TEST(test_ring_push_read),
+      TCHECK_TEST(test_tcp_parse),
       TCHECK_TEST(test_csum_ring_wrap),
       TCHECK_TEST(test_parse_verify_ip_only),
   };
