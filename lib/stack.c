@@ -585,13 +585,15 @@ static mptcp_subflow *lookup_pkt(mptcp_stack *st, const mptcp_pkt *p) {
 
 /* The segments of a train, without the general parse: IPv4 without
  * options, not a fragment, its header checksum right, TCP to the subflow
- * found last. The checks are mptcp_pkt_parse()'s for such a packet; only
- * the TCP fields of *p are set (all that mptcp_tcp_input_fast() reads,
- * and it verifies the TCP checksum). NULL: parse it in full. */
+ * found last, of a plain-TCP connection. The checks are those of
+ * mptcp_pkt_parse() for such a packet; only the TCP fields of *p are set
+ * (all that mptcp_tcp_input_fast() reads, and it verifies the TCP
+ * checksum). NULL: parse it in full. */
 static mptcp_subflow *train_pkt(const mptcp_stack *st, const uint8_t *b,
                                 size_t len, mptcp_pkt *p) {
   mptcp_subflow *sf = st->last_found;
-  if (!sf || sf->local.ip.family != MPTCP_AF_INET ||
+  if (!sf || sf->conn->mp.state != MPTCP_MP_OFF ||
+      sf->local.ip.family != MPTCP_AF_INET ||
       len < MPTCP_IPV4_HDR_LEN + MPTCP_TCP_HDR_LEN || b[0] != 0x45 ||
       b[9] != 6 /* TCP */ || (mptcp_get16(b + 6) & 0x3fff) != 0)
     return NULL;
