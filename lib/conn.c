@@ -11,7 +11,8 @@
 
 static void done(struct mptcp_conn *c) { mptcp_conn_update_timer(c); }
 
-/* The app read: the window may open on every subflow. */
+/* The app read: the window may open on every subflow. That sets flags and
+ * queues output but moves no timer, so reads need no done(). */
 static void consumed(struct mptcp_conn *c, mptcp_tstamp now) {
   for (unsigned i = 0; i < c->n_sf; i++)
     if (c->sf[i]) mptcp_tcp_rcv_consumed(c->sf[i], now);
@@ -64,8 +65,8 @@ MPTCP_API mptcp_ssize mptcp_conn_write(mptcp_conn *c, const uint8_t *data,
   size_t k = mptcp_ring_push(&c->snd, data, n);
   if (k < n) c->want_writable = 1;
   if (k == 0) return MPTCP_ERR_WOULDBLOCK;
+  /* No timer moves until the data goes out (write_pkt re-arms then). */
   mptcp_conn_want_output(c);
-  done(c);
   return (mptcp_ssize)k;
 }
 
@@ -83,7 +84,6 @@ MPTCP_API mptcp_ssize mptcp_conn_read(mptcp_conn *c, uint8_t *buf, size_t n,
   mptcp_ring_read_at(&c->rcv, 0, buf, k);
   mptcp_ring_drop(&c->rcv, k);
   consumed(c, now);
-  done(c);
   return (mptcp_ssize)k;
 }
 
@@ -94,7 +94,6 @@ MPTCP_API size_t mptcp_conn_peek(mptcp_conn *c, const uint8_t **pdata) {
 MPTCP_API void mptcp_conn_consume(mptcp_conn *c, size_t n, mptcp_tstamp now) {
   mptcp_ring_drop(&c->rcv, n);
   consumed(c, now);
-  done(c);
 }
 
 /* RFC 9293 §3.10.4; before the handshake completes the FIN waits for

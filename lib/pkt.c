@@ -207,53 +207,93 @@ AVX2_FN static uint64_t sum_avx2(const uint8_t **pp, size_t *plen) {
   return acc;
 }
 
-/* One round of the copying kernel: n bytes, a multiple of 16, at most
- * CSUM_ROUND. 256 bytes per step in two chains of four blocks: each block
- * costs a load, a store, the xor and the pmaddwd, and one add. Returns the
- * exact sum of the round. */
-__attribute__((always_inline)) AVX2_FN static inline uint64_t
-copy_round_avx2(uint8_t *d, const uint8_t *p, size_t n) {
-  csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
-  const uint8_t *end = p + (n & ~(size_t)255);
-  for (; p != end; p += 256, d += 256) {
-    a += (copy_madd32(d, p) + copy_madd32(d + 32, p + 32)) +
-         (copy_madd32(d + 64, p + 64) + copy_madd32(d + 96, p + 96));
-    b += (copy_madd32(d + 128, p + 128) + copy_madd32(d + 160, p + 160)) +
-         (copy_madd32(d + 192, p + 192) + copy_madd32(d + 224, p + 224));
+/* n bytes (a multiple of 32, at most CSUM_ROUND) copied and summed into
+ * the lanes of a and b: 256 bytes per step in two chains of four blocks;
+ * each block costs a load, a store, the xor and the pmaddwd, and one add. */
+#define COPY_BLOCKS_AVX2(d, p, n, a, b)                                        \
+  do {                                                                         \
+    const uint8_t *end_ = (p) + ((n) & ~(size_t)255);                          \
+    for (; (p) != end_; (p) += 256, (d) += 256) {                              \
+      (a) +=                                                                   \
+          (copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32)) +              \
+          (copy_madd32((d) + 64, (p) + 64) + copy_madd32((d) + 96, (p) + 96)); \
+      (b) += (copy_madd32((d) + 128, (p) + 128) +                              \
+              copy_madd32((d) + 160, (p) + 160)) +                             \
+             (copy_madd32((d) + 192, (p) + 192) +                              \
+              copy_madd32((d) + 224, (p) + 224));                              \
+    }                                                                          \
+    if ((n)&128) {                                                             \
+      (a) +=                                                                   \
+          (copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32)) +              \
+          (copy_madd32((d) + 64, (p) + 64) + copy_madd32((d) + 96, (p) + 96)); \
+      (p) += 128, (d) += 128;                                                  \
+    }                                                                          \
+    if ((n)&64) {                                                              \
+      (b) += copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32);              \
+      (p) += 64, (d) += 64;                                                    \
+    }                                                                          \
+    if ((n)&32) {                                                              \
+      (a) += copy_madd32(d, p);                                                \
+      (p) += 32, (d) += 32;                                                    \
+    }                                                                          \
+  } while (0)
+
+/* copy_avx2() beyond one round (lanes would overflow): whole rounds, then
+ * 16-byte blocks and the scalar tail. */
+__attribute__((noinline)) AVX2_FN static uint32_t
+copy_avx2_long(uint8_t *d, const uint8_t *p, size_t len) {
+  uint64_t acc = 0;
+  while (len >= 32) {
+    size_t n = len < CSUM_ROUND ? len & ~(size_t)31 : CSUM_ROUND;
+    csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
+    COPY_BLOCKS_AVX2(d, p, n, a, b);
+    acc += round_total(halves(a + b), n);
+    len -= n;
   }
-  if (n & 128) {
-    a += (copy_madd32(d, p) + copy_madd32(d + 32, p + 32)) +
-         (copy_madd32(d + 64, p + 64) + copy_madd32(d + 96, p + 96));
-    p += 128;
-    d += 128;
+  if (len & 16) {
+    acc += round_total(copy_madd16(d, p), 16);
+    d += 16, p += 16;
   }
-  if (n & 64) {
-    b += copy_madd32(d, p) + copy_madd32(d + 32, p + 32);
-    p += 64;
-    d += 64;
-  }
-  if (n & 32) {
-    a += copy_madd32(d, p);
-    p += 32;
-    d += 32;
-  }
-  csum_v4si h = halves(a + b);
-  if (n & 16) h += copy_madd16(d, p);
-  return round_total(h, n);
+  return copy_tail(d, p, len & 15, acc);
 }
 
-/* csum_copy_host() for buffers of 128 bytes and more. */
+/* Keeps the last k bytes of a 32-byte block: 32 - k zero bytes, then k
+ * 0xff bytes, loaded from tail_mask + k. */
+static const uint8_t tail_mask[64] = {
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* csum_copy_host() for 128 bytes and more (x86 is little-endian: the
+ * host-order sum has even-offset bytes in the low halves of the words).
+ * One round of whole 32-byte blocks; the rest (< 32 bytes) is copied by
+ * one overlapping block, and summed from a block that ends at the last
+ * even offset, masked to the bytes no block summed yet (its words then
+ * line up with the data's), plus an odd last byte. */
 AVX2_FN static uint32_t copy_avx2(uint8_t *d, const uint8_t *p, size_t len) {
-  uint64_t acc = 0;
-  while (len > CSUM_ROUND) {
-    acc += copy_round_avx2(d, p, CSUM_ROUND);
-    d += CSUM_ROUND;
-    p += CSUM_ROUND;
-    len -= CSUM_ROUND;
+  if (len > CSUM_ROUND) return copy_avx2_long(d, p, len);
+  const uint8_t *s = p;
+  uint8_t *t = d;
+  size_t even = len & ~(size_t)1, rest = even & 31;
+  size_t n = len & ~(size_t)31, counted = n + (rest ? 32 : 0);
+  csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
+  COPY_BLOCKS_AVX2(t, s, n, a, b);
+  if (len & 31) {
+    csum_v16hi v, m;
+    memcpy(&v, p + len - 32, sizeof v);
+    memcpy(d + len - 32, &v, sizeof v);
+    if (rest) {
+      memcpy(&v, p + even - 32, sizeof v);
+      memcpy(&m, tail_mask + rest, sizeof m);
+      a += madd32v(v & m);
+    }
   }
-  size_t n = len & ~(size_t)15;
-  acc += copy_round_avx2(d, p, n);
-  return copy_tail(d + n, p + n, len & 15, acc);
+  uint64_t acc = round_total(halves(a + b), counted);
+  if (len & 1) acc += p[len - 1];
+  return mptcp_csum_host_fold(acc);
 }
 #endif
 #elif defined(__GNUC__)
@@ -517,17 +557,18 @@ static int parse_ipv6(const uint8_t *b, size_t len, mptcp_pkt *o,
   return 0;
 }
 
-/* The TCP header fields, once the IP layer is done. */
-static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
-                            mptcp_pkt *out) {
+/* The TCP header's length checks: its data offset, or an error. */
+static inline int tcp_doff(const uint8_t *t, size_t tlen, size_t *doff) {
   if (tlen < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_TRUNCATED;
-  size_t doff = (size_t)(t[12] >> 4) * 4;
-  if (doff < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_MALFORMED;
-  if (doff > tlen) return MPTCP_ERR_TRUNCATED;
-  if (flags & MPTCP_PKT_VERIFY_CSUM &&
-      mptcp_tcp_csum(&out->src, &out->dst, t, tlen) != 0)
-    return MPTCP_ERR_CHECKSUM;
+  *doff = (size_t)(t[12] >> 4) * 4;
+  if (*doff < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_MALFORMED;
+  if (*doff > tlen) return MPTCP_ERR_TRUNCATED;
+  return 0;
+}
 
+/* The TCP header fields (doff checked). */
+static inline void tcp_fields(const uint8_t *t, size_t tlen, size_t doff,
+                              mptcp_pkt *out) {
   out->sport = mptcp_get16(t);
   out->dport = mptcp_get16(t + 2);
   out->seq = mptcp_get32(t + 4);
@@ -543,7 +584,26 @@ static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
   out->payload_len = tlen - doff;
   out->tcp = t;
   out->tcp_len = tlen;
+}
+
+/* The TCP header fields, once the IP layer is done. */
+static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
+                            mptcp_pkt *out) {
+  size_t doff;
+  int rv = tcp_doff(t, tlen, &doff);
+  if (rv) return rv;
+  if (flags & MPTCP_PKT_VERIFY_CSUM &&
+      mptcp_tcp_csum(&out->src, &out->dst, t, tlen) != 0)
+    return MPTCP_ERR_CHECKSUM;
+  tcp_fields(t, tlen, doff, out);
   return 0;
+}
+
+MPTCP_API int mptcp_tcp_parse(const uint8_t *tcp, size_t tlen, mptcp_pkt *out) {
+  size_t doff;
+  int rv = tcp_doff(tcp, tlen, &doff);
+  if (!rv) tcp_fields(tcp, tlen, doff, out);
+  return rv;
 }
 
 /* The IPv4 fast path of mptcp_pkt_parse(): every field set one by one

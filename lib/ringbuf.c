@@ -4,39 +4,35 @@
 #include <mptcp/codec.h>
 #include <string.h>
 
+#include "copy.h"
 #include "wire.h"
-
-/* The buffer index of offset off from the head (off <= cap). */
-static size_t ring_idx(const mptcp_ring *r, size_t off) {
-  size_t idx = r->head + off;
-  return idx >= r->cap ? idx - r->cap : idx;
-}
 
 static void copy_in(mptcp_ring *r, size_t idx, const uint8_t *p, size_t n) {
   size_t first = r->cap - idx < n ? r->cap - idx : n;
-  memcpy(r->buf + idx, p, first);
-  if (n > first) memcpy(r->buf, p + first, n - first);
+  mptcp_copy(r->buf + idx, p, first);
+  if (n > first) mptcp_copy(r->buf, p + first, n - first);
 }
 
-size_t mptcp_ring_push(mptcp_ring *r, const uint8_t *p, size_t n) {
+size_t mptcp_ring_push_wrap(mptcp_ring *r, const uint8_t *p, size_t n) {
   size_t room = mptcp_ring_free(r);
   if (n > room) n = room;
-  if (n) copy_in(r, ring_idx(r, r->len), p, n);
+  if (n) copy_in(r, mptcp_ring_idx(r, r->len), p, n);
   r->len += n;
   return n;
 }
 
 void mptcp_ring_write_at(mptcp_ring *r, size_t off, const uint8_t *p,
                          size_t n) {
-  if (n) copy_in(r, ring_idx(r, off), p, n);
+  if (n) copy_in(r, mptcp_ring_idx(r, off), p, n);
 }
 
-void mptcp_ring_read_at(const mptcp_ring *r, size_t off, uint8_t *p, size_t n) {
+void mptcp_ring_read_at_wrap(const mptcp_ring *r, size_t off, uint8_t *p,
+                             size_t n) {
   if (!n) return;
-  size_t idx = ring_idx(r, off);
+  size_t idx = mptcp_ring_idx(r, off);
   size_t first = r->cap - idx < n ? r->cap - idx : n;
-  memcpy(p, r->buf + idx, first);
-  if (n > first) memcpy(p + first, r->buf, n - first);
+  mptcp_copy(p, r->buf + idx, first);
+  if (n > first) mptcp_copy(p + first, r->buf, n - first);
 }
 
 /* A piece that starts at an odd offset of the summed data has its bytes in
@@ -48,24 +44,16 @@ static uint32_t at_offset(uint32_t sum, size_t offset) {
   return ((f & 0xffu) << 8) | (f >> 8);
 }
 
-uint32_t mptcp_ring_read_csum(const mptcp_ring *r, size_t off, uint8_t *p,
-                              size_t n) {
-  if (!n) return 0;
-  size_t idx = ring_idx(r, off);
-  size_t first = r->cap - idx < n ? r->cap - idx : n;
+uint32_t mptcp_ring_read_csum_wrap(const mptcp_ring *r, size_t idx, uint8_t *p,
+                                   size_t n) {
+  size_t first = r->cap - idx;
   uint32_t s = mptcp_csum_copy(p, r->buf + idx, first, 0);
-  if (n > first)
-    s += at_offset(mptcp_csum_copy(p + first, r->buf, n - first, 0), first);
-  return s;
+  return s + at_offset(mptcp_csum_copy(p + first, r->buf, n - first, 0), first);
 }
 
-uint32_t mptcp_ring_write_csum(mptcp_ring *r, size_t off, const uint8_t *p,
-                               size_t n) {
-  if (!n) return 0;
-  size_t idx = ring_idx(r, off);
-  size_t first = r->cap - idx < n ? r->cap - idx : n;
+uint32_t mptcp_ring_write_csum_wrap(mptcp_ring *r, size_t idx, const uint8_t *p,
+                                    size_t n) {
+  size_t first = r->cap - idx;
   uint32_t s = mptcp_csum_copy(r->buf + idx, p, first, 0);
-  if (n > first)
-    s += at_offset(mptcp_csum_copy(r->buf, p + first, n - first, 0), first);
-  return s;
+  return s + at_offset(mptcp_csum_copy(r->buf, p + first, n - first, 0), first);
 }

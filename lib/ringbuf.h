@@ -5,6 +5,8 @@
 #ifndef MPTCP_RINGBUF_H
 #define MPTCP_RINGBUF_H
 
+#include <mptcp/codec.h>
+#include "copy.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,21 +20,60 @@ typedef struct mptcp_ring {
 static inline size_t mptcp_ring_free(const mptcp_ring *r) {
   return r->cap - r->len;
 }
-/* Appends up to n bytes; returns how many fit. */
-size_t mptcp_ring_push(mptcp_ring *r, const uint8_t *p, size_t n);
+/* The buffer index of offset off from the head (off <= cap). */
+static inline size_t mptcp_ring_idx(const mptcp_ring *r, size_t off) {
+  size_t idx = r->head + off;
+  return idx >= r->cap ? idx - r->cap : idx;
+}
+/* The general cases of the two below (any n, a wrap). */
+size_t mptcp_ring_push_wrap(mptcp_ring *r, const uint8_t *p, size_t n);
+void mptcp_ring_read_at_wrap(const mptcp_ring *r, size_t off, uint8_t *p,
+                             size_t n);
+/* Appends up to n bytes; returns how many fit. Inline for the common case
+ * (it fits without a wrap): the app's writes. */
+static inline size_t mptcp_ring_push(mptcp_ring *r, const uint8_t *p,
+                                     size_t n) {
+  size_t idx = mptcp_ring_idx(r, r->len);
+  if (n > r->cap - r->len || n > r->cap - idx || n == 0)
+    return mptcp_ring_push_wrap(r, p, n);
+  mptcp_copy(r->buf + idx, p, n);
+  r->len += n;
+  return n;
+}
 /* Writes n bytes at offset off from head without changing len (off + n
  * must be <= cap): out-of-order data written ahead. */
 void mptcp_ring_write_at(mptcp_ring *r, size_t off, const uint8_t *p, size_t n);
 /* Copies n bytes starting at offset off (off + n <= len or, for data written
- * ahead, <= cap). */
-void mptcp_ring_read_at(const mptcp_ring *r, size_t off, uint8_t *p, size_t n);
+ * ahead, <= cap). Inline for the common case: the app's reads. */
+static inline void mptcp_ring_read_at(const mptcp_ring *r, size_t off,
+                                      uint8_t *p, size_t n) {
+  size_t idx = mptcp_ring_idx(r, off);
+  if (n > r->cap - idx)
+    mptcp_ring_read_at_wrap(r, off, p, n);
+  else if (n)
+    mptcp_copy(p, r->buf + idx, n);
+}
+/* The two below for n bytes from buffer index idx that wrap (n > 0). */
+uint32_t mptcp_ring_read_csum_wrap(const mptcp_ring *r, size_t idx, uint8_t *p,
+                                   size_t n);
+uint32_t mptcp_ring_write_csum_wrap(mptcp_ring *r, size_t idx, const uint8_t *p,
+                                    size_t n);
 /* mptcp_ring_read_at() and mptcp_ring_write_at() that also return the
  * one's-complement sum of the n bytes (as mptcp_csum_partial(), not
- * folded, < 2^19), computed while they are copied. */
-uint32_t mptcp_ring_read_csum(const mptcp_ring *r, size_t off, uint8_t *p,
-                              size_t n);
-uint32_t mptcp_ring_write_csum(mptcp_ring *r, size_t off, const uint8_t *p,
-                               size_t n);
+ * folded, < 2^19), computed while they are copied. Inline: once per
+ * segment each way, and nearly always without a wrap. */
+static inline uint32_t mptcp_ring_read_csum(const mptcp_ring *r, size_t off,
+                                            uint8_t *p, size_t n) {
+  size_t idx = mptcp_ring_idx(r, off);
+  if (n <= r->cap - idx) return mptcp_csum_copy(p, r->buf + idx, n, 0);
+  return mptcp_ring_read_csum_wrap(r, idx, p, n);
+}
+static inline uint32_t mptcp_ring_write_csum(mptcp_ring *r, size_t off,
+                                             const uint8_t *p, size_t n) {
+  size_t idx = mptcp_ring_idx(r, off);
+  if (n <= r->cap - idx) return mptcp_csum_copy(r->buf + idx, p, n, 0);
+  return mptcp_ring_write_csum_wrap(r, idx, p, n);
+}
 /* Drops n bytes from the head. */
 static inline void mptcp_ring_drop(mptcp_ring *r, size_t n) {
   if (n > r->len) n = r->len;

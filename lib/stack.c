@@ -586,6 +586,32 @@ static mptcp_subflow *lookup_pkt(mptcp_stack *st, const mptcp_pkt *p) {
   return mptcp_stack_lookup(st, &l, &r);
 }
 
+/* The segments of a train, without the general parse: IPv4 without
+ * options, not a fragment, its header checksum right, TCP to the subflow
+ * found last, of a plain-TCP connection. The checks are those of
+ * mptcp_pkt_parse() for such a packet; only the TCP fields of *p are set
+ * (all that mptcp_tcp_input_fast() reads, and it verifies the TCP
+ * checksum). NULL: parse it in full. */
+static mptcp_subflow *train_pkt(const mptcp_stack *st, const uint8_t *b,
+                                size_t len, mptcp_pkt *p) {
+  mptcp_subflow *sf = st->last_found;
+  if (!sf || sf->conn->mp.state != MPTCP_MP_OFF ||
+      sf->local.ip.family != MPTCP_AF_INET ||
+      len < MPTCP_IPV4_HDR_LEN + MPTCP_TCP_HDR_LEN || b[0] != 0x45 ||
+      b[9] != 6 /* TCP */ || (mptcp_get16(b + 6) & 0x3fff) != 0)
+    return NULL;
+  size_t total = mptcp_get16(b + 2);
+  const uint8_t *t = b + MPTCP_IPV4_HDR_LEN;
+  if (total < MPTCP_IPV4_HDR_LEN + MPTCP_TCP_HDR_LEN || total > len ||
+      mptcp_get16(t) != sf->remote.port ||
+      mptcp_get16(t + 2) != sf->local.port ||
+      memcmp(b + 12, sf->remote.ip.a, 4) != 0 ||
+      memcmp(b + 16, sf->local.ip.a, 4) != 0 ||
+      mptcp_csum_fold(mptcp_csum_words(b, MPTCP_IPV4_HDR_LEN / 4, 0)) != 0xffff)
+    return NULL;
+  return mptcp_tcp_parse(t, total - MPTCP_IPV4_HDR_LEN, p) ? NULL : sf;
+}
+
 MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
                                    const uint8_t *pkt, size_t len,
                                    mptcp_tstamp now) {
@@ -594,9 +620,17 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   mptcp_ctr_inc(st, MPTCP_CTR_PKT_IN);
   if (st->s.trace_pkt)
     st->s.trace_pkt(st->user_data, MPTCP_TRACE_IN, pkt, len, now);
-  /* The TCP checksum is verified below: by the fast path while it copies
-   * the payload, otherwise over the whole segment before anything acts on
-   * it. */
+  /* Header prediction first for a segment of the last connection's train
+   * (the general parse only if it declines). The TCP checksum is verified
+   * by the fast path while it copies the payload, otherwise below over the
+   * whole segment before anything acts on it. */
+  mptcp_subflow *train = train_pkt(st, pkt, len, &p);
+  if (train && train->tcp.state != MPTCP_TCP_CLOSED) {
+    int fast = mptcp_tcp_input_fast(train, &p, now);
+    /* The fast path closes no subflow: nothing to reap. */
+    if (fast > 0) mptcp_conn_update_timer(train->conn);
+    if (fast) return 0; /* taken, or dropped for its checksum (counted) */
+  }
   int rv = mptcp_pkt_parse(pkt, len, MPTCP_PKT_VERIFY_IP_CSUM, &p);
   if (rv == MPTCP_ERR_NOT_TCP) {
     mptcp_ctr_inc(st, MPTCP_CTR_PKT_NOT_TCP);
@@ -612,10 +646,10 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   /* A closed connection the app has not released yet is gone for the
    * peer: its segments are answered as for no connection. */
   if (sf && sf->tcp.state == MPTCP_TCP_CLOSED) sf = NULL;
-  if (sf) {
+  if (sf && sf != train) { /* (train: the fast path declined already) */
     int fast = mptcp_tcp_input_fast(sf, &p, now);
-    if (fast > 0) after(sf->conn);
-    if (fast) return 0; /* taken, or dropped for its checksum (counted) */
+    if (fast > 0) mptcp_conn_update_timer(sf->conn);
+    if (fast) return 0;
   }
   if (mptcp_tcp_csum(&p.src, &p.dst, p.tcp, p.tcp_len) != 0) {
     mptcp_ctr_inc(st, MPTCP_CTR_PKT_CSUM_ERR);

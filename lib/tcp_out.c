@@ -391,6 +391,19 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
                                size_t cap, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
+  /* A plain-TCP receiver with nothing of its own to send (empty send ring,
+   * nothing in flight, no FIN, probe, keep-alive or recovery): steps 0 to
+   * 4 below would find nothing and only stop the persist timer, so at
+   * most the ACK of step 5 goes out. */
+  if (c->mp.state == MPTCP_MP_OFF && !sf->join && c->snd.len == 0 &&
+      t->snd_max == t->snd_una &&
+      !(t->flags &
+        (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_PROBE | TCPF_KEEPALIVE))) {
+    t->t_persist = MPTCP_TSTAMP_NONE;
+    if (t->flags & (TCPF_ACK_NOW | TCPF_WND_UPDATE))
+      return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
+    return 0;
+  }
   mptcp_stack *st = c->st;
   if (c->mp.state == MPTCP_MP_ON) {
     /* MP_FAIL goes on a pure ACK of its own (§3.7); after it, the

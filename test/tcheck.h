@@ -76,5 +76,6 @@ Suite *suite_sched(void);
 Suite *suite_cc(void);
 Suite *suite_dsnq(void);
 Suite *suite_txq(void);
+Suite *suite_copy(void);
 
 #endif

@@ -899,6 +899,50 @@ START_TEST(test_csum_ring_wrap) {
 }
 END_TEST
 
+/* The ring's plain copies (app writes and reads) against a model byte
+ * queue: pushes of random sizes (some past the free room) and reads of
+ * random sizes at random offsets, so both the inline no-wrap path and the
+ * wrapping one run, for capacities below and above the vector kernel's
+ * minimum. */
+START_TEST(test_ring_push_read) {
+  cs_fill();
+  static const size_t caps[] = {40, 41, 1000, 4099};
+  uint64_t rng = 4242;
+  for (size_t ci = 0; ci < sizeof caps / sizeof caps[0]; ci++) {
+    size_t cap = caps[ci];
+    uint8_t *buf = malloc(cap);
+    uint8_t *model = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_ptr_nonnull(model);
+    mptcp_ring r = {buf, cap, 0, 0};
+    size_t src_pos = 0;
+    for (int step = 0; step < 3000; step++) {
+      size_t n = (size_t)(tcheck_prng(&rng) % (cap + 10));
+      if (src_pos + n > 60000) src_pos = 0;
+      size_t room = cap - r.len, want = n < room ? n : room;
+      ck_assert_uint_eq(mptcp_ring_push(&r, cs_src + src_pos, n), want);
+      memcpy(model + r.len - want, cs_src + src_pos, want);
+      src_pos += want;
+      if (r.len) { /* read some bytes at some offset, then drop some */
+        size_t off = (size_t)(tcheck_prng(&rng) % r.len);
+        size_t k = (size_t)(tcheck_prng(&rng) % (r.len - off + 1));
+        memset(cs_dst, 0xA5, k + 1);
+        mptcp_ring_read_at(&r, off, cs_dst, k);
+        ck_assert_msg(memcmp(cs_dst, model + off, k) == 0,
+                      "cap %zu step %d: read %zu at %zu differs", cap, step, k,
+                      off);
+        ck_assert_uint_eq(cs_dst[k], 0xA5);
+        size_t d = (size_t)(tcheck_prng(&rng) % (r.len + 1));
+        mptcp_ring_drop(&r, d);
+        memmove(model, model + d, r.len);
+      }
+    }
+    free(model);
+    free(buf);
+  }
+}
+END_TEST
+
 /* mptcp_pkt_parse(): MPTCP_PKT_VERIFY_IP_CSUM checks the IPv4 header only;
  * the common IPv4 case and the general path give the same fields. */
 START_TEST(test_parse_verify_ip_only) {
@@ -969,6 +1013,50 @@ START_TEST(test_parse_verify_ip_only) {
 }
 END_TEST
 
+/* mptcp_tcp_parse(): the TCP fields exactly as mptcp_pkt_parse() sets
+ * them, the IP fields untouched, and its length checks. */
+START_TEST(test_tcp_parse) {
+  for (int v6 = 0; v6 < 2; v6++) {
+    uint8_t buf[256];
+    size_t n = write_fixture(v6, buf, sizeof buf);
+    mptcp_pkt q, r;
+    ck_assert_int_eq(mptcp_pkt_parse(buf, n, 0, &q), 0);
+    memset(&r, 0xEE, sizeof r);
+    const uint8_t *t = buf + q.ip_hdr_len;
+    ck_assert_int_eq(mptcp_tcp_parse(t, n - q.ip_hdr_len, &r), 0);
+    ck_assert_uint_eq(r.sport, q.sport);
+    ck_assert_uint_eq(r.dport, q.dport);
+    ck_assert_uint_eq(r.seq, q.seq);
+    ck_assert_uint_eq(r.ack, q.ack);
+    ck_assert_uint_eq(r.tcp_res, q.tcp_res);
+    ck_assert_uint_eq(r.tcp_flags, q.tcp_flags);
+    ck_assert_uint_eq(r.window, q.window);
+    ck_assert_uint_eq(r.tcp_csum, q.tcp_csum);
+    ck_assert_uint_eq(r.urg_ptr, q.urg_ptr);
+    ck_assert_ptr_eq(r.opts, q.opts);
+    ck_assert_uint_eq(r.opts_len, q.opts_len);
+    ck_assert_ptr_eq(r.payload, q.payload);
+    ck_assert_uint_eq(r.payload_len, q.payload_len);
+    ck_assert_ptr_eq(r.tcp, q.tcp);
+    ck_assert_uint_eq(r.tcp_len, q.tcp_len);
+    ck_assert_uint_eq(r.ttl, 0xEE); /* IP fields left alone */
+    ck_assert_uint_eq(r.ip_hdr_len, 0xEEEE);
+    /* Too short for a header; a data offset below 5 words or past the
+     * end. */
+    ck_assert_int_eq(mptcp_tcp_parse(t, 19, &r), MPTCP_ERR_TRUNCATED);
+    uint8_t h[60];
+    memcpy(h, t, 20);
+    h[12] = 4 << 4;
+    ck_assert_int_eq(mptcp_tcp_parse(h, 20, &r), MPTCP_ERR_MALFORMED);
+    h[12] = 6 << 4;
+    ck_assert_int_eq(mptcp_tcp_parse(h, 23, &r), MPTCP_ERR_TRUNCATED);
+    ck_assert_int_eq(mptcp_tcp_parse(h, 24, &r), 0);
+    ck_assert_uint_eq(r.opts_len, 4);
+    ck_assert_uint_eq(r.payload_len, 0);
+  }
+}
+END_TEST
+
 START_TEST(test_ipaddr_helpers) {
   mptcp_ipaddr a, b, c;
   tcheck_addr4(&a, 10, 0, 0, 1);
@@ -1010,6 +1098,8 @@ Suite *suite_pkt(void) {
       TCHECK_TEST(test_ipaddr_helpers),
       TCHECK_TEST(test_csum_copy_lengths),
       TCHECK_TEST(test_csum_copy_split),
+      TCHECK_TEST(test_ring_push_read),
+      TCHECK_TEST(test_tcp_parse),
       TCHECK_TEST(test_csum_ring_wrap),
       TCHECK_TEST(test_parse_verify_ip_only),
   };

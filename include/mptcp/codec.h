@@ -84,6 +84,16 @@ MPTCP_API int mptcp_pkt_parse(const uint8_t *buf, size_t len, unsigned flags,
                               mptcp_pkt *out);
 
 /**
+ * Decodes the TCP part of a packet: tlen bytes at tcp (header, options,
+ * payload) into out's TCP fields, sport to tcp_len, as mptcp_pkt_parse()
+ * sets them; the IP fields are left alone and no checksum is verified.
+ * For a caller that has checked the IP header itself.
+ *
+ * @return 0, MPTCP_ERR_TRUNCATED or MPTCP_ERR_MALFORMED (data offset).
+ */
+MPTCP_API int mptcp_tcp_parse(const uint8_t *tcp, size_t tlen, mptcp_pkt *out);
+
+/**
  * Writes an IP header (IPv4 without options, or IPv6 without extension
  * headers), the TCP header from @p p's fields, @p p->opts (its length must be
  * a multiple of 4, at most 40) and @p p->payload, and fills in the IPv4
