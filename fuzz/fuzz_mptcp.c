@@ -643,13 +643,23 @@ static int csum_maybe_on(const world *w) {
 /* MP_FAIL on a segment that is not a RST (§3.7, one subflow): only with
  * checksums, after the peer sent a wrong one (or an MP_FAIL, in raw
  * bytes), on a pure ACK next to a DSS whose DATA_ACK is where the stack
- * stopped trusting the data (+1 if the peer's DATA_FIN came after). */
-static void check_out_fail(world *w, const mptcp_pkt *k,
-                           const mptcp_subopt *dss, const mptcp_subopt *f) {
+ * stopped trusting the data (+1 if the peer's DATA_FIN came after). While
+ * the stack still repeats its MP_CAPABLE third ACK there is no DSS: then
+ * the DSN lies within what the peer sent. */
+static void check_out_fail(world *w, const mptcp_pkt *k, const mptcp_tcpopts *o,
+                           const mptcp_subopt *f) {
+  const mptcp_subopt *dss = find_sub(o, MPTCP_SUB_DSS);
   FUZZ_CHECK(csum_maybe_on(w));
   FUZZ_CHECK(w->p_csum_lied || w->p_raw_sent || w->bad);
   FUZZ_CHECK(k->payload_len == 0 && !(k->tcp_flags & MPTCP_TH_FIN));
-  FUZZ_CHECK(dss != NULL && (dss->u.dss.flags & MPTCP_DSS_A));
+  if (!dss) {
+    FUZZ_CHECK(find_sub(o, MPTCP_SUB_CAPABLE) != NULL);
+    if (w->bad) return;
+    uint64_t rel = f->u.fail_dsn - peer_idsn(w);
+    FUZZ_CHECK(rel >= 1 && rel <= w->p_sent_end);
+    return;
+  }
+  FUZZ_CHECK(dss->u.dss.flags & MPTCP_DSS_A);
   if (w->bad) return;
   uint64_t a = dss->u.dss.data_ack;
   uint64_t d = f->u.fail_dsn;
@@ -707,7 +717,7 @@ static void check_out_mptcp(world *w, const mptcp_pkt *k,
     else if (st == MPTCP_SUB_ADD_ADDR) /* only ever an echo here */
       FUZZ_CHECK(o->mptcp[i].u.add_addr.echo && w->s_ver >= 1);
     else if (st == MPTCP_SUB_FAIL)
-      check_out_fail(w, k, dss, &o->mptcp[i]);
+      check_out_fail(w, k, o, &o->mptcp[i]);
     else
       FUZZ_CHECK(st == MPTCP_SUB_CAPABLE || st == MPTCP_SUB_DSS);
   }
