@@ -565,6 +565,37 @@ START_TEST(test_mpfail_hostile_infmap) {
 }
 END_TEST
 
+/* An infinite mapping after the peer's DATA_FIN was taken in order would
+ * add bytes past the end of the stream: ignored, the app keeps its EOF. */
+START_TEST(test_mpfail_infmap_after_data_fin) {
+  mpt m;
+  tpeer *p = mpt_open(&m, 1);
+  uint8_t a[100], b[50], got[200];
+  fill(a, 100, 4);
+  fill(b, 50, 9);
+  tseg s = peer_data(&m, 1, a, 100, 0);
+  s.mptcp[0].u.dss.flags |= MPTCP_DSS_F;
+  s.mptcp[0].u.dss.dll = 101; /* the DATA_FIN's octet */
+  s.mptcp[0].u.dss.csum = mptcp_dss_csum(m.them + 1, 1, 101, a, 100);
+  tpeer_send(p, &s);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  ck_assert_int_eq(mptcp_conn_read(p->conn, got, sizeof got, p->now),
+                   MPTCP_ERR_EOF);
+  tseg i = tseg_make(m.irs + 101, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  i.data = b;
+  i.len = 50;
+  i.n_mptcp = 1;
+  i.mptcp[0] = dss(&m, 1, m.them + 102, 101, 0, NULL, 0);
+  tpeer_send(p, &i);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapIgnored"), 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
+  ck_assert_int_eq(mptcp_conn_read(p->conn, got, sizeof got, p->now),
+                   MPTCP_ERR_EOF);
+  tpeer_fini(p);
+}
+END_TEST
+
 Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
@@ -574,6 +605,7 @@ Suite *suite_mpfail(void) {
       TCHECK_LOOP(test_mpfail_infmap_unsolicited, 2),
       TCHECK_LOOP(test_mpfail_hostile_fail, 3),
       TCHECK_LOOP(test_mpfail_hostile_infmap, 3),
+      TCHECK_TEST(test_mpfail_infmap_after_data_fin),
   };
   return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
 }
