@@ -160,9 +160,11 @@ void mptcp_infmap_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   uint32_t span =
       (uint32_t)p->payload_len + ((p->tcp_flags & MPTCP_TH_FIN) ? 1u : 0u);
   uint32_t r = t->rcv_nxt - t->irs;
-  /* After the peer's DATA_FIN was taken in order the stream is over: an
-   * infinite mapping could only add bytes past its end. */
-  if (c->mp.peer_fin_done || mptcp_seq_gt(p->seq, t->rcv_nxt) ||
+  /* After the peer's DATA_FIN was taken in order the stream is over, and
+   * after its FIN the subflow takes no bytes: an infinite mapping could
+   * only add bytes past the end (or count the FIN's octet as data). */
+  if (c->mp.peer_fin_done || (t->flags & TCPF_FIN_RCVD) ||
+      mptcp_seq_gt(p->seq, t->rcv_nxt) ||
       !mptcp_seq_gt(p->seq + span, t->rcv_nxt) || mptcp_seq_lt(r, d->ssn)) {
     mptcp_ctr_inc(st, MPTCP_CTR_INFINITE_MAP_IGNORED);
     return;

@@ -596,6 +596,33 @@ START_TEST(test_mpfail_infmap_after_data_fin) {
 }
 END_TEST
 
+/* The same after the subflow's FIN: a segment past the FIN carries no
+ * bytes the subflow takes, so its infinite mapping is ignored (taking it
+ * counted the FIN's octet as a thrown-away data byte). */
+START_TEST(test_mpfail_infmap_after_fin) {
+  mpt m;
+  tpeer *p = mpt_open(&m, 1);
+  uint8_t a[100], b[50], got[200];
+  fill(a, 100, 4);
+  fill(b, 50, 9);
+  tseg s = peer_data(&m, 1, a, 100, 1); /* bad checksum, and a FIN */
+  s.flags |= MPTCP_TH_FIN;
+  tpeer_send(p, &s);
+  ck_assert_uint_eq(tpeer_counter(p, "DataCsumErr"), 1);
+  tseg i = tseg_make(m.irs + 102, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  i.data = b;
+  i.len = 50;
+  i.n_mptcp = 1;
+  i.mptcp[0] = dss(&m, 1, m.them + 102, 102, 0, NULL, 0);
+  tpeer_send(p, &i);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapIgnored"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRetroactive"), 0);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+  tpeer_fini(p);
+}
+END_TEST
+
 Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
@@ -606,6 +633,7 @@ Suite *suite_mpfail(void) {
       TCHECK_LOOP(test_mpfail_hostile_fail, 3),
       TCHECK_LOOP(test_mpfail_hostile_infmap, 3),
       TCHECK_TEST(test_mpfail_infmap_after_data_fin),
+      TCHECK_TEST(test_mpfail_infmap_after_fin),
   };
   return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
 }
