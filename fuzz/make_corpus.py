@@ -815,6 +815,28 @@ def multipath_seeds():
                         cc="lia") + mx_add(0) + mx_add(1) + mx_answer(1) +
                  mx_ack(1) + bulk + mx_fail(2) + bulk + bytes([0x0D, 3]) +
                  bulk + close)
+    # 12. Long transfers over two subflows under the coupled controllers:
+    #     slow start, a loss on each path (fast retransmit / RTO), then
+    #     congestion avoidance.
+    for cc in ("lia", "olia", "balia"):
+        rounds = b""
+        for r in range(24):
+            rounds += mx_write(255, 4) + mx_ack(0) + mx_ack(1) + mx_time(1, 2)
+            if r in (6, 14):
+                rounds += (mx_path(r % 2, lose=2) + mx_write(255, 4) +
+                           mx_ack(0) + mx_ack(1) + mx_ack(0) + mx_ack(1) +
+                           MX_EXPIRY + mx_ack(0) + mx_ack(1))
+        seeds.append(mx_hdr(cc=cc, sndbuf=3, mss=1460) + join1 + mx_ack(1) +
+                     rounds + close)
+    # 13. BLEST and ECF need paths of different RTTs: the peer acknowledges
+    #     the join at once and the initial subflow 20 ms later.
+    for sched in ("blest", "ecf"):
+        rounds = b""
+        for r in range(16):
+            rounds += (mx_write(255, 3 + r % 2) + mx_ack(1) + mx_time(1, 20) +
+                       mx_ack(0) + mx_ack(1))
+        seeds.append(mx_hdr(sched=sched, cc="lia", sndbuf=3) + join1 +
+                     mx_ack(1) + rounds + close)
     return seeds
 
 
