@@ -136,7 +136,36 @@
  *     DSS checksums; MP_FAIL and infinite mappings of the stack's only
  *     switch the receive check off (single-subflow MP_FAIL has its own
  *     tests);
- *   - the end-of-connection oracle allows CLOSED after any timeout.
+ *   - the end-of-connection oracle allows CLOSED after any timeout;
+ *   - an ACK of the peer's without any MPTCP option (DATA mapping kind 6
+ *     or "no DATA_ACK" with no payload) lets the stack fall back to TCP
+ *     (RFC 8684 §3.7): the receive check goes off, unmapped payload on
+ *     the initial subflow is then allowed and not checked;
+ *   - the stack's joins may go to any port the peer announced for an
+ *     address since it last withdrew it (the re-open backoff keeps the
+ *     port of the subflow that died);
+ *   - what the peer announces or withdraws counts when its segment is
+ *     delivered (held and replayed segments included); its MP_PRIO and
+ *     forged HMACs count when sent (only weakening what they touch).
+ *
+ * Each oracle was seen to fire by breaking the library on purpose (then
+ * reverted), replaying a fuzzed corpus: ignoring the backup flag in
+ * conn_sched.c (backup rule), a flipped SYN/ACK HMAC byte (join HMAC),
+ * no wait for the ACK of the third ACK (third-ACK gating), announced
+ * ports + 1 in join_announced (4-tuples), reinjected data mapped one DSN
+ * off (send stream), received join data placed one DSN off (receive
+ * stream), DATA_ACK + 2 (DATA_ACK bound), early EOF, a join's close
+ * ending the connection (connection end), a leaked txmap (allocator),
+ * MPJoinAckRx counted twice (counters).
+ *
+ * Library bugs found (fixed; inputs regress-* here, unit tests in
+ * test/test_pm.c and test/test_txq.c): REMOVE_ADDR counted joins in their
+ * handshake as open subflows and reset the last established one (the
+ * connection died); a join of ours in its handshake survived the peer's
+ * REMOVE_ADDR and was re-opened towards the withdrawn address (both
+ * lib/pm.c); a NOBUF from write_pkt moved the round-robin scheduler's
+ * turn on, so the retry with a larger buffer could get no packet
+ * (lib/stack.c).
  *
  * Environment: FUZZ_MP_DEBUG=1 prints a summary at exit, =2 also traces
  * every operation and packet and the library's log.
