@@ -132,6 +132,10 @@
  *     an RTO is not seen, so "not stalled" is approximated by "no
  *     retransmission and no passing of time with bytes unacknowledged
  *     since the peer last acknowledged everything";
+ *   - the peer never resends subflow bytes the stack dropped (a full
+ *     receive window): its later segments on that subflow may be dropped
+ *     too, so they count as acknowledging (the stack's bytes, its third
+ *     ACK) only when they start at the stack's latest ACK;
  *   - the peer never sends a subflow FIN, SACK blocks or timestamps, nor
  *     DSS checksums; MP_FAIL and infinite mappings of the stack's only
  *     switch the receive check off (single-subflow MP_FAIL has its own
@@ -144,9 +148,14 @@
  *   - the stack's joins may go to any port the peer announced for an
  *     address since it last withdrew it (the re-open backoff keeps the
  *     port of the subflow that died);
- *   - what the peer announces or withdraws counts when its segment is
- *     delivered (held and replayed segments included); its MP_PRIO and
- *     forged HMACs count when sent (only weakening what they touch).
+ *   - what the peer announces counts when its segment is delivered (held
+ *     and replayed segments included); a withdrawal and a third ACK of a
+ *     join of the peer's (right or forged) count once the stack's
+ *     counters (MPRmAddrRx, MPJoinAckRx, MPJoinAckHMacFailure) show it
+ *     took them, since a replayed segment may be dropped as old; only a
+ *     fresh segment acknowledges a third ACK of the stack's; the peer's
+ *     MP_PRIO and forged SYN/ACKs count when sent (only weakening what
+ *     they touch).
  *
  * Each oracle was seen to fire by breaking the library on purpose (then
  * reverted), replaying a fuzzed corpus: ignoring the backup flag in
@@ -214,6 +223,7 @@ typedef struct msf {
   uint32_t p_isn, p_nxt;        /* the peer's sequence space */
   uint32_t s_iss, s_rcv, s_max; /* the stack's, what the peer has of it */
   uint32_t p_acked;             /* highest ACK the peer delivered */
+  uint32_t s_ack;               /* the stack's latest ACK on it */
   uint32_t p_nonce, s_nonce;
   uint8_t p_id;
   int forged_synack, third_ok, third_bad_first, third_seen, third_acked;
@@ -393,20 +403,27 @@ static void refresh_usable(world *w) {
 
 /* --------------------------------------------------------- the peer */
 
+/* Delivers @p h. What it tells the stack counts once the stack's counters
+ * show that it took it (a replayed segment may be dropped as old). */
 static void deliver(world *w, const hpkt *h) {
   msf *m = &w->sf[h->sf];
+  mptcp_counters a, b;
+  mptcp_stack_get_counters(w->b.st, &a);
+  fuzz_deliver(&w->b, h->b, h->n);
+  mptcp_stack_get_counters(w->b.st, &b);
+#define TOOK(x) (b.v[MPTCP_CTR_##x] != a.v[MPTCP_CTR_##x])
   switch (h->tag) {
   case T_JSYN: w->n_jsyn_dl++; break;
   case T_JACK_OK:
     w->n_jack_ok_dl++;
-    if (!m->third_bad_first) m->third_ok = 1;
+    if (TOOK(MP_JOIN_ACK_RX) && !m->third_bad_first) m->third_ok = 1;
     break;
   case T_JACK_BAD:
-    if (!m->third_ok) m->third_bad_first = 1;
+    if (TOOK(MP_JOIN_ACK_BAD_HMAC) && !m->third_ok) m->third_bad_first = 1;
     break;
   case T_SYNACK_OK: w->n_synack_ok_dl++; break;
   case T_SYNACK_BAD: w->forged_synack_dl = 1; break;
-  case T_ADD:
+  case T_ADD: /* only widens what the oracles allow: taken or not */
     w->n_add_dl++;
     w->known[h->id] = 1;
     w->kport[h->id] = h->port;
@@ -414,11 +431,12 @@ static void deliver(world *w, const hpkt *h) {
     w->removed[h->id] = 0;
     break;
   case T_RM:
+    for (int i = 0; i < w->n_sf; i++)
+      if (w->sf[i].p_id == h->id) w->sf[i].doomed = 1;
+    if (!TOOK(MP_RM_ADDR_RX)) break;
     w->removed[h->id] = 1;
     w->known[h->id] = 0;
     w->kports[h->id] = 0;
-    for (int i = 0; i < w->n_sf; i++)
-      if (w->sf[i].p_id == h->id) w->sf[i].doomed = 1;
     break;
   case T_ADD_BAD:
     w->n_add_dl++;
@@ -427,8 +445,7 @@ static void deliver(world *w, const hpkt *h) {
   case T_PRIO: w->n_prio_dl++; break;
   default: break;
   }
-  if (m->third_seen && !m->by_peer) m->third_acked = 1;
-  fuzz_deliver(&w->b, h->b, h->n);
+#undef TOOK
 }
 
 typedef struct pseg {
@@ -499,10 +516,18 @@ static void peer_send(world *w, pseg *g) {
             s.seq, s.ack, g->len, g->hold ? " held" : "",
             g->lose ? " lost" : "");
   if (g->hold || g->lose) return;
-  if ((g->flags & MPTCP_TH_ACK) && fuzz_seq_gt(s.ack, m->p_acked)) {
+  /* Taken for sure only at the stack's RCV.NXT: the peer does not resend
+   * what a full receive window dropped, so a later segment may be
+   * dropped as out of window too. */
+  int in_sync = s.seq == m->s_ack;
+  if (in_sync && (g->flags & MPTCP_TH_ACK) && fuzz_seq_gt(s.ack, m->p_acked))
     m->p_acked = s.ack;
-  }
-  if ((g->flags & MPTCP_TH_ACK) && s.ack == m->s_max) m->rtx = 0;
+  if (in_sync && (g->flags & MPTCP_TH_ACK) && s.ack == m->s_max) m->rtx = 0;
+  /* A fresh segment (not a replayed one, which may be dropped as old)
+   * acknowledges the stack's third ACK. */
+  if (in_sync && !(g->flags & (MPTCP_TH_SYN | MPTCP_TH_RST)) && m->third_seen &&
+      !m->by_peer)
+    m->third_acked = 1;
   deliver(w, h);
 }
 
@@ -825,6 +850,7 @@ static void on_out(void *ud, const uint8_t *buf, size_t n,
     m->dead = 1;
     return;
   }
+  if (fl & MPTCP_TH_ACK) m->s_ack = k.ack;
   FUZZ_CHECK(!m->bogus); /* a refused join only gets an RST */
   const mptcp_subopt *so;
   if ((fl & MPTCP_TH_SYN) && (fl & MPTCP_TH_ACK)) {
