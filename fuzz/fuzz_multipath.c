@@ -179,6 +179,18 @@
  * Environment: FUZZ_MP_DEBUG=1 prints a summary at exit, =2 also traces
  * every operation and packet and the library's log.
  *
+ * Coverage (llvm-cov line / branch, clang 14, 2026-11): the 29 inputs of
+ * fuzz/corpus/multipath reach lib/join.c 93.4 / 63.6 %, lib/pm.c
+ * 82.0 / 59.8 %, lib/pm_fullmesh.c 95.0 / 72.7 %, lib/conn_sched.c
+ * 83.2 / 66.2 %, lib/txq.c 100 / 88.5 %, lib/dsnq.c 74.7 / 57.4 %; the
+ * corpus after about 35 minutes of fuzzing (5469 inputs) 94.2 / 77.3,
+ * 99.2 / 93.2, 98.0 / 90.9, 95.0 / 81.7, 100 / 88.5 and 100 / 94.1 %.
+ * Measured as for fuzz_mptcp: replay_multipath built with
+ *   -Dc_args='-fprofile-instr-generate -fcoverage-mapping' (and c_link_args)
+ *   LLVM_PROFILE_FILE=x.profraw replay_multipath CORPUS; llvm-profdata merge
+ *   -o x.profdata x.profraw; llvm-cov report replay_multipath
+ *   -instr-profile=x.profdata
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "fuzz_world.h"
