@@ -174,7 +174,9 @@
  * REMOVE_ADDR and was re-opened towards the withdrawn address (both
  * lib/pm.c); a NOBUF from write_pkt moved the round-robin scheduler's
  * turn on, so the retry with a larger buffer could get no packet
- * (lib/stack.c).
+ * (lib/stack.c); a join of ours re-opened as the connection's only
+ * subflow sent new data before the peer acknowledged its third ACK
+ * (lib/subflow.c; regression input only).
  *
  * Environment: FUZZ_MP_DEBUG=1 prints a summary at exit, =2 also traces
  * every operation and packet and the library's log.
