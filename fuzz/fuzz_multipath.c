@@ -958,6 +958,11 @@ static void on_out(void *ud, const uint8_t *buf, size_t n,
 static void drain(void *ud) {
   world *w = ud;
   fuzz_drain_pkts(&w->b, 0, on_out, w);
+  /* A subflow that timed out (no event of its own) may end the
+   * connection later. */
+  mptcp_counters ctr;
+  mptcp_stack_get_counters(w->b.st, &ctr);
+  if (ctr.v[MPTCP_CTR_TCP_CONN_TIMEOUT]) w->timeout_ev = 1;
   mptcp_event ev;
   while (mptcp_stack_next_event(w->b.st, &ev)) {
     if (ev.events & MPTCP_EV_ACCEPT) {
