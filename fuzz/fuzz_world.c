@@ -202,7 +202,10 @@ void fuzz_check_pkt(fuzz_world *w, const uint8_t *buf, size_t n,
   FUZZ_CHECK(mptcp_pkt_parse(buf, n, MPTCP_PKT_VERIFY_CSUM, k) == 0);
   FUZZ_CHECK(k->ip_version == (w->v6 ? 6 : 4));
   FUZZ_CHECK(k->ip_hdr_len + k->tcp_len == n);
-  FUZZ_CHECK(mptcp_ipaddr_equal(&k->dst, &w->peer));
+  int to_peer = mptcp_ipaddr_equal(&k->dst, &w->peer);
+  for (unsigned i = 0; i < w->n_peer_more && i < 4; i++)
+    to_peer |= mptcp_ipaddr_equal(&k->dst, &w->peer_more[i]);
+  FUZZ_CHECK(to_peer);
   FUZZ_CHECK(mptcp_ipaddr_equal(&k->src, &w->us) ||
              mptcp_ipaddr_equal(&k->src, &w->alt));
   FUZZ_CHECK(mptcp_ipaddr_equal(&pi->src, &k->src));

@@ -31,8 +31,12 @@ typedef struct fuzz_world {
   mptcp_tstamp now;
   int v6;
   mptcp_ipaddr us, alt, peer; /* the stack's addresses (.1, .9), the peer's */
-  size_t out_cap;             /* write_pkt's buffer size (OUTBUF) */
-  int trace;                  /* print every packet and NOBUF */
+  /* Further addresses of the peer's (fuzz_multipath); packets may go to
+   * them too. */
+  mptcp_ipaddr peer_more[4];
+  unsigned n_peer_more;
+  size_t out_cap;      /* write_pkt's buffer size (OUTBUF) */
+  int trace;           /* print every packet and NOBUF */
   int lax_trace_nobuf; /* tolerate a trace hook call with NOBUF as length */
   uint64_t n_in, n_out, n_rst, n_trace_in, n_trace_out;
   uint32_t states; /* bit per TCP state seen on a handle */

@@ -29,7 +29,14 @@ Reads every classic pcap in test/vectors/tcpdump/ and test/vectors/pcap/
                               the fallbacks (SYN/ACK, third ACK, data
                               without DSS), the MP_CAPABLE data form, and a
                               misbehaving peer, in the layout fuzz_mptcp.c
-                              documents.
+                              documents;
+  fuzz/corpus/multipath/seed-* hand-written programs for fuzz_multipath.c:
+                              joins both ways under every scheduler, CC and
+                              path-manager policy, ADD_ADDR / REMOVE_ADDR /
+                              MP_PRIO, backups, forged HMACs, blackouts,
+                              losses and resets of subflows (reinjection),
+                              DATA_FIN and MP_FASTCLOSE, in the layout
+                              fuzz_multipath.c documents.
 
     /usr/bin/python3 fuzz/make_corpus.py mptcp stack
 
@@ -620,10 +627,226 @@ def mptcp_seeds():
     return seeds
 
 
+# ------------------------------------------------------------ fuzz_multipath
+# Encoders for fuzz_multipath.c's input (see the comment at its top).
+
+MX_SCHED = {"minrtt": 0, "rr": 1, "redundant": 2, "blest": 3, "ecf": 4}
+MX_CC = {"reno": 0, "lia": 1, "olia": 2, "balia": 3}
+MX_PM = {"none": 0, "announced": 1, "fullmesh": 2}
+MX_MSS = {1460: 0, 536: 1, 1000: 2, 200: 3}
+
+
+def mx_hdr(sched="minrtt", cc="reno", pm="none", v6=0, sndbuf=2, rcvbuf=2,
+           mss=1460, sack=1, nagle=0, key=1, nonce=7):
+    h0 = MX_SCHED[sched] | MX_CC[cc] << 3 | MX_PM[pm] << 5 | v6 << 7
+    h1 = sndbuf | rcvbuf << 2 | MX_MSS[mss] << 4 | sack << 6 | nagle << 7
+    return bytes([h0, h1, key, nonce])
+
+
+def mx_join(a, to_alt=0, backup=0, bad_token=0):
+    return bytes([0x00, a, to_alt | backup << 1 | bad_token << 2])
+
+
+# DATA ranges and mapping kinds.
+NEW, FROM_DACK, OLDER = 0, 2, 3
+MX_RIGHT, MX_AHEAD, MX_SHORT, MX_NODSS, MX_CORRUPT = 0, 4, 5, 6, 7
+
+
+def mx_data(s, l, rng=NEW, kind=MX_RIGHT, no_dack=0, hold=0, lose=0):
+    return bytes([0x01, s, l,
+                  rng | kind << 2 | no_dack << 5 | hold << 6 | lose << 7])
+
+
+def mx_step(s, f=0):
+    return bytes([0x02, s, f])
+
+
+def mx_third(s, forged=0):
+    return mx_step(s, forged)
+
+
+def mx_answer(s, how="ok", backup=0):
+    return mx_step(s, {"ok": 0, "forged": 2, "refuse": 3}[how] | backup << 2)
+
+
+def mx_ack(s, stale=0):
+    return mx_step(s, 8 | stale << 4 if stale else 0)
+
+
+def mx_time(unit, v):
+    return bytes([0x03, unit, v])
+
+
+MX_EXPIRY = b"\x04"
+
+
+def mx_write(l, shift=0):
+    return bytes([0x05, shift << 4, l])
+
+
+def mx_read(l, shift=0):
+    return bytes([0x06, shift << 4, l])
+
+
+def mx_add(a, port=0, forged=0, on=0):
+    return bytes([0x07, 0, a | port << 2 | forged << 3 | on << 5])
+
+
+def mx_echo(on=0):
+    return bytes([0x07, 1, on << 5])
+
+
+def mx_remove(id_):
+    return bytes([0x07, 2, id_])
+
+
+def mx_prio(s, backup):
+    return bytes([0x07, 3, s | backup << 4])
+
+
+def mx_app(what, x=0):
+    k = {"announce": 0, "register": 1, "remove": 2, "backup": 3,
+         "subflow": 4, "shutdown": 5, "abort": 6, "release": 7}[what]
+    return bytes([0x08, k, x])
+
+
+def mx_dfin(s=0, fastclose=0, wrong_key=0):
+    return bytes([0x09, s, fastclose | wrong_key << 1])
+
+
+def mx_replay(i):
+    return bytes([0x0A, i])
+
+
+def mx_rst(s, tcprst=1, reason=0):
+    return bytes([0x0B, s, tcprst | reason << 1])
+
+
+def mx_fail(count, skip=0):
+    return bytes([0x0C, skip << 4 | count])
+
+
+def mx_path(s, blackout=0, lose=0):
+    return bytes([0x0E, s, blackout | lose << 1])
+
+
+def multipath_seeds():
+    seeds = []
+    # A join of the peer's from .3 (model subflow 1): SYN, third ACK, the
+    # stack's ACK of it follows by itself.
+    join1 = mx_join(1) + mx_third(1)
+    bulk = (mx_write(200, 3) + mx_ack(0) + mx_ack(1) + mx_data(0, 0x40 | 40) +
+            mx_data(1, 0x40 | 40) + mx_read(255, 3) + mx_ack(0) +
+            mx_ack(1) + mx_write(100, 4) + mx_ack(1) + mx_ack(0) +
+            mx_time(1, 30) + mx_ack(0) + mx_ack(1))
+    close = (mx_dfin(1) + mx_read(255, 3) + mx_read(10) +
+             mx_app("shutdown") + mx_ack(0) + mx_ack(1) + MX_EXPIRY)
+    # 1. Two subflows under every scheduler and CC: data both ways, close.
+    for i, sched in enumerate(MX_SCHED):
+        cc = list(MX_CC)[i % 4]
+        seeds.append(mx_hdr(sched=sched, cc=cc) + join1 + bulk + close)
+    # 2. join-announced: the peer announces .3 with a port and .4 without;
+    #    the stack joins them, the peer answers, acknowledges the third
+    #    ACKs, data flows on all three.
+    seeds.append(mx_hdr(pm="announced", cc="lia") + mx_add(1, port=1) +
+                 mx_add(2) + mx_answer(1) + mx_answer(2) + mx_ack(1) +
+                 mx_ack(2) + bulk + mx_data(2, 0x40 | 20) + mx_read(255, 3) +
+                 close)
+    # 3. fullmesh with .9 registered as a backup, and the peer's addresses:
+    #    up to 8 subflows, backups among them.
+    seeds.append(mx_hdr(pm="fullmesh", cc="olia", sched="redundant") +
+                 mx_app("register", 1) + mx_add(1) + mx_add(2, port=1) +
+                 mx_add(3) + mx_answer(1) + mx_answer(2) + mx_answer(3) +
+                 mx_answer(4) + mx_answer(5, backup=1) + mx_answer(6) +
+                 mx_ack(1) + mx_ack(2) + mx_ack(3) + mx_ack(4) + mx_ack(5) +
+                 mx_ack(6) + bulk + close)
+    # 4. A backup join of the peer's and the app's own backup subflow: new
+    #    data stays on the regular one.
+    seeds.append(mx_hdr(sched="minrtt", cc="balia") + mx_join(1, backup=1) +
+                 mx_third(1) + mx_add(2) + mx_app("subflow", 1 | 2 << 1 | 0x40)
+                 + mx_answer(2) + mx_ack(2) + bulk + mx_prio(1, 0) + bulk +
+                 mx_app("backup", 0 | 1 << 3) + bulk + close)
+    # 5. Forged HMACs and tokens: a forged third ACK, a wrong token, a
+    #    forged SYN/ACK to the stack's join, a forged ADD_ADDR.
+    seeds.append(mx_hdr(pm="announced") + mx_join(1) + mx_third(1, forged=1) +
+                 mx_join(2, bad_token=1) + mx_add(3, forged=1) + mx_add(1) +
+                 mx_answer(1, "forged") + mx_write(100) + mx_ack(0) +
+                 mx_join(3, to_alt=1) + mx_third(2) + bulk + close)
+    # 6. A blackout of the initial subflow with data outstanding: the stack
+    #    retransmits, stalls, reinjects on the join; the peer resends from
+    #    the DATA_ACK on the join.
+    for sched in ("minrtt", "redundant", "ecf", "blest", "rr"):
+        seeds.append(mx_hdr(sched=sched) + join1 + mx_ack(1) +
+                     mx_write(200, 3) + mx_path(0, blackout=1) +
+                     mx_data(0, 0x40 | 30, lose=1) +
+                     MX_EXPIRY + MX_EXPIRY + mx_ack(0) + MX_EXPIRY +
+                     mx_data(0, 0x40 | 30, rng=FROM_DACK) + mx_read(255, 3) +
+                     MX_EXPIRY + mx_ack(0) + mx_ack(0) + mx_path(0) +
+                     mx_ack(0) + mx_ack(1) + MX_EXPIRY + mx_ack(0) + close)
+    # 7. Losses on one subflow, a subflow RST with data in flight, the
+    #    stack re-opens (fullmesh) with backoff.
+    seeds.append(mx_hdr(pm="fullmesh", sched="rr") + mx_add(1) +
+                 mx_answer(1) + mx_ack(1) + mx_write(200, 3) +
+                 mx_path(1, lose=3) + mx_ack(0) + mx_ack(1) + mx_rst(1) +
+                 mx_time(2, 15) + mx_answer(2) + mx_ack(2) + bulk + close)
+    # 8. Address management: announce .9 and echo it, remove it, the
+    #    peer's REMOVE_ADDR, MP_PRIO, set_backup.
+    seeds.append(mx_hdr(pm="announced") + mx_app("announce", 1) + mx_echo() +
+                 join1 + mx_add(2) + mx_answer(2) + mx_ack(2) +
+                 mx_prio(1, 1) + mx_app("backup", 1 | 1 << 3) + bulk +
+                 mx_remove(2) + mx_app("remove", 1) + mx_time(2, 20) +
+                 mx_remove(0) + bulk + close)
+    # 9. MP_FASTCLOSE (a wrong key first), abort, release.
+    seeds.append(mx_hdr() + join1 + mx_write(100) + mx_dfin(1, 1, 1) +
+                 mx_dfin(0, 1))
+    seeds.append(mx_hdr(sched="redundant") + join1 + mx_write(100) +
+                 mx_app("abort"))
+    seeds.append(mx_hdr() + join1 + mx_write(100) + mx_app("release"))
+    # 10. Hostile mappings: ahead, short, none, corrupt; reordering and
+    #     duplicates (REPLAY of held segments).
+    seeds.append(mx_hdr() + join1 + mx_data(1, 40, hold=1) +
+                 mx_data(0, 40) + mx_replay(1) + mx_replay(0) +
+                 mx_data(1, 40, kind=MX_AHEAD) + mx_data(0, 40, kind=MX_SHORT)
+                 + mx_data(1, 40, kind=MX_NODSS) + mx_read(255, 3) +
+                 mx_data(0, 40, kind=MX_CORRUPT) + mx_read(255, 3))
+    # 11. IPv6, small MSS, join-announced with the other family announced
+    #     (never joined), allocation failures, small output buffers.
+    seeds.append(mx_hdr(v6=1, pm="announced", mss=536, sched="ecf",
+                        cc="lia") + mx_add(0) + mx_add(1) + mx_answer(1) +
+                 mx_ack(1) + bulk + mx_fail(2) + bulk + bytes([0x0D, 3]) +
+                 bulk + close)
+    # 12. Long transfers over two subflows under the coupled controllers:
+    #     slow start, a loss on each path (fast retransmit / RTO), then
+    #     congestion avoidance.
+    for cc in ("lia", "olia", "balia"):
+        rounds = b""
+        for r in range(24):
+            rounds += mx_write(255, 4) + mx_ack(0) + mx_ack(1) + mx_time(1, 2)
+            if r in (6, 14):
+                rounds += (mx_path(r % 2, lose=2) + mx_write(255, 4) +
+                           mx_ack(0) + mx_ack(1) + mx_ack(0) + mx_ack(1) +
+                           MX_EXPIRY + mx_ack(0) + mx_ack(1))
+        seeds.append(mx_hdr(cc=cc, sndbuf=3, mss=1460) + join1 + mx_ack(1) +
+                     rounds + close)
+    # 13. BLEST and ECF need paths of different RTTs: the peer acknowledges
+    #     the join at once and the initial subflow 20 ms later.
+    for sched in ("blest", "ecf"):
+        rounds = b""
+        for r in range(16):
+            rounds += (mx_write(255, 3 + r % 2) + mx_ack(1) + mx_time(1, 20) +
+                       mx_ack(0) + mx_ack(1))
+        seeds.append(mx_hdr(sched=sched, cc="lia", sndbuf=3) + join1 +
+                     mx_ack(1) + rounds + close)
+    return seeds
+
+
 def main(argv):
-    names = set(argv) or {"opts", "pkt", "convert", "stack", "mptcp"}
+    names = set(argv) or {"opts", "pkt", "convert", "stack", "mptcp",
+                          "multipath"}
     if names & {"stack"}:
         write_corpus("stack", stack_seeds())
+    if names & {"multipath"}:
+        write_corpus("multipath", multipath_seeds())
     if names & {"mptcp"}:
         write_corpus("mptcp", mptcp_seeds())
     if not names & {"opts", "pkt", "convert"}:

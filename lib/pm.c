@@ -94,6 +94,34 @@ int mptcp_pm_announce(struct mptcp_conn *c, const mptcp_ipaddr *ip,
   return free_slot->id;
 }
 
+/* A subflow of a withdrawn address may go unless it is the connection's
+ * last one that carries data: joins still in their handshake do not count
+ * (with only those left the connection would die; found by
+ * fuzz_multipath). */
+static int may_close(const struct mptcp_conn *c, const mptcp_subflow *sf) {
+  if (sf->join != SF_JOIN_NONE && sf->join != SF_JOIN_DONE)
+    return mptcp_conn_open_subflows(c) > 1;
+  unsigned n = 0;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    const mptcp_subflow *o = c->sf[i];
+    if (o && (o->join == SF_JOIN_NONE || o->join == SF_JOIN_DONE) &&
+        o->tcp.state != MPTCP_TCP_CLOSED && o->tcp.state != MPTCP_TCP_TIME_WAIT)
+      n++;
+  }
+  return n > 1;
+}
+
+/* Does @p sf go to the peer's withdrawn address @p id (at @p gone, if
+ * known)? A join of ours still in its handshake has no remote ID yet:
+ * its address decides (left open, it would time out and be re-opened
+ * towards the withdrawn address; found by fuzz_multipath). */
+static int to_removed(const mptcp_subflow *sf, uint8_t id,
+                      const mptcp_ipaddr *gone) {
+  if (sf->join == SF_JOIN_SYN && !sf->passive)
+    return gone && mptcp_ipaddr_equal(&sf->remote.ip, gone);
+  return sf->remote_id == id;
+}
+
 int mptcp_pm_remove(struct mptcp_conn *c, uint8_t id, mptcp_tstamp now) {
   if (c->mp.state != MPTCP_MP_ON) return MPTCP_ERR_INVALID_ARG;
   /* No subflow from it is opened again, by any policy or backoff. */
@@ -112,7 +140,7 @@ int mptcp_pm_remove(struct mptcp_conn *c, uint8_t id, mptcp_tstamp now) {
   for (unsigned i = 0; i < c->n_sf; i++) {
     mptcp_subflow *sf = c->sf[i];
     if (sf && sf->local_id == id && sf->tcp.state != MPTCP_TCP_CLOSED &&
-        mptcp_conn_open_subflows(c) > 1) {
+        may_close(c, sf)) {
       sf->rst_reason = MPTCP_RESET_REASON_UNSPEC;
       mptcp_tcp_abort(sf, now);
       mptcp_sf_closed(sf, 0);
@@ -316,8 +344,8 @@ static void rx_remove_addr(mptcp_subflow *on, const mptcp_remove_addr *rm,
      * connection needs a path, and the peer would reset it itself). */
     for (unsigned i = 0; i < c->n_sf; i++) {
       mptcp_subflow *sf = c->sf[i];
-      if (sf && sf->remote_id == id && sf->tcp.state != MPTCP_TCP_CLOSED &&
-          mptcp_conn_open_subflows(c) > 1) {
+      if (sf && to_removed(sf, id, gone) && sf->tcp.state != MPTCP_TCP_CLOSED &&
+          may_close(c, sf)) {
         mptcp_tcp_abort(sf, now);
         mptcp_sf_closed(sf, 0);
       }

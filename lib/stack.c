@@ -716,24 +716,34 @@ static mptcp_ssize conn_output(struct mptcp_conn *c, uint8_t *dest,
                                size_t destlen, mptcp_tstamp now,
                                unsigned *sfi) {
   unsigned n_sf = c->n_sf;
-  /* Data a dead subflow left owed goes to a survivor (conn_sched.c). */
-  if (c->mp.state == MPTCP_MP_ON && (n_sf > 1 || c->rj_end > c->rj_dsn))
+  /* A scheduler may keep state (whose turn it is): a NOBUF undoes the
+   * decision, so that the call with a larger buffer gets the same packet
+   * (found by fuzz_multipath: round-robin moved on, the packet waited). */
+  uint64_t saved[MPTCP_SCHED_STATE_MAX / 8];
+  int scheduled =
+      c->mp.state == MPTCP_MP_ON && (n_sf > 1 || c->rj_end > c->rj_dsn);
+  if (scheduled) { /* owed data of a dead subflow goes to a survivor too */
+    memcpy(saved, c->sched_state, sizeof saved);
     mptcp_conn_schedule(c);
+  }
+  mptcp_ssize n = 0;
   if (n_sf == 1) { /* plain TCP and single-path MPTCP */
     *sfi = 0;
-    return c->sf[0] ? mptcp_tcp_output(c->sf[0], dest, destlen, now) : 0;
+    n = c->sf[0] ? mptcp_tcp_output(c->sf[0], dest, destlen, now) : 0;
   }
-  for (unsigned k = 0; k < n_sf; k++) {
+  for (unsigned k = 0; n_sf > 1 && k < n_sf; k++) {
     unsigned i = (c->tx_rr + 1 + k) % n_sf;
     if (!c->sf[i]) continue;
-    mptcp_ssize n = mptcp_tcp_output(c->sf[i], dest, destlen, now);
+    n = mptcp_tcp_output(c->sf[i], dest, destlen, now);
     if (n != 0) {
       if (n > 0) c->tx_rr = (uint8_t)i;
       *sfi = i;
-      return n;
+      break;
     }
   }
-  return 0;
+  if (n == MPTCP_ERR_NOBUF && scheduled)
+    memcpy(c->sched_state, saved, sizeof saved);
+  return n;
 }
 
 MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,

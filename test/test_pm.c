@@ -606,6 +606,68 @@ START_TEST(test_pm_announce_joined) {
 }
 END_TEST
 
+/* A connected pair with policy @p pm on both sides whose packets from or
+ * to @p dark are lost. */
+static void dark_pair(pair *p, watch *w, uint8_t pm, const mptcp_ipaddr *dark) {
+  pair_init_pm(p, pm, pm);
+  w->dark = 1;
+  w->dark_ip = *dark;
+  p->ud = w;
+  p->filter = watch_filter;
+  pair_connected(p);
+}
+
+/* 10. The app withdraws the initial address (ID 0) while a join from
+ * another address is still in its handshake (its path is dark): the
+ * initial subflow is the last one carrying data and stays, and the
+ * connection goes on (found by fuzz_multipath: the half-open join counted
+ * as an open subflow, the initial one was reset, the connection died). */
+START_TEST(test_pm_remove_last_joined) {
+  pair p;
+  watch w = {0};
+  dark_pair(&p, &w, MPTCP_PM_NONE, &pair_addr_a2.ip);
+  int j = mptcp_conn_add_subflow(p.ca, &pair_addr_a2, &pair_addr_b, 0, p.now);
+  ck_assert_int_ge(j, 1);
+  pair_run_until(&p, p.now + 100000);
+  ck_assert_uint_eq(pair_sfi(p.ca, (size_t)j).joined, 0);
+  ck_assert_uint_ne(pair_sfi(p.ca, (size_t)j).state, MPTCP_TCP_CLOSED);
+  ck_assert_int_eq(mptcp_conn_remove_addr(p.ca, 0, p.now), 0);
+  pair_run_until(&p, p.now + 100000);
+  ck_assert_uint_eq(pair_sfi(p.ca, 0).state, MPTCP_TCP_ESTABLISHED);
+  ck_assert_uint_eq(p.ev_a & (MPTCP_EV_CLOSED | MPTCP_EV_RESET), 0);
+  pair_push(&p, 1, 100000);
+  pair_push(&p, 0, 100000);
+  pair_fini(&p);
+}
+END_TEST
+
+/* 11. B withdraws an address while A's join to it is still in its
+ * handshake (the path is dark): the join goes at once and is not opened
+ * again (found by fuzz_multipath: it timed out later and the path manager
+ * re-opened it towards the withdrawn address). */
+START_TEST(test_pm_remove_during_join) {
+  pair p;
+  watch w = {0};
+  w.join_ip_set = 1;
+  w.join_ip = addr_b2.ip;
+  dark_pair(&p, &w, MPTCP_PM_JOIN_ANNOUNCED, &addr_b2.ip);
+  int id = mptcp_conn_announce(p.cb, &addr_b2, p.now);
+  ck_assert_int_ge(id, 1);
+  PAIR_RUN_UNTIL(&p, w.joins >= 1, 5 * SEC);
+  ck_assert_uint_eq(w.joins, 1);
+  ck_assert_uint_eq(extra_subflows(p.ca), 1);
+  ck_assert_int_eq(mptcp_conn_remove_addr(p.cb, (uint8_t)id, p.now), 0);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.a, "MPRmAddrRx") == 1, 5 * SEC);
+  ck_assert_uint_eq(pair_counter(p.a, "MPRmAddrRx"), 1);
+  ck_assert_uint_eq(extra_subflows(p.ca), 0);
+  pair_run_until(&p, p.now + 120 * SEC);
+  ck_assert_uint_eq(w.joins, 1);
+  ck_assert_uint_eq(extra_subflows(p.ca), 0);
+  pair_transfer(&p, 100000);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_pm(void) {
   const tcheck_test tests[] = {
       TCHECK_LOOP(test_pm_announce, 2),
@@ -617,6 +679,8 @@ Suite *suite_pm(void) {
       TCHECK_LOOP(test_pm_reopen, 3),
       TCHECK_TEST(test_pm_announce_v6),
       TCHECK_TEST(test_pm_announce_joined),
+      TCHECK_TEST(test_pm_remove_last_joined),
+      TCHECK_TEST(test_pm_remove_during_join),
   };
   return tcheck_suite("pm", tests, sizeof tests / sizeof tests[0]);
 }

@@ -284,6 +284,33 @@ START_TEST(test_txq_reinject_owed) {
 }
 END_TEST
 
+/* A too small buffer changes nothing (stack.h: "nothing is lost: call
+ * again with a larger buffer"), the scheduler's turn included: with
+ * round-robin, each NOBUF then retry yields the packet the turn was for,
+ * so the data segments still alternate between the subflows (found by
+ * fuzz_multipath: each NOBUF moved the turn on, so the retries always
+ * landed on the same subflow, and a packet could wait). */
+START_TEST(test_txq_nobuf_keeps_turn) {
+  pair p;
+  setup(&p, "rr", 256 * 1024);
+  PAIR_RUN_UNTIL(&p, 0, 200000); /* quiet: nothing owed but new data */
+  static uint8_t data[20000], buf[2000];
+  ck_assert_int_eq(mptcp_conn_write(p.ca, data, sizeof data, p.now),
+                   (mptcp_ssize)sizeof data);
+  uint32_t last = UINT32_MAX;
+  for (int k = 0; k < 6; k++) {
+    mptcp_pkt_info pi;
+    ck_assert_int_eq(mptcp_stack_write_pkt(p.a, &pi, buf, 40, p.now),
+                     MPTCP_ERR_NOBUF);
+    mptcp_ssize n = mptcp_stack_write_pkt(p.a, &pi, buf, sizeof buf, p.now);
+    ck_assert_int_gt(n, 1000); /* a data segment */
+    ck_assert_uint_ne(pi.subflow, last);
+    last = pi.subflow;
+  }
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_txq(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_txq_redundant_both_carry),
@@ -292,6 +319,7 @@ Suite *suite_txq(void) {
       TCHECK_TEST(test_txq_redundant_slow_skips),
       TCHECK_TEST(test_txq_redundant_blackout),
       TCHECK_TEST(test_txq_reinject_owed),
+      TCHECK_TEST(test_txq_nobuf_keeps_turn),
   };
   return tcheck_suite("txq", tests, sizeof tests / sizeof tests[0]);
 }
