@@ -736,7 +736,11 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
       mptcp_conn_closed(c, MPTCP_EV_RESET); /* resets every subflow */
       return;
     }
-    if (sf->join == SF_JOIN_WAIT) mptcp_sf_join_acked(sf);
+    /* The join's third ACK is acknowledged; also when its timer fired
+     * and it waits to go again (found by fuzz_multipath: an ACK arriving
+     * then was ignored and the subflow stayed unusable for another RTO). */
+    if (sf->join == SF_JOIN_WAIT || (sf->join == SF_JOIN_ACK_DUE && t->retries))
+      mptcp_sf_join_acked(sf);
     mptcp_sf_opts_rx(sf, p, &o, now);
     if (sf->broken) { /* options lost on a join's path, an MP_FAIL or an
                        * infinite mapping that cannot be honoured: reset */
