@@ -282,6 +282,27 @@ START_TEST(test_mptrace_join_client) {
 }
 END_TEST
 
+/* 1b. The peer's ACK of the third ACK arrives after the retransmission
+ * timer fired but before the third ACK went again: it still counts (the
+ * ACK answers the third ACK the peer got), nothing more is sent. */
+START_TEST(test_mptrace_join_client_ack_after_rto) {
+  mpt m;
+  tseg js = client_join_syn(&m);
+  peer_join_synack(&m, &js, 0);
+  expect_join_ack(&m, &js);
+  tpeer_time(&m.p, tpeer_expiry(&m.p)); /* the timer fires, no output yet */
+  tseg ack = tseg_make(IRS_JOIN + 1, js.seq + 1, MPTCP_TH_ACK);
+  ack.from = &js.dst;
+  ack.to = &js.src;
+  ack.mptcp[0] = data_ack(m.idsn + 1);
+  ack.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m.p, &ack), 0);
+  mptcp_subflow_info si = joined(&m);
+  ck_assert_uint_eq(si.local_id, 1);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
 /* 2. The peer's SYN/ACK carries a wrong HMAC: the stack resets the join
  * with MP_TCPRST "MPTCP-specific error" and counts it; the connection
  * stays. */
@@ -502,6 +523,7 @@ END_TEST
 Suite *suite_mptrace(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptrace_join_client),
+      TCHECK_TEST(test_mptrace_join_client_ack_after_rto),
       TCHECK_TEST(test_mptrace_join_client_forged),
       TCHECK_TEST(test_mptrace_join_server),
       TCHECK_TEST(test_mptrace_join_server_forged),
