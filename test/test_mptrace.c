@@ -230,6 +230,16 @@ static void expect_join_rst(mpt *m, const mptcp_addr *local, uint8_t reason) {
   tpeer_expect_none(&m->p);
 }
 
+/* The peer's ACK of the stack's third ACK on join @p js (a DATA_ACK). */
+static void peer_ack_of_join_ack(mpt *m, const tseg *js) {
+  tseg ack = tseg_make(IRS_JOIN + 1, js->seq + 1, MPTCP_TH_ACK);
+  ack.from = &js->dst;
+  ack.to = &js->src;
+  ack.mptcp[0] = data_ack(m->idsn + 1);
+  ack.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &ack), 0);
+}
+
 /* Nothing more is sent and subflow 1 is joined (an event said so). */
 static mptcp_subflow_info joined(mpt *m) {
   tpeer_expect_none(&m->p);
@@ -268,13 +278,7 @@ START_TEST(test_mptrace_join_client) {
   ck_assert_int_eq(mptcp_conn_get_subflow(m.p.conn, 1, &si), 0);
   ck_assert_uint_eq(si.joined, 0); /* no data before the ACK of it */
   /* The peer acknowledges it: joined. */
-  tseg ack = tseg_make(IRS_JOIN + 1, js.seq + 1, MPTCP_TH_ACK);
-  ack.from = &js.dst;
-  ack.to = &js.src;
-  mptcp_subopt d = data_ack(m.idsn + 1);
-  ack.mptcp[0] = d;
-  ack.n_mptcp = 1;
-  ck_assert_int_eq(tpeer_send(&m.p, &ack), 0);
+  peer_ack_of_join_ack(&m, &js);
   si = joined(&m);
   ck_assert_uint_eq(si.local_id, 1);
   ck_assert_uint_eq(si.remote_id, 0);
@@ -291,12 +295,7 @@ START_TEST(test_mptrace_join_client_ack_after_rto) {
   peer_join_synack(&m, &js, 0);
   expect_join_ack(&m, &js);
   tpeer_time(&m.p, tpeer_expiry(&m.p)); /* the timer fires, no output yet */
-  tseg ack = tseg_make(IRS_JOIN + 1, js.seq + 1, MPTCP_TH_ACK);
-  ack.from = &js.dst;
-  ack.to = &js.src;
-  ack.mptcp[0] = data_ack(m.idsn + 1);
-  ack.n_mptcp = 1;
-  ck_assert_int_eq(tpeer_send(&m.p, &ack), 0);
+  peer_ack_of_join_ack(&m, &js);
   mptcp_subflow_info si = joined(&m);
   ck_assert_uint_eq(si.local_id, 1);
   tpeer_fini(&m.p);
