@@ -256,8 +256,7 @@ MPTCP_API int mptcp_conn_get_subflow(const mptcp_conn *c, size_t i,
   const mptcp_tcp *t = &sf->tcp;
   memset(si, 0, sizeof *si);
   si->state = t->state;
-  si->joined = c->mp.state == MPTCP_MP_ON &&
-               (sf->join == SF_JOIN_NONE || sf->join == SF_JOIN_DONE);
+  si->joined = c->mp.state == MPTCP_MP_ON && mptcp_sf_joined(sf);
   si->backup = sf->backup;
   si->peer_backup = sf->peer_backup;
   si->local_id = sf->local_id;

@@ -71,6 +71,12 @@ enum {
   SF_JOIN_DONE     /* joined: carries data */
 };
 
+/* May @p sf carry data: the initial subflow, or a join whose handshake
+ * is over (a join in its handshake carries none, §3.2)? */
+static inline int mptcp_sf_joined(const mptcp_subflow *sf) {
+  return sf->join == SF_JOIN_NONE || sf->join == SF_JOIN_DONE;
+}
+
 struct mptcp_conn {
   mptcp_heap_node timer; /* first member: the heap holds &c->timer */
   mptcp_stack *st;

@@ -14,7 +14,7 @@
 int mptcp_sf_usable(const mptcp_subflow *sf) {
   const mptcp_tcp *t = &sf->tcp;
   if (sf->conn->mp.state != MPTCP_MP_ON) return 0;
-  if (sf->join != SF_JOIN_NONE && sf->join != SF_JOIN_DONE) return 0;
+  if (!mptcp_sf_joined(sf)) return 0;
   /* Open for sending: before its FIN (which waits for the data). */
   if (t->state != MPTCP_TCP_ESTABLISHED && t->state != MPTCP_TCP_CLOSE_WAIT &&
       t->state != MPTCP_TCP_FIN_WAIT_1 && t->state != MPTCP_TCP_LAST_ACK &&

@@ -47,7 +47,7 @@ static mptcp_subflow *carrier(struct mptcp_conn *c) {
   mptcp_subflow *best = NULL;
   for (unsigned i = 0; i < c->n_sf; i++) {
     mptcp_subflow *sf = c->sf[i];
-    if (!sf || (sf->join != SF_JOIN_NONE && sf->join != SF_JOIN_DONE)) continue;
+    if (!sf || !mptcp_sf_joined(sf)) continue;
     uint8_t s = sf->tcp.state;
     if (s != MPTCP_TCP_ESTABLISHED && s != MPTCP_TCP_CLOSE_WAIT &&
         s != MPTCP_TCP_FIN_WAIT_1 && s != MPTCP_TCP_FIN_WAIT_2)
@@ -99,13 +99,12 @@ int mptcp_pm_announce(struct mptcp_conn *c, const mptcp_ipaddr *ip,
  * (with only those left the connection would die; found by
  * fuzz_multipath). */
 static int may_close(const struct mptcp_conn *c, const mptcp_subflow *sf) {
-  if (sf->join != SF_JOIN_NONE && sf->join != SF_JOIN_DONE)
-    return mptcp_conn_open_subflows(c) > 1;
+  if (!mptcp_sf_joined(sf)) return mptcp_conn_open_subflows(c) > 1;
   unsigned n = 0;
   for (unsigned i = 0; i < c->n_sf; i++) {
     const mptcp_subflow *o = c->sf[i];
-    if (o && (o->join == SF_JOIN_NONE || o->join == SF_JOIN_DONE) &&
-        o->tcp.state != MPTCP_TCP_CLOSED && o->tcp.state != MPTCP_TCP_TIME_WAIT)
+    if (o && mptcp_sf_joined(o) && o->tcp.state != MPTCP_TCP_CLOSED &&
+        o->tcp.state != MPTCP_TCP_TIME_WAIT)
       n++;
   }
   return n > 1;
@@ -156,8 +155,7 @@ int mptcp_pm_set_backup(mptcp_subflow *sf, int backup) {
    * must not get an ACK with MP_PRIO before its third ACK (found by
    * fuzz_mptcp). */
   uint8_t s = sf->tcp.state;
-  if (sf->conn->mp.state != MPTCP_MP_ON ||
-      (sf->join != SF_JOIN_NONE && sf->join != SF_JOIN_DONE) ||
+  if (sf->conn->mp.state != MPTCP_MP_ON || !mptcp_sf_joined(sf) ||
       s == MPTCP_TCP_SYN_SENT || s == MPTCP_TCP_SYN_RECEIVED ||
       s == MPTCP_TCP_CLOSED || s == MPTCP_TCP_TIME_WAIT)
     return MPTCP_ERR_INVALID_ARG;

@@ -676,8 +676,8 @@ uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf) {
   uint64_t q = (uint64_t)out + mptcp_dsnq_bytes(&sf->txq);
   /* Not on a join before the peer acknowledged its third ACK (§3.2), even
    * as the connection's only subflow (found by fuzz_multipath). */
-  int joined = sf->join == SF_JOIN_NONE || sf->join == SF_JOIN_DONE;
-  if (joined && (c->n_sf == 1 || c->sched == sf) && c->fail != MPFAIL_RCVD)
+  if (mptcp_sf_joined(sf) && (c->n_sf == 1 || c->sched == sf) &&
+      c->fail != MPFAIL_RCVD)
     q += mptcp_conn_unmapped(c);
   return q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
 }
