@@ -70,8 +70,9 @@ void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
 
 /* How long the finder of a bad checksum waits for the infinite mapping
  * before it resets (Linux waits TCP_RTO_MAX): a peer that cannot send
- * one, like Linux with its window full of data we threw away (KQ4 in
- * test/interop/KERNEL-QUIRKS.md), would otherwise hold it forever. */
+ * one (Linux without window for new data, or whose segment carrying it
+ * exceeds the MTU: KQ4 in test/interop/KERNEL-QUIRKS.md) would otherwise
+ * hold it forever. */
 #define FAIL_WAIT_RTOS 8
 #define FAIL_WAIT_MIN 2000000u /* us */
 
