@@ -70,8 +70,9 @@ void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
 
 /* How long the finder of a bad checksum waits for the infinite mapping
  * before it resets (Linux waits TCP_RTO_MAX): a peer that cannot send
- * one, like Linux with its window full of data we threw away (KQ4 in
- * test/interop/KERNEL-QUIRKS.md), would otherwise hold it forever. */
+ * one (Linux without window for new data, or whose segment carrying it
+ * exceeds the MTU: KQ4 in test/interop/KERNEL-QUIRKS.md) would otherwise
+ * hold it forever. */
 #define FAIL_WAIT_RTOS 8
 #define FAIL_WAIT_MIN 2000000u /* us */
 
@@ -109,6 +110,34 @@ uint64_t mptcp_fail_dsn(const struct mptcp_subflow *sf) {
 void mptcp_fail_sent(struct mptcp_subflow *sf) {
   sf->fail_ack = 0;
   mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_FAIL_TX);
+}
+
+uint32_t mptcp_fail_rcv_space(const struct mptcp_subflow *sf, uint32_t space) {
+  const struct mptcp_conn *c = sf->conn;
+  /* Only when the held bytes can be taken retroactively: then a sender
+   * that does not resend (Linux: no MPTCP-level retransmission once it
+   * took the MP_FAIL) continues after them. Its window ends at our
+   * DATA_ACK plus this value, and the bytes it sent since fill that. */
+  if (c->fail != MPFAIL_SENT || !c->fail_retro) return space;
+  uint32_t held = sf->tcp.rcv_nxt - sf->tcp.irs - c->fail_ssn;
+  uint64_t want = (uint64_t)held + sf->tcp.mss;
+  return want > space ? (want > UINT32_MAX ? UINT32_MAX : (uint32_t)want)
+                      : space;
+}
+
+/* Linux sizes the segments of a fallen-back subflow without room for
+ * MPTCP options, yet the skb that carries its infinite mapping gets a
+ * DSS of up to MPTCP_DSS_TX_MAX bytes: against a full-sized MSS those
+ * packets exceed the path MTU and never leave the host (IpFragFails, a
+ * stall; KQ4). The infinite mapping exists only with checksums (§3.7),
+ * so only then is the MSS announced smaller. Joins never fall back. */
+uint16_t mptcp_fail_syn_mss(const struct mptcp_subflow *sf, int synack,
+                            uint16_t mss) {
+  const struct mptcp_conn *c = sf->conn;
+  if (c->mp.state != MPTCP_MP_PENDING || sf->join) return mss;
+  int csum = synack ? sf->neg.checksum : c->st->s.checksum;
+  return csum && mss > 2 * MPTCP_DSS_TX_MAX ? (uint16_t)(mss - MPTCP_DSS_TX_MAX)
+                                            : mss;
 }
 
 /* Without a failure of ours the bytes of a checksummed mapping received

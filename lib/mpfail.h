@@ -53,6 +53,17 @@ void mptcp_fail_sent(struct mptcp_subflow *sf);
  * infinite mapping. */
 void mptcp_fail_switch(struct mptcp_subflow *sf);
 
+/* The window we announce while we wait for the peer's infinite mapping:
+ * at least the bytes we hold since the failure plus one segment, so that
+ * a sender whose window counts from our frozen DATA_ACK (Linux) has room
+ * for the new segment that must carry its mapping (KQ4). */
+uint32_t mptcp_fail_rcv_space(const struct mptcp_subflow *sf, uint32_t space);
+/* The MSS our SYN or SYN/ACK announces: with DSS checksums it leaves room
+ * for a DSS, which Linux's segment carrying its infinite mapping adds to a
+ * full-sized segment (KQ4). */
+uint16_t mptcp_fail_syn_mss(const struct mptcp_subflow *sf, int synack,
+                            uint16_t mss);
+
 /* A DSS mapping with DLL 0 arrived on an acceptable segment. Falls back
  * when it continues the data where we stand; sets sf->broken (counted)
  * when it cannot be honoured. */

@@ -327,9 +327,19 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
      * ADD_ADDR6 with timestamps leaves no room, §3.4.1; Linux drops the
      * DSS then too) shows options get through: no fallback for it. */
     int pm_only = !p->payload_len && o->n_mptcp > o->n_mptcp_bad;
-    if (!sf->peer_dss_seen && (acks_data || p->payload_len) && !pm_only &&
-        !mptcp_find_subopt(o, MPTCP_SUB_CAPABLE))
-      fall_back_late(sf);
+    if (sf->peer_dss_seen || !(acks_data || p->payload_len) || pm_only ||
+        mptcp_find_subopt(o, MPTCP_SUB_CAPABLE))
+      return;
+    /* §3.7 falls back only on the first subflow before any other
+     * exists; once a join was established the connection is MPTCP
+     * for good and this path lost the options, as a join's would. */
+    if (c->multi) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_MP_NO_DSS_RESET);
+      sf->broken = 1;
+      sf->rst_reason = MPTCP_RESET_REASON_MIDDLEBOX;
+      return;
+    }
+    fall_back_late(sf);
     return;
   }
   sf->peer_dss_seen = 1;

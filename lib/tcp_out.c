@@ -40,6 +40,7 @@ static uint16_t window_field(struct mptcp_subflow *sf, int syn) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   uint32_t space = mptcp_tcp_rcv_space(sf);
+  if (c->fail) space = mptcp_fail_rcv_space(sf, space);
   if (syn) {
     uint32_t w = space > 65535 ? 65535 : space;
     t->rcv_adv = t->rcv_nxt + w;
@@ -69,7 +70,7 @@ static size_t syn_options(struct mptcp_subflow *sf, uint8_t *o, int synack,
   opts.present = MPTCP_HAS_MSS;
   uint16_t mss = s->mss;
   if (sf->local.ip.family == MPTCP_AF_INET6 && mss > 20) mss -= 20;
-  opts.mss = mss;
+  opts.mss = mptcp_fail_syn_mss(sf, synack, mss);
   /* On a SYN/ACK we only echo what the peer offered (RFC 7323 §1.3). */
   if (!synack || t->ws_ok) {
     opts.present |= MPTCP_HAS_WSCALE;

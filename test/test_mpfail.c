@@ -42,11 +42,14 @@ static const mptcp_subopt *find(const tseg *g, uint8_t subtype) {
   return NULL;
 }
 
-static tpeer *mpt_open(mpt *m, int csum) {
+/* With @p rcvbuf bytes of receive buffer; the SYN/ACK's MSS is left in
+ * @p syn_mss. */
+static tpeer *mpt_open_buf(mpt *m, int csum, size_t rcvbuf, int32_t *syn_mss) {
   mptcp_settings s;
   tpeer_default_settings(&s);
   s.mptcp = 1;
   s.checksum = csum;
+  s.rcvbuf = rcvbuf;
   tpeer_init(&m->p, &s, 0);
   m->irs = 7000;
   m->csum = csum;
@@ -64,6 +67,7 @@ static tpeer *mpt_open(mpt *m, int csum) {
   ck_assert_ptr_nonnull(sa);
   ck_assert_uint_eq((sa->u.mpc.flags & MPTCP_CAP_A) != 0, csum);
   p->iss = g.seq;
+  if (syn_mss) *syn_mss = g.mss;
   m->key = sa->u.mpc.snd_key;
   ck_assert_int_eq(mptcp_crypto_key_derive(1, m->key, NULL, &m->us), 0);
   ck_assert_int_eq(mptcp_crypto_key_derive(1, PEER_KEY, NULL, &m->them), 0);
@@ -80,6 +84,10 @@ static tpeer *mpt_open(mpt *m, int csum) {
   m->data_ack = m->us + 1;
   m->peer_acked = p->iss + 1;
   return p;
+}
+
+static tpeer *mpt_open(mpt *m, int csum) {
+  return mpt_open_buf(m, csum, 65536, NULL);
 }
 
 /* A DSS from the peer: DATA_ACK, and a mapping [dsn, +dll) at relative
@@ -623,6 +631,109 @@ START_TEST(test_mpfail_infmap_after_fin) {
 }
 END_TEST
 
+/* The pure ACKs the stack has for the peer now (delayed ones included);
+ * the last is left in @p last. */
+static int last_ack(tpeer *p, tseg *last) {
+  int n = 0;
+  tpeer_time(p, p->now + 300000);
+  while (tpeer_recv(p, last)) n++;
+  return n;
+}
+
+/* The receiver waits for the infinite mapping of a sender that does not
+ * resend (Linux, KQ4): it put its window's worth of data behind the bad
+ * mapping, and its window ends at our DATA_ACK (frozen at the failure)
+ * plus what we announce. So the announced window covers the held bytes
+ * plus a segment: the sender has room for the new segment that carries
+ * its mapping, at its next DSN (retroactive over the held bytes). The
+ * held bytes fill the receive buffer: that segment's data comes again
+ * once the application has read them. */
+START_TEST(test_mpfail_window_for_infmap) {
+  enum { BUF = 8192, SEG = 1024 };
+  mpt m;
+  tpeer *p = mpt_open_buf(&m, 1, BUF, NULL);
+  uint8_t a[100], held[BUF], more[SEG], got[BUF + SEG];
+  fill(a, sizeof a, 21);
+  fill(held, sizeof held, 22);
+  fill(more, sizeof more, 23);
+  tseg s1 = peer_data(&m, 1, a, 100, 0);
+  tpeer_send(p, &s1);
+  tseg g;
+  ck_assert_int_ge(last_ack(p, &g), 1);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  /* The bad mapping, then mappings up to the end of the buffer. */
+  for (uint32_t off = 0; off < BUF; off += SEG) {
+    tseg sk = peer_data(&m, 101 + off, held + off, SEG, off == 0);
+    tpeer_send(p, &sk);
+  }
+  ck_assert_int_ge(last_ack(p, &g), 1);
+  ck_assert_uint_eq(g.ack, m.irs + 101 + BUF);
+  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.data_ack, m.them + 101);
+  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  /* Room at connection level: DATA_ACK + window beyond what was sent. */
+  uint64_t edge = d->u.dss.data_ack + (uint64_t)g.win;
+  uint64_t snd_nxt = m.them + 101 + BUF;
+  ck_assert_uint_gt(edge, snd_nxt);
+  ck_assert_uint_ge(edge - snd_nxt, SEG);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+
+  /* The sender's next new segment, with the infinite mapping at its next
+   * DSN: the held bytes are taken as they came, the stream goes on. */
+  tseg s3 =
+      tseg_make(m.irs + 101 + BUF, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s3.data = more;
+  s3.len = SEG;
+  s3.n_mptcp = 1;
+  s3.mptcp[0] = dss(&m, 1, snd_nxt, 101 + BUF, 0, NULL, 0);
+  tpeer_send(p, &s3);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRetroactive"), 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), BUF);
+  ck_assert_mem_eq(got, held, BUF);
+  ck_assert_int_ge(last_ack(p, &g), 1);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  if (g.ack != m.irs + 101 + BUF + SEG) { /* it did not fit: again */
+    ck_assert_uint_eq(g.ack, m.irs + 101 + BUF);
+    s3.n_mptcp = 0;
+    tpeer_send(p, &s3);
+    ck_assert_int_ge(last_ack(p, &g), 1);
+    ck_assert_uint_eq(g.ack, m.irs + 101 + BUF + SEG);
+  }
+  ck_assert_uint_eq(drain(&m, got, sizeof got), SEG);
+  ck_assert_mem_eq(got, more, SEG);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 0);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* With DSS checksums (asked for by us or by the peer) the MSS we
+ * announce leaves room for a 28-byte DSS: Linux's segment carrying its
+ * infinite mapping is sized as if it had no MPTCP option (KQ4). _i: 0/1
+ * listener without/with checksums, 2/3 client without/with. */
+START_TEST(test_mpfail_syn_mss) {
+  int csum = _i & 1;
+  int32_t mss;
+  if (_i < 2) {
+    mpt m;
+    tpeer *p = mpt_open_buf(&m, csum, 65536, &mss);
+    tpeer_fini(p);
+  } else {
+    tpeer p;
+    mptcp_settings s;
+    tpeer_default_settings(&s);
+    s.mptcp = 1;
+    s.checksum = csum;
+    tpeer_init(&p, &s, 0);
+    tseg g = tpeer_connect(&p, NULL);
+    mss = g.mss;
+    tpeer_fini(&p);
+  }
+  ck_assert_int_eq(mss, csum ? 1460 - 28 : 1460);
+}
+END_TEST
+
 Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
@@ -634,6 +745,8 @@ Suite *suite_mpfail(void) {
       TCHECK_LOOP(test_mpfail_hostile_infmap, 3),
       TCHECK_TEST(test_mpfail_infmap_after_data_fin),
       TCHECK_TEST(test_mpfail_infmap_after_fin),
+      TCHECK_TEST(test_mpfail_window_for_infmap),
+      TCHECK_LOOP(test_mpfail_syn_mss, 4),
   };
   return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
 }

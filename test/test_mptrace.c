@@ -421,6 +421,55 @@ START_TEST(test_mptrace_join_server_forged) {
 }
 END_TEST
 
+/* 5. Data without a DSS on the first subflow after a join was
+ * established (the peer never sent a DSS there: its third ACK had
+ * MP_CAPABLE only): §3.7's fallback is for the first subflow before any
+ * other exists. The connection stays MPTCP on the join; the first
+ * subflow, whose path lost the options, is reset with MP_TCPRST
+ * "middlebox interference", counted. _i = 1: the same before the join:
+ * the connection falls back and the join under way is reset. */
+START_TEST(test_mptrace_no_dss_after_join) {
+  mpt m;
+  const mptcp_addr b2 = server_b2;
+  tseg sa = server_join(&m);
+  if (_i == 0) {
+    peer_join_ack(&m, &b2, &sa, 0);
+    tseg a;
+    ck_assert(tpeer_recv(&m.p, &a)); /* the ACK of the third ACK */
+    joined(&m);
+  }
+  uint8_t d[100];
+  memset(d, 0x5a, sizeof d);
+  tseg g = tseg_make(IRS + 1, m.p.iss + 1, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  g.data = d;
+  g.len = sizeof d;
+  ck_assert_int_eq(tpeer_send(&m.p, &g), 0);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(m.p.conn, &ci);
+  if (_i == 0) {
+    expect_join_rst(&m, &m.p.us, MPTCP_RESET_REASON_MIDDLEBOX);
+    ck_assert_uint_eq(tpeer_counter(&m.p, "MPNoDSSReset"), 1);
+    ck_assert_uint_eq(tpeer_counter(&m.p, "MPFallbackNoDSS"), 0);
+    ck_assert_uint_eq(ci.mptcp, 1);
+    ck_assert_uint_eq(ci.fallback, 0);
+    mptcp_subflow_info si;
+    ck_assert_int_eq(mptcp_conn_get_subflow(m.p.conn, 1, &si), 0);
+    ck_assert_uint_eq(si.joined, 1);
+    ck_assert_uint_eq(si.state, MPTCP_TCP_ESTABLISHED);
+  } else {
+    tseg r; /* the join under way: a plain reset */
+    ck_assert(tpeer_recv(&m.p, &r));
+    ck_assert_uint_eq(r.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+    ck_assert_uint_eq(r.src.port, sa.src.port);
+    ck_assert_uint_eq(tpeer_counter(&m.p, "MPFallbackNoDSS"), 1);
+    ck_assert_uint_eq(tpeer_counter(&m.p, "MPNoDSSReset"), 0);
+    ck_assert_uint_eq(ci.mptcp, 0);
+    ck_assert_uint_eq(ci.fallback, 1);
+  }
+  tpeer_fini(&m.p);
+}
+END_TEST
+
 static const mptcp_ipaddr peer_ip2 = {MPTCP_AF_INET, {10, 0, 9, 9}};
 
 static mptcp_subopt add_addr(const mpt *m, uint8_t id, int forge) {
@@ -526,6 +575,7 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_join_client_forged),
       TCHECK_TEST(test_mptrace_join_server),
       TCHECK_TEST(test_mptrace_join_server_forged),
+      TCHECK_LOOP(test_mptrace_no_dss_after_join, 2),
       TCHECK_TEST(test_mptrace_add_remove),
       TCHECK_TEST(test_mptrace_prio),
   };

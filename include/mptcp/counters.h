@@ -71,6 +71,7 @@ struct mptcp_tcpopts;
   X(MP_CAPABLE_REFUSED, "MPCapableRefused")                                    \
   X(MP_CAPABLE_SYN_DROPPED, "MPCapableSYNWithout")                             \
   X(MP_FALLBACK_DATA, "MPFallbackNoDSS")                                       \
+  X(MP_NO_DSS_RESET, "MPNoDSSReset")                                           \
   X(MP_TOKEN_COLLISION, "MPTokenCollision")                                    \
   X(MP_DSS_NO_MAPPING, "MPDSSNoMapping")                                       \
   X(MP_DSS_NOT_MATCHING, "MPDSSNotMatching")                                   \
