@@ -11,6 +11,7 @@
 #include <mptcp/ops.h>
 #include <mptcp/stack.h>
 
+#include "cc.h"
 #include "ranges.h"
 
 struct mptcp_subflow;
@@ -148,6 +149,8 @@ void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now);
  * window is compared with before new data goes out. */
 uint32_t mptcp_tcp_inflight(const mptcp_tcp *t);
 static inline uint32_t mptcp_tcp_cwnd(const mptcp_tcp *t) {
+  /* NewReno, the default, without a call through its ops (per segment). */
+  if (t->cc == &mptcp_cc_reno) return mptcp_cc_nr_cwnd(t->cc_state);
   return t->cc->cwnd(t->cc_state);
 }
 

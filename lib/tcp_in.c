@@ -191,7 +191,10 @@ static void cc_acked(mptcp_tcp *t, uint32_t data, uint32_t inflight,
   uint32_t cwnd = mptcp_tcp_cwnd(t);
   mptcp_cc_ack a = {data, t->mss, inflight, t->srtt,
                     (uint8_t)(inflight + t->mss >= cwnd)};
-  t->cc->on_ack(t->cc_state, &a, g, now);
+  if (t->cc == &mptcp_cc_reno) /* the default, without the call */
+    mptcp_cc_nr_ack(t->cc_state, &a);
+  else
+    t->cc->on_ack(t->cc_state, &a, g, now);
 }
 
 /* The ACK field of an acceptable segment (RFC 9293 §3.10.7.4 fifth). */

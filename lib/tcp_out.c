@@ -224,7 +224,8 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
     olen = mptcp_sf_rst_options(sf, o, &sum);
   else if (c->mp.state == MPTCP_MP_ON)
     olen = mptcp_sf_data_options(sf, o, seq, len, flags, now, &sum, &ring_off);
-  else if (!rst && (infmap = mptcp_infmap_due(sf, seq, len, flags)) != 0)
+  else if (!rst && c->infmap_due &&
+           (infmap = mptcp_infmap_due(sf, seq, len, flags)) != 0)
     olen = mptcp_sf_infmap_options(sf, o, now, &sum);
   else
     olen = data_options(sf, o, rst, now, &sum);
@@ -405,6 +406,28 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
     return 0;
   }
   mptcp_stack *st = c->st;
+  /* Plain-TCP bulk sending (nothing but new data of full segments, or the
+   * last of what is queued, to send): steps 0 to 2 below reduced to what
+   * they compute in that state. */
+  if (c->mp.state == MPTCP_MP_OFF && !sf->join && t->snd_nxt == t->snd_max &&
+      !(t->flags & (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_PROBE)) &&
+      !(t->sack_ok && t->ooo.n) && t->snd_nxt - t->snd_una <= c->snd.len) {
+    uint32_t cwnd = mptcp_tcp_cwnd(t);
+    uint32_t wnd = cwnd < t->snd_wnd ? cwnd : t->snd_wnd;
+    uint32_t inflight = t->snd_nxt - t->snd_una;
+    uint32_t avail = (uint32_t)c->snd.len - inflight;
+    uint32_t len = wnd > inflight ? wnd - inflight : 0;
+    if (len > avail) len = avail;
+    if (len >= t->mss ||
+        (len && len == avail && (inflight == 0 || (t->flags & TCPF_NODELAY)))) {
+      if (len > t->mss) len = t->mss;
+      uint32_t seq = t->snd_nxt;
+      mptcp_ssize n =
+          emit(sf, buf, cap, seq, MPTCP_TH_ACK | MPTCP_TH_PSH, len, now);
+      if (n > 0) sent(t, seq, len, len, st, now);
+      return n;
+    }
+  }
   if (c->mp.state == MPTCP_MP_ON) {
     /* MP_FAIL goes on a pure ACK of its own (§3.7); after it, the
      * fallback with an infinite mapping once the old mappings drained. */
