@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "tcphdr.h"
 #include "wire.h"
 
 /* IPv6 next-header values we walk over (RFC 8200 §4; AH is RFC 4302). */
@@ -176,6 +177,15 @@ AVX2_FN static csum_v8si copy_madd32(uint8_t *d, const uint8_t *s) {
   return madd32v(v);
 }
 
+/* copy_madd32() with the constants passed in (see copy_avx2()). */
+AVX2_FN static csum_v8si copy_madd32k(uint8_t *d, const uint8_t *s,
+                                      csum_v16hi flip, csum_v16hi one) {
+  csum_v16hi v;
+  memcpy(&v, s, sizeof v);
+  memcpy(d, &v, sizeof v);
+  return __builtin_ia32_pmaddwd256(v ^ flip, one);
+}
+
 /* The four lanes of the two 128-bit halves, added. */
 AVX2_FN static csum_v4si halves(csum_v8si a) {
   csum_v4si h, hi;
@@ -275,12 +285,29 @@ static const uint8_t tail_mask[64] = {
  * line up with the data's), plus an odd last byte. */
 AVX2_FN static uint32_t copy_avx2(uint8_t *d, const uint8_t *p, size_t len) {
   if (len > CSUM_ROUND) return copy_avx2_long(d, p, len);
-  const uint8_t *s = p;
+  csum_v16hi flip = {-32768, -32768, -32768, -32768, -32768, -32768,
+                     -32768, -32768, -32768, -32768, -32768, -32768,
+                     -32768, -32768, -32768, -32768};
+  csum_v16hi one = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  /* Opaque to the optimiser, so that they stay in registers instead of
+   * being built again in front of every block outside the loop. */
+  __asm__("" : "+x"(flip), "+x"(one));
+  const uint8_t *s = p, *end = p + (len & ~(size_t)255);
+  const uint8_t *blocks = p + (len & ~(size_t)31);
   uint8_t *t = d;
   size_t even = len & ~(size_t)1, rest = even & 31;
-  size_t n = len & ~(size_t)31, counted = n + (rest ? 32 : 0);
   csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
-  COPY_BLOCKS_AVX2(t, s, n, a, b);
+  for (; s != end; s += 256, t += 256) { /* two chains of four blocks */
+    a += (copy_madd32k(t, s, flip, one) +
+          copy_madd32k(t + 32, s + 32, flip, one)) +
+         (copy_madd32k(t + 64, s + 64, flip, one) +
+          copy_madd32k(t + 96, s + 96, flip, one));
+    b += (copy_madd32k(t + 128, s + 128, flip, one) +
+          copy_madd32k(t + 160, s + 160, flip, one)) +
+         (copy_madd32k(t + 192, s + 192, flip, one) +
+          copy_madd32k(t + 224, s + 224, flip, one));
+  }
+  for (; s != blocks; s += 32, t += 32) a += copy_madd32k(t, s, flip, one);
   if (len & 31) {
     csum_v16hi v, m;
     memcpy(&v, p + len - 32, sizeof v);
@@ -288,10 +315,11 @@ AVX2_FN static uint32_t copy_avx2(uint8_t *d, const uint8_t *p, size_t len) {
     if (rest) {
       memcpy(&v, p + even - 32, sizeof v);
       memcpy(&m, tail_mask + rest, sizeof m);
-      a += madd32v(v & m);
+      b += __builtin_ia32_pmaddwd256((v & m) ^ flip, one);
     }
   }
-  uint64_t acc = round_total(halves(a + b), counted);
+  uint64_t acc =
+      round_total(halves(a + b), (len & ~(size_t)31) + (rest ? 32 : 0));
   if (len & 1) acc += p[len - 1];
   return mptcp_csum_host_fold(acc);
 }
@@ -557,52 +585,23 @@ static int parse_ipv6(const uint8_t *b, size_t len, mptcp_pkt *o,
   return 0;
 }
 
-/* The TCP header's length checks: its data offset, or an error. */
-static inline int tcp_doff(const uint8_t *t, size_t tlen, size_t *doff) {
-  if (tlen < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_TRUNCATED;
-  *doff = (size_t)(t[12] >> 4) * 4;
-  if (*doff < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_MALFORMED;
-  if (*doff > tlen) return MPTCP_ERR_TRUNCATED;
-  return 0;
-}
-
-/* The TCP header fields (doff checked). */
-static inline void tcp_fields(const uint8_t *t, size_t tlen, size_t doff,
-                              mptcp_pkt *out) {
-  out->sport = mptcp_get16(t);
-  out->dport = mptcp_get16(t + 2);
-  out->seq = mptcp_get32(t + 4);
-  out->ack = mptcp_get32(t + 8);
-  out->tcp_res = t[12] & 0x0f;
-  out->tcp_flags = t[13];
-  out->window = mptcp_get16(t + 14);
-  out->tcp_csum = mptcp_get16(t + 16);
-  out->urg_ptr = mptcp_get16(t + 18);
-  out->opts = t + MPTCP_TCP_HDR_LEN;
-  out->opts_len = doff - MPTCP_TCP_HDR_LEN;
-  out->payload = t + doff;
-  out->payload_len = tlen - doff;
-  out->tcp = t;
-  out->tcp_len = tlen;
-}
-
 /* The TCP header fields, once the IP layer is done. */
 static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
                             mptcp_pkt *out) {
   size_t doff;
-  int rv = tcp_doff(t, tlen, &doff);
+  int rv = mptcp_tcp_doff(t, tlen, &doff);
   if (rv) return rv;
   if (flags & MPTCP_PKT_VERIFY_CSUM &&
       mptcp_tcp_csum(&out->src, &out->dst, t, tlen) != 0)
     return MPTCP_ERR_CHECKSUM;
-  tcp_fields(t, tlen, doff, out);
+  mptcp_tcp_fields(t, tlen, doff, out);
   return 0;
 }
 
 MPTCP_API int mptcp_tcp_parse(const uint8_t *tcp, size_t tlen, mptcp_pkt *out) {
   size_t doff;
-  int rv = tcp_doff(tcp, tlen, &doff);
-  if (!rv) tcp_fields(tcp, tlen, doff, out);
+  int rv = mptcp_tcp_doff(tcp, tlen, &doff);
+  if (!rv) mptcp_tcp_fields(tcp, tlen, doff, out);
   return rv;
 }
 

@@ -589,11 +589,12 @@ static mptcp_subflow *lookup_pkt(mptcp_stack *st, const mptcp_pkt *p) {
 /* The segments of a train, without the general parse: IPv4 without
  * options, not a fragment, its header checksum right, TCP to the subflow
  * found last, of a plain-TCP connection. The checks are those of
- * mptcp_pkt_parse() for such a packet; only the TCP fields of *p are set
- * (all that mptcp_tcp_input_fast() reads, and it verifies the TCP
- * checksum). NULL: parse it in full. */
+ * mptcp_pkt_parse() for such a packet. Returns the subflow and the TCP
+ * segment in *seg, *seglen (for mptcp_tcp_input_seg(), which verifies the
+ * TCP checksum); NULL: parse it in full. */
 static mptcp_subflow *train_pkt(const mptcp_stack *st, const uint8_t *b,
-                                size_t len, mptcp_pkt *p) {
+                                size_t len, const uint8_t **seg,
+                                size_t *seglen) {
   mptcp_subflow *sf = st->last_found;
   if (!sf || sf->conn->mp.state != MPTCP_MP_OFF ||
       sf->local.ip.family != MPTCP_AF_INET ||
@@ -609,7 +610,9 @@ static mptcp_subflow *train_pkt(const mptcp_stack *st, const uint8_t *b,
       memcmp(b + 16, sf->local.ip.a, 4) != 0 ||
       mptcp_csum_fold(mptcp_csum_words(b, MPTCP_IPV4_HDR_LEN / 4, 0)) != 0xffff)
     return NULL;
-  return mptcp_tcp_parse(t, total - MPTCP_IPV4_HDR_LEN, p) ? NULL : sf;
+  *seg = t;
+  *seglen = total - MPTCP_IPV4_HDR_LEN;
+  return sf;
 }
 
 MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
@@ -624,9 +627,11 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
    * (the general parse only if it declines). The TCP checksum is verified
    * by the fast path while it copies the payload, otherwise below over the
    * whole segment before anything acts on it. */
-  mptcp_subflow *train = train_pkt(st, pkt, len, &p);
+  const uint8_t *seg;
+  size_t seglen;
+  mptcp_subflow *train = train_pkt(st, pkt, len, &seg, &seglen);
   if (train && train->tcp.state != MPTCP_TCP_CLOSED) {
-    int fast = mptcp_tcp_input_fast(train, &p, now);
+    int fast = mptcp_tcp_input_seg(train, seg, seglen, now);
     /* The fast path closes no subflow: nothing to reap. */
     if (fast > 0) mptcp_conn_update_timer(train->conn);
     if (fast) return 0; /* taken, or dropped for its checksum (counted) */

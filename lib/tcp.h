@@ -16,6 +16,14 @@
 
 struct mptcp_subflow;
 
+/* Inlined into each caller even at the compiler's doubt: the per-segment
+ * paths (GCC/clang; other compilers decide themselves). */
+#if defined(__GNUC__)
+#define MPTCP_HOT_INLINE __attribute__((always_inline)) inline
+#else
+#define MPTCP_HOT_INLINE inline
+#endif
+
 /* mptcp_tcp.flags */
 #define TCPF_ACK_NOW 0x0001u    /* send an ACK at the next output */
 #define TCPF_FIN_QUEUED 0x0002u /* the app shut down: FIN after the data */
@@ -116,6 +124,12 @@ void mptcp_tcp_init_passive(struct mptcp_subflow *sf, const mptcp_pkt *syn,
  * is not verified yet. */
 int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
                          mptcp_tstamp now);
+/* mptcp_tcp_input_fast() of the tlen bytes of a TCP segment at tcp whose
+ * IP header the caller checked (addresses, length, not a fragment), and
+ * that belongs to sf: decodes only what header prediction reads. 0 also
+ * for a segment too short or with a bad data offset. */
+int mptcp_tcp_input_seg(struct mptcp_subflow *sf, const uint8_t *tcp,
+                        size_t tlen, mptcp_tstamp now);
 /* Processes one segment for this connection (checksum verified). */
 void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      mptcp_tstamp now);

@@ -15,6 +15,7 @@
 #include "stack_impl.h"
 #include "subflow.h"
 #include "tcp.h"
+#include "tcphdr.h"
 #include "wire.h"
 
 #define DUPTHRESH 3
@@ -459,8 +460,8 @@ static void parse_options(const mptcp_pkt *p, mptcp_tcpopts *o,
   (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_FIN_RCVD | TCPF_FIN_OOO |            \
    TCPF_SEND_RST | TCPF_PROBE)
 
-int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                         mptcp_tstamp now) {
+static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
+                                       const mptcp_pkt *p, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   /* Header prediction (RFC 9293 §3.10.7.4 reaches the same result the
@@ -561,6 +562,20 @@ int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
   }
   if (!mptcp_tcp_output_idle(sf)) mptcp_conn_want_output(c);
   return 1;
+}
+
+int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
+                         mptcp_tstamp now) {
+  return input_fast(sf, p, now);
+}
+
+int mptcp_tcp_input_seg(struct mptcp_subflow *sf, const uint8_t *tcp,
+                        size_t tlen, mptcp_tstamp now) {
+  mptcp_pkt p; /* only its TCP fields: all that input_fast() reads */
+  size_t doff;
+  if (mptcp_tcp_doff(tcp, tlen, &doff)) return 0;
+  mptcp_tcp_fields(tcp, tlen, doff, &p);
+  return input_fast(sf, &p, now);
 }
 
 void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
