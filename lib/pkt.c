@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "copy.h"
 #include "tcphdr.h"
 #include "wire.h"
 
@@ -443,8 +444,8 @@ static uint32_t csum_host(const uint8_t *p, size_t len, uint64_t acc) {
   return s;
 }
 
-/* csum_host() of src while it is copied to dst. */
-static uint32_t csum_copy_host(uint8_t *d, const uint8_t *p, size_t len) {
+/* csum_host() of src while it is copied to dst (copy.h). */
+uint32_t mptcp_csum_copy0(uint8_t *d, const uint8_t *p, size_t len) {
 #if defined(CSUM_AVX2)
   if (len >= 128 && __builtin_cpu_supports("avx2")) return copy_avx2(d, p, len);
 #endif
@@ -459,7 +460,7 @@ MPTCP_API uint32_t mptcp_csum_partial(const uint8_t *p, size_t len,
 
 MPTCP_API uint32_t mptcp_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
                                    uint32_t sum) {
-  return add32(sum, csum_copy_host(dst, src, len));
+  return add32(sum, mptcp_csum_copy0(dst, src, len));
 }
 
 MPTCP_API uint16_t mptcp_csum_finish(uint32_t sum) {

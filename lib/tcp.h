@@ -12,17 +12,10 @@
 #include <mptcp/stack.h>
 
 #include "cc.h"
+#include "hot.h"
 #include "ranges.h"
 
 struct mptcp_subflow;
-
-/* Inlined into each caller even at the compiler's doubt: the per-segment
- * paths (GCC/clang; other compilers decide themselves). */
-#if defined(__GNUC__)
-#define MPTCP_HOT_INLINE __attribute__((always_inline)) inline
-#else
-#define MPTCP_HOT_INLINE inline
-#endif
 
 /* mptcp_tcp.flags */
 #define TCPF_ACK_NOW 0x0001u    /* send an ACK at the next output */

@@ -106,7 +106,8 @@ void mptcp_tcp_init_passive(struct mptcp_subflow *sf, const mptcp_pkt *syn,
 }
 
 /* RFC 6298 §2: update SRTT/RTTVAR/RTO with a sample r (µs). */
-static void rtt_sample(mptcp_tcp *t, const mptcp_settings *s, uint32_t r) {
+static MPTCP_HOT_INLINE void rtt_sample(mptcp_tcp *t, const mptcp_settings *s,
+                                        uint32_t r) {
   if (r == 0) r = 1;
   if (t->srtt == 0) {
     t->srtt = r;
@@ -187,8 +188,10 @@ static void enter_recovery(struct mptcp_subflow *sf, mptcp_tstamp now) {
 
 /* Tells congestion control that `data` bytes were newly acknowledged
  * (outside recovery); `inflight` is the flight size before the ACK. */
-static void cc_acked(mptcp_tcp *t, uint32_t data, uint32_t inflight,
-                     const mptcp_cc_group *g, mptcp_tstamp now) {
+static MPTCP_HOT_INLINE void cc_acked(mptcp_tcp *t, uint32_t data,
+                                      uint32_t inflight,
+                                      const mptcp_cc_group *g,
+                                      mptcp_tstamp now) {
   uint32_t cwnd = mptcp_tcp_cwnd(t);
   mptcp_cc_ack a = {data, t->mss, inflight, t->srtt,
                     (uint8_t)(inflight + t->mss >= cwnd)};
