@@ -319,10 +319,19 @@ AVX2_FN static uint32_t copy_avx2(uint8_t *d, const uint8_t *p, size_t len) {
       b += __builtin_ia32_pmaddwd256((v & m) ^ flip, one);
     }
   }
+  /* The lanes' total (pshufd builtins: GCC and clang), the 32768s back,
+   * then into network order the short way: the byte swap of a folded sum
+   * is the same sum times 256 modulo 65535 (2^16 = 1), so two partial
+   * folds around a shift replace the full fold and the swap. acc < 2^32. */
+  csum_v4si h = halves(a + b);
+  h += __builtin_ia32_pshufd(h, 0x4e);
+  h += __builtin_ia32_pshufd(h, 0xb1);
   uint64_t acc =
-      round_total(halves(a + b), (len & ~(size_t)31) + (rest ? 32 : 0));
+      (uint64_t)((int64_t)h[0] +
+                 (int64_t)((len & ~(size_t)31) + (rest ? 32 : 0)) * 16384);
   if (len & 1) acc += p[len - 1];
-  return mptcp_csum_host_fold(acc);
+  acc = ((acc & 0xffffu) + (acc >> 16)) << 8;       /* < 2^25 */
+  return (uint32_t)((acc & 0xffffu) + (acc >> 16)); /* <= 0x101fe */
 }
 #endif
 #elif defined(__GNUC__)
