@@ -82,7 +82,8 @@ struct mptcp_conn {
   mptcp_stack *st;
   struct mptcp_conn *prev, *next; /* every connection of the stack */
   struct mptcp_conn *ev_next, *tx_next;
-  uint8_t ev_queued, tx_queued;
+  struct mptcp_conn *timer_next; /* in the stack's list of stale timers */
+  uint8_t ev_queued, tx_queued, timer_stale;
   uint32_t events; /* MPTCP_EV_* not yet drained */
 
   mptcp_addr local, remote; /* of the initial subflow */
