@@ -13,6 +13,7 @@
 #include "mp.h"
 #include "pm.h"
 #include "ringbuf.h"
+#include "seq.h"
 #include "tcp.h"
 
 /* Subflows a connection holds at most (the initial one included). */
@@ -181,6 +182,30 @@ static inline int mptcp_tcp_output_idle(const mptcp_subflow *sf) {
             TCPF_SEND_RST | TCPF_FIN_QUEUED | TCPF_RECOVERY)) &&
          sf->conn->snd.len == 0 && t->snd_nxt == t->snd_una &&
          t->t_persist == MPTCP_TSTAMP_NONE;
+}
+/* Current receive window we can announce (bytes). */
+static inline uint32_t mptcp_tcp_rcv_space(const mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  size_t room = c->rcv.cap - c->rcv.len;
+  return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+}
+/* The app read data: maybe announce a larger window. Inline: after every
+ * read, and nearly always it finds nothing to do. */
+static inline void mptcp_tcp_rcv_consumed(mptcp_subflow *sf) {
+  mptcp_tcp *t = &sf->tcp;
+  if (t->state < MPTCP_TCP_ESTABLISHED || t->state == MPTCP_TCP_TIME_WAIT)
+    return; /* not synchronized */
+  /* A standalone window update only when it matters to the sender: the
+   * window we could announce at least doubles, or reopens from below one
+   * segment (RFC 9293 §3.8.6.2.2; as Linux does). Otherwise the next ACK
+   * carries it. */
+  uint32_t adv =
+      mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+  uint32_t space = mptcp_tcp_rcv_space(sf);
+  if (space >= t->mss && (space >= 2 * adv || adv < t->mss)) {
+    t->flags |= TCPF_WND_UPDATE;
+    mptcp_conn_want_output(sf->conn);
+  }
 }
 /* Every subflow is idle (see above). */
 static inline int mptcp_conn_output_idle(const struct mptcp_conn *c) {

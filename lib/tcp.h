@@ -143,10 +143,8 @@ static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
   if (t->t_tw < m) m = t->t_tw;
   return m;
 }
-/* The app read data: maybe announce a larger window. */
-void mptcp_tcp_rcv_consumed(struct mptcp_subflow *sf, mptcp_tstamp now);
-/* Current receive window we can announce (bytes). */
-uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf);
+/* mptcp_tcp_rcv_space() and mptcp_tcp_rcv_consumed(), which need the
+ * connection's buffers, are in conn.h. */
 /* Arms or stops the persist timer for the current window and queue. */
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */

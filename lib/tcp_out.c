@@ -28,12 +28,6 @@ static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
   return (uint32_t)(now / 1000) + t->ts_offset; /* 1 ms ticks (RFC 7323) */
 }
 
-uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf) {
-  const struct mptcp_conn *c = sf->conn;
-  size_t room = c->rcv.cap - c->rcv.len;
-  return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
-}
-
 /* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
  * and only move it right by a meaningful amount (receiver SWS avoidance). */
 static uint16_t window_field(struct mptcp_subflow *sf, int syn) {
@@ -761,22 +755,4 @@ void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now) {
   t->state = MPTCP_TCP_CLOSED;
   t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
       MPTCP_TSTAMP_NONE;
-}
-
-void mptcp_tcp_rcv_consumed(struct mptcp_subflow *sf, mptcp_tstamp now) {
-  struct mptcp_conn *c = sf->conn;
-  mptcp_tcp *t = &sf->tcp;
-  (void)now;
-  if (!synchronized(t->state)) return;
-  /* A standalone window update only when it matters to the sender: the
-   * window we could announce at least doubles, or reopens from below one
-   * segment (RFC 9293 §3.8.6.2.2; as Linux does). Otherwise the next ACK
-   * carries it. */
-  uint32_t adv =
-      mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-  uint32_t space = mptcp_tcp_rcv_space(sf);
-  if (space >= t->mss && (space >= 2 * adv || adv < t->mss)) {
-    t->flags |= TCPF_WND_UPDATE;
-    mptcp_conn_want_output(c);
-  }
 }
