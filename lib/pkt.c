@@ -170,17 +170,10 @@ AVX2_FN static csum_v8si madd32(const uint8_t *p) {
   return madd32v(v);
 }
 
-/* Copies one 32-byte block and sums it: load, store, xor, pmaddwd. */
-AVX2_FN static csum_v8si copy_madd32(uint8_t *d, const uint8_t *s) {
-  csum_v16hi v;
-  memcpy(&v, s, sizeof v);
-  memcpy(d, &v, sizeof v);
-  return madd32v(v);
-}
-
-/* copy_madd32() with the constants passed in (see copy_avx2()). */
-AVX2_FN static csum_v8si copy_madd32k(uint8_t *d, const uint8_t *s,
-                                      csum_v16hi flip, csum_v16hi one) {
+/* Copies one 32-byte block and sums it: load, store, xor, pmaddwd; the
+ * constants of madd32v() are passed in (see COPY_BLOCKS_AVX2). */
+AVX2_FN static csum_v8si copy_madd32(uint8_t *d, const uint8_t *s,
+                                     csum_v16hi flip, csum_v16hi one) {
   csum_v16hi v;
   memcpy(&v, s, sizeof v);
   memcpy(d, &v, sizeof v);
@@ -220,44 +213,59 @@ AVX2_FN static uint64_t sum_avx2(const uint8_t **pp, size_t *plen) {
 
 /* n bytes (a multiple of 32, at most CSUM_ROUND) copied and summed into
  * the lanes of a and b: 256 bytes per step in two chains of four blocks;
- * each block costs a load, a store, the xor and the pmaddwd, and one add. */
-#define COPY_BLOCKS_AVX2(d, p, n, a, b)                                        \
+ * each block costs a load, a store, the xor and the pmaddwd, and one add.
+ * f and o are the constants of madd32v(), kept in registers (the callers
+ * hide their values from the optimiser, which would build them again in
+ * front of every block after the loop). */
+#define COPY_BLOCKS_AVX2(d, p, n, a, b, f, o)                                  \
   do {                                                                         \
     const uint8_t *end_ = (p) + ((n) & ~(size_t)255);                          \
     for (; (p) != end_; (p) += 256, (d) += 256) {                              \
       (a) +=                                                                   \
-          (copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32)) +              \
-          (copy_madd32((d) + 64, (p) + 64) + copy_madd32((d) + 96, (p) + 96)); \
-      (b) += (copy_madd32((d) + 128, (p) + 128) +                              \
-              copy_madd32((d) + 160, (p) + 160)) +                             \
-             (copy_madd32((d) + 192, (p) + 192) +                              \
-              copy_madd32((d) + 224, (p) + 224));                              \
+          (copy_madd32(d, p, f, o) + copy_madd32((d) + 32, (p) + 32, f, o)) +  \
+          (copy_madd32((d) + 64, (p) + 64, f, o) +                             \
+           copy_madd32((d) + 96, (p) + 96, f, o));                             \
+      (b) += (copy_madd32((d) + 128, (p) + 128, f, o) +                        \
+              copy_madd32((d) + 160, (p) + 160, f, o)) +                       \
+             (copy_madd32((d) + 192, (p) + 192, f, o) +                        \
+              copy_madd32((d) + 224, (p) + 224, f, o));                        \
     }                                                                          \
     if ((n)&128) {                                                             \
       (a) +=                                                                   \
-          (copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32)) +              \
-          (copy_madd32((d) + 64, (p) + 64) + copy_madd32((d) + 96, (p) + 96)); \
+          (copy_madd32(d, p, f, o) + copy_madd32((d) + 32, (p) + 32, f, o)) +  \
+          (copy_madd32((d) + 64, (p) + 64, f, o) +                             \
+           copy_madd32((d) + 96, (p) + 96, f, o));                             \
       (p) += 128, (d) += 128;                                                  \
     }                                                                          \
     if ((n)&64) {                                                              \
-      (b) += copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32);              \
+      (b) += copy_madd32(d, p, f, o) + copy_madd32((d) + 32, (p) + 32, f, o);  \
       (p) += 64, (d) += 64;                                                    \
     }                                                                          \
     if ((n)&32) {                                                              \
-      (a) += copy_madd32(d, p);                                                \
+      (a) += copy_madd32(d, p, f, o);                                          \
       (p) += 32, (d) += 32;                                                    \
     }                                                                          \
   } while (0)
+
+/* The constants of madd32v() as variables whose values the optimiser does
+ * not see (see COPY_BLOCKS_AVX2). */
+#define MADD32_CONSTANTS(f, o)                                                 \
+  csum_v16hi f = {-32768, -32768, -32768, -32768, -32768, -32768,              \
+                  -32768, -32768, -32768, -32768, -32768, -32768,              \
+                  -32768, -32768, -32768, -32768};                             \
+  csum_v16hi o = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};             \
+  __asm__("" : "+x"(f), "+x"(o))
 
 /* copy_avx2() beyond one round (lanes would overflow): whole rounds, then
  * 16-byte blocks and the scalar tail. */
 __attribute__((noinline)) AVX2_FN static uint32_t
 copy_avx2_long(uint8_t *d, const uint8_t *p, size_t len) {
   uint64_t acc = 0;
+  MADD32_CONSTANTS(flip, one);
   while (len >= 32) {
     size_t n = len < CSUM_ROUND ? len & ~(size_t)31 : CSUM_ROUND;
     csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
-    COPY_BLOCKS_AVX2(d, p, n, a, b);
+    COPY_BLOCKS_AVX2(d, p, n, a, b, flip, one);
     acc += round_total(halves(a + b), n);
     len -= n;
   }
@@ -286,29 +294,12 @@ static const uint8_t tail_mask[64] = {
  * line up with the data's), plus an odd last byte. */
 AVX2_FN static uint32_t copy_avx2(uint8_t *d, const uint8_t *p, size_t len) {
   if (len > CSUM_ROUND) return copy_avx2_long(d, p, len);
-  csum_v16hi flip = {-32768, -32768, -32768, -32768, -32768, -32768,
-                     -32768, -32768, -32768, -32768, -32768, -32768,
-                     -32768, -32768, -32768, -32768};
-  csum_v16hi one = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-  /* Opaque to the optimiser, so that they stay in registers instead of
-   * being built again in front of every block outside the loop. */
-  __asm__("" : "+x"(flip), "+x"(one));
-  const uint8_t *s = p, *end = p + (len & ~(size_t)255);
-  const uint8_t *blocks = p + (len & ~(size_t)31);
+  MADD32_CONSTANTS(flip, one);
+  const uint8_t *s = p;
   uint8_t *t = d;
   size_t even = len & ~(size_t)1, rest = even & 31;
   csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
-  for (; s != end; s += 256, t += 256) { /* two chains of four blocks */
-    a += (copy_madd32k(t, s, flip, one) +
-          copy_madd32k(t + 32, s + 32, flip, one)) +
-         (copy_madd32k(t + 64, s + 64, flip, one) +
-          copy_madd32k(t + 96, s + 96, flip, one));
-    b += (copy_madd32k(t + 128, s + 128, flip, one) +
-          copy_madd32k(t + 160, s + 160, flip, one)) +
-         (copy_madd32k(t + 192, s + 192, flip, one) +
-          copy_madd32k(t + 224, s + 224, flip, one));
-  }
-  for (; s != blocks; s += 32, t += 32) a += copy_madd32k(t, s, flip, one);
+  COPY_BLOCKS_AVX2(t, s, len & ~(size_t)31, a, b, flip, one);
   if (len & 31) {
     csum_v16hi v, m;
     memcpy(&v, p + len - 32, sizeof v);
