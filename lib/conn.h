@@ -151,7 +151,14 @@ mptcp_subflow *mptcp_conn_primary(const struct mptcp_conn *c);
 /* Marks events for the app and queues the connection for next_event. */
 void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev);
 /* Queues the connection for output (write_pkt). */
-void mptcp_conn_want_output(struct mptcp_conn *c);
+/* Appends the connection to the stack's output queue (stack.c). */
+void mptcp_stack_tx_queue(struct mptcp_conn *c);
+/* Queues the connection for write_pkt() (if not queued yet). Inline: the
+ * per-segment paths call it, often while it is queued already. */
+static inline void mptcp_conn_want_output(struct mptcp_conn *c) {
+  if (c->tx_queued) return;
+  mptcp_stack_tx_queue(c);
+}
 /* Moves the connection's entry in the timer heap to `at` (NONE: out). */
 void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
 /* Re-arms the connection's entry in the timer heap. Called after every

@@ -422,9 +422,8 @@ void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev) {
   st->ev_tail = c;
 }
 
-void mptcp_conn_want_output(struct mptcp_conn *c) {
+void mptcp_stack_tx_queue(struct mptcp_conn *c) {
   mptcp_stack *st = c->st;
-  if (c->tx_queued) return;
   c->tx_queued = 1;
   c->tx_next = NULL;
   if (st->tx_tail)
