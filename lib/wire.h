@@ -84,19 +84,11 @@ static inline uint8_t *mptcp_put64(uint8_t *p, uint64_t v) {
  * mptcp_csum_fold() returns the folded 16-bit sum, not complemented; it is
  * never 0 for a nonzero input. */
 static inline uint32_t mptcp_csum_fold(uint64_t s) {
-#if UINTPTR_MAX > 0xffffffffu
-  /* The folds' result is s modulo 65535, as 0xffff rather than 0 for a
-   * nonzero s; on 64-bit hosts a remainder by a constant compiles to a
-   * multiplication, fewer steps than four folds. */
-  uint32_t f = (uint32_t)(s % 0xffffu);
-  return f == 0 && s != 0 ? 0xffffu : f;
-#else
   s = (s & 0xffffffffu) + (s >> 32); /* < 2^33 */
   s = (s & 0xffffu) + (s >> 16);     /* < 0x30000 */
   s = (s & 0xffffu) + (s >> 16);     /* <= 0x10001 */
   s = (s & 0xffffu) + (s >> 16);     /* <= 0xffff */
   return (uint32_t)s;
-#endif
 }
 
 /* Adds the n 32-bit words at p to acc as the host loads them (the only
