@@ -84,11 +84,13 @@ static inline uint8_t *mptcp_put64(uint8_t *p, uint64_t v) {
  * mptcp_csum_fold() returns the folded 16-bit sum, not complemented; it is
  * never 0 for a nonzero input. */
 static inline uint32_t mptcp_csum_fold(uint64_t s) {
-  s = (s & 0xffffffffu) + (s >> 32); /* < 2^33 */
-  s = (s & 0xffffu) + (s >> 16);     /* < 0x30000 */
-  s = (s & 0xffffu) + (s >> 16);     /* <= 0x10001 */
-  s = (s & 0xffffu) + (s >> 16);     /* <= 0xffff */
-  return (uint32_t)s;
+  /* End-around carry by rotation: the upper half of x + rot(x) is the
+   * one's-complement sum of x's two halves (the carry out of the lower
+   * half lands in it). Rotations compile to one instruction each. */
+  uint64_t t = s + ((s >> 32) | (s << 32));
+  uint32_t x = (uint32_t)(t >> 32);
+  x += (x >> 16) | (x << 16);
+  return x >> 16;
 }
 
 /* Adds the n 32-bit words at p to acc as the host loads them (the only
