@@ -7,8 +7,6 @@
 
 #include <string.h>
 
-#include "copy.h"
-#include "tcphdr.h"
 #include "wire.h"
 
 /* IPv6 next-header values we walk over (RFC 8200 §4; AH is RFC 4302). */
@@ -444,7 +442,7 @@ static uint32_t csum_host(const uint8_t *p, size_t len, uint64_t acc) {
   return s;
 }
 
-/* csum_host() of src while it is copied to dst (copy.h). */
+/* csum_host() of src while it is copied to dst (wire.h). */
 uint32_t mptcp_csum_copy0(uint8_t *d, const uint8_t *p, size_t len) {
 #if defined(CSUM_AVX2)
   if (len >= 128 && __builtin_cpu_supports("avx2")) return copy_avx2(d, p, len);

@@ -8,6 +8,7 @@
 #include <mptcp/codec.h>
 #include "copy.h"
 #include "hot.h"
+#include "wire.h"
 #include <stddef.h>
 #include <stdint.h>
 

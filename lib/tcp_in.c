@@ -15,7 +15,6 @@
 #include "stack_impl.h"
 #include "subflow.h"
 #include "tcp.h"
-#include "tcphdr.h"
 #include "wire.h"
 
 #define DUPTHRESH 3
