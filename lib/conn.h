@@ -150,7 +150,6 @@ mptcp_subflow *mptcp_conn_primary(const struct mptcp_conn *c);
 
 /* Marks events for the app and queues the connection for next_event. */
 void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev);
-/* Queues the connection for output (write_pkt). */
 /* Appends the connection to the stack's output queue (stack.c). */
 void mptcp_stack_tx_queue(struct mptcp_conn *c);
 /* Queues the connection for write_pkt() (if not queued yet). Inline: the
@@ -161,9 +160,10 @@ static inline void mptcp_conn_want_output(struct mptcp_conn *c) {
 }
 /* Moves the connection's entry in the timer heap to `at` (NONE: out). */
 void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
-/* Re-arms the connection's entry in the timer heap. Called after every
- * packet and app call, and most of them leave the earliest deadline where
- * it was: that case costs a few compares and no heap work. */
+/* Re-arms the connection's entry in the timer heap. Called after app calls
+ * and the general paths; the per-packet paths defer it (timer_later() in
+ * stack.c). Most calls leave the earliest deadline where it was: that case
+ * costs a few compares and no heap work. */
 static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
   mptcp_tstamp at = c->pm_at < c->fail_at ? c->pm_at : c->fail_at;
   for (unsigned i = 0; i < c->n_sf; i++)

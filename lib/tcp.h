@@ -88,8 +88,15 @@ typedef struct mptcp_tcp {
   /* Header template (tcp_out.c): the IP header and ports every segment
    * starts with, and the one's-complement sums of their constant parts. */
   uint8_t hdr[MPTCP_IPV6_HDR_LEN + 4];
-  uint8_t hdr_iph;      /* IP header length: 20 or 40 */
-  uint32_t hdr_ip_sum;  /* IPv4 header without its length and checksum */
+  uint8_t hdr_iph;     /* IP header length: 20 or 40 */
+  uint32_t hdr_ip_sum; /* IPv4 header without its length and checksum */
+  /* A pure ACK of plain TCP without SACK blocks, prepared at the first
+   * one (ack_len 0: not yet): every byte but the sequence numbers, the
+   * window, the timestamps and the TCP checksum, and the sum of the TCP
+   * part's constant words. */
+  uint8_t ack_hdr[MPTCP_IPV6_HDR_LEN + MPTCP_TCP_HDR_LEN + 12];
+  uint8_t ack_len;
+  uint32_t ack_sum;
   uint32_t hdr_tcp_sum; /* pseudo-header without the TCP length, and the
                            ports: the same in both directions */
 

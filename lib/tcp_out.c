@@ -30,7 +30,8 @@ static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
 
 /* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
  * and only move it right by a meaningful amount (receiver SWS avoidance). */
-static uint16_t window_field(struct mptcp_subflow *sf, int syn) {
+static MPTCP_HOT_INLINE uint16_t window_field(struct mptcp_subflow *sf,
+                                              int syn) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   uint32_t space = mptcp_tcp_rcv_space(sf);
@@ -88,8 +89,9 @@ static size_t syn_options(struct mptcp_subflow *sf, uint8_t *o, int synack,
 
 /* Timestamps and SACK blocks of a synchronized segment, written directly:
  * this is the per-packet path. */
-static size_t data_options(struct mptcp_subflow *sf, uint8_t *o, int rst,
-                           mptcp_tstamp now, uint64_t *sum) {
+static MPTCP_HOT_INLINE size_t data_options(struct mptcp_subflow *sf,
+                                            uint8_t *o, int rst,
+                                            mptcp_tstamp now, uint64_t *sum) {
   mptcp_tcp *t = &sf->tcp;
   uint8_t *p = o;
   uint64_t acc = 0;
@@ -164,9 +166,11 @@ void mptcp_tcp_init_template(struct mptcp_subflow *sf) {
  * the IP header from the template, the TCP header, both checksums. `sum`
  * is the one's-complement sum of the options and the payload. The bytes
  * are exactly those mptcp_pkt_write() produces. */
-static size_t write_headers(const mptcp_tcp *t, uint8_t *buf, uint32_t seq,
-                            uint32_t ack, uint8_t flags, uint16_t window,
-                            size_t olen, size_t len, uint64_t sum) {
+static MPTCP_HOT_INLINE size_t write_headers(const mptcp_tcp *t, uint8_t *buf,
+                                             uint32_t seq, uint32_t ack,
+                                             uint8_t flags, uint16_t window,
+                                             size_t olen, size_t len,
+                                             uint64_t sum) {
   size_t iph = t->hdr_iph, hl = MPTCP_TCP_HDR_LEN + olen, tlen = hl + len;
   /* Constant-size copies: the options are already behind the ports. */
   if (iph == MPTCP_IPV4_HDR_LEN) {
@@ -252,6 +256,48 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
   }
   if (flags & MPTCP_TH_RST) mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_SENT);
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_OUT_SEGS);
+  return (mptcp_ssize)n;
+}
+
+/* A pure ACK from the prepared copy (see mptcp_tcp.ack_hdr): plain TCP,
+ * no SACK blocks, no infinite mapping due. The bytes are those emit()
+ * writes for it. */
+static mptcp_ssize emit_ack(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
+                            mptcp_tstamp now) {
+  mptcp_tcp *t = &sf->tcp;
+  size_t iph = t->hdr_iph, olen = t->ts_ok ? 12 : 0;
+  size_t n = iph + MPTCP_TCP_HDR_LEN + olen;
+  if (cap < n) return MPTCP_ERR_NOBUF;
+  if (!t->ack_len) { /* the first: build it the long way, keep a copy */
+    uint64_t s0;
+    uint8_t *b = t->ack_hdr;
+    data_options(sf, b + iph + MPTCP_TCP_HDR_LEN, 0, 0, &s0);
+    write_headers(t, b, 0, 0, MPTCP_TH_ACK, 0, olen, 0, 0);
+    if (olen) memset(b + iph + MPTCP_TCP_HDR_LEN + 4, 0, 8);
+    t->ack_sum =
+        mptcp_csum_fold((uint64_t)t->hdr_tcp_sum + MPTCP_TCP_HDR_LEN + olen +
+                        mptcp_get32(b + iph + 12) + (olen ? TS_WORD : 0));
+    t->ack_len = (uint8_t)n;
+  }
+  memcpy(buf, t->ack_hdr, n);
+  uint8_t *h = buf + iph;
+  uint32_t seq = t->snd_nxt, ack = t->rcv_nxt;
+  uint16_t window = window_field(sf, 0);
+  uint64_t sum = (uint64_t)t->ack_sum + seq + ack + window;
+  mptcp_put32(h + 4, seq);
+  mptcp_put32(h + 8, ack);
+  mptcp_put16(h + 14, window);
+  if (olen) {
+    uint32_t v = tsval(t, now);
+    mptcp_put32(h + MPTCP_TCP_HDR_LEN + 4, v);
+    mptcp_put32(h + MPTCP_TCP_HDR_LEN + 8, t->ts_recent);
+    sum += (uint64_t)v + t->ts_recent;
+  }
+  mptcp_put16(h + 16, (uint16_t)~mptcp_csum_fold(sum));
+  t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
+  t->unacked_segs = 0;
+  t->t_delack = MPTCP_TSTAMP_NONE;
+  mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_TCP_OUT_SEGS);
   return (mptcp_ssize)n;
 }
 
@@ -395,9 +441,10 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
       !(t->flags &
         (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_PROBE | TCPF_KEEPALIVE))) {
     t->t_persist = MPTCP_TSTAMP_NONE;
-    if (t->flags & (TCPF_ACK_NOW | TCPF_WND_UPDATE))
-      return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
-    return 0;
+    if (!(t->flags & (TCPF_ACK_NOW | TCPF_WND_UPDATE))) return 0;
+    if (!c->infmap_due && !(t->sack_ok && t->ooo.n))
+      return emit_ack(sf, buf, cap, now);
+    return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
   }
   mptcp_stack *st = c->st;
   /* Plain-TCP bulk sending (nothing but new data of full segments, or the
