@@ -96,6 +96,18 @@ static inline void mptcp_cc_nr_avoid(mptcp_cc_nr *r, const mptcp_cc_ack *a) {
 
 /** Returns max(inflight / 2, min_segs * SMSS): RFC 5681 eq. (4) with
  *  min_segs = 2, or 1 for OLIA/BALIA with several paths. */
+/* NewReno's reaction to an ACK (mptcp_cc_reno's on_ack). */
+static inline void mptcp_cc_nr_ack(void *st, const mptcp_cc_ack *a) {
+  mptcp_cc_nr *r = st;
+  /* Only grow when the window was actually used (RFC 7661 spirit). */
+  if (!a->cwnd_limited) return;
+  if (!mptcp_cc_nr_slow_start(r, a)) mptcp_cc_nr_avoid(r, a);
+}
+
+static inline uint32_t mptcp_cc_nr_cwnd(const void *st) {
+  return ((const mptcp_cc_nr *)st)->cwnd;
+}
+
 static inline uint32_t mptcp_cc_nr_half(uint32_t inflight, uint32_t mss,
                                         uint32_t min_segs) {
   uint64_t half = inflight / 2, lo = (uint64_t)min_segs * mss;

@@ -13,11 +13,8 @@ static void reno_init(void *st, uint32_t mss, mptcp_tstamp now) {
 
 static void reno_on_ack(void *st, const mptcp_cc_ack *a,
                         const mptcp_cc_group *g, mptcp_tstamp now) {
-  mptcp_cc_nr *r = st;
   (void)g, (void)now;
-  /* Only grow when the window was actually used (RFC 7661 spirit). */
-  if (!a->cwnd_limited) return;
-  if (!mptcp_cc_nr_slow_start(r, a)) mptcp_cc_nr_avoid(r, a);
+  mptcp_cc_nr_ack(st, a);
 }
 
 static void reno_on_loss(void *st, const mptcp_cc_loss *l,
@@ -32,9 +29,7 @@ static void reno_on_recovery_end(void *st, mptcp_tstamp now) {
   mptcp_cc_nr_recovery_end(st);
 }
 
-static uint32_t reno_cwnd(const void *st) {
-  return ((const mptcp_cc_nr *)st)->cwnd;
-}
+static uint32_t reno_cwnd(const void *st) { return mptcp_cc_nr_cwnd(st); }
 static uint32_t reno_ssthresh(const void *st) {
   return ((const mptcp_cc_nr *)st)->ssthresh;
 }

@@ -13,9 +13,9 @@ static void done(struct mptcp_conn *c) { mptcp_conn_update_timer(c); }
 
 /* The app read: the window may open on every subflow. That sets flags and
  * queues output but moves no timer, so reads need no done(). */
-static void consumed(struct mptcp_conn *c, mptcp_tstamp now) {
+static void consumed(struct mptcp_conn *c) {
   for (unsigned i = 0; i < c->n_sf; i++)
-    if (c->sf[i]) mptcp_tcp_rcv_consumed(c->sf[i], now);
+    if (c->sf[i]) mptcp_tcp_rcv_consumed(c->sf[i]);
 }
 
 MPTCP_API int mptcp_conn_connect(mptcp_stack *st, mptcp_conn **pc,
@@ -79,11 +79,12 @@ static mptcp_ssize nothing_to_read(const struct mptcp_conn *c) {
 
 MPTCP_API mptcp_ssize mptcp_conn_read(mptcp_conn *c, uint8_t *buf, size_t n,
                                       mptcp_tstamp now) {
+  (void)now; /* reads move no timer */
   size_t k = c->rcv.len < n ? c->rcv.len : n;
   if (k == 0) return n == 0 ? 0 : nothing_to_read(c);
   mptcp_ring_read_at(&c->rcv, 0, buf, k);
   mptcp_ring_drop(&c->rcv, k);
-  consumed(c, now);
+  consumed(c);
   return (mptcp_ssize)k;
 }
 
@@ -92,8 +93,9 @@ MPTCP_API size_t mptcp_conn_peek(mptcp_conn *c, const uint8_t **pdata) {
 }
 
 MPTCP_API void mptcp_conn_consume(mptcp_conn *c, size_t n, mptcp_tstamp now) {
+  (void)now;
   mptcp_ring_drop(&c->rcv, n);
-  consumed(c, now);
+  consumed(c);
 }
 
 /* RFC 9293 §3.10.4; before the handshake completes the FIN waits for

@@ -13,6 +13,7 @@
 #include "mp.h"
 #include "pm.h"
 #include "ringbuf.h"
+#include "seq.h"
 #include "tcp.h"
 
 /* Subflows a connection holds at most (the initial one included). */
@@ -82,7 +83,8 @@ struct mptcp_conn {
   mptcp_stack *st;
   struct mptcp_conn *prev, *next; /* every connection of the stack */
   struct mptcp_conn *ev_next, *tx_next;
-  uint8_t ev_queued, tx_queued;
+  struct mptcp_conn *timer_next; /* in the stack's list of stale timers */
+  uint8_t ev_queued, tx_queued, timer_stale;
   uint32_t events; /* MPTCP_EV_* not yet drained */
 
   mptcp_addr local, remote; /* of the initial subflow */
@@ -148,13 +150,20 @@ mptcp_subflow *mptcp_conn_primary(const struct mptcp_conn *c);
 
 /* Marks events for the app and queues the connection for next_event. */
 void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev);
-/* Queues the connection for output (write_pkt). */
-void mptcp_conn_want_output(struct mptcp_conn *c);
+/* Appends the connection to the stack's output queue (stack.c). */
+void mptcp_stack_tx_queue(struct mptcp_conn *c);
+/* Queues the connection for write_pkt() (if not queued yet). Inline: the
+ * per-segment paths call it, often while it is queued already. */
+static inline void mptcp_conn_want_output(struct mptcp_conn *c) {
+  if (c->tx_queued) return;
+  mptcp_stack_tx_queue(c);
+}
 /* Moves the connection's entry in the timer heap to `at` (NONE: out). */
 void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
-/* Re-arms the connection's entry in the timer heap. Called after every
- * packet and app call, and most of them leave the earliest deadline where
- * it was: that case costs a few compares and no heap work. */
+/* Re-arms the connection's entry in the timer heap. Called after app calls
+ * and the general paths; the per-packet paths defer it (timer_later() in
+ * stack.c). Most calls leave the earliest deadline where it was: that case
+ * costs a few compares and no heap work. */
 static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
   mptcp_tstamp at = c->pm_at < c->fail_at ? c->pm_at : c->fail_at;
   for (unsigned i = 0; i < c->n_sf; i++)
@@ -180,6 +189,30 @@ static inline int mptcp_tcp_output_idle(const mptcp_subflow *sf) {
             TCPF_SEND_RST | TCPF_FIN_QUEUED | TCPF_RECOVERY)) &&
          sf->conn->snd.len == 0 && t->snd_nxt == t->snd_una &&
          t->t_persist == MPTCP_TSTAMP_NONE;
+}
+/* Current receive window we can announce (bytes). */
+static inline uint32_t mptcp_tcp_rcv_space(const mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  size_t room = c->rcv.cap - c->rcv.len;
+  return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+}
+/* The app read data: maybe announce a larger window. Inline: after every
+ * read, and nearly always it finds nothing to do. */
+static inline void mptcp_tcp_rcv_consumed(mptcp_subflow *sf) {
+  mptcp_tcp *t = &sf->tcp;
+  if (t->state < MPTCP_TCP_ESTABLISHED || t->state == MPTCP_TCP_TIME_WAIT)
+    return; /* not synchronized */
+  /* A standalone window update only when it matters to the sender: the
+   * window we could announce at least doubles, or reopens from below one
+   * segment (RFC 9293 §3.8.6.2.2; as Linux does). Otherwise the next ACK
+   * carries it. */
+  uint32_t adv =
+      mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+  uint32_t space = mptcp_tcp_rcv_space(sf);
+  if (space >= t->mss && (space >= 2 * adv || adv < t->mss)) {
+    t->flags |= TCPF_WND_UPDATE;
+    mptcp_conn_want_output(sf->conn);
+  }
 }
 /* Every subflow is idle (see above). */
 static inline int mptcp_conn_output_idle(const struct mptcp_conn *c) {

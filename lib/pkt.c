@@ -168,12 +168,14 @@ AVX2_FN static csum_v8si madd32(const uint8_t *p) {
   return madd32v(v);
 }
 
-/* Copies one 32-byte block and sums it: load, store, xor, pmaddwd. */
-AVX2_FN static csum_v8si copy_madd32(uint8_t *d, const uint8_t *s) {
+/* Copies one 32-byte block and sums it: load, store, xor, pmaddwd; the
+ * constants of madd32v() are passed in (see COPY_BLOCKS_AVX2). */
+AVX2_FN static csum_v8si copy_madd32(uint8_t *d, const uint8_t *s,
+                                     csum_v16hi flip, csum_v16hi one) {
   csum_v16hi v;
   memcpy(&v, s, sizeof v);
   memcpy(d, &v, sizeof v);
-  return madd32v(v);
+  return __builtin_ia32_pmaddwd256(v ^ flip, one);
 }
 
 /* The four lanes of the two 128-bit halves, added. */
@@ -209,44 +211,59 @@ AVX2_FN static uint64_t sum_avx2(const uint8_t **pp, size_t *plen) {
 
 /* n bytes (a multiple of 32, at most CSUM_ROUND) copied and summed into
  * the lanes of a and b: 256 bytes per step in two chains of four blocks;
- * each block costs a load, a store, the xor and the pmaddwd, and one add. */
-#define COPY_BLOCKS_AVX2(d, p, n, a, b)                                        \
+ * each block costs a load, a store, the xor and the pmaddwd, and one add.
+ * f and o are the constants of madd32v(), kept in registers (the callers
+ * hide their values from the optimiser, which would build them again in
+ * front of every block after the loop). */
+#define COPY_BLOCKS_AVX2(d, p, n, a, b, f, o)                                  \
   do {                                                                         \
     const uint8_t *end_ = (p) + ((n) & ~(size_t)255);                          \
     for (; (p) != end_; (p) += 256, (d) += 256) {                              \
       (a) +=                                                                   \
-          (copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32)) +              \
-          (copy_madd32((d) + 64, (p) + 64) + copy_madd32((d) + 96, (p) + 96)); \
-      (b) += (copy_madd32((d) + 128, (p) + 128) +                              \
-              copy_madd32((d) + 160, (p) + 160)) +                             \
-             (copy_madd32((d) + 192, (p) + 192) +                              \
-              copy_madd32((d) + 224, (p) + 224));                              \
+          (copy_madd32(d, p, f, o) + copy_madd32((d) + 32, (p) + 32, f, o)) +  \
+          (copy_madd32((d) + 64, (p) + 64, f, o) +                             \
+           copy_madd32((d) + 96, (p) + 96, f, o));                             \
+      (b) += (copy_madd32((d) + 128, (p) + 128, f, o) +                        \
+              copy_madd32((d) + 160, (p) + 160, f, o)) +                       \
+             (copy_madd32((d) + 192, (p) + 192, f, o) +                        \
+              copy_madd32((d) + 224, (p) + 224, f, o));                        \
     }                                                                          \
     if ((n)&128) {                                                             \
       (a) +=                                                                   \
-          (copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32)) +              \
-          (copy_madd32((d) + 64, (p) + 64) + copy_madd32((d) + 96, (p) + 96)); \
+          (copy_madd32(d, p, f, o) + copy_madd32((d) + 32, (p) + 32, f, o)) +  \
+          (copy_madd32((d) + 64, (p) + 64, f, o) +                             \
+           copy_madd32((d) + 96, (p) + 96, f, o));                             \
       (p) += 128, (d) += 128;                                                  \
     }                                                                          \
     if ((n)&64) {                                                              \
-      (b) += copy_madd32(d, p) + copy_madd32((d) + 32, (p) + 32);              \
+      (b) += copy_madd32(d, p, f, o) + copy_madd32((d) + 32, (p) + 32, f, o);  \
       (p) += 64, (d) += 64;                                                    \
     }                                                                          \
     if ((n)&32) {                                                              \
-      (a) += copy_madd32(d, p);                                                \
+      (a) += copy_madd32(d, p, f, o);                                          \
       (p) += 32, (d) += 32;                                                    \
     }                                                                          \
   } while (0)
+
+/* The constants of madd32v() as variables whose values the optimiser does
+ * not see (see COPY_BLOCKS_AVX2). */
+#define MADD32_CONSTANTS(f, o)                                                 \
+  csum_v16hi f = {-32768, -32768, -32768, -32768, -32768, -32768,              \
+                  -32768, -32768, -32768, -32768, -32768, -32768,              \
+                  -32768, -32768, -32768, -32768};                             \
+  csum_v16hi o = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};             \
+  __asm__("" : "+x"(f), "+x"(o))
 
 /* copy_avx2() beyond one round (lanes would overflow): whole rounds, then
  * 16-byte blocks and the scalar tail. */
 __attribute__((noinline)) AVX2_FN static uint32_t
 copy_avx2_long(uint8_t *d, const uint8_t *p, size_t len) {
   uint64_t acc = 0;
+  MADD32_CONSTANTS(flip, one);
   while (len >= 32) {
     size_t n = len < CSUM_ROUND ? len & ~(size_t)31 : CSUM_ROUND;
     csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
-    COPY_BLOCKS_AVX2(d, p, n, a, b);
+    COPY_BLOCKS_AVX2(d, p, n, a, b, flip, one);
     acc += round_total(halves(a + b), n);
     len -= n;
   }
@@ -275,12 +292,12 @@ static const uint8_t tail_mask[64] = {
  * line up with the data's), plus an odd last byte. */
 AVX2_FN static uint32_t copy_avx2(uint8_t *d, const uint8_t *p, size_t len) {
   if (len > CSUM_ROUND) return copy_avx2_long(d, p, len);
+  MADD32_CONSTANTS(flip, one);
   const uint8_t *s = p;
   uint8_t *t = d;
   size_t even = len & ~(size_t)1, rest = even & 31;
-  size_t n = len & ~(size_t)31, counted = n + (rest ? 32 : 0);
   csum_v8si a = {0, 0, 0, 0, 0, 0, 0, 0}, b = a;
-  COPY_BLOCKS_AVX2(t, s, n, a, b);
+  COPY_BLOCKS_AVX2(t, s, len & ~(size_t)31, a, b, flip, one);
   if (len & 31) {
     csum_v16hi v, m;
     memcpy(&v, p + len - 32, sizeof v);
@@ -288,12 +305,22 @@ AVX2_FN static uint32_t copy_avx2(uint8_t *d, const uint8_t *p, size_t len) {
     if (rest) {
       memcpy(&v, p + even - 32, sizeof v);
       memcpy(&m, tail_mask + rest, sizeof m);
-      a += madd32v(v & m);
+      b += __builtin_ia32_pmaddwd256((v & m) ^ flip, one);
     }
   }
-  uint64_t acc = round_total(halves(a + b), counted);
+  /* The lanes' total (pshufd builtins: GCC and clang), the 32768s back,
+   * then into network order the short way: the byte swap of a folded sum
+   * is the same sum times 256 modulo 65535 (2^16 = 1), so two partial
+   * folds around a shift replace the full fold and the swap. acc < 2^32. */
+  csum_v4si h = halves(a + b);
+  h += __builtin_ia32_pshufd(h, 0x4e);
+  h += __builtin_ia32_pshufd(h, 0xb1);
+  uint64_t acc =
+      (uint64_t)((int64_t)h[0] +
+                 (int64_t)((len & ~(size_t)31) + (rest ? 32 : 0)) * 16384);
   if (len & 1) acc += p[len - 1];
-  return mptcp_csum_host_fold(acc);
+  acc = ((acc & 0xffffu) + (acc >> 16)) << 8;       /* < 2^25 */
+  return (uint32_t)((acc & 0xffffu) + (acc >> 16)); /* <= 0x101fe */
 }
 #endif
 #elif defined(__GNUC__)
@@ -415,8 +442,8 @@ static uint32_t csum_host(const uint8_t *p, size_t len, uint64_t acc) {
   return s;
 }
 
-/* csum_host() of src while it is copied to dst. */
-static uint32_t csum_copy_host(uint8_t *d, const uint8_t *p, size_t len) {
+/* csum_host() of src while it is copied to dst (wire.h). */
+uint32_t mptcp_csum_copy0(uint8_t *d, const uint8_t *p, size_t len) {
 #if defined(CSUM_AVX2)
   if (len >= 128 && __builtin_cpu_supports("avx2")) return copy_avx2(d, p, len);
 #endif
@@ -431,7 +458,7 @@ MPTCP_API uint32_t mptcp_csum_partial(const uint8_t *p, size_t len,
 
 MPTCP_API uint32_t mptcp_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
                                    uint32_t sum) {
-  return add32(sum, csum_copy_host(dst, src, len));
+  return add32(sum, mptcp_csum_copy0(dst, src, len));
 }
 
 MPTCP_API uint16_t mptcp_csum_finish(uint32_t sum) {
@@ -557,52 +584,23 @@ static int parse_ipv6(const uint8_t *b, size_t len, mptcp_pkt *o,
   return 0;
 }
 
-/* The TCP header's length checks: its data offset, or an error. */
-static inline int tcp_doff(const uint8_t *t, size_t tlen, size_t *doff) {
-  if (tlen < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_TRUNCATED;
-  *doff = (size_t)(t[12] >> 4) * 4;
-  if (*doff < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_MALFORMED;
-  if (*doff > tlen) return MPTCP_ERR_TRUNCATED;
-  return 0;
-}
-
-/* The TCP header fields (doff checked). */
-static inline void tcp_fields(const uint8_t *t, size_t tlen, size_t doff,
-                              mptcp_pkt *out) {
-  out->sport = mptcp_get16(t);
-  out->dport = mptcp_get16(t + 2);
-  out->seq = mptcp_get32(t + 4);
-  out->ack = mptcp_get32(t + 8);
-  out->tcp_res = t[12] & 0x0f;
-  out->tcp_flags = t[13];
-  out->window = mptcp_get16(t + 14);
-  out->tcp_csum = mptcp_get16(t + 16);
-  out->urg_ptr = mptcp_get16(t + 18);
-  out->opts = t + MPTCP_TCP_HDR_LEN;
-  out->opts_len = doff - MPTCP_TCP_HDR_LEN;
-  out->payload = t + doff;
-  out->payload_len = tlen - doff;
-  out->tcp = t;
-  out->tcp_len = tlen;
-}
-
 /* The TCP header fields, once the IP layer is done. */
 static inline int parse_tcp(const uint8_t *t, size_t tlen, unsigned flags,
                             mptcp_pkt *out) {
   size_t doff;
-  int rv = tcp_doff(t, tlen, &doff);
+  int rv = mptcp_tcp_doff(t, tlen, &doff);
   if (rv) return rv;
   if (flags & MPTCP_PKT_VERIFY_CSUM &&
       mptcp_tcp_csum(&out->src, &out->dst, t, tlen) != 0)
     return MPTCP_ERR_CHECKSUM;
-  tcp_fields(t, tlen, doff, out);
+  mptcp_tcp_fields(t, tlen, doff, out);
   return 0;
 }
 
 MPTCP_API int mptcp_tcp_parse(const uint8_t *tcp, size_t tlen, mptcp_pkt *out) {
   size_t doff;
-  int rv = tcp_doff(tcp, tlen, &doff);
-  if (!rv) tcp_fields(tcp, tlen, doff, out);
+  int rv = mptcp_tcp_doff(tcp, tlen, &doff);
+  if (!rv) mptcp_tcp_fields(tcp, tlen, doff, out);
   return rv;
 }
 

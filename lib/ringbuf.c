@@ -47,13 +47,13 @@ static uint32_t at_offset(uint32_t sum, size_t offset) {
 uint32_t mptcp_ring_read_csum_wrap(const mptcp_ring *r, size_t idx, uint8_t *p,
                                    size_t n) {
   size_t first = r->cap - idx;
-  uint32_t s = mptcp_csum_copy(p, r->buf + idx, first, 0);
-  return s + at_offset(mptcp_csum_copy(p + first, r->buf, n - first, 0), first);
+  uint32_t s = mptcp_csum_copy0(p, r->buf + idx, first);
+  return s + at_offset(mptcp_csum_copy0(p + first, r->buf, n - first), first);
 }
 
 uint32_t mptcp_ring_write_csum_wrap(mptcp_ring *r, size_t idx, const uint8_t *p,
                                     size_t n) {
   size_t first = r->cap - idx;
-  uint32_t s = mptcp_csum_copy(r->buf + idx, p, first, 0);
-  return s + at_offset(mptcp_csum_copy(r->buf, p + first, n - first, 0), first);
+  uint32_t s = mptcp_csum_copy0(r->buf + idx, p, first);
+  return s + at_offset(mptcp_csum_copy0(r->buf, p + first, n - first), first);
 }

@@ -7,6 +7,8 @@
 
 #include <mptcp/codec.h>
 #include "copy.h"
+#include "hot.h"
+#include "wire.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,16 +64,19 @@ uint32_t mptcp_ring_write_csum_wrap(mptcp_ring *r, size_t idx, const uint8_t *p,
  * one's-complement sum of the n bytes (as mptcp_csum_partial(), not
  * folded, < 2^19), computed while they are copied. Inline: once per
  * segment each way, and nearly always without a wrap. */
-static inline uint32_t mptcp_ring_read_csum(const mptcp_ring *r, size_t off,
-                                            uint8_t *p, size_t n) {
+static MPTCP_HOT_INLINE uint32_t mptcp_ring_read_csum(const mptcp_ring *r,
+                                                      size_t off, uint8_t *p,
+                                                      size_t n) {
   size_t idx = mptcp_ring_idx(r, off);
-  if (n <= r->cap - idx) return mptcp_csum_copy(p, r->buf + idx, n, 0);
+  if (n <= r->cap - idx) return mptcp_csum_copy0(p, r->buf + idx, n);
   return mptcp_ring_read_csum_wrap(r, idx, p, n);
 }
-static inline uint32_t mptcp_ring_write_csum(mptcp_ring *r, size_t off,
-                                             const uint8_t *p, size_t n) {
+static MPTCP_HOT_INLINE uint32_t mptcp_ring_write_csum(mptcp_ring *r,
+                                                       size_t off,
+                                                       const uint8_t *p,
+                                                       size_t n) {
   size_t idx = mptcp_ring_idx(r, off);
-  if (n <= r->cap - idx) return mptcp_csum_copy(r->buf + idx, p, n, 0);
+  if (n <= r->cap - idx) return mptcp_csum_copy0(r->buf + idx, p, n);
   return mptcp_ring_write_csum_wrap(r, idx, p, n);
 }
 /* Drops n bytes from the head. */

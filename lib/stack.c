@@ -354,6 +354,11 @@ static void conn_free(struct mptcp_conn *c) {
   if (c->next) c->next->prev = c->prev;
   if (st->all == c) st->all = c->next;
   mptcp_heap_set(&st->timers, &c->timer, MPTCP_TSTAMP_NONE);
+  if (c->timer_stale) { /* (rare: the list is short) */
+    struct mptcp_conn **pp = &st->timer_stale;
+    while (*pp != c) pp = &(*pp)->timer_next;
+    *pp = c->timer_next;
+  }
   if (c->ev_queued) unqueue(&st->ev_head, &st->ev_tail, c, 0);
   if (c->tx_queued) unqueue(&st->tx_head, &st->tx_tail, c, 1);
   if (c->passive && !c->visible) st->n_pending_accept--;
@@ -417,9 +422,8 @@ void mptcp_conn_post(struct mptcp_conn *c, uint32_t ev) {
   st->ev_tail = c;
 }
 
-void mptcp_conn_want_output(struct mptcp_conn *c) {
+void mptcp_stack_tx_queue(struct mptcp_conn *c) {
   mptcp_stack *st = c->st;
-  if (c->tx_queued) return;
   c->tx_queued = 1;
   c->tx_next = NULL;
   if (st->tx_tail)
@@ -427,6 +431,28 @@ void mptcp_conn_want_output(struct mptcp_conn *c) {
   else
     st->tx_head = c;
   st->tx_tail = c;
+}
+
+/* mptcp_conn_update_timer() deferred, for the per-packet paths: the
+ * connection is noted, and its heap entry brought up to date before the
+ * heap is next read (get_expiry, handle_expiry), once per batch of packets
+ * instead of after every packet. */
+static void timer_later(struct mptcp_conn *c) {
+  mptcp_stack *st = c->st;
+  if (c->timer_stale) return;
+  c->timer_stale = 1;
+  c->timer_next = st->timer_stale;
+  st->timer_stale = c;
+}
+
+static void timers_update(mptcp_stack *st) {
+  struct mptcp_conn *c;
+  while ((c = st->timer_stale) != NULL) {
+    st->timer_stale = c->timer_next;
+    c->timer_stale = 0;
+    c->timer_next = NULL;
+    mptcp_conn_update_timer(c);
+  }
 }
 
 void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at) {
@@ -589,11 +615,12 @@ static mptcp_subflow *lookup_pkt(mptcp_stack *st, const mptcp_pkt *p) {
 /* The segments of a train, without the general parse: IPv4 without
  * options, not a fragment, its header checksum right, TCP to the subflow
  * found last, of a plain-TCP connection. The checks are those of
- * mptcp_pkt_parse() for such a packet; only the TCP fields of *p are set
- * (all that mptcp_tcp_input_fast() reads, and it verifies the TCP
- * checksum). NULL: parse it in full. */
+ * mptcp_pkt_parse() for such a packet. Returns the subflow and the TCP
+ * segment in *seg, *seglen (for mptcp_tcp_input_seg(), which verifies the
+ * TCP checksum); NULL: parse it in full. */
 static mptcp_subflow *train_pkt(const mptcp_stack *st, const uint8_t *b,
-                                size_t len, mptcp_pkt *p) {
+                                size_t len, const uint8_t **seg,
+                                size_t *seglen) {
   mptcp_subflow *sf = st->last_found;
   if (!sf || sf->conn->mp.state != MPTCP_MP_OFF ||
       sf->local.ip.family != MPTCP_AF_INET ||
@@ -609,7 +636,9 @@ static mptcp_subflow *train_pkt(const mptcp_stack *st, const uint8_t *b,
       memcmp(b + 16, sf->local.ip.a, 4) != 0 ||
       mptcp_csum_fold(mptcp_csum_words(b, MPTCP_IPV4_HDR_LEN / 4, 0)) != 0xffff)
     return NULL;
-  return mptcp_tcp_parse(t, total - MPTCP_IPV4_HDR_LEN, p) ? NULL : sf;
+  *seg = t;
+  *seglen = total - MPTCP_IPV4_HDR_LEN;
+  return sf;
 }
 
 MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
@@ -624,11 +653,13 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
    * (the general parse only if it declines). The TCP checksum is verified
    * by the fast path while it copies the payload, otherwise below over the
    * whole segment before anything acts on it. */
-  mptcp_subflow *train = train_pkt(st, pkt, len, &p);
+  const uint8_t *seg;
+  size_t seglen;
+  mptcp_subflow *train = train_pkt(st, pkt, len, &seg, &seglen);
   if (train && train->tcp.state != MPTCP_TCP_CLOSED) {
-    int fast = mptcp_tcp_input_fast(train, &p, now);
+    int fast = mptcp_tcp_input_seg(train, seg, seglen, now);
     /* The fast path closes no subflow: nothing to reap. */
-    if (fast > 0) mptcp_conn_update_timer(train->conn);
+    if (fast > 0) timer_later(train->conn);
     if (fast) return 0; /* taken, or dropped for its checksum (counted) */
   }
   int rv = mptcp_pkt_parse(pkt, len, MPTCP_PKT_VERIFY_IP_CSUM, &p);
@@ -648,7 +679,7 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   if (sf && sf->tcp.state == MPTCP_TCP_CLOSED) sf = NULL;
   if (sf && sf != train) { /* (train: the fast path declined already) */
     int fast = mptcp_tcp_input_fast(sf, &p, now);
-    if (fast > 0) mptcp_conn_update_timer(sf->conn);
+    if (fast > 0) timer_later(sf->conn);
     if (fast) return 0;
   }
   if (mptcp_tcp_csum(&p.src, &p.dst, p.tcp, p.tcp_len) != 0) {
@@ -778,7 +809,7 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
         pi->conn = c->released ? NULL : c;
         pi->subflow = sfi;
       }
-      mptcp_conn_update_timer(c);
+      timer_later(c);
       goto out;
     }
     after(c);
@@ -791,12 +822,16 @@ out:
 }
 
 MPTCP_API mptcp_tstamp mptcp_stack_get_expiry(const mptcp_stack *st) {
+  /* Logically const: the stale entries are brought up to date (the stack
+   * itself is never a const object; one thread per stack at a time). */
+  timers_update((mptcp_stack *)(uintptr_t)st);
   const mptcp_heap_node *top = mptcp_heap_top(&st->timers);
   return top ? top->at : MPTCP_TSTAMP_NONE;
 }
 
 MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now) {
   mptcp_heap_node *top;
+  timers_update(st);
   while ((top = mptcp_heap_top(&st->timers)) && top->at <= now) {
     struct mptcp_conn *c = (struct mptcp_conn *)top; /* timer is first */
     mptcp_heap_set(&st->timers, top, MPTCP_TSTAMP_NONE);

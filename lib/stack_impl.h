@@ -44,6 +44,9 @@ struct mptcp_stack {
   size_t n_conns;
   size_t n_pending_accept; /* passive, not yet ACCEPTed */
   mptcp_heap timers;
+  /* Connections whose heap entry may be stale: recomputed before the heap
+   * is read (see timer_later() in stack.c). */
+  struct mptcp_conn *timer_stale;
 
   struct mptcp_conn *ev_head, *ev_tail;
   struct mptcp_conn *tx_head, *tx_tail;

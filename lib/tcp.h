@@ -11,6 +11,8 @@
 #include <mptcp/ops.h>
 #include <mptcp/stack.h>
 
+#include "cc.h"
+#include "hot.h"
 #include "ranges.h"
 
 struct mptcp_subflow;
@@ -86,8 +88,15 @@ typedef struct mptcp_tcp {
   /* Header template (tcp_out.c): the IP header and ports every segment
    * starts with, and the one's-complement sums of their constant parts. */
   uint8_t hdr[MPTCP_IPV6_HDR_LEN + 4];
-  uint8_t hdr_iph;      /* IP header length: 20 or 40 */
-  uint32_t hdr_ip_sum;  /* IPv4 header without its length and checksum */
+  uint8_t hdr_iph;     /* IP header length: 20 or 40 */
+  uint32_t hdr_ip_sum; /* IPv4 header without its length and checksum */
+  /* A pure ACK of plain TCP without SACK blocks, prepared at the first
+   * one (ack_len 0: not yet): every byte but the sequence numbers, the
+   * window, the timestamps and the TCP checksum, and the sum of the TCP
+   * part's constant words. */
+  uint8_t ack_hdr[MPTCP_IPV6_HDR_LEN + MPTCP_TCP_HDR_LEN + 12];
+  uint8_t ack_len;
+  uint32_t ack_sum;
   uint32_t hdr_tcp_sum; /* pseudo-header without the TCP length, and the
                            ports: the same in both directions */
 
@@ -115,6 +124,12 @@ void mptcp_tcp_init_passive(struct mptcp_subflow *sf, const mptcp_pkt *syn,
  * is not verified yet. */
 int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
                          mptcp_tstamp now);
+/* mptcp_tcp_input_fast() of the tlen bytes of a TCP segment at tcp whose
+ * IP header the caller checked (addresses, length, not a fragment), and
+ * that belongs to sf: decodes only what header prediction reads. 0 also
+ * for a segment too short or with a bad data offset. */
+int mptcp_tcp_input_seg(struct mptcp_subflow *sf, const uint8_t *tcp,
+                        size_t tlen, mptcp_tstamp now);
 /* Processes one segment for this connection (checksum verified). */
 void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      mptcp_tstamp now);
@@ -135,10 +150,8 @@ static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
   if (t->t_tw < m) m = t->t_tw;
   return m;
 }
-/* The app read data: maybe announce a larger window. */
-void mptcp_tcp_rcv_consumed(struct mptcp_subflow *sf, mptcp_tstamp now);
-/* Current receive window we can announce (bytes). */
-uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf);
+/* mptcp_tcp_rcv_space() and mptcp_tcp_rcv_consumed(), which need the
+ * connection's buffers, are in conn.h. */
 /* Arms or stops the persist timer for the current window and queue. */
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */
@@ -148,6 +161,8 @@ void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now);
  * window is compared with before new data goes out. */
 uint32_t mptcp_tcp_inflight(const mptcp_tcp *t);
 static inline uint32_t mptcp_tcp_cwnd(const mptcp_tcp *t) {
+  /* NewReno, the default, without a call through its ops (per segment). */
+  if (t->cc == &mptcp_cc_reno) return mptcp_cc_nr_cwnd(t->cc_state);
   return t->cc->cwnd(t->cc_state);
 }
 

@@ -105,7 +105,8 @@ void mptcp_tcp_init_passive(struct mptcp_subflow *sf, const mptcp_pkt *syn,
 }
 
 /* RFC 6298 §2: update SRTT/RTTVAR/RTO with a sample r (µs). */
-static void rtt_sample(mptcp_tcp *t, const mptcp_settings *s, uint32_t r) {
+static MPTCP_HOT_INLINE void rtt_sample(mptcp_tcp *t, const mptcp_settings *s,
+                                        uint32_t r) {
   if (r == 0) r = 1;
   if (t->srtt == 0) {
     t->srtt = r;
@@ -186,12 +187,17 @@ static void enter_recovery(struct mptcp_subflow *sf, mptcp_tstamp now) {
 
 /* Tells congestion control that `data` bytes were newly acknowledged
  * (outside recovery); `inflight` is the flight size before the ACK. */
-static void cc_acked(mptcp_tcp *t, uint32_t data, uint32_t inflight,
-                     const mptcp_cc_group *g, mptcp_tstamp now) {
+static MPTCP_HOT_INLINE void cc_acked(mptcp_tcp *t, uint32_t data,
+                                      uint32_t inflight,
+                                      const mptcp_cc_group *g,
+                                      mptcp_tstamp now) {
   uint32_t cwnd = mptcp_tcp_cwnd(t);
   mptcp_cc_ack a = {data, t->mss, inflight, t->srtt,
                     (uint8_t)(inflight + t->mss >= cwnd)};
-  t->cc->on_ack(t->cc_state, &a, g, now);
+  if (t->cc == &mptcp_cc_reno) /* the default, without the call */
+    mptcp_cc_nr_ack(t->cc_state, &a);
+  else
+    t->cc->on_ack(t->cc_state, &a, g, now);
 }
 
 /* The ACK field of an acceptable segment (RFC 9293 §3.10.7.4 fifth). */
@@ -456,8 +462,8 @@ static void parse_options(const mptcp_pkt *p, mptcp_tcpopts *o,
   (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_FIN_RCVD | TCPF_FIN_OOO |            \
    TCPF_SEND_RST | TCPF_PROBE)
 
-int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                         mptcp_tstamp now) {
+static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
+                                       const mptcp_pkt *p, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   /* Header prediction (RFC 9293 §3.10.7.4 reaches the same result the
@@ -558,6 +564,20 @@ int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
   }
   if (!mptcp_tcp_output_idle(sf)) mptcp_conn_want_output(c);
   return 1;
+}
+
+int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
+                         mptcp_tstamp now) {
+  return input_fast(sf, p, now);
+}
+
+int mptcp_tcp_input_seg(struct mptcp_subflow *sf, const uint8_t *tcp,
+                        size_t tlen, mptcp_tstamp now) {
+  mptcp_pkt p; /* only its TCP fields: all that input_fast() reads */
+  size_t doff;
+  if (mptcp_tcp_doff(tcp, tlen, &doff)) return 0;
+  mptcp_tcp_fields(tcp, tlen, doff, &p);
+  return input_fast(sf, &p, now);
 }
 
 void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,

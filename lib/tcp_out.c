@@ -28,15 +28,10 @@ static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
   return (uint32_t)(now / 1000) + t->ts_offset; /* 1 ms ticks (RFC 7323) */
 }
 
-uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf) {
-  const struct mptcp_conn *c = sf->conn;
-  size_t room = c->rcv.cap - c->rcv.len;
-  return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
-}
-
 /* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
  * and only move it right by a meaningful amount (receiver SWS avoidance). */
-static uint16_t window_field(struct mptcp_subflow *sf, int syn) {
+static MPTCP_HOT_INLINE uint16_t window_field(struct mptcp_subflow *sf,
+                                              int syn) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   uint32_t space = mptcp_tcp_rcv_space(sf);
@@ -95,8 +90,9 @@ static size_t syn_options(struct mptcp_subflow *sf, uint8_t *o, int synack,
 
 /* Timestamps and SACK blocks of a synchronized segment, written directly:
  * this is the per-packet path. */
-static size_t data_options(struct mptcp_subflow *sf, uint8_t *o, int rst,
-                           mptcp_tstamp now, uint64_t *sum) {
+static MPTCP_HOT_INLINE size_t data_options(struct mptcp_subflow *sf,
+                                            uint8_t *o, int rst,
+                                            mptcp_tstamp now, uint64_t *sum) {
   mptcp_tcp *t = &sf->tcp;
   uint8_t *p = o;
   uint64_t acc = 0;
@@ -171,9 +167,11 @@ void mptcp_tcp_init_template(struct mptcp_subflow *sf) {
  * the IP header from the template, the TCP header, both checksums. `sum`
  * is the one's-complement sum of the options and the payload. The bytes
  * are exactly those mptcp_pkt_write() produces. */
-static size_t write_headers(const mptcp_tcp *t, uint8_t *buf, uint32_t seq,
-                            uint32_t ack, uint8_t flags, uint16_t window,
-                            size_t olen, size_t len, uint64_t sum) {
+static MPTCP_HOT_INLINE size_t write_headers(const mptcp_tcp *t, uint8_t *buf,
+                                             uint32_t seq, uint32_t ack,
+                                             uint8_t flags, uint16_t window,
+                                             size_t olen, size_t len,
+                                             uint64_t sum) {
   size_t iph = t->hdr_iph, hl = MPTCP_TCP_HDR_LEN + olen, tlen = hl + len;
   /* Constant-size copies: the options are already behind the ports. */
   if (iph == MPTCP_IPV4_HDR_LEN) {
@@ -225,7 +223,8 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
     olen = mptcp_sf_rst_options(sf, o, &sum);
   else if (c->mp.state == MPTCP_MP_ON)
     olen = mptcp_sf_data_options(sf, o, seq, len, flags, now, &sum, &ring_off);
-  else if (!rst && (infmap = mptcp_infmap_due(sf, seq, len, flags)) != 0)
+  else if (!rst && c->infmap_due &&
+           (infmap = mptcp_infmap_due(sf, seq, len, flags)) != 0)
     olen = mptcp_sf_infmap_options(sf, o, now, &sum);
   else
     olen = data_options(sf, o, rst, now, &sum);
@@ -258,6 +257,48 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
   }
   if (flags & MPTCP_TH_RST) mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_SENT);
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_OUT_SEGS);
+  return (mptcp_ssize)n;
+}
+
+/* A pure ACK from the prepared copy (see mptcp_tcp.ack_hdr): plain TCP,
+ * no SACK blocks, no infinite mapping due. The bytes are those emit()
+ * writes for it. */
+static mptcp_ssize emit_ack(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
+                            mptcp_tstamp now) {
+  mptcp_tcp *t = &sf->tcp;
+  size_t iph = t->hdr_iph, olen = t->ts_ok ? 12 : 0;
+  size_t n = iph + MPTCP_TCP_HDR_LEN + olen;
+  if (cap < n) return MPTCP_ERR_NOBUF;
+  if (!t->ack_len) { /* the first: build it the long way, keep a copy */
+    uint64_t s0;
+    uint8_t *b = t->ack_hdr;
+    data_options(sf, b + iph + MPTCP_TCP_HDR_LEN, 0, 0, &s0);
+    write_headers(t, b, 0, 0, MPTCP_TH_ACK, 0, olen, 0, 0);
+    if (olen) memset(b + iph + MPTCP_TCP_HDR_LEN + 4, 0, 8);
+    t->ack_sum =
+        mptcp_csum_fold((uint64_t)t->hdr_tcp_sum + MPTCP_TCP_HDR_LEN + olen +
+                        mptcp_get32(b + iph + 12) + (olen ? TS_WORD : 0));
+    t->ack_len = (uint8_t)n;
+  }
+  memcpy(buf, t->ack_hdr, n);
+  uint8_t *h = buf + iph;
+  uint32_t seq = t->snd_nxt, ack = t->rcv_nxt;
+  uint16_t window = window_field(sf, 0);
+  uint64_t sum = (uint64_t)t->ack_sum + seq + ack + window;
+  mptcp_put32(h + 4, seq);
+  mptcp_put32(h + 8, ack);
+  mptcp_put16(h + 14, window);
+  if (olen) {
+    uint32_t v = tsval(t, now);
+    mptcp_put32(h + MPTCP_TCP_HDR_LEN + 4, v);
+    mptcp_put32(h + MPTCP_TCP_HDR_LEN + 8, t->ts_recent);
+    sum += (uint64_t)v + t->ts_recent;
+  }
+  mptcp_put16(h + 16, (uint16_t)~mptcp_csum_fold(sum));
+  t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
+  t->unacked_segs = 0;
+  t->t_delack = MPTCP_TSTAMP_NONE;
+  mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_TCP_OUT_SEGS);
   return (mptcp_ssize)n;
 }
 
@@ -401,11 +442,34 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
       !(t->flags &
         (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_PROBE | TCPF_KEEPALIVE))) {
     t->t_persist = MPTCP_TSTAMP_NONE;
-    if (t->flags & (TCPF_ACK_NOW | TCPF_WND_UPDATE))
-      return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
-    return 0;
+    if (!(t->flags & (TCPF_ACK_NOW | TCPF_WND_UPDATE))) return 0;
+    if (!c->infmap_due && !(t->sack_ok && t->ooo.n))
+      return emit_ack(sf, buf, cap, now);
+    return emit(sf, buf, cap, t->snd_nxt, MPTCP_TH_ACK, 0, now);
   }
   mptcp_stack *st = c->st;
+  /* Plain-TCP bulk sending (nothing but new data of full segments, or the
+   * last of what is queued, to send): steps 0 to 2 below reduced to what
+   * they compute in that state. */
+  if (c->mp.state == MPTCP_MP_OFF && !sf->join && t->snd_nxt == t->snd_max &&
+      !(t->flags & (TCPF_RECOVERY | TCPF_FIN_QUEUED | TCPF_PROBE)) &&
+      !(t->sack_ok && t->ooo.n) && t->snd_nxt - t->snd_una <= c->snd.len) {
+    uint32_t cwnd = mptcp_tcp_cwnd(t);
+    uint32_t wnd = cwnd < t->snd_wnd ? cwnd : t->snd_wnd;
+    uint32_t inflight = t->snd_nxt - t->snd_una;
+    uint32_t avail = (uint32_t)c->snd.len - inflight;
+    uint32_t len = wnd > inflight ? wnd - inflight : 0;
+    if (len > avail) len = avail;
+    if (len >= t->mss ||
+        (len && len == avail && (inflight == 0 || (t->flags & TCPF_NODELAY)))) {
+      if (len > t->mss) len = t->mss;
+      uint32_t seq = t->snd_nxt;
+      mptcp_ssize n =
+          emit(sf, buf, cap, seq, MPTCP_TH_ACK | MPTCP_TH_PSH, len, now);
+      if (n > 0) sent(t, seq, len, len, st, now);
+      return n;
+    }
+  }
   if (c->mp.state == MPTCP_MP_ON) {
     /* MP_FAIL goes on a pure ACK of its own (§3.7); after it, the
      * fallback with an infinite mapping once the old mappings drained. */
@@ -739,22 +803,4 @@ void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now) {
   t->state = MPTCP_TCP_CLOSED;
   t->t_rtx = t->t_delack = t->t_persist = t->t_keep = t->t_tw =
       MPTCP_TSTAMP_NONE;
-}
-
-void mptcp_tcp_rcv_consumed(struct mptcp_subflow *sf, mptcp_tstamp now) {
-  struct mptcp_conn *c = sf->conn;
-  mptcp_tcp *t = &sf->tcp;
-  (void)now;
-  if (!synchronized(t->state)) return;
-  /* A standalone window update only when it matters to the sender: the
-   * window we could announce at least doubles, or reopens from below one
-   * segment (RFC 9293 §3.8.6.2.2; as Linux does). Otherwise the next ACK
-   * carries it. */
-  uint32_t adv =
-      mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-  uint32_t space = mptcp_tcp_rcv_space(sf);
-  if (space >= t->mss && (space >= 2 * adv || adv < t->mss)) {
-    t->flags |= TCPF_WND_UPDATE;
-    mptcp_conn_want_output(c);
-  }
 }

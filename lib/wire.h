@@ -1,5 +1,7 @@
 /*
- * Big-endian get/put helpers and a bounded read cursor. Integers are
+ * Big-endian get/put helpers, a bounded read cursor, the one's-complement
+ * helpers and the TCP header decode shared by the codec and the engine's
+ * header prediction. Integers are
  * composed byte by byte, so the code is the same on big- and little-endian
  * hosts (no casts, no packed structs, no host-order loads outside the
  * helpers below).
@@ -8,6 +10,7 @@
 #ifndef MPTCP_WIRE_H
 #define MPTCP_WIRE_H
 
+#include <mptcp/codec.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -84,11 +87,13 @@ static inline uint8_t *mptcp_put64(uint8_t *p, uint64_t v) {
  * mptcp_csum_fold() returns the folded 16-bit sum, not complemented; it is
  * never 0 for a nonzero input. */
 static inline uint32_t mptcp_csum_fold(uint64_t s) {
-  s = (s & 0xffffffffu) + (s >> 32); /* < 2^33 */
-  s = (s & 0xffffu) + (s >> 16);     /* < 0x30000 */
-  s = (s & 0xffffu) + (s >> 16);     /* <= 0x10001 */
-  s = (s & 0xffffu) + (s >> 16);     /* <= 0xffff */
-  return (uint32_t)s;
+  /* End-around carry by rotation: the upper half of x + rot(x) is the
+   * one's-complement sum of x's two halves (the carry out of the lower
+   * half lands in it). Rotations compile to one instruction each. */
+  uint64_t t = s + ((s >> 32) | (s << 32));
+  uint32_t x = (uint32_t)(t >> 32);
+  x += (x >> 16) | (x << 16);
+  return x >> 16;
 }
 
 /* Adds the n 32-bit words at p to acc as the host loads them (the only
@@ -178,5 +183,43 @@ static inline void mptcp_cur_bytes(mptcp_cur *c, uint8_t *dst, size_t n) {
 static inline void mptcp_cur_skip(mptcp_cur *c, size_t n) {
   if (mptcp_cur_need(c, n)) c->p += n;
 }
+
+/* Decoding of a TCP header into mptcp_pkt's TCP fields, inline: shared by
+ * the packet codec (pkt.c) and header prediction for segments of a train
+ * (tcp_in.c), which decodes without a call. */
+/* The data offset of the tlen bytes at t: 0, or why they are no segment. */
+static inline int mptcp_tcp_doff(const uint8_t *t, size_t tlen, size_t *doff) {
+  if (tlen < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_TRUNCATED;
+  *doff = (size_t)(t[12] >> 4) * 4;
+  if (*doff < MPTCP_TCP_HDR_LEN) return MPTCP_ERR_MALFORMED;
+  if (*doff > tlen) return MPTCP_ERR_TRUNCATED;
+  return 0;
+}
+
+/* out's TCP fields, sport to tcp_len, from a segment with data offset
+ * doff (checked by mptcp_tcp_doff). */
+static inline void mptcp_tcp_fields(const uint8_t *t, size_t tlen, size_t doff,
+                                    mptcp_pkt *out) {
+  out->sport = mptcp_get16(t);
+  out->dport = mptcp_get16(t + 2);
+  out->seq = mptcp_get32(t + 4);
+  out->ack = mptcp_get32(t + 8);
+  out->tcp_res = t[12] & 0x0f;
+  out->tcp_flags = t[13];
+  out->window = mptcp_get16(t + 14);
+  out->tcp_csum = mptcp_get16(t + 16);
+  out->urg_ptr = mptcp_get16(t + 18);
+  out->opts = t + MPTCP_TCP_HDR_LEN;
+  out->opts_len = doff - MPTCP_TCP_HDR_LEN;
+  out->payload = t + doff;
+  out->payload_len = tlen - doff;
+  out->tcp = t;
+  out->tcp_len = tlen;
+}
+
+/* mptcp_csum_copy() with no sum to add (its result is folded once, at
+ * most 0x2fefe): the rings' per-segment copies call the kernel without
+ * the public function's extra step (pkt.c). */
+uint32_t mptcp_csum_copy0(uint8_t *dst, const uint8_t *src, size_t n);
 
 #endif /* MPTCP_WIRE_H */
