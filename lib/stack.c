@@ -821,10 +821,8 @@ out:
   return n;
 }
 
-MPTCP_API mptcp_tstamp mptcp_stack_get_expiry(const mptcp_stack *st) {
-  /* Logically const: the stale entries are brought up to date (the stack
-   * itself is never a const object; one thread per stack at a time). */
-  timers_update((mptcp_stack *)(uintptr_t)st);
+MPTCP_API mptcp_tstamp mptcp_stack_get_expiry(mptcp_stack *st) {
+  timers_update(st);
   const mptcp_heap_node *top = mptcp_heap_top(&st->timers);
   return top ? top->at : MPTCP_TSTAMP_NONE;
 }

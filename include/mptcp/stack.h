@@ -185,8 +185,10 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
                                             uint8_t *dest, size_t destlen,
                                             mptcp_tstamp now);
 
-/** Earliest timer deadline, or MPTCP_TSTAMP_NONE. */
-MPTCP_API mptcp_tstamp mptcp_stack_get_expiry(const mptcp_stack *st);
+/** Earliest timer deadline, or MPTCP_TSTAMP_NONE. Not const: the packet
+ * paths defer their timer updates, and this brings them up to date first,
+ * so ask after a batch of packets rather than after each one. */
+MPTCP_API mptcp_tstamp mptcp_stack_get_expiry(mptcp_stack *st);
 
 /** Runs every timer due at @p now (retransmissions, delayed ACKs, probes,
  *  TIME_WAIT expiry); the packets they cause come from write_pkt().
