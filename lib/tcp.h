@@ -67,6 +67,11 @@ typedef struct mptcp_tcp {
   uint32_t recover;    /* RecoveryPoint: snd_max at loss detection */
   uint32_t high_rxt;   /* HighRxt: highest retransmitted this recovery */
   mptcp_ranges sacked; /* SACKed ranges, offsets from snd_una */
+  /* Right edge of the highest SACK block the full scoreboard had to leave
+   * out (at or below snd_una: none). Receivers repeat a block only while
+   * it is among their newest, so without it a burst of more holes than
+   * the scoreboard holds stalls recovery until the RTO. */
+  uint32_t sack_over;
 
   /* Receive assembler: out-of-order bytes already in the receive ring at
    * their offsets, as ranges relative to rcv_nxt. */
