@@ -78,6 +78,7 @@ typedef struct mptcp_tcp {
   mptcp_ranges ooo;
   uint8_t unacked_segs; /* in-order segments received since our last ACK */
   uint32_t fin_at;      /* sequence number of an early FIN (TCPF_FIN_OOO) */
+  uint32_t ooo_last;    /* the latest out-of-order segment's first octet */
 
   /* Timers (MPTCP_TSTAMP_NONE = off). */
   mptcp_tstamp t_rtx, t_delack, t_persist, t_keep, t_tw;
@@ -144,6 +145,11 @@ static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
 void mptcp_tcp_rcv_consumed(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Current receive window we can announce (bytes). */
 uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf);
+/* Index into t->ooo of the k-th SACK block to send: first the block that
+ * holds the latest out-of-order segment (RFC 2018 §4: a sender that gets
+ * only the first block -- one fits beside an MPTCP DSS -- must still learn
+ * of every new arrival), then the others in order. */
+uint32_t mptcp_tcp_sack_block(const mptcp_tcp *t, uint32_t k);
 /* Arms or stops the persist timer for the current window and queue. */
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */

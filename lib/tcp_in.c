@@ -313,6 +313,7 @@ static int take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
   } else {
     int kept = len == 0 || mptcp_ranges_add(&t->ooo, off, off + len) == 0;
+    if (kept && len) t->ooo_last = seq;
     if (!kept) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
       MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,

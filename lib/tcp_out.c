@@ -34,6 +34,14 @@ uint32_t mptcp_tcp_rcv_space(const struct mptcp_subflow *sf) {
   return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
 }
 
+uint32_t mptcp_tcp_sack_block(const mptcp_tcp *t, uint32_t k) {
+  uint32_t off = t->ooo_last - t->rcv_nxt, first = 0;
+  for (uint32_t i = 0; i < t->ooo.n; i++)
+    if (off >= t->ooo.r[i].start && off < t->ooo.r[i].end) first = i;
+  if (k == 0) return first;
+  return k - 1 < first ? k - 1 : k;
+}
+
 /* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
  * and only move it right by a meaningful amount (receiver SWS avoidance). */
 static uint16_t window_field(struct mptcp_subflow *sf, int syn) {
@@ -119,7 +127,8 @@ static size_t data_options(struct mptcp_subflow *sf, uint8_t *o, int rst,
     *p++ = olen;
     acc += (uint32_t)MPTCP_OPT_NOP << 24 | (uint32_t)MPTCP_OPT_NOP << 16 |
            (uint32_t)MPTCP_OPT_SACK << 8 | olen;
-    for (size_t i = 0; i < nb; i++) {
+    for (size_t k = 0; k < nb; k++) {
+      uint32_t i = mptcp_tcp_sack_block(t, (uint32_t)k);
       uint32_t l = t->rcv_nxt + t->ooo.r[i].start;
       uint32_t r = t->rcv_nxt + t->ooo.r[i].end;
       p = mptcp_put32(p, l);

@@ -616,6 +616,26 @@ START_TEST(test_fast_retransmit_sack) {
 }
 END_TEST
 
+/* An active open with SACK, the peer's MSS 1000 and window scale `ws`
+ * (-1: none); `sndbuf` 0 keeps the default. Returns the first data
+ * sequence number. */
+static uint32_t open_sack(tpeer *p, size_t sndbuf, int32_t ws) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.sack = 1;
+  if (sndbuf) s.sndbuf = sndbuf;
+  tpeer_init(p, &s, 0);
+  tpeer_connect(p, NULL);
+  tseg sa = tseg_make(5000, p->iss + 1, S | A);
+  sa.mss = 1000;
+  sa.ws = ws;
+  sa.sack_perm = 1;
+  tpeer_send(p, &sa);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  return p->iss + 1;
+}
+
 /* A receiver that gets every other segment of a large flight and, like
  * Linux on an MPTCP subflow (no option room for more), reports one SACK
  * block per ACK: more holes than the scoreboard holds (64 ranges). The
@@ -626,21 +646,9 @@ END_TEST
  * knows the recorded ranges has to wait for its timer. */
 #define BURST_SEGS 610 /* slow start 10+20+40+80+160, then a flight of 300 */
 START_TEST(test_sack_scoreboard_overflow) {
-  mptcp_settings s;
-  tpeer_default_settings(&s);
-  s.sack = 1;
-  s.sndbuf = 1 << 20;
   tpeer p;
-  tpeer_init(&p, &s, 0);
-  tpeer_connect(&p, NULL);
-  tseg sa = tseg_make(5000, p.iss + 1, S | A);
-  sa.mss = 1000;
-  sa.ws = 7;
-  sa.sack_perm = 1;
-  tpeer_send(&p, &sa);
+  uint32_t s0 = open_sack(&p, 1 << 20, 7);
   tseg g;
-  ck_assert(tpeer_recv(&p, &g));
-  uint32_t s0 = p.iss + 1;
   for (uint32_t w = 0; w < BURST_SEGS * 1000u;) {
     mptcp_ssize n = mptcp_conn_write(
         p.conn, data,
@@ -762,6 +770,38 @@ START_TEST(test_mss_leaves_room_for_sack) {
     ck_assert_uint_eq(g.nsack, 2);
     ck_assert_uint_eq(g.len, want);
   }
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* RFC 2018 §4: the first SACK block holds the segment that triggered the
+ * ACK. A sender that gets one block per ACK (beside an MPTCP DSS only one
+ * fits) otherwise hears of the lowest block again and again and of no
+ * later arrival, and waits for its RTO (seen with Linux: 200-300 ms
+ * stalls on a lossy path). Pieces arrive at 5101, 5501, 5301: each ACK
+ * reports the newest piece's block first, the others after it in order. */
+START_TEST(test_sack_newest_block_first) {
+  tpeer p;
+  uint32_t s0 = open_sack(&p, 0, -1);
+  tseg g;
+  static const uint32_t at[3] = {5101, 5501, 5301};
+  static const uint32_t want[3][3][2] = {
+      {{5101, 5201}},
+      {{5501, 5601}, {5101, 5201}},
+      {{5301, 5401}, {5101, 5201}, {5501, 5601}},
+  };
+  for (uint32_t k = 0; k < 3; k++) {
+    tseg d = dseg(at[k], s0, data, 100);
+    tpeer_send(&p, &d);
+    ck_assert(tpeer_recv(&p, &g));
+    ck_assert_uint_eq(g.ack, 5001);
+    ck_assert_uint_eq(g.nsack, k + 1);
+    for (uint32_t b = 0; b <= k; b++) {
+      ck_assert_uint_eq(g.sack[b][0], want[k][b][0]);
+      ck_assert_uint_eq(g.sack[b][1], want[k][b][1]);
+    }
+  }
+  tpeer_expect_none(&p);
   tpeer_fini(&p);
 }
 END_TEST
@@ -1661,6 +1701,7 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_syn_retries),
       TCHECK_TEST(test_fast_retransmit_sack),
       TCHECK_TEST(test_sack_scoreboard_overflow),
+      TCHECK_TEST(test_sack_newest_block_first),
       TCHECK_TEST(test_fast_retransmit_newreno),
       TCHECK_TEST(test_zero_window_probe),
       TCHECK_TEST(test_window_scaling),
