@@ -46,6 +46,12 @@
 #define IO_CHUNK 65536
 #define RX_BUDGET 256 /* packets read per TUN per loop turn */
 #define APP_BUDGET 64 /* stdin reads / stdout writes per loop turn */
+/* Send and receive buffer: mpcat serves one connection, so it can afford
+ * what Linux autotunes a bulk TCP connection up to (tcp_wmem's 4 MiB).
+ * The connection-level window must cover the fast path's bandwidth times
+ * the slow path's delay, tbf queueing included: the library's 256 KiB
+ * default held 100 + 20 Mbit/s paths with 25 ms queues to 0.7 of Linux. */
+#define DEFAULT_BUF ((size_t)4 << 20)
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -69,6 +75,7 @@ struct opts {
   int checksum;
   const char *sched, *cc, *pcap_file, *stats_file;
   int pm; /* enum mptcp_pm_policy, -1: the stack's default */
+  size_t sndbuf, rcvbuf;
   int quiet, verbose;
 };
 
@@ -147,6 +154,9 @@ static const char usage_text[] =
     "                          what the peer announces from the first -t),\n"
     "                          fullmesh (a subflow from every -t to every\n"
     "                          address of the peer), none\n"
+    "      --sndbuf BYTES      send buffer (K/M suffix; default 4M)\n"
+    "      --rcvbuf BYTES      receive buffer, the connection's window\n"
+    "                          (K/M suffix; default 4M)\n"
     "      --pcap FILE         write every packet in and out to FILE (raw "
     "IP)\n"
     "      --stats FILE        write connection statistics as JSON to FILE at "
@@ -262,6 +272,26 @@ static int parse_port(const char *s, uint16_t *out) {
   return 0;
 }
 
+/* "4194304", "4096K", "4M": 4 KiB .. 1 GiB. */
+static int parse_size(const char *s, size_t *out) {
+  char *end;
+  unsigned long long v;
+  if (!*s || *s < '0' || *s > '9') return -1;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno || v > (1ull << 30)) return -1; /* before a shift overflows */
+  if (*end == 'K' || *end == 'k') {
+    v <<= 10;
+    end++;
+  } else if (*end == 'M' || *end == 'm') {
+    v <<= 20;
+    end++;
+  }
+  if (*end || v < 4096 || v > (1ull << 30)) return -1;
+  *out = (size_t)v;
+  return 0;
+}
+
 static void parse_tun(struct opts *o, const char *arg) {
   struct tun_path *t;
   const char *eq = strchr(arg, '=');
@@ -320,7 +350,9 @@ static void parse_args(struct opts *o, int argc, char **argv) {
     OPT_CC,
     OPT_PM,
     OPT_PCAP,
-    OPT_STATS
+    OPT_STATS,
+    OPT_SNDBUF,
+    OPT_RCVBUF
   };
   static const struct option longopts[] = {
       {"tun", required_argument, NULL, 't'},
@@ -333,6 +365,8 @@ static void parse_args(struct opts *o, int argc, char **argv) {
       {"pm", required_argument, NULL, OPT_PM},
       {"pcap", required_argument, NULL, OPT_PCAP},
       {"stats", required_argument, NULL, OPT_STATS},
+      {"sndbuf", required_argument, NULL, OPT_SNDBUF},
+      {"rcvbuf", required_argument, NULL, OPT_RCVBUF},
       {"quiet", no_argument, NULL, 'q'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
@@ -342,6 +376,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
   memset(o, 0, sizeof *o);
   o->version = 1;
   o->pm = -1;
+  o->sndbuf = o->rcvbuf = DEFAULT_BUF;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":t:l:qvh", longopts, NULL)) != -1) {
     switch (c) {
@@ -393,6 +428,12 @@ static void parse_args(struct opts *o, int argc, char **argv) {
     case OPT_STATS:
       if (!*optarg) usage_error("--stats needs a file name");
       o->stats_file = optarg;
+      break;
+    case OPT_SNDBUF:
+    case OPT_RCVBUF:
+      if (parse_size(optarg, c == OPT_SNDBUF ? &o->sndbuf : &o->rcvbuf) != 0)
+        usage_error("bad --%s \"%s\" (bytes, K or M suffix; 4K..1G)",
+                    c == OPT_SNDBUF ? "sndbuf" : "rcvbuf", optarg);
       break;
     case 'q': o->quiet = 1; break;
     case 'v': o->verbose++; break;
@@ -1036,6 +1077,8 @@ int main(int argc, char **argv) {
   s.mptcp = !a->o.no_mptcp;
   s.mptcp_version = (uint8_t)a->o.version;
   s.checksum = (uint8_t)a->o.checksum;
+  s.sndbuf = a->o.sndbuf;
+  s.rcvbuf = a->o.rcvbuf;
   rc = mptcp_stack_new(&a->st, &s, NULL, a);
   if (rc != 0) {
     errmsg("cannot create the stack: %s", mptcp_strerror(rc));

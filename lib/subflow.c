@@ -552,9 +552,12 @@ int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
   if (off != 0) {
     if (len && mptcp_ranges_add(&t->ooo, off, off + len)) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
-    } else if (fin) {
-      t->fin_at = seq + len;
-      t->flags |= TCPF_FIN_OOO;
+    } else {
+      if (len) t->ooo_last = seq;
+      if (fin) {
+        t->fin_at = seq + len;
+        t->flags |= TCPF_FIN_OOO;
+      }
     }
     if (len) mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_QUEUED);
     t->flags |= TCPF_ACK_NOW;
@@ -796,9 +799,10 @@ static void base_opts(const struct mptcp_subflow *sf, mptcp_tstamp now,
   if (t->sack_ok && t->ooo.n) {
     opts->present |= MPTCP_HAS_SACK;
     uint32_t nb = t->ooo.n < MPTCP_SACK_MAX ? t->ooo.n : MPTCP_SACK_MAX;
-    for (uint32_t i = 0; i < nb; i++) {
-      opts->sack[i].left = t->rcv_nxt + t->ooo.r[i].start;
-      opts->sack[i].right = t->rcv_nxt + t->ooo.r[i].end;
+    for (uint32_t k = 0; k < nb; k++) {
+      uint32_t i = mptcp_tcp_sack_block(t, k);
+      opts->sack[k].left = t->rcv_nxt + t->ooo.r[i].start;
+      opts->sack[k].right = t->rcv_nxt + t->ooo.r[i].end;
     }
     opts->n_sack = (uint8_t)nb;
   }

@@ -69,12 +69,18 @@ typedef struct mptcp_tcp {
   uint32_t recover;    /* RecoveryPoint: snd_max at loss detection */
   uint32_t high_rxt;   /* HighRxt: highest retransmitted this recovery */
   mptcp_ranges sacked; /* SACKed ranges, offsets from snd_una */
+  /* Right edge of the highest SACK block the full scoreboard had to leave
+   * out (at or below snd_una: none). Receivers repeat a block only while
+   * it is among their newest, so without it a burst of more holes than
+   * the scoreboard holds stalls recovery until the RTO. */
+  uint32_t sack_over;
 
   /* Receive assembler: out-of-order bytes already in the receive ring at
    * their offsets, as ranges relative to rcv_nxt. */
   mptcp_ranges ooo;
   uint8_t unacked_segs; /* in-order segments received since our last ACK */
   uint32_t fin_at;      /* sequence number of an early FIN (TCPF_FIN_OOO) */
+  uint32_t ooo_last;    /* the latest out-of-order segment's first octet */
 
   /* Timers (MPTCP_TSTAMP_NONE = off). */
   mptcp_tstamp t_rtx, t_delack, t_persist, t_keep, t_tw;
@@ -152,6 +158,11 @@ static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
 }
 /* mptcp_tcp_rcv_space() and mptcp_tcp_rcv_consumed(), which need the
  * connection's buffers, are in conn.h. */
+/* Index into t->ooo of the k-th SACK block to send: first the block that
+ * holds the latest out-of-order segment (RFC 2018 §4: a sender that gets
+ * only the first block -- one fits beside an MPTCP DSS -- must still learn
+ * of every new arrival), then the others in order. */
+uint32_t mptcp_tcp_sack_block(const mptcp_tcp *t, uint32_t k);
 /* Arms or stops the persist timer for the current window and queue. */
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */

@@ -31,7 +31,7 @@ static void init_common(struct mptcp_subflow *sf, mptcp_tstamp now) {
   t->iss = mptcp_isn(st->isn_secret, &sf->local.ip, sf->local.port,
                      &sf->remote.ip, sf->remote.port, now);
   t->snd_una = t->snd_nxt = t->snd_max = t->iss;
-  t->recover = t->high_rxt = t->iss;
+  t->recover = t->high_rxt = t->sack_over = t->iss;
   t->mss = 536;
   t->peer_mss = 536;
   t->rto = (uint32_t)s->rto_initial;
@@ -161,7 +161,9 @@ static void take_sack(mptcp_tcp *t, const mptcp_tcpopts *o) {
     if (!mptcp_seq_lt(l, r) || mptcp_seq_leq(l, t->snd_una) ||
         mptcp_seq_gt(r, t->snd_max))
       continue;
-    mptcp_ranges_add(&t->sacked, l - t->snd_una, r - t->snd_una);
+    if (mptcp_ranges_add(&t->sacked, l - t->snd_una, r - t->snd_una) != 0 &&
+        mptcp_seq_gt(r, t->sack_over))
+      t->sack_over = r;
   }
 }
 
@@ -227,6 +229,7 @@ static void process_ack(struct mptcp_subflow *sf, const mptcp_pkt *p,
     }
     mptcp_ranges_advance(&t->sacked, acked);
     t->snd_una = p->ack;
+    if (mptcp_seq_lt(t->sack_over, t->snd_una)) t->sack_over = t->snd_una;
     if (c->mp.state == MPTCP_MP_ON) mptcp_sf_acked(sf);
     if (mptcp_seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     if (mptcp_seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
@@ -316,6 +319,7 @@ static int take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
   } else {
     int kept = len == 0 || mptcp_ranges_add(&t->ooo, off, off + len) == 0;
+    if (kept && len) t->ooo_last = seq;
     if (!kept) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
       MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,

@@ -28,6 +28,14 @@ static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
   return (uint32_t)(now / 1000) + t->ts_offset; /* 1 ms ticks (RFC 7323) */
 }
 
+uint32_t mptcp_tcp_sack_block(const mptcp_tcp *t, uint32_t k) {
+  uint32_t off = t->ooo_last - t->rcv_nxt, first = 0;
+  for (uint32_t i = 0; i < t->ooo.n; i++)
+    if (off >= t->ooo.r[i].start && off < t->ooo.r[i].end) first = i;
+  if (k == 0) return first;
+  return k - 1 < first ? k - 1 : k;
+}
+
 /* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
  * and only move it right by a meaningful amount (receiver SWS avoidance). */
 static MPTCP_HOT_INLINE uint16_t window_field(struct mptcp_subflow *sf,
@@ -116,7 +124,8 @@ static MPTCP_HOT_INLINE size_t data_options(struct mptcp_subflow *sf,
     *p++ = olen;
     acc += (uint32_t)MPTCP_OPT_NOP << 24 | (uint32_t)MPTCP_OPT_NOP << 16 |
            (uint32_t)MPTCP_OPT_SACK << 8 | olen;
-    for (size_t i = 0; i < nb; i++) {
+    for (size_t k = 0; k < nb; k++) {
+      uint32_t i = mptcp_tcp_sack_block(t, (uint32_t)k);
       uint32_t l = t->rcv_nxt + t->ooo.r[i].start;
       uint32_t r = t->rcv_nxt + t->ooo.r[i].end;
       p = mptcp_put32(p, l);
@@ -335,16 +344,28 @@ static uint32_t unsacked_in(const mptcp_tcp *t, uint32_t a, uint32_t b) {
 /* RFC 6675 IsLost(): a byte is lost when more than (DupThresh - 1) * SMSS
  * bytes above it are SACKed. Returns the offset below which that holds
  * (0 = nothing lost). Without SACK, recovery treats the segment at SND.UNA
- * as the lost one (RFC 6582). */
+ * as the lost one (RFC 6582). When the scoreboard had to leave SACK blocks
+ * out, the bytes more than DupThresh * SMSS below the highest one left out
+ * count as lost too (FACK, Mathis & Mahdavi 1996): what was sent before a
+ * delivered segment has left the network, and a resend of bytes the
+ * scoreboard could not record costs less than waiting for the RTO. */
 static uint32_t lost_edge(const mptcp_tcp *t) {
   if (!t->sack_ok) return t->mss;
-  uint32_t need = (DUPTHRESH - 1) * (uint32_t)t->mss, acc = 0;
+  uint32_t need = (DUPTHRESH - 1) * (uint32_t)t->mss, acc = 0, edge = 0;
   for (uint32_t i = t->sacked.n; i-- > 0;) {
     uint32_t len = t->sacked.r[i].end - t->sacked.r[i].start;
-    if (acc + len > need) return t->sacked.r[i].end - (need - acc);
+    if (acc + len > need) {
+      edge = t->sacked.r[i].end - (need - acc);
+      break;
+    }
     acc += len;
   }
-  return 0;
+  uint32_t over = t->sack_over - t->snd_una;
+  uint32_t fack = DUPTHRESH * (uint32_t)t->mss;
+  if (mptcp_seq_gt(t->sack_over, t->snd_una) && over > fack &&
+      over - fack > edge)
+    edge = over - fack;
+  return edge;
 }
 
 /* RFC 6675 SetPipe(), in bytes. */
@@ -740,7 +761,7 @@ static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {
     t->dupacks = 0;
     /* RFC 2018 §8: forget SACK information after a timeout. */
     t->sacked.n = 0;
-    t->high_rxt = t->snd_una;
+    t->sack_over = t->high_rxt = t->snd_una;
   }
   /* What this subflow carried goes out on another one too (the first
    * timeout of a run), so one dead path does not hold up the connection. */

@@ -616,6 +616,123 @@ START_TEST(test_fast_retransmit_sack) {
 }
 END_TEST
 
+/* An active open with SACK, the peer's MSS 1000 and window scale `ws`
+ * (-1: none); `sndbuf` 0 keeps the default. Returns the first data
+ * sequence number. */
+static uint32_t open_sack(tpeer *p, size_t sndbuf, int32_t ws) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.sack = 1;
+  if (sndbuf) s.sndbuf = sndbuf;
+  tpeer_init(p, &s, 0);
+  tpeer_connect(p, NULL);
+  tseg sa = tseg_make(5000, p->iss + 1, S | A);
+  sa.mss = 1000;
+  sa.ws = ws;
+  sa.sack_perm = 1;
+  tpeer_send(p, &sa);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  return p->iss + 1;
+}
+
+/* A receiver that gets every other segment of a large flight and, like
+ * Linux on an MPTCP subflow (no option room for more), reports one SACK
+ * block per ACK: more holes than the scoreboard holds (64 ranges). The
+ * blocks it could not record still tell that everything sent long
+ * before them left the network, so recovery resends the holes above the
+ * recorded ranges at once and the whole flight is repaired without the
+ * RTO -- the receiver never repeats those blocks, so a sender that only
+ * knows the recorded ranges has to wait for its timer. */
+#define BURST_SEGS 610 /* slow start 10+20+40+80+160, then a flight of 300 */
+START_TEST(test_sack_scoreboard_overflow) {
+  tpeer p;
+  uint32_t s0 = open_sack(&p, 1 << 20, 7);
+  tseg g;
+  for (uint32_t w = 0; w < BURST_SEGS * 1000u;) {
+    mptcp_ssize n = mptcp_conn_write(
+        p.conn, data,
+        BURST_SEGS * 1000u - w < 60000 ? BURST_SEGS * 1000u - w : 60000, p.now);
+    ck_assert_int_gt(n, 0);
+    w += (uint32_t)n;
+  }
+  static uint8_t got[BURST_SEGS];
+  memset(got, 0, sizeof got);
+  /* Slow start, every segment ACKed as it would be on a wire (the stack
+   * sends between the ACKs), until the last segment is out. */
+  uint32_t first = 0, sent = 0;
+  for (;;) {
+    while (tpeer_recv(&p, &g)) {
+      ck_assert_uint_eq(g.seq, s0 + sent * 1000);
+      ck_assert_uint_eq(g.len, 1000);
+      sent++;
+    }
+    if (sent == BURST_SEGS) break;
+    ck_assert_uint_lt(first, sent);
+    p.now += 10;
+    tseg a = tseg_make(5001, s0 + (first + 1) * 1000, A);
+    a.win = 65535;
+    tpeer_send(&p, &a);
+    got[first++] = 1;
+  }
+  uint32_t flight = sent - first;
+  ck_assert_uint_ge(flight, 200); /* 100 holes, more than 64 ranges */
+  /* Every other segment of it arrives (the odd ones, and the last four:
+   * a hole at the very end needs a rescue retransmission or the RTO
+   * (RFC 6675 NextSeg rule 4), not the subject here) and is SACKed, one
+   * block per ACK; then whatever the stack sends arrives, and each ACK
+   * SACKs the block of the segment it answers. Time never reaches the
+   * RTO (200 ms at least). */
+  uint32_t rcv_nxt = first, resent = 0, max_resent = 0;
+  for (uint32_t i = first; i < BURST_SEGS; i++) {
+    if ((i - first) % 2 == 0 && i < BURST_SEGS - 4) continue;
+    got[i] = 1;
+    tseg a = tseg_make(5001, s0 + rcv_nxt * 1000, A);
+    a.win = 65535;
+    a.nsack = 1;
+    a.sack[0][0] = s0 + i * 1000;
+    a.sack[0][1] = s0 + (i + 1) * 1000;
+    tpeer_send(&p, &a);
+  }
+  for (int round = 0; round < 20 && rcv_nxt < BURST_SEGS; round++) {
+    p.now += 1 * MS;
+    uint32_t seen[BURST_SEGS], n = 0;
+    while (tpeer_recv(&p, &g)) {
+      uint32_t k = (g.seq - s0) / 1000;
+      ck_assert_uint_eq(g.seq, s0 + k * 1000);
+      ck_assert_uint_lt(k, BURST_SEGS);
+      seen[n++] = k;
+      resent++;
+      if (k > max_resent) max_resent = k;
+    }
+    /* The first burst already goes beyond the 64 recorded ranges. */
+    if (round == 0) ck_assert_uint_gt(max_resent, first + 2 * 64 + 10);
+    for (uint32_t j = 0; j < n; j++) {
+      uint32_t k = seen[j];
+      got[k] = 1;
+      while (rcv_nxt < BURST_SEGS && got[rcv_nxt]) rcv_nxt++;
+      tseg a = tseg_make(5001, s0 + rcv_nxt * 1000, A);
+      a.win = 65535;
+      if (k > rcv_nxt) {
+        uint32_t l = k, r = k + 1;
+        while (l > rcv_nxt && got[l - 1]) l--;
+        while (r < BURST_SEGS && got[r]) r++;
+        a.nsack = 1;
+        a.sack[0][0] = s0 + l * 1000;
+        a.sack[0][1] = s0 + r * 1000;
+      }
+      tpeer_send(&p, &a);
+    }
+  }
+  ck_assert_uint_eq(rcv_nxt, BURST_SEGS);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpTimeouts"), 0);
+  ck_assert_uint_ge(resent, flight / 2); /* every hole, once at least */
+  tpeer_expect_none(&p);
+  ck_assert_uint_eq(tpeer_expiry(&p), MPTCP_TSTAMP_NONE);
+  tpeer_fini(&p);
+}
+END_TEST
+
 /* RFC 9293 §3.7.1: payload plus options stay within the peer's MSS. Our
  * ACKs carry SACK blocks while the peer's data has holes: every data
  * segment then carries less payload (_i: with timestamps too). */
@@ -653,6 +770,38 @@ START_TEST(test_mss_leaves_room_for_sack) {
     ck_assert_uint_eq(g.nsack, 2);
     ck_assert_uint_eq(g.len, want);
   }
+  tpeer_fini(&p);
+}
+END_TEST
+
+/* RFC 2018 §4: the first SACK block holds the segment that triggered the
+ * ACK. A sender that gets one block per ACK (beside an MPTCP DSS only one
+ * fits) otherwise hears of the lowest block again and again and of no
+ * later arrival, and waits for its RTO (seen with Linux: 200-300 ms
+ * stalls on a lossy path). Pieces arrive at 5101, 5501, 5301: each ACK
+ * reports the newest piece's block first, the others after it in order. */
+START_TEST(test_sack_newest_block_first) {
+  tpeer p;
+  uint32_t s0 = open_sack(&p, 0, -1);
+  tseg g;
+  static const uint32_t at[3] = {5101, 5501, 5301};
+  static const uint32_t want[3][3][2] = {
+      {{5101, 5201}},
+      {{5501, 5601}, {5101, 5201}},
+      {{5301, 5401}, {5101, 5201}, {5501, 5601}},
+  };
+  for (uint32_t k = 0; k < 3; k++) {
+    tseg d = dseg(at[k], s0, data, 100);
+    tpeer_send(&p, &d);
+    ck_assert(tpeer_recv(&p, &g));
+    ck_assert_uint_eq(g.ack, 5001);
+    ck_assert_uint_eq(g.nsack, k + 1);
+    for (uint32_t b = 0; b <= k; b++) {
+      ck_assert_uint_eq(g.sack[b][0], want[k][b][0]);
+      ck_assert_uint_eq(g.sack[b][1], want[k][b][1]);
+    }
+  }
+  tpeer_expect_none(&p);
   tpeer_fini(&p);
 }
 END_TEST
@@ -1551,6 +1700,8 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_rto_backoff_and_give_up),
       TCHECK_TEST(test_syn_retries),
       TCHECK_TEST(test_fast_retransmit_sack),
+      TCHECK_TEST(test_sack_scoreboard_overflow),
+      TCHECK_TEST(test_sack_newest_block_first),
       TCHECK_TEST(test_fast_retransmit_newreno),
       TCHECK_TEST(test_zero_window_probe),
       TCHECK_TEST(test_window_scaling),

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # mpcat's command line: unknown scheduler / congestion-control / path-manager
 # names are refused with the list of valid ones (exit 2), valid ones are
-# accepted.
+# accepted; so are buffer sizes.
 # Usage: mpcat-cli.sh MPCAT_EXE
 set -u
 M=${1:?usage: mpcat-cli.sh MPCAT_EXE}
@@ -29,4 +29,9 @@ expect 2 "no TUN device" --cc olia --sched blest -l 5000
 for pm in none join-announced fullmesh; do
   expect 2 "no TUN device" --pm $pm -l 5000
 done
+expect 2 'bad --sndbuf "1K"' --sndbuf 1K -l 5000
+expect 2 'bad --rcvbuf "2G"' --rcvbuf 2G -l 5000
+expect 2 'bad --sndbuf "17592186044416M"' --sndbuf 17592186044416M -l 5000
+expect 2 'bad --rcvbuf "4Mx"' --rcvbuf 4Mx -l 5000
+expect 2 "no TUN device" --sndbuf 8M --rcvbuf 65536 -l 5000
 exit $fail

@@ -151,7 +151,9 @@
 # of MPTCP_BASELINE_MB (48) MiB each way (the other direction sends
 # nothing), MPTCP_BASELINE_RUNS (3) runs each; prints the goodput measured
 # in K (kernel -> peer: until everything incl. the DATA_FIN is DATA_ACKed;
-# peer -> kernel: until the DATA_FIN is received) and the median. With the
+# peer -> kernel: until the DATA_FIN is received), the packets R dropped
+# on mt1/mt2 (TX drops: with mpcat, its TUN queues overflowed while it was
+# not reading) and the median. With the
 # default peer it measures mpcat, with MPTCP_INTEROP_PEER=kernel the kernel.
 # The side with nothing to send keeps its half open until the end (mpcat's
 # stdin stays open until K's data is DATA_ACKed): Linux opens no MP_JOIN
@@ -389,6 +391,17 @@ tbf_drops() { # total drops on the four shapers
   for d in r1 r2 mifb1 mifb2; do
     for x in $(inR tc -s qdisc show dev $d 2>/dev/null |
       sed -n 's/.*dropped \([0-9]*\).*/\1/p'); do n=$((n + x)); done
+  done
+  echo $n
+}
+
+# packets R could not hand to the peer: TX drops on mt1/mt2 (with mpcat, a
+# full TUN queue while mpcat was not reading)
+peer_dev_drops() {
+  local d n=0 x
+  for d in mt1 mt2; do
+    x=$(inR cat /sys/class/net/$d/statistics/tx_dropped 2>/dev/null)
+    n=$((n + ${x:-0}))
   done
   echo $n
 }
@@ -988,6 +1001,7 @@ run_case() {
 
 run_baseline() {
   local bytes=$((BMB * 1048576)) rates dir i p g list tmo port=5400 sha shares
+  local drops0
   local SAVE_RX=0 # the goodput runs hash the data, they do not keep it
   local fails=0
   head -c $bytes /dev/urandom >"$OUT/data-b.bin" || die "no data"
@@ -1006,6 +1020,7 @@ run_baseline() {
         port=$((port + 1))
         p=$OUT/baseline-$1-$2-$dir-$i
         rm -f "$p".*
+        drops0=$(peer_dev_drops)
         # the side with nothing to send half-closes only at the end
         if [ $dir = kernel-to-peer ]; then
           transfer kc "$p" "$OUT/data-b.bin" "hold:$p.acked" "$tmo" \
@@ -1028,7 +1043,8 @@ print(json.load(open(sys.argv[1])).get("sha256"))' "$p.kernel.json")" = "$sha" ]
           --paths $K1,$K2 --min-share 0 | grep "$([ $dir = kernel-to-peer ] &&
             echo 'kernel->peer' || echo 'peer->kernel')" | sed 's/.*: //')
         grep -q '"mptcp": true' "$p.kernel.json" || shares="$shares [NOT MPTCP]"
-        echo "  $1+$2 Mbit/s $dir run $i: $g; per path: $shares"
+        echo "  $1+$2 Mbit/s $dir run $i: $g; per path: $shares;" \
+          "dropped before the peer: $(($(peer_dev_drops) - drops0))"
         list="$list ${g%% *}"
       done
       [ -n "$list" ] && echo "$list" | tr ' ' '\n' | sed '/^$/d' | sort -n |
