@@ -243,6 +243,23 @@ static int dark_all(pair *p, int from_a, uint8_t *b, size_t n) {
   return !*(const int *)p->ud;
 }
 
+/* B reads what A wrote (@p data, @p n bytes, checked byte by byte) in at
+ * most @p rounds steps; returns how much. */
+static size_t read_all(pair *p, const uint8_t *data, size_t n, int rounds) {
+  uint8_t buf[65536];
+  size_t got = 0;
+  for (int r = 0; r < rounds && got < n; r++) {
+    mptcp_ssize k;
+    while ((k = mptcp_conn_read(p->cb, buf, sizeof buf, p->now)) > 0) {
+      ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
+      got += (size_t)k;
+    }
+    if (got == n) break; /* done: both ends may be idle, with no timer */
+    pair_step(p);
+  }
+  return got;
+}
+
 /* Reinjection with no target: both paths go dark and time out, then A
  * withdraws path 2's address (its subflow is reset). Its data, and what
  * path 1 had handed it, has nowhere to go (path 1 is stalled): the
@@ -255,7 +272,7 @@ START_TEST(test_txq_reinject_owed) {
   setup(&p, "minrtt", 256 * 1024);
   p.ud = &dark;
   p.filter = dark_all;
-  uint8_t *data = malloc(N), buf[65536];
+  uint8_t *data = malloc(N);
   for (size_t i = 0; i < N; i++) data[i] = (uint8_t)(i * 7 + 11);
   dark = 1;
   ck_assert_int_eq(mptcp_conn_write(p.ca, data, N, p.now), N);
@@ -268,17 +285,7 @@ START_TEST(test_txq_reinject_owed) {
   ck_assert_int_ne(mptcp_conn_get_subflow(p.ca, 1, &(mptcp_subflow_info){0}),
                    0);
   dark = 0;
-  size_t got = 0;
-  for (int r = 0; r < 2000 && got < N; r++) {
-    mptcp_ssize k;
-    while ((k = mptcp_conn_read(p.cb, buf, sizeof buf, p.now)) > 0) {
-      ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
-      got += (size_t)k;
-    }
-    if (got == N) break; /* done: both ends may be idle, with no timer */
-    pair_step(&p);
-  }
-  ck_assert_uint_eq(got, N);
+  ck_assert_uint_eq(read_all(&p, data, N, 2000), N);
   ck_assert_uint_gt(pair_counter(p.a, "MPReinjectDead"), dead);
   free(data);
   pair_fini(&p);
@@ -358,21 +365,11 @@ START_TEST(test_txq_reinject_mappings) {
   p.delay = two_delays;
   p.filter = rj_watch;
   p.ud = &x;
-  uint8_t *data = malloc(N), buf[65536];
+  uint8_t *data = malloc(N);
   for (size_t i = 0; i < N; i++) data[i] = (uint8_t)(i * 5 + 3);
   x.dark = 1; /* what path 1 sends from now on is lost */
   ck_assert_int_eq(mptcp_conn_write(p.ca, data, N, p.now), N);
-  size_t got = 0;
-  for (int r = 0; r < 20000 && got < N; r++) {
-    mptcp_ssize k;
-    while ((k = mptcp_conn_read(p.cb, buf, sizeof buf, p.now)) > 0) {
-      ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
-      got += (size_t)k;
-    }
-    if (got == N) break;
-    pair_step(&p);
-  }
-  ck_assert_uint_eq(got, N);
+  ck_assert_uint_eq(read_all(&p, data, N, 20000), N);
   ck_assert_uint_ge(pair_counter(p.a, "MPReinjectRTO"), 1);
   mptcp_conn_info ci;
   mptcp_conn_get_info(p.ca, &ci);
