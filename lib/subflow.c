@@ -1045,6 +1045,7 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
     /* A join's third ACK, and every ACK until the peer acknowledges it,
      * carries our HMAC instead of a DSS (no data goes out before). */
     *ring_off = 0;
+    sf->dack_wrote = 0;
     if (mptcp_join_ack_option(sf, &so) == 0)
       mptcp_tcpopts_add_mptcp(&opts, &so);
     return write_opts(&opts, o, sum);
