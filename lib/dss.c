@@ -39,8 +39,8 @@ static int grow(mptcp_txmaps *t) {
   return 0;
 }
 
-int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn,
-                      uint32_t len) {
+int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn, uint32_t len,
+                      int fin) {
   if (len == 0) return 0;
   if (t->n == t->cap) {
     int rv = grow(t);
@@ -50,6 +50,7 @@ int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn,
   r->ssn = r->m_ssn = ssn;
   r->dsn = r->m_dsn = dsn;
   r->len = r->m_len = len;
+  r->m_fin = fin != 0;
   return 0;
 }
 

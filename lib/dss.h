@@ -29,6 +29,7 @@ typedef struct mptcp_txmap {
   uint64_t dsn;
   uint64_t m_dsn; /* the mapping as announced (never trimmed) */
   uint32_t m_ssn, m_len;
+  uint8_t m_fin; /* announced with the DATA_FIN after it */
 } mptcp_txmap;
 
 typedef struct mptcp_txmaps {
@@ -40,10 +41,10 @@ typedef struct mptcp_txmaps {
 void mptcp_txmaps_init(mptcp_txmaps *t, mptcp_alloc *alloc);
 void mptcp_txmaps_free(mptcp_txmaps *t);
 /* Records the mapping of subflow bytes [ssn, ssn + len) to [dsn, dsn +
- * len). Must continue the last record's SSN range. Returns 0 or
- * MPTCP_ERR_NOMEM. */
-int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn,
-                      uint32_t len);
+ * len), with the DATA_FIN after it if @p fin. Must continue the last
+ * record's SSN range. Returns 0 or MPTCP_ERR_NOMEM. */
+int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn, uint32_t len,
+                      int fin);
 /* The record holding @p ssn, or NULL. */
 const mptcp_txmap *mptcp_txmaps_find(const mptcp_txmaps *t, uint32_t ssn);
 /* Subflow bytes before @p ssn_una are acknowledged: forget them. */

@@ -758,6 +758,10 @@ uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf) {
 int mptcp_sf_fin_ok(const struct mptcp_subflow *sf) {
   const struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return 1;
+  /* Not on the rest of a mapping: its DATA_FIN could only go alone on
+   * that data, which Linux notes but acts on late (the peer's close then
+   * waits); a FIN of its own carries it (or a new mapping with it). */
+  if (reserved(sf)) return 0;
   if (c->rj_end > c->rj_dsn || sf->txq.n || c->mp.snd_nxt < c->mp.fin_dsn ||
       c->fail == MPFAIL_RCVD)
     return 0;
@@ -913,10 +917,23 @@ static void plan(const struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
     p->len = len;
     p->map = 1;
   }
-  /* The DATA_FIN with the FIN: on the mapping that ends at it (again, if
-   * that went before: an identical mapping but for its DATA_FIN). */
-  p->fin = fin && m->fin_queued && p->dsn + p->len == m->fin_dsn;
-  if (p->fin) p->map = 1;
+  /* The DATA_FIN with the FIN: on a new mapping that ends at it, or on
+   * each copy of one that went with it. A mapping that went without one
+   * is never sent again with it (Linux takes the copy as the mapping it
+   * knows and drops the DATA_FIN): a segment that ends at the DATA_FIN
+   * and needs no mapping carries it alone (SSN 0, length 1, §3.3.3). */
+  int at_fin = fin && m->fin_queued && p->seg_dsn + len == m->fin_dsn;
+  if (m->checksum || p->fresh) {
+    p->fin = at_fin;
+    p->map |= p->fin;
+  } else if (r->m_fin) {
+    p->fin = p->map || at_fin;
+    p->map = p->fin;
+  } else if (at_fin && !p->map) {
+    p->fin = p->map = 1;
+    p->dsn = m->fin_dsn;
+    p->ssn = p->len = 0;
+  }
   /* After a loss the DATA_ACK goes on new data (it may have been lost
    * with a segment that carried its news), not on resends: they keep the
    * size they went with. */
@@ -964,7 +981,8 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
   if (len && p.fresh) {
     uint64_t dsn;
     int again = mptcp_txq_head(sf, &dsn) != 0;
-    if (mptcp_txmaps_push(&sf->txm, seq - sf->tcp.iss, p.dsn, p.len) != 0)
+    if (mptcp_txmaps_push(&sf->txm, seq - sf->tcp.iss, p.dsn, p.len, p.fin) !=
+        0)
       return MPTCP_ERR_NOMEM;
     if (p.dsn + p.len > sf->dsn_end) sf->dsn_end = p.dsn + p.len;
     if (again) {

@@ -18,16 +18,16 @@ START_TEST(test_txmaps) {
   uint32_t base = _i ? 0xfffff000u : 1; /* SSN wrap in the second run */
   /* one record per announced mapping, even when two continue each other
    * (a retransmission must repeat each as it was sent) */
-  ck_assert_int_eq(mptcp_txmaps_push(&t, base, 1000, 1448), 0);
-  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 1448, 2448, 1448), 0);
+  ck_assert_int_eq(mptcp_txmaps_push(&t, base, 1000, 1448, 0), 0);
+  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 1448, 2448, 1448, 0), 0);
   ck_assert_uint_eq(t.n, 2);
   /* a DSN jump (the other subflow took 2896..) starts a new record */
-  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2896, 9000, 100), 0);
+  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2896, 9000, 100, 0), 0);
   /* a reinjection of older DSNs */
-  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2996, 500, 50), 0);
+  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2996, 500, 50, 0), 0);
   for (int k = 0; k < 40; k++) /* forces growth */
     ck_assert_int_eq(mptcp_txmaps_push(&t, base + 3046 + 10 * (uint32_t)k,
-                                       20000 + 20 * (uint64_t)k, 10),
+                                       20000 + 20 * (uint64_t)k, 10, 0),
                      0);
   ck_assert_uint_eq(t.n, 44);
   const mptcp_txmap *r = mptcp_txmaps_find(&t, base + 1500);
