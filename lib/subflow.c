@@ -888,8 +888,10 @@ static void plan(const struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
     p->map = p->fin;
     p->dsn = m->fin_dsn;
     /* A duplicate ACK with SACK blocks leaves out an unchanged DATA_ACK:
-     * three blocks fit beside the timestamps instead of one. */
-    p->ack = !t->ooo.n || !t->sack_ok || p->fin || dack_news(sf);
+     * three blocks fit beside the timestamps instead of one (not next to
+     * an MP_FAIL, which the DATA_ACK explains, §3.7). */
+    p->ack = !t->ooo.n || !t->sack_ok || p->fin || dack_news(sf) ||
+             mptcp_fail_due(sf);
     p->mpc = sf->mpc_echo && seq == t->iss + 1 && !p->fin;
     return;
   }
