@@ -743,7 +743,8 @@ static void check_out_mptcp(world *w, const mptcp_pkt *k,
     int inside = k->payload_len &&
                  smap_lookup(w, ssn, &drel) >= (uint32_t)k->payload_len;
     int dupack = !k->payload_len && !(fl & MPTCP_TH_FIN) && o->n_sack;
-    if (w->s_mode == 1 && !inside && !dupack) {
+    /* (Without the stack's key its mappings are not followed.) */
+    if (w->s_mode == 1 && w->s_key_known && !inside && !dupack) {
       w->s_mode = 2; /* fell back: for good */
       w->s_ever_fallback = 1;
     }
