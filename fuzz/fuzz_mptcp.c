@@ -735,7 +735,16 @@ static void check_out_mptcp(world *w, const mptcp_pkt *k,
   }
 
   if (!mpc && !dss) {
-    if (w->s_mode == 1) {
+    /* Data inside a mapping sent before and duplicate ACKs with SACK
+     * blocks carry no DSS (RFC 8684 §3.3.1, §3.3.2); anything else
+     * without one shows a fallback. */
+    uint64_t drel;
+    uint32_t ssn = k->seq - w->iss;
+    int inside = k->payload_len &&
+                 smap_lookup(w, ssn, &drel) >= (uint32_t)k->payload_len;
+    int dupack = !k->payload_len && !(fl & MPTCP_TH_FIN) && o->n_sack;
+    /* (Without the stack's key its mappings are not followed.) */
+    if (w->s_mode == 1 && w->s_key_known && !inside && !dupack) {
       w->s_mode = 2; /* fell back: for good */
       w->s_ever_fallback = 1;
     }

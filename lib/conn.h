@@ -13,6 +13,7 @@
 #include "mp.h"
 #include "pm.h"
 #include "ringbuf.h"
+#include "rxstash.h"
 #include "seq.h"
 #include "tcp.h"
 
@@ -35,6 +36,7 @@ typedef struct mptcp_subflow {
   /* MPTCP, per subflow. */
   mptcp_txmaps txm;
   mptcp_rxmaps rxm;
+  mptcp_rxstash stash;    /* bytes that came before their mapping */
   mptcp_mpc_neg neg;      /* MP_CAPABLE outcome so far (initial subflow) */
   uint8_t mpc_echo;       /* client: MP_CAPABLE on the third ACK and first data
                              until the peer shows it has our key (§3.1) */
@@ -47,6 +49,10 @@ typedef struct mptcp_subflow {
   uint8_t fail_ack;       /* a pure ACK with MP_FAIL is owed (mpfail.c) */
   uint64_t fail_dsn;
   uint64_t dsn_end; /* end of the highest DSN range this subflow carried */
+  /* The DATA_ACK and right edge (DATA_ACK + free receive space) last sent
+   * here: a data segment carries a DATA_ACK only when either changed. */
+  uint8_t dack_set, dack_wrote; /* dack_wrote: by the last data_options */
+  uint64_t dack_sent, dack_edge;
   /* Connection bytes it owes besides new data (txq.c): reinjections of
    * another subflow's data and redundant copies, sent before new data. */
   mptcp_dsnq txq;
@@ -103,7 +109,8 @@ struct mptcp_conn {
   mptcp_subflow *sf[MPTCP_SUBFLOWS_MAX];
   uint8_t n_sf, tx_rr;
   mptcp_subflow *sched;
-  uint32_t copy_mask; /* slots that get a copy of what `sched` maps (txq.c) */
+  uint32_t sched_bytes; /* the scheduler's chunk for `sched`: one mapping */
+  uint32_t copy_mask;   /* slots that get a copy of what `sched` maps (txq.c) */
   const mptcp_sched_ops *sched_ops;
   uint64_t sched_state[MPTCP_SCHED_STATE_MAX / 8];
   mptcp_subflow first;

@@ -74,7 +74,7 @@ void mptcp_conn_schedule(struct mptcp_conn *c) {
   /* Waiting (full windows, a policy): the fastest usable subflow, so that
    * window probing and the FIN go on as on a single path. */
   int fastest = mptcp_sched_fastest(&v, mptcp_sched_usable(&v, 0)), i = fastest;
-  uint32_t copy = 0;
+  uint32_t copy = 0, bytes = 0;
   /* A connection-level window below a segment and below the data: sender
    * SWS avoidance holds the data back and only window probes go, always
    * from that subflow (a scheduler that takes turns would move the data
@@ -88,8 +88,10 @@ void mptcp_conn_schedule(struct mptcp_conn *c) {
     for (i = 0; i < (int)v.n && !(pick.mask & (1u << i)); i++) {
     }
     copy = (pick.copy | pick.mask) & ~(1u << i);
+    bytes = pick.bytes;
   }
   c->sched = i >= 0 && i < (int)v.n ? by[i] : NULL;
+  c->sched_bytes = bytes;
   c->copy_mask = 0;
   for (size_t k = 0; k < v.n; k++)
     if (copy & (1u << k)) c->copy_mask |= UINT32_C(1) << by[k]->idx;

@@ -39,25 +39,18 @@ static int grow(mptcp_txmaps *t) {
   return 0;
 }
 
-int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn,
-                      uint32_t len) {
+int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn, uint32_t len,
+                      int fin) {
   if (len == 0) return 0;
-  if (t->n) {
-    mptcp_txmap *last = at(t, t->n - 1);
-    if (last->ssn + last->len == ssn && last->dsn + last->len == dsn &&
-        last->len <= UINT32_MAX - len) {
-      last->len += len;
-      return 0;
-    }
-  }
   if (t->n == t->cap) {
     int rv = grow(t);
     if (rv) return rv;
   }
   mptcp_txmap *r = at(t, t->n++);
-  r->ssn = ssn;
-  r->dsn = dsn;
-  r->len = len;
+  r->ssn = r->m_ssn = ssn;
+  r->dsn = r->m_dsn = dsn;
+  r->len = r->m_len = len;
+  r->m_fin = fin != 0;
   return 0;
 }
 

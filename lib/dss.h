@@ -1,10 +1,11 @@
 /* Data sequence mappings of one subflow (RFC 8684 §3.3.1): which subflow
  * bytes carry which connection-level bytes.
  *
- * Send side: every byte a subflow has sent and not yet had acknowledged at
- * subflow level has a record (relative SSN -> DSN), so a retransmission
- * reads the same connection bytes and repeats the same mapping. Records of
- * consecutive sends that continue each other in both spaces are merged.
+ * Send side: one record per mapping announced on the wire (relative SSN ->
+ * DSN, up to 64 KiB), kept until the subflow acknowledged all of it, so a
+ * retransmission reads the same connection bytes and repeats the same
+ * mapping. A mapping may cover bytes not sent yet (the rest of a run that
+ * goes out in later segments, which carry no DSS of their own).
  *
  * Receive side: the mappings announced by the peer for subflow bytes not
  * yet received in order, sorted by SSN, so that out-of-order segments and
@@ -24,8 +25,11 @@
 /* ---- send side ---- */
 
 typedef struct mptcp_txmap {
-  uint32_t ssn, len;
+  uint32_t ssn, len; /* not yet acknowledged at subflow level */
   uint64_t dsn;
+  uint64_t m_dsn; /* the mapping as announced (never trimmed) */
+  uint32_t m_ssn, m_len;
+  uint8_t m_fin; /* announced with the DATA_FIN after it */
 } mptcp_txmap;
 
 typedef struct mptcp_txmaps {
@@ -36,10 +40,11 @@ typedef struct mptcp_txmaps {
 
 void mptcp_txmaps_init(mptcp_txmaps *t, mptcp_alloc *alloc);
 void mptcp_txmaps_free(mptcp_txmaps *t);
-/* Records that subflow bytes [ssn, ssn + len) carry [dsn, dsn + len). Must
- * continue the last record's SSN range. Returns 0 or MPTCP_ERR_NOMEM. */
-int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn,
-                      uint32_t len);
+/* Records the mapping of subflow bytes [ssn, ssn + len) to [dsn, dsn +
+ * len), with the DATA_FIN after it if @p fin. Must continue the last
+ * record's SSN range. Returns 0 or MPTCP_ERR_NOMEM. */
+int mptcp_txmaps_push(mptcp_txmaps *t, uint32_t ssn, uint64_t dsn, uint32_t len,
+                      int fin);
 /* The record holding @p ssn, or NULL. */
 const mptcp_txmap *mptcp_txmaps_find(const mptcp_txmaps *t, uint32_t ssn);
 /* Subflow bytes before @p ssn_una are acknowledged: forget them. */

@@ -101,7 +101,6 @@ int mptcp_join_syn_in(mptcp_stack *st, const mptcp_pkt *p,
   sf->local_nonce = mptcp_stack_rand32(st);
   sf->local_id = mptcp_join_local_id(c, &l.ip);
   mptcp_tcp_init_passive(sf, p, o, now);
-  if (sf->tcp.mss > 2 * MPTCP_DSS_TX_MAX) sf->tcp.mss -= MPTCP_DSS_TX_MAX;
   mptcp_conn_update_timer(c);
   return 1;
 }
@@ -145,7 +144,6 @@ int mptcp_join_synack_rx(mptcp_subflow *sf, const mptcp_tcpopts *o) {
   sf->remote_id = so->u.join.addr_id;
   sf->peer_backup = so->u.join.backup;
   sf->join = SF_JOIN_ACK_DUE;
-  if (sf->tcp.mss > 2 * MPTCP_DSS_TX_MAX) sf->tcp.mss -= MPTCP_DSS_TX_MAX;
   return 0;
 }
 

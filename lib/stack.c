@@ -51,6 +51,7 @@ MPTCP_API void mptcp_settings_default(mptcp_settings *s) {
   s->mptcp_v0 = 1;
   s->checksum = 0;
   s->mptcp_syn_retries = 2;
+  s->dss_map_max_bytes = 65535;
   s->pm_policy = MPTCP_PM_JOIN_ANNOUNCED;
 }
 
@@ -263,7 +264,7 @@ void mptcp_stack_sf_free(mptcp_subflow *sf) {
   struct mptcp_conn *c = sf->conn;
   mptcp_stack *st = c->st;
   sf_unhash(sf);
-  mptcp_txmaps_free(&sf->txm);
+  mptcp_sf_free_maps(sf);
   c->gone_bytes_sent += sf->tcp.bytes_sent;
   c->gone_bytes_acked += sf->tcp.bytes_acked;
   c->gone_retransmits += sf->tcp.retransmits;
@@ -503,6 +504,10 @@ void mptcp_sf_closed(mptcp_subflow *sf, uint32_t ev) {
    * end is a reset for the app: REFUSED is about its own active open). */
   if (sf->join && (ev & MPTCP_EV_REFUSED))
     ev = (ev & ~MPTCP_EV_REFUSED) | MPTCP_EV_RESET;
+  /* A join that failed after both DATA_FINs were acknowledged (opened as
+   * the peer closed) ends nothing: the connection completed. */
+  if (sf->join && c->mp.fin_acked && c->mp.peer_fin_done)
+    ev &= ~(uint32_t)(MPTCP_EV_RESET | MPTCP_EV_TIMEOUT);
   if (ev & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT | MPTCP_EV_REFUSED))
     c->err = (uint8_t)(ev & MPTCP_EV_RESET ? 1 : ev & MPTCP_EV_TIMEOUT ? 2 : 3);
   mptcp_conn_post(c, MPTCP_EV_CLOSED | ev);

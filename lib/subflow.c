@@ -79,10 +79,6 @@ static int start(struct mptcp_subflow *sf, const mptcp_mpc_neg *n) {
   c->mp.checksum = n->checksum;
   c->mp.peer_deny_first = n->peer_deny_first;
   c->snd_dsn = c->mp.snd_una;
-  /* Every data segment carries a DSS of up to 28 bytes (64-bit DATA_ACK
-   * and DSN, checksum): the payload shrinks so the packet still fits the
-   * path (Linux does the same). */
-  if (sf->tcp.mss > 2 * MPTCP_DSS_TX_MAX) sf->tcp.mss -= MPTCP_DSS_TX_MAX;
   if (c->mp.fin_queued) c->mp.fin_dsn = c->snd_dsn + c->snd.len;
   /* Until a DATA_ACK says otherwise, the window is the handshake's. */
   c->mp.snd_edge = c->mp.snd_una + sf->tcp.snd_wnd;
@@ -251,6 +247,11 @@ void mptcp_conn_free_acked(struct mptcp_conn *c) {
   }
 }
 
+void mptcp_sf_free_maps(struct mptcp_subflow *sf) {
+  mptcp_txmaps_free(&sf->txm);
+  mptcp_rxstash_free(&sf->stash, &sf->conn->st->alloc);
+}
+
 void mptcp_sf_acked(struct mptcp_subflow *sf) {
   mptcp_txmaps_ack(&sf->txm, sf->tcp.snd_una - sf->tcp.iss);
   mptcp_conn_free_acked(sf->conn);
@@ -309,12 +310,21 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return;
   if (!c->mp.client) take_mpc_data(sf, p, o);
+  /* A client repeats its MP_CAPABLE until it gets a DATA_ACK (§3.1): the
+   * next segment carries one, news or not. */
+  if (!c->mp.client && mptcp_find_subopt(o, MPTCP_SUB_CAPABLE))
+    sf->dack_set = 0;
   if (o->n_mptcp) mptcp_pm_rx(sf, o, now);
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
+  /* Data without a DSS tells something only in order: the segments after
+   * a mapping's first carry none, and may come before it (it is lost or
+   * late: they are dropped unacknowledged and come again). */
+  int data = p->payload_len && p->seq == sf->tcp.rcv_nxt;
   if (!so && sf->join) {
-    /* Data without a mapping on a join: options are lost on this path,
-     * which the connection cannot fall back on (§3.7): reset it. */
-    if (p->payload_len) {
+    /* Data without a mapping on a join before any DSS: options are lost
+     * on this path, which the connection cannot fall back on (§3.7):
+     * reset it. */
+    if (data && !sf->peer_dss_seen) {
       sf->broken = 1;
       sf->rst_reason = MPTCP_RESET_REASON_MIDDLEBOX;
     }
@@ -327,8 +337,9 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
      * ADD_ADDR6 with timestamps leaves no room, §3.4.1; Linux drops the
      * DSS then too) shows options get through: no fallback for it. */
     int pm_only = !p->payload_len && o->n_mptcp > o->n_mptcp_bad;
-    if (sf->peer_dss_seen || !(acks_data || p->payload_len) || pm_only ||
-        mptcp_find_subopt(o, MPTCP_SUB_CAPABLE))
+    /* (A segment with data out of order says nothing either way.) */
+    if (sf->peer_dss_seen || !((acks_data && !p->payload_len) || data) ||
+        pm_only || mptcp_find_subopt(o, MPTCP_SUB_CAPABLE))
       return;
     /* §3.7 falls back only on the first subflow before any other
      * exists; once a join was established the connection is MPTCP
@@ -459,9 +470,10 @@ static uint32_t overlap(const mptcp_ranges *r, uint32_t off, uint32_t n) {
 }
 
 /* Places subflow bytes [seq, seq + len) at their DSNs; returns how many
- * leading bytes could be placed (the rest has no mapping or no room). */
+ * leading bytes could be placed (the rest has no mapping, then
+ * *unmapped is set, or no room). */
 static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
-                      uint32_t len) {
+                      uint32_t len, int *unmapped) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   uint32_t done = 0;
@@ -477,6 +489,7 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
                 "tcp %u>%u: no mapping for ssn %u (%u bytes), %u known",
                 MPTCP_LOG_CONN(sf), seq + done - t->irs, len - done,
                 (unsigned)sf->rxm.n);
+      *unmapped = 1;
       break;
     }
     if (run > len - done) run = len - done;
@@ -532,15 +545,21 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
   return done;
 }
 
-int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
-                       uint32_t len, int fin, mptcp_tstamp now) {
+static int take(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
+                uint32_t len, int fin, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   if (len == 0 && !fin) return 0;
   uint32_t off = seq - t->rcv_nxt;
   if (len) {
-    uint32_t got = place(sf, seq, d, len);
+    int unmapped = 0;
+    uint32_t got = place(sf, seq, d, len, &unmapped);
     if (got < len) {
+      /* Ahead of the segment with its mapping (lost or late): held, not
+       * acknowledged, until the mapping comes. */
+      if (unmapped && seq + got != t->rcv_nxt)
+        (void)mptcp_rxstash_put(&sf->stash, &c->st->alloc, t->rcv_nxt - t->irs,
+                                seq + got - t->irs, d + got, len - got);
       len = got;
       fin = 0;
       t->flags |= TCPF_ACK_NOW;
@@ -586,6 +605,33 @@ int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       t->t_delack = now + c->st->s.delack;
   }
   return 0; /* READABLE is posted by place() for connection-level data */
+}
+
+/* Held bytes that a known mapping now covers go in as if they had just
+ * arrived (rxstash.h). */
+static int stash_flush(struct mptcp_subflow *sf, mptcp_tstamp now) {
+  mptcp_tcp *t = &sf->tcp;
+  mptcp_alloc *a = &sf->conn->st->alloc;
+  uint8_t tmp[2048];
+  int r = 0;
+  for (;;) {
+    mptcp_rxstash_sync(&sf->stash, a, t->rcv_nxt - t->irs);
+    uint32_t got = 0, ssn = 0;
+    for (unsigned i = 0; i < sf->rxm.n && sf->stash.n && !got; i++) {
+      const mptcp_rxmap *m = &sf->rxm.m[i];
+      got = mptcp_rxstash_take(&sf->stash, m->ssn, m->ssn + m->len, tmp,
+                               sizeof tmp, &ssn);
+    }
+    if (!got) return r;
+    r |= take(sf, t->irs + ssn, tmp, got, 0, now);
+  }
+}
+
+int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
+                       uint32_t len, int fin, mptcp_tstamp now) {
+  int r = take(sf, seq, d, len, fin, now);
+  if (sf->stash.n) r |= stash_flush(sf, now);
+  return r;
 }
 
 int mptcp_sf_third_ack_due(const struct mptcp_subflow *sf) {
@@ -662,7 +708,7 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   if (dsn > end) dsn = end;
   if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));
   c->snd_dsn = dsn;
-  mptcp_txmaps_free(&sf->txm);
+  mptcp_sf_free_maps(sf);
   c->mp.ooo.n = 0;
   if (c->mp.local_key_set)
     mptcp_token_remove(&c->st->tokens, c->mp.local_token, c);
@@ -674,10 +720,23 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   mptcp_conn_post(c, MPTCP_EV_FALLBACK);
 }
 
+/* Bytes of the subflow's last mapping not sent yet: a mapping covers the
+ * run it was made for, sent in the segments after its first. */
+static uint32_t reserved(const struct mptcp_subflow *sf) {
+  const mptcp_txmap *r = mptcp_txmaps_at(&sf->txm, sf->txm.n - 1);
+  if (!r) return 0;
+  uint32_t end = r->ssn + r->len, nxt = sf->tcp.snd_max - sf->tcp.iss;
+  return mptcp_seq_gt(end, nxt) ? end - nxt : 0;
+}
+
+uint32_t mptcp_sf_mapped_rest(const struct mptcp_subflow *sf) {
+  return reserved(sf);
+}
+
 uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf) {
   const struct mptcp_conn *c = sf->conn;
   const mptcp_tcp *t = &sf->tcp;
-  uint32_t out = t->snd_max - t->snd_una;
+  uint32_t out = t->snd_max - t->snd_una + reserved(sf);
   /* The FIN's octet, if in flight, is not stream data (TCPF_FIN_SENT is
    * cleared by a timeout, so its place is remembered separately). */
   if (sf->sf_fin_set && mptcp_seq_geq(sf->sf_fin_seq, t->snd_una) &&
@@ -702,6 +761,8 @@ uint32_t mptcp_conn_unmapped(const struct mptcp_conn *c) {
 }
 
 uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf) {
+  uint32_t rest = reserved(sf);
+  if (rest) return rest;
   uint64_t dsn;
   uint32_t run = mptcp_txq_head(sf, &dsn);
   return run ? run : UINT32_MAX;
@@ -710,6 +771,10 @@ uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf) {
 int mptcp_sf_fin_ok(const struct mptcp_subflow *sf) {
   const struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return 1;
+  /* Not on the rest of a mapping: its DATA_FIN could only go alone on
+   * that data, which Linux notes but acts on late (the peer's close then
+   * waits); a FIN of its own carries it (or a new mapping with it). */
+  if (reserved(sf)) return 0;
   if (c->rj_end > c->rj_dsn || sf->txq.n || c->mp.snd_nxt < c->mp.fin_dsn ||
       c->fail == MPFAIL_RCVD)
     return 0;
@@ -736,17 +801,183 @@ static size_t write_opts(mptcp_tcpopts *opts, uint8_t *o, uint64_t *sum) {
   return olen;
 }
 
-/* The DSN of payload at @p seq: from its send record when it was sent
- * before, else the next new bytes (reinjected ones first). Changes
- * nothing: mptcp_sf_data_sent() records the mapping once the segment
- * exists. */
-static uint64_t tx_dsn(const struct mptcp_subflow *sf, uint32_t seq) {
-  const struct mptcp_conn *c = sf->conn;
-  uint32_t ssn = seq - sf->tcp.iss;
-  const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, ssn);
-  if (r) return r->dsn + (ssn - r->ssn);
+/* What the DSS of segment [seq, seq + len) carries (RFC 8684 §3.3). A
+ * mapping covers a run of up to 64 KiB and goes on its first segment, on
+ * every retransmission of any part of it and with the FIN; the segments
+ * in between carry no DSS unless the DATA_ACK has news. With checksums
+ * every segment is a mapping of its own (the sum covers the mapping). */
+typedef struct tx_plan {
+  uint8_t map;       /* the mapping (or a DATA_FIN alone) */
+  uint8_t ack;       /* the DATA_ACK */
+  uint8_t fin;       /* the DATA_FIN */
+  uint8_t mpc;       /* the client's MP_CAPABLE (data form) instead of a DSS */
+  uint8_t fresh;     /* a new mapping: mptcp_sf_data_sent() records it */
+  uint32_t ssn, len; /* the mapping: payload bytes */
   uint64_t dsn;
-  return mptcp_txq_head(sf, &dsn) ? dsn : c->mp.snd_nxt;
+  uint64_t seg_dsn; /* the DSN of the segment's first byte */
+} tx_plan;
+
+/* The DATA_ACK and the right edge of our window: news when either moved
+ * since the last data segment of this subflow carried them. */
+static uint64_t rcv_edge(const struct mptcp_conn *c) {
+  return c->mp.rcv_nxt + (c->rcv.cap - c->rcv.len);
+}
+
+static int dack_news(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  return !sf->dack_set || sf->dack_sent != c->mp.rcv_nxt ||
+         sf->dack_edge != rcv_edge(c);
+}
+
+/* Length of a new mapping whose first segment carries @p len bytes: the
+ * run the subflow is to send now (the scheduler's chunk of new data, or
+ * of the reinjection owed what its windows allow), at most
+ * settings.dss_map_max_bytes. */
+static uint32_t map_len(const struct mptcp_subflow *sf, uint32_t seq,
+                        uint32_t len) {
+  const struct mptcp_conn *c = sf->conn;
+  const mptcp_tcp *t = &sf->tcp;
+  uint32_t max = c->st->s.dss_map_max_bytes;
+  if (max > UINT16_MAX) max = UINT16_MAX;
+  /* One segment: checksums (each sum covers its segment, as before), and
+   * the client's first data, mapped by its MP_CAPABLE. */
+  if (c->mp.checksum || max <= len || (sf->mpc_echo && seq == t->iss + 1))
+    return len;
+  /* What the windows let the subflow send now. */
+  uint32_t cwnd = mptcp_tcp_cwnd(t), out = mptcp_tcp_inflight(t);
+  uint32_t right = t->snd_una + t->snd_wnd;
+  uint32_t room = cwnd > out ? cwnd - out : 0;
+  if (!mptcp_seq_gt(right, t->snd_nxt))
+    room = 0;
+  else if (right - t->snd_nxt < room)
+    room = right - t->snd_nxt;
+  uint64_t dsn;
+  uint32_t run = mptcp_txq_head(sf, &dsn);
+  if (run) {
+    if (run > room) run = room;
+  } else {
+    /* With several subflows, the scheduler's chunk. */
+    if (c->n_sf > 1) room = c->sched == sf ? c->sched_bytes : 0;
+    uint32_t n = mptcp_conn_unmapped(c), wnd = mptcp_conn_tx_room(c);
+    run = n < wnd ? n : wnd;
+    if (run > room) run = room;
+  }
+  if (run > max) run = max;
+  if (run <= len) return len;
+  /* Cut short of the source: full segments after the first, the rest
+   * goes with the bytes after it. */
+  uint32_t src = mptcp_dsnq_bytes(&sf->txq);
+  if (!src) src = mptcp_conn_unmapped(c);
+  return run < src ? len + (run - len) / t->mss * t->mss : run;
+}
+
+/* Does the peer have mapping @p r? It does once it acknowledged or
+ * SACKed the segment that carried it (the first): a resend then needs no
+ * DSS (RFC 8684 §3.3.1: a mapping need not be repeated when the receiver
+ * knows one). After a timeout (SACK information forgotten) it goes
+ * again. */
+static int map_known(const struct mptcp_subflow *sf, const mptcp_txmap *r) {
+  const mptcp_tcp *t = &sf->tcp;
+  uint32_t first = t->iss + r->m_ssn;
+  if (t->retries) return 0;
+  if (mptcp_seq_lt(first, t->snd_una)) return 1;
+  return mptcp_ranges_contains(&t->sacked, first - t->snd_una);
+}
+
+static void plan(const struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
+                 uint8_t flags, tx_plan *p) {
+  const struct mptcp_conn *c = sf->conn;
+  const mptcp_tcp *t = &sf->tcp;
+  const mptcp_mp *m = &c->mp;
+  memset(p, 0, sizeof *p);
+  uint32_t ssn = seq - t->iss;
+  int rtx = mptcp_seq_lt(seq, t->snd_max);
+  int fin = (flags & MPTCP_TH_FIN) != 0;
+  if (!len) {
+    /* Our DATA_FIN goes with the subflow FIN, and again on every pure ACK
+     * until acknowledged: alone (SSN 0). */
+    p->fin = (fin && m->fin_queued) ||
+             (m->fin_queued && !m->fin_acked && m->snd_nxt > m->fin_dsn);
+    p->map = p->fin;
+    p->dsn = m->fin_dsn;
+    /* A duplicate ACK with SACK blocks leaves out an unchanged DATA_ACK:
+     * three blocks fit beside the timestamps instead of one (not next to
+     * an MP_FAIL, which the DATA_ACK explains, §3.7). */
+    p->ack = !t->ooo.n || !t->sack_ok || p->fin || dack_news(sf) ||
+             mptcp_fail_due(sf);
+    p->mpc = sf->mpc_echo && seq == t->iss + 1 && !p->fin;
+    return;
+  }
+  const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, ssn);
+  if (r) {
+    p->seg_dsn = r->dsn + (ssn - r->ssn);
+    p->dsn = r->m_dsn;
+    p->ssn = r->m_ssn;
+    p->len = r->m_len;
+    /* A resend carries the mapping at its lowest unacknowledged byte,
+     * unless the peer has it: the bytes after that come in order behind
+     * it (or wait at the peer for it). */
+    p->map = rtx && ssn == r->ssn && !map_known(sf, r);
+  } else {
+    uint64_t dsn;
+    p->seg_dsn = p->dsn = mptcp_txq_head(sf, &dsn) ? dsn : m->snd_nxt;
+    p->ssn = ssn;
+    /* A FIN ends the stream: its mapping ends with it. */
+    p->len = fin ? len : map_len(sf, seq, len);
+    p->map = p->fresh = 1;
+  }
+  if (m->checksum) { /* the segment is the mapping */
+    p->dsn = p->seg_dsn;
+    p->ssn = ssn;
+    p->len = len;
+    p->map = 1;
+  }
+  /* The DATA_FIN with the FIN: on a new mapping that ends at it, or on
+   * each copy of one that went with it. A mapping that went without one
+   * is never sent again with it (Linux takes the copy as the mapping it
+   * knows and drops the DATA_FIN): a segment that ends at the DATA_FIN
+   * and needs no mapping carries it alone (SSN 0, length 1, §3.3.3). */
+  int at_fin = fin && m->fin_queued && p->seg_dsn + len == m->fin_dsn;
+  if (m->checksum || p->fresh) {
+    p->fin = at_fin;
+    p->map |= p->fin;
+  } else if (r->m_fin) {
+    p->fin = p->map || at_fin;
+    p->map = p->fin;
+  } else if (at_fin && !p->map) {
+    p->fin = p->map = 1;
+    p->dsn = m->fin_dsn;
+    p->ssn = p->len = 0;
+  }
+  /* After a loss the DATA_ACK goes on new data (it may have been lost
+   * with a segment that carried its news), not on resends: they keep the
+   * size they went with. */
+  p->ack =
+      dack_news(sf) || (!rtx && (t->retries || (t->flags & TCPF_RECOVERY)));
+  /* Client, key not yet confirmed: the data form of MP_CAPABLE maps the
+   * first data and its retransmissions (v0 maps its first data by DSS). */
+  p->mpc = sf->mpc_echo && p->ssn == 1 && p->map && !p->fin && m->version >= 1;
+}
+
+/* Bytes of option space the DSS (or MP_CAPABLE) of a segment takes,
+ * padded to 32 bits. */
+static uint32_t dss_size(const struct mptcp_conn *c, const tx_plan *p) {
+  if (p->mpc) return MPTCP_DSS_TX_MAX;
+  uint32_t n = (p->ack ? 12u : 4u) + (p->map ? 14u : 0u);
+  if (p->map && c->mp.checksum) n += 2;
+  if (!p->ack && !p->map) return 0;
+  return (n + 3u) & ~3u;
+}
+
+uint32_t mptcp_sf_dss_room(const struct mptcp_subflow *sf, uint32_t seq) {
+  const struct mptcp_conn *c = sf->conn;
+  /* After a fallback: the infinite mapping until the peer has it. */
+  if (c->mp.state != MPTCP_MP_ON) return c->infmap_due ? MPTCP_DSS_TX_MAX : 0;
+  /* Near the end the segment may take the FIN and with it the mapping. */
+  if (c->mp.fin_queued) return MPTCP_DSS_TX_MAX;
+  tx_plan p;
+  plan(sf, seq, 1, 0, &p);
+  return dss_size(c, &p);
 }
 
 uint32_t mptcp_sf_tx_run(const struct mptcp_subflow *sf, uint32_t seq) {
@@ -760,19 +991,26 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
                        uint8_t flags) {
   struct mptcp_conn *c = sf->conn;
   mptcp_mp *m = &c->mp;
-  if (len && !mptcp_txmaps_find(&sf->txm, seq - sf->tcp.iss)) {
+  tx_plan p;
+  plan(sf, seq, len, flags, &p);
+  if (len && p.fresh) {
     uint64_t dsn;
     int again = mptcp_txq_head(sf, &dsn) != 0;
-    if (!again) dsn = m->snd_nxt;
-    if (mptcp_txmaps_push(&sf->txm, seq - sf->tcp.iss, dsn, len) != 0)
+    if (mptcp_txmaps_push(&sf->txm, seq - sf->tcp.iss, p.dsn, p.len, p.fin) !=
+        0)
       return MPTCP_ERR_NOMEM;
-    if (dsn + len > sf->dsn_end) sf->dsn_end = dsn + len;
+    if (p.dsn + p.len > sf->dsn_end) sf->dsn_end = p.dsn + p.len;
     if (again) {
-      mptcp_txq_sent(sf, len);
+      mptcp_txq_sent(sf, p.len);
     } else {
-      m->snd_nxt += len;
-      mptcp_txq_copy_new(sf, dsn, len);
+      m->snd_nxt += p.len;
+      mptcp_txq_copy_new(sf, p.dsn, p.len);
     }
+  }
+  if (sf->dack_wrote) {
+    sf->dack_set = 1;
+    sf->dack_sent = m->rcv_nxt;
+    sf->dack_edge = rcv_edge(c);
   }
   if (!len && !(flags & MPTCP_TH_FIN) && mptcp_fail_due(sf))
     mptcp_fail_sent(sf);
@@ -830,27 +1068,18 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
                              uint32_t len, uint8_t flags, mptcp_tstamp now,
                              uint64_t *sum, size_t *ring_off) {
   struct mptcp_conn *c = sf->conn;
-  mptcp_tcp *t = &sf->tcp;
   mptcp_mp *m = &c->mp;
   mptcp_tcpopts opts;
   base_opts(sf, now, &opts);
-  uint64_t dsn = len ? tx_dsn(sf, seq) : 0;
-  *ring_off = len ? (size_t)(dsn - c->snd_dsn) : 0;
-  /* Our DATA_FIN goes with the subflow FIN, and again on every pure ACK
-   * until acknowledged. With data it must follow the data (one mapping
-   * per DSS): a resend whose bytes lie elsewhere maps only them. */
-  int data_fin;
-  if (len)
-    data_fin =
-        (flags & MPTCP_TH_FIN) && m->fin_queued && dsn + len == m->fin_dsn;
-  else
-    data_fin = ((flags & MPTCP_TH_FIN) && m->fin_queued) ||
-               (m->fin_queued && !m->fin_acked && m->snd_nxt > m->fin_dsn);
+  tx_plan p;
+  plan(sf, seq, len, flags, &p);
+  *ring_off = len ? (size_t)(p.seg_dsn - c->snd_dsn) : 0;
   mptcp_subopt so;
   if (sf->join == SF_JOIN_ACK_DUE || sf->join == SF_JOIN_WAIT) {
     /* A join's third ACK, and every ACK until the peer acknowledges it,
      * carries our HMAC instead of a DSS (no data goes out before). */
     *ring_off = 0;
+    sf->dack_wrote = 0;
     if (mptcp_join_ack_option(sf, &so) == 0)
       mptcp_tcpopts_add_mptcp(&opts, &so);
     return write_opts(&opts, o, sum);
@@ -863,43 +1092,34 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
   if (pure && !fail && mptcp_pm_option(sf, now, &so))
     mptcp_tcpopts_add_mptcp(&opts, &so);
   uint16_t csum = 0;
-  if (m->checksum) { /* §3.3.1: pseudo-header and the mapped payload */
-    uint64_t cdsn = dsn;
-    uint32_t cssn = seq - t->iss;
-    uint16_t dll = (uint16_t)(len + (data_fin ? 1 : 0));
-    if (data_fin && !(len && dsn + len == m->fin_dsn)) { /* alone */
-      cdsn = m->fin_dsn;
-      cssn = 0;
-      dll = 1;
-    }
+  if (m->checksum && p.map) { /* §3.3.1: pseudo-header and mapped payload */
     mptcp_dss_csum_state cs;
-    mptcp_dss_csum_init(&cs, cdsn, cssn, dll);
-    if (len && cssn) ring_sum(&c->snd, *ring_off, len, &cs);
+    mptcp_dss_csum_init(&cs, p.dsn, p.ssn, (uint16_t)(p.len + p.fin));
+    if (p.len) ring_sum(&c->snd, (size_t)(p.dsn - c->snd_dsn), p.len, &cs);
     csum = mptcp_dss_csum_final(&cs);
   }
-  if (sf->mpc_echo && seq == t->iss + 1 && !data_fin &&
-      (len == 0 || m->version >= 1)) { /* v0 maps its first data by DSS */
+  if (p.mpc) {
     /* Client, key not yet confirmed: the third ACK's MP_CAPABLE, or the
      * data form on the first data segment and its retransmissions. */
-    mptcp_mpc_ack(&sf->neg, m->local_key, len > 0, (uint16_t)len, csum, &so);
-  } else if (data_fin) {
-    /* Our DATA_FIN (§3.3.3): after this segment's data, or alone (SSN 0,
-     * on a FIN or a pure ACK). */
-    if (len && dsn + len == m->fin_dsn)
-      mptcp_mp_dss(m, 1, dsn, seq - t->iss, (uint16_t)len, 1, csum, &so);
-    else
-      mptcp_mp_dss(m, 1, m->fin_dsn, 0, 0, 1, csum, &so);
-  } else {
-    mptcp_mp_dss(m, len > 0, dsn, seq - t->iss, (uint16_t)len, 0, csum, &so);
+    mptcp_mpc_ack(&sf->neg, m->local_key, len > 0, (uint16_t)p.len, csum, &so);
+    mptcp_tcpopts_add_mptcp(&opts, &so);
+  } else if (p.map || p.ack) {
+    mptcp_mp_dss(m, p.map, p.dsn, p.ssn, (uint16_t)p.len, p.fin, csum, &so);
+    if (!p.ack) so.u.dss.flags &= (uint8_t) ~(MPTCP_DSS_A | MPTCP_DSS_a);
+    mptcp_tcpopts_add_mptcp(&opts, &so);
   }
-  mptcp_tcpopts_add_mptcp(&opts, &so);
   if (fail) {
     memset(&so, 0, sizeof so);
     so.subtype = MPTCP_SUB_FAIL;
     so.u.fail_dsn = mptcp_fail_dsn(sf);
     mptcp_tcpopts_add_mptcp(&opts, &so);
   }
-  return write_opts(&opts, o, sum);
+  size_t n = write_opts(&opts, o, sum);
+  /* Whether the DATA_ACK made it (a path-manager option may have taken
+   * its room): mptcp_sf_data_sent() counts it as sent only then. */
+  const mptcp_subopt *d = mptcp_find_subopt(&opts, MPTCP_SUB_DSS);
+  sf->dack_wrote = d && (d->u.dss.flags & MPTCP_DSS_A);
+  return n;
 }
 
 size_t mptcp_sf_rst_options(struct mptcp_subflow *sf, uint8_t *o,

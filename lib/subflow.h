@@ -13,7 +13,7 @@ struct mptcp_subflow;
 struct mptcp_conn;
 
 /* The largest DSS we send: 4 + 8 (DATA_ACK) + 8 + 4 + 2 (mapping) + 2
- * (checksum) = 28, a multiple of 4. Data segments reserve it. */
+ * (checksum) = 28, a multiple of 4. */
 #define MPTCP_DSS_TX_MAX 28
 
 /* Client: choose a key with an unused token and offer MPTCP on the SYN
@@ -57,6 +57,9 @@ int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
 /* Frees the send ring up to what the DATA_ACK and every subflow's own
  * ACKs cover (after a DATA_ACK, a subflow ACK, or a subflow gone). */
 void mptcp_conn_free_acked(struct mptcp_conn *c);
+/* The subflow goes (or falls back to TCP): its send records and the
+ * bytes it held for unknown mappings are freed. */
+void mptcp_sf_free_maps(struct mptcp_subflow *sf);
 /* The subflow's SND.UNA moved: forget acknowledged mappings and free what
  * both levels have acknowledged. */
 void mptcp_sf_acked(struct mptcp_subflow *sf);
@@ -76,8 +79,13 @@ int mptcp_sf_join_rto(struct mptcp_subflow *sf);
 /* Bytes of the subflow's stream from SND.UNA: in flight plus what the
  * connection has not yet given to any subflow (FIN excluded). */
 uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf);
-/* Longest run of new data the next segment may map in one piece: the
- * reinjection still owed, else unlimited. */
+/* Bytes of the subflow's last mapping not yet sent (0: none): they go
+ * out as the windows allow, the last of them with no wait for Nagle
+ * (nothing can join them: a segment never spans two mappings). */
+uint32_t mptcp_sf_mapped_rest(const struct mptcp_subflow *sf);
+/* Longest run of new data the next segment may take in one piece: the
+ * rest of the last mapping not yet sent, else the reinjection still owed,
+ * else unlimited. */
 uint32_t mptcp_sf_new_run(const struct mptcp_subflow *sf);
 /* 1 if the subflow may send its FIN (with the DATA_FIN) now: plain TCP,
  * or all data mapped and, with several subflows, acknowledged. */
@@ -100,6 +108,10 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
  * Returns 0 or MPTCP_ERR_NOMEM (no record: nothing changed). */
 int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
                        uint8_t flags);
+/* Option bytes the DSS of a data segment starting at @p seq takes: 0
+ * inside a mapping when the DATA_ACK has no news, up to MPTCP_DSS_TX_MAX
+ * (the payload of a segment is t->mss less this and its SACK blocks). */
+uint32_t mptcp_sf_dss_room(const struct mptcp_subflow *sf, uint32_t seq);
 /* Most bytes a segment starting at @p seq may carry under one mapping:
  * to the end of the send record holding it (a retransmission), else
  * mptcp_sf_new_run(). */

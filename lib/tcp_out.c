@@ -433,21 +433,23 @@ static uint32_t unsent(const struct mptcp_subflow *sf) {
   return out >= len ? 0 : len - out;
 }
 
-/* Payload room of the next data segment. t->mss already leaves out the
- * options every segment carries (timestamps, with MPTCP the DSS); SACK
- * blocks come and go, and payload plus options must stay within the
- * peer's MSS (RFC 9293 §3.7.1: TCPhdrsize counts the options). Plain TCP
- * writes as many blocks as fit (data_options); with MPTCP all options fit
- * in 40 bytes, so SACK can take at most what the reservations leave. */
-static uint32_t seg_room(const struct mptcp_subflow *sf) {
+/* Payload room of a data segment starting at @p seq. t->mss already
+ * leaves out the timestamps; with MPTCP the DSS takes what
+ * mptcp_sf_dss_room() says (none inside a mapping); SACK blocks come and
+ * go, and payload plus options must stay within the peer's MSS (RFC 9293
+ * §3.7.1: TCPhdrsize counts the options). Plain TCP writes as many blocks
+ * as fit (data_options); with MPTCP all options fit in 40 bytes, so SACK
+ * can take at most what the others leave. */
+static uint32_t seg_room(const struct mptcp_subflow *sf, uint32_t seq) {
   const mptcp_tcp *t = &sf->tcp;
-  if (!t->sack_ok || !t->ooo.n) return t->mss;
-  uint32_t reserved = t->ts_ok ? 12u : 0u;
-  if (sf->conn->mp.state == MPTCP_MP_ON) reserved += MPTCP_DSS_TX_MAX;
-  if (reserved + 12u > MPTCP_TCP_OPT_MAX) return t->mss; /* no block fits */
-  uint32_t fit = (MPTCP_TCP_OPT_MAX - reserved - 4u) / 8u;
-  uint32_t opt = 4u + 8u * (t->ooo.n < fit ? t->ooo.n : fit);
-  return t->mss > opt ? t->mss - opt : 1; /* t->mss >= 36 > opt */
+  uint32_t dss =
+      sf->conn->mp.state != MPTCP_MP_OFF ? mptcp_sf_dss_room(sf, seq) : 0;
+  uint32_t opt = dss, reserved = (t->ts_ok ? 12u : 0u) + dss;
+  if (t->sack_ok && t->ooo.n && reserved + 12u <= MPTCP_TCP_OPT_MAX) {
+    uint32_t fit = (MPTCP_TCP_OPT_MAX - reserved - 4u) / 8u;
+    opt += 4u + 8u * (t->ooo.n < fit ? t->ooo.n : fit);
+  }
+  return t->mss > opt ? t->mss - opt : 1; /* t->mss >= 64 > opt */
 }
 
 static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
@@ -515,9 +517,9 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
   if (t->flags & TCPF_RECOVERY) {
     uint32_t len = 0;
     int64_t off = next_lost(t, &len);
-    if (len > seg_room(sf)) len = seg_room(sf);
     if (off >= 0 && (pipe_bytes(t) < cwnd || t->high_rxt == t->snd_una)) {
       uint32_t seq = t->snd_una + (uint32_t)off;
+      if (len > seg_room(sf, seq)) len = seg_room(sf, seq);
       /* One mapping per segment: a resend stops where its record does. */
       if (c->mp.state == MPTCP_MP_ON) {
         uint32_t run = mptcp_sf_tx_run(sf, seq);
@@ -562,7 +564,7 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
       if (usable > room) usable = room;
     }
   }
-  uint32_t max_len = seg_room(sf); /* t->mss less this segment's SACK */
+  uint32_t max_len = seg_room(sf, t->snd_nxt); /* less DSS and SACK */
   uint32_t len = avail < usable ? avail : usable;
   if (len > max_len) len = max_len;
   if (len > t->mss) len = t->mss;
@@ -575,7 +577,8 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
   if (len > 0 || fin_now) {
     int is_rtx = mptcp_seq_lt(t->snd_nxt, t->snd_max);
     /* Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
-    if (len < max_len && !is_rtx && !fin_now) {
+    if (len < max_len && !is_rtx && !fin_now &&
+        !(c->mp.state == MPTCP_MP_ON && len == mptcp_sf_mapped_rest(sf))) {
       int all_queued = len == avail;
       int idle = t->snd_max == t->snd_una;
       if (!all_queued || (!idle && !(t->flags & TCPF_NODELAY))) len = 0;

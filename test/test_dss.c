@@ -16,19 +16,20 @@ START_TEST(test_txmaps) {
   mptcp_txmaps t;
   mptcp_txmaps_init(&t, &al);
   uint32_t base = _i ? 0xfffff000u : 1; /* SSN wrap in the second run */
-  /* contiguous in both spaces: one record */
-  ck_assert_int_eq(mptcp_txmaps_push(&t, base, 1000, 1448), 0);
-  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 1448, 2448, 1448), 0);
-  ck_assert_uint_eq(t.n, 1);
+  /* one record per announced mapping, even when two continue each other
+   * (a retransmission must repeat each as it was sent) */
+  ck_assert_int_eq(mptcp_txmaps_push(&t, base, 1000, 1448, 0), 0);
+  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 1448, 2448, 1448, 0), 0);
+  ck_assert_uint_eq(t.n, 2);
   /* a DSN jump (the other subflow took 2896..) starts a new record */
-  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2896, 9000, 100), 0);
+  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2896, 9000, 100, 0), 0);
   /* a reinjection of older DSNs */
-  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2996, 500, 50), 0);
+  ck_assert_int_eq(mptcp_txmaps_push(&t, base + 2996, 500, 50, 0), 0);
   for (int k = 0; k < 40; k++) /* forces growth */
     ck_assert_int_eq(mptcp_txmaps_push(&t, base + 3046 + 10 * (uint32_t)k,
-                                       20000 + 20 * (uint64_t)k, 10),
+                                       20000 + 20 * (uint64_t)k, 10, 0),
                      0);
-  ck_assert_uint_eq(t.n, 43);
+  ck_assert_uint_eq(t.n, 44);
   const mptcp_txmap *r = mptcp_txmaps_find(&t, base + 1500);
   ck_assert_ptr_nonnull(r);
   CK_X64(r->dsn + (base + 1500 - r->ssn), 1000 + 1500);
@@ -39,12 +40,15 @@ START_TEST(test_txmaps) {
   ck_assert_ptr_null(mptcp_txmaps_find(&t, base + 3046 + 400));
   ck_assert_ptr_null(mptcp_txmaps_find(&t, base - 1));
   CK_X64(mptcp_txmaps_min_dsn(&t), 500);
-  /* partial ack trims the first record */
+  /* partial ack trims the live part of a record, not its mapping */
   mptcp_txmaps_ack(&t, base + 2000);
   ck_assert_uint_eq(t.n, 43);
   CK_X64(mptcp_txmaps_min_dsn(&t), 500);
   r = mptcp_txmaps_find(&t, base + 2000);
   CK_X64(r->dsn, 3000);
+  CK_X64(r->m_dsn, 2448);
+  ck_assert_uint_eq(r->m_ssn, base + 1448);
+  ck_assert_uint_eq(r->m_len, 1448);
   ck_assert_ptr_null(mptcp_txmaps_find(&t, base + 1999));
   mptcp_txmaps_ack(&t, base + 3046);
   ck_assert_uint_eq(t.n, 40);

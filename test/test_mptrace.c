@@ -80,15 +80,18 @@ static void keys_known(mpt *m) {
 }
 
 /* Settings: MPTCP v1, no built-in path manager (the traces stay exact). */
-static void mpt_init(mpt *m) {
+static void mpt_init_sack(mpt *m, int sack) {
   memset(m, 0, sizeof *m);
   mptcp_settings s;
   tpeer_default_settings(&s);
+  s.sack = (uint8_t)sack;
   s.mptcp = 1;
   s.pm_policy = MPTCP_PM_NONE;
   tpeer_init(&m->p, &s, 0);
   m->peer_key = PEER_KEY;
 }
+
+static void mpt_init(mpt *m) { mpt_init_sack(m, 0); }
 
 /* Sends a segment of the first subflow (seq/ack after the handshake)
  * carrying @p o. */
@@ -131,12 +134,14 @@ static void open_client(mpt *m) {
   tpeer_expect_none(&m->p);
 }
 
-/* The peer connects to the listening stack as an MPTCP v1 client. */
-static void open_server(mpt *m) {
-  mpt_init(m);
+/* The peer connects to the listening stack as an MPTCP v1 client (with
+ * SACK if @p sack). */
+static void open_server_sack(mpt *m, int sack) {
+  mpt_init_sack(m, sack);
   ck_assert_int_eq(mptcp_stack_listen(m->p.st, &m->p.us, 0), 0);
   tseg syn = tseg_make(IRS, 0, MPTCP_TH_SYN);
   syn.mss = 1460;
+  syn.sack_perm = (int8_t)sack;
   mptcp_subopt o = mpc(MPTCP_MPC_SYN, 0, 0);
   syn.mptcp[0] = o;
   syn.n_mptcp = 1;
@@ -155,6 +160,8 @@ static void open_server(mpt *m) {
   ck_assert_uint_eq(tpeer_events(&m->p) & MPTCP_EV_ACCEPT, MPTCP_EV_ACCEPT);
   keys_known(m);
 }
+
+static void open_server(mpt *m) { open_server_sack(m, 0); }
 
 static const mptcp_addr client_a2 = {{MPTCP_AF_INET, {10, 0, 0, 3}}, 0};
 
@@ -568,6 +575,211 @@ START_TEST(test_mptrace_prio) {
 }
 END_TEST
 
+/* ---- DSS mappings over several segments (RFC 8684 §3.3.1) ---- */
+
+static uint8_t dm_data[8000];
+
+/* @p g carries a DSS with the mapping (dsn, ssn, dll), and a DATA_ACK
+ * exactly when @p ack. */
+static void dm_expect_map(const tseg *g, int ack, uint64_t dsn, uint32_t ssn,
+                          uint32_t dll) {
+  const mptcp_subopt *d = tseg_mptcp(g, MPTCP_SUB_DSS);
+  ck_assert_uint_eq(d->u.dss.flags & (MPTCP_DSS_A | MPTCP_DSS_M),
+                    MPTCP_DSS_M | (ack ? MPTCP_DSS_A : 0));
+  ck_assert_uint_eq(d->u.dss.dsn, dsn);
+  ck_assert_uint_eq(d->u.dss.ssn, ssn);
+  ck_assert_uint_eq(d->u.dss.dll, dll);
+}
+
+/* The stack (a server, no timestamps, MSS 1460) writes @p n bytes; the
+ * first segment carries the mapping of all of them and the first DATA_ACK
+ * (28 bytes of DSS: 1432 bytes of payload), the others no DSS at all.
+ * Returns the stack's SSN base (its ISS + 1). */
+static uint32_t dm_write(mpt *m, size_t n) {
+  ck_assert_uint_eq(tpeer_events(&m->p) & MPTCP_EV_ACCEPT, 0);
+  for (size_t i = 0; i < sizeof dm_data; i++) dm_data[i] = (uint8_t)(i * 13);
+  ck_assert_int_eq(mptcp_conn_write(m->p.conn, dm_data, n, m->p.now),
+                   (mptcp_ssize)n);
+  uint32_t base = m->p.iss + 1, off = 0;
+  for (int k = 0; off < n; k++) {
+    tseg g;
+    ck_assert(tpeer_recv(&m->p, &g));
+    ck_assert_uint_eq(g.seq, base + off);
+    if (k == 0) {
+      dm_expect_map(&g, 1, m->idsn + 1, 1, (uint32_t)n);
+      ck_assert_uint_eq(g.len, 1432);
+    } else {
+      ck_assert_uint_eq(g.n_mptcp, 0); /* inside the mapping: no DSS */
+      ck_assert_uint_eq(g.len, n - off < 1460 ? n - off : 1460);
+    }
+    ck_assert(memcmp(g.data, dm_data + off, g.len) == 0);
+    off += g.len;
+  }
+  tpeer_expect_none(&m->p);
+  return base;
+}
+
+/* A connection accepted from the peer (SACK if @p sack) writes @p n
+ * bytes (dm_write). */
+static uint32_t dm_start(mpt *m, int sack, size_t n) {
+  open_server_sack(m, sack);
+  return dm_write(m, n);
+}
+
+/* The peer acknowledges subflow bytes up to @p ack (and the data up to
+ * there, all of it being in one mapping from DSN idsn + 1). */
+static void dm_ack(mpt *m, uint32_t base, uint32_t ack, const uint32_t *sack,
+                   uint8_t nsack) {
+  tseg a = tseg_make(IRS + 1, ack, MPTCP_TH_ACK);
+  a.mptcp[0] = data_ack(m->idsn + 1 + (ack - base));
+  a.n_mptcp = 1;
+  a.nsack = nsack;
+  for (uint8_t i = 0; i < nsack; i++) {
+    a.sack[i][0] = sack[2 * i];
+    a.sack[i][1] = sack[2 * i + 1];
+  }
+  ck_assert_int_eq(tpeer_send(&m->p, &a), 0);
+}
+
+START_TEST(test_mptrace_dss_map_run) {
+  mpt m;
+  uint32_t base = dm_start(&m, 0, 5000); /* 1432 + 1460 + 1460 + 648 */
+  ck_assert_uint_eq(tpeer_counter(&m.p, "TcpOutSegs"), 5); /* SYN/ACK too */
+  /* Everything acknowledged: the next write is a mapping of its own, and
+   * the DATA_ACK (unchanged: no data from the peer) is not repeated. */
+  dm_ack(&m, base, base + 5000, NULL, 0);
+  tpeer_expect_none(&m.p);
+  ck_assert_int_eq(mptcp_conn_write(m.p.conn, dm_data, 100, m.p.now), 100);
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  dm_expect_map(&g, 0, m.idsn + 1 + 5000, 5001, 100);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* A resend of a middle segment whose mapping the peer has (it
+ * acknowledged the first segment): the segment as it was, no DSS. */
+START_TEST(test_mptrace_dss_map_resend_middle) {
+  mpt m;
+  uint32_t base = dm_start(&m, 0, 5000);
+  for (int k = 0; k < 4; k++) dm_ack(&m, base, base + 1432, NULL, 0);
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g)); /* fast retransmit (3 duplicates) */
+  ck_assert_uint_eq(g.seq, base + 1432);
+  ck_assert_uint_eq(g.len, 1460);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  ck_assert(memcmp(g.data, dm_data + 1432, 1460) == 0);
+  tpeer_expect_none(&m.p);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* The first segment (with the mapping) and the second are lost; the
+ * peer SACKs the other three. The resend from the first byte carries the
+ * mapping as it was sent, the one after it none: the peer gets the
+ * mapping with the first (or holds the bytes until it comes). */
+START_TEST(test_mptrace_dss_map_resend_lost_first) {
+  mpt m;
+  uint32_t base = dm_start(&m, 1, 6000); /* 1432 + 3 x 1460 + 188 */
+  for (uint32_t k = 1; k <= 3; k++) {
+    uint32_t sack[2] = {base + 2892, base + 2892 + 1460 * k};
+    if (k == 3) sack[1] = base + 6000;
+    dm_ack(&m, base, base, sack, 1);
+  }
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  ck_assert_uint_eq(g.seq, base);
+  dm_expect_map(&g, 0, m.idsn + 1, 1, 6000); /* the mapping as first sent */
+  /* Resegmented: MSS less the 20-byte mapping (no DATA_ACK news). */
+  ck_assert_uint_eq(g.len, 1440);
+  ck_assert(memcmp(g.data, dm_data, 1440) == 0);
+  ck_assert(tpeer_recv(&m.p, &g));
+  ck_assert_uint_eq(g.seq, base + 1440);
+  ck_assert_uint_eq(g.len, 2892 - 1440);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tpeer_expect_none(&m.p);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* A timeout after the first segment was acknowledged: the resend from
+ * the middle of the mapping carries it (SACK information is forgotten),
+ * so it takes 20 bytes less, and the rest of the segment follows. */
+START_TEST(test_mptrace_dss_map_rto_middle) {
+  mpt m;
+  uint32_t base = dm_start(&m, 0, 5000);
+  dm_ack(&m, base, base + 1432, NULL, 0);
+  tpeer_expect_none(&m.p);
+  tpeer_time(&m.p, tpeer_expiry(&m.p));
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  ck_assert_uint_eq(g.seq, base + 1432);
+  /* The mapping as first sent; no DATA_ACK (no news). */
+  dm_expect_map(&g, 0, m.idsn + 1, 1, 5000);
+  ck_assert_uint_eq(g.len, 1440);
+  ck_assert(memcmp(g.data, dm_data + 1432, 1440) == 0);
+  ck_assert(tpeer_recv(&m.p, &g)); /* the rest of that segment */
+  ck_assert_uint_eq(g.seq, base + 1432 + 1440);
+  ck_assert_uint_eq(g.len, 20);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+  tpeer_expect_none(&m.p);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* The peer's data: one mapping of three 1000-byte segments, carried by
+ * the first; the second and third arrive before it. They are held (not
+ * acknowledged: their mapping is unknown) and taken when it comes. */
+START_TEST(test_mptrace_dss_map_rx_before_mapping) {
+  for (int order = 0; order < 2; order++) {
+    mpt m;
+    open_server(&m);
+    ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_ACCEPT, 0);
+    uint8_t d[3000], got[3000];
+    for (size_t i = 0; i < sizeof d; i++) d[i] = (uint8_t)(i * 7 + 1);
+    const int seq_in[2][3] = {{0, 1, 2}, {2, 1, 0}};
+    for (int k = 0; k < 3; k++) {
+      int i = seq_in[order][k];
+      tseg g = tseg_make(IRS + 1 + 1000 * (uint32_t)i, m.p.iss + 1,
+                         MPTCP_TH_ACK | MPTCP_TH_PSH);
+      g.data = d + 1000 * i;
+      g.len = 1000;
+      if (i == 0) { /* the mapping, on the first segment only */
+        mptcp_subopt o = data_ack(m.idsn + 1);
+        o.u.dss.flags |= MPTCP_DSS_M | MPTCP_DSS_m;
+        o.u.dss.dsn = m.peer_idsn + 1;
+        o.u.dss.ssn = 1;
+        o.u.dss.dll = 3000;
+        g.mptcp[0] = o;
+        g.n_mptcp = 1;
+      }
+      ck_assert_int_eq(tpeer_send(&m.p, &g), 0);
+      tseg a;
+      if (order == 1 && k < 2) {
+        /* Held, not acknowledged: a duplicate ACK. */
+        ck_assert(tpeer_recv(&m.p, &a));
+        ck_assert_uint_eq(a.ack, IRS + 1);
+        ck_assert_int_eq(mptcp_conn_read(m.p.conn, got, sizeof got, m.p.now),
+                         0);
+      }
+    }
+    /* In order: one delayed ACK is due; out of order: at once. */
+    if (order == 0) tpeer_time(&m.p, tpeer_expiry(&m.p));
+    tseg a;
+    ck_assert(tpeer_recv(&m.p, &a));
+    ck_assert_uint_eq(a.ack, IRS + 1 + 3000);
+    const mptcp_subopt *o = tseg_mptcp(&a, MPTCP_SUB_DSS);
+    ck_assert_uint_eq(o->u.dss.flags & MPTCP_DSS_A, MPTCP_DSS_A);
+    ck_assert_uint_eq(o->u.dss.data_ack, m.peer_idsn + 1 + 3000);
+    tpeer_expect_none(&m.p);
+    ck_assert_int_eq(mptcp_conn_read(m.p.conn, got, sizeof got, m.p.now), 3000);
+    ck_assert(memcmp(got, d, sizeof d) == 0);
+    ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSNoMapping"), order ? 2 : 0);
+    tpeer_fini(&m.p);
+  }
+}
+END_TEST
+
 Suite *suite_mptrace(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptrace_join_client),
@@ -578,6 +790,11 @@ Suite *suite_mptrace(void) {
       TCHECK_LOOP(test_mptrace_no_dss_after_join, 2),
       TCHECK_TEST(test_mptrace_add_remove),
       TCHECK_TEST(test_mptrace_prio),
+      TCHECK_TEST(test_mptrace_dss_map_run),
+      TCHECK_TEST(test_mptrace_dss_map_resend_middle),
+      TCHECK_TEST(test_mptrace_dss_map_resend_lost_first),
+      TCHECK_TEST(test_mptrace_dss_map_rto_middle),
+      TCHECK_TEST(test_mptrace_dss_map_rx_before_mapping),
   };
   return tcheck_suite("mptrace", tests, sizeof tests / sizeof tests[0]);
 }

@@ -243,6 +243,23 @@ static int dark_all(pair *p, int from_a, uint8_t *b, size_t n) {
   return !*(const int *)p->ud;
 }
 
+/* B reads what A wrote (@p data, @p n bytes, checked byte by byte) in at
+ * most @p rounds steps; returns how much. */
+static size_t read_all(pair *p, const uint8_t *data, size_t n, int rounds) {
+  uint8_t buf[65536];
+  size_t got = 0;
+  for (int r = 0; r < rounds && got < n; r++) {
+    mptcp_ssize k;
+    while ((k = mptcp_conn_read(p->cb, buf, sizeof buf, p->now)) > 0) {
+      ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
+      got += (size_t)k;
+    }
+    if (got == n) break; /* done: both ends may be idle, with no timer */
+    pair_step(p);
+  }
+  return got;
+}
+
 /* Reinjection with no target: both paths go dark and time out, then A
  * withdraws path 2's address (its subflow is reset). Its data, and what
  * path 1 had handed it, has nowhere to go (path 1 is stalled): the
@@ -255,7 +272,7 @@ START_TEST(test_txq_reinject_owed) {
   setup(&p, "minrtt", 256 * 1024);
   p.ud = &dark;
   p.filter = dark_all;
-  uint8_t *data = malloc(N), buf[65536];
+  uint8_t *data = malloc(N);
   for (size_t i = 0; i < N; i++) data[i] = (uint8_t)(i * 7 + 11);
   dark = 1;
   ck_assert_int_eq(mptcp_conn_write(p.ca, data, N, p.now), N);
@@ -268,16 +285,7 @@ START_TEST(test_txq_reinject_owed) {
   ck_assert_int_ne(mptcp_conn_get_subflow(p.ca, 1, &(mptcp_subflow_info){0}),
                    0);
   dark = 0;
-  size_t got = 0;
-  for (int r = 0; r < 2000 && got < N; r++) {
-    mptcp_ssize k;
-    while ((k = mptcp_conn_read(p.cb, buf, sizeof buf, p.now)) > 0) {
-      ck_assert_msg(memcmp(buf, data + got, (size_t)k) == 0, "data differs");
-      got += (size_t)k;
-    }
-    pair_step(&p);
-  }
-  ck_assert_uint_eq(got, N);
+  ck_assert_uint_eq(read_all(&p, data, N, 2000), N);
   ck_assert_uint_gt(pair_counter(p.a, "MPReinjectDead"), dead);
   free(data);
   pair_fini(&p);
@@ -311,6 +319,68 @@ START_TEST(test_txq_nobuf_keeps_turn) {
 }
 END_TEST
 
+/* Reinjection as DSS mappings: path 1 goes dark under bulk data (what it
+ * sends is lost), its data goes again on path 2 after the RTO. There a
+ * reinjected run is one mapping of several segments on its first segment, the
+ * others carry no DSS, and the receiver never meets a segment whose mapping it
+ * lacks. */
+typedef struct rjw {
+  int dark;
+  uint64_t p1_end;     /* end of the highest DSN range path 1 mapped */
+  uint32_t reinj_len;  /* longest mapping on path 2 of path 1's data */
+  int in_reinj;        /* path 2's last mapping is such a one */
+  uint32_t bare_after; /* path 2's data segments without DSS inside it */
+} rjw;
+
+static int rj_watch(pair *p, int from_a, uint8_t *b, size_t n) {
+  rjw *x = p->ud;
+  int p2 = pair_on_path2(b, n), pass = p2 || !x->dark;
+  mptcp_pkt pk;
+  ck_assert_int_eq(mptcp_pkt_parse(b, n, 0, &pk), 0);
+  if (!from_a || !pk.payload_len) return pass;
+  mptcp_tcpopts o;
+  mptcp_parse_ctx ctx;
+  mptcp_parse_ctx_init(&ctx, pk.tcp_flags, pk.payload_len);
+  mptcp_tcpopts_parse(pk.opts, pk.opts_len, &ctx, &o);
+  const mptcp_dss *d = NULL;
+  for (unsigned i = 0; i < o.n_mptcp; i++)
+    if (o.mptcp[i].subtype == MPTCP_SUB_DSS &&
+        (o.mptcp[i].u.dss.flags & MPTCP_DSS_M))
+      d = &o.mptcp[i].u.dss;
+  if (d) {
+    if (!p2 && d->dsn + d->dll > x->p1_end) x->p1_end = d->dsn + d->dll;
+    x->in_reinj = p2 && x->dark && d->dsn < x->p1_end;
+    if (x->in_reinj && d->dll > x->reinj_len) x->reinj_len = d->dll;
+  } else if (p2 && x->in_reinj) {
+    x->bare_after++;
+  }
+  return pass;
+}
+
+START_TEST(test_txq_reinject_mappings) {
+  enum { N = 600000 };
+  pair p;
+  rjw x = {0};
+  setup(&p, "minrtt", 1024 * 1024);
+  p.delay = two_delays;
+  p.filter = rj_watch;
+  p.ud = &x;
+  uint8_t *data = malloc(N);
+  for (size_t i = 0; i < N; i++) data[i] = (uint8_t)(i * 5 + 3);
+  x.dark = 1; /* what path 1 sends from now on is lost */
+  ck_assert_int_eq(mptcp_conn_write(p.ca, data, N, p.now), N);
+  ck_assert_uint_eq(read_all(&p, data, N, 20000), N);
+  ck_assert_uint_ge(pair_counter(p.a, "MPReinjectRTO"), 1);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.ca, &ci);
+  ck_assert_uint_gt(x.reinj_len, ci.mss); /* several segments */
+  ck_assert_uint_gt(x.bare_after, 0);
+  ck_assert_uint_eq(pair_counter(p.b, "MPDSSNoMapping"), 0);
+  free(data);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_txq(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_txq_redundant_both_carry),
@@ -320,6 +390,7 @@ Suite *suite_txq(void) {
       TCHECK_TEST(test_txq_redundant_blackout),
       TCHECK_TEST(test_txq_reinject_owed),
       TCHECK_TEST(test_txq_nobuf_keeps_turn),
+      TCHECK_TEST(test_txq_reinject_mappings),
   };
   return tcheck_suite("txq", tests, sizeof tests / sizeof tests[0]);
 }

@@ -122,6 +122,12 @@ typedef struct mptcp_settings {
   uint8_t checksum;      /**< ask for DSS checksums (RFC 8684 §3.3.1) */
   uint8_t mptcp_syn_retries; /**< SYN retransmissions that keep MP_CAPABLE;
                                   later ones go without (default 2) */
+  /** Most bytes one DSS mapping covers (at most 65535, default 65535):
+   *  a mapping goes on its first segment and on retransmissions only, the
+   *  segments after it carry no DSS unless a DATA_ACK has news. A value
+   *  below a segment maps every segment on its own (the mapping is a
+   *  segment long also while DSS checksums are on). */
+  uint32_t dss_map_max_bytes;
 } mptcp_settings;
 
 /** Fills @p s with the defaults (documented per field in doc/guide.md). */

@@ -989,8 +989,10 @@ START_TEST(test_recovery_no_burst) {
     ck_assert_msg(r.retransmits >= 10,
                   "%s: only %" PRIu64 " retransmits: no losses", p.name,
                   r.retransmits);
-    /* An ACK for two segments releases two or three; the bug sent 17. */
-    ck_assert_msg(r.max_burst <= 4,
+    /* An ACK for two segments releases two or three; the bug sent 17.
+     * A segment's worth may go as two packets where a DSS mapping starts
+     * (its first segment is 20 bytes shorter) or ends: at most 6. */
+    ck_assert_msg(r.max_burst <= 6,
                   "%s: A wrote %" PRIu64 " data segments onto one path at once",
                   p.name, r.max_burst);
     ck_assert_msg(r.maps_full == 0,
