@@ -74,6 +74,15 @@ typedef struct mptcp_tcp {
    * it is among their newest, so without it a burst of more holes than
    * the scoreboard holds stalls recovery until the RTO. */
   uint32_t sack_over;
+  /* The latest resend of this recovery covered up to rtx_hi and went out
+   * when snd_max was rtx_mark. Once enough bytes sent after it are SACKed
+   * while some of the resent ones are not, those resends were lost too:
+   * they go again at once instead of after an RTO (whose backed-off
+   * timer, with no RTT sample while only resends go out, can grow to
+   * seconds). rtx_hi at or below snd_una: no resend to check. The lost
+   * resends below redo_end go again from redo on, one per SACK as pipe
+   * allows (they stay counted in pipe until then: no burst). */
+  uint32_t rtx_mark, rtx_hi, redo, redo_end;
 
   /* Receive assembler: out-of-order bytes already in the receive ring at
    * their offsets, as ranges relative to rcv_nxt. */

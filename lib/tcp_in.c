@@ -173,6 +173,28 @@ static int lost_known(const mptcp_tcp *t) {
                            (DUPTHRESH - 1) * (uint32_t)t->mss;
 }
 
+/* Lost retransmission (tcp.h rtx_mark): enough bytes sent after the
+ * latest resend are SACKed, as IsLost() asks, but not all resent bytes:
+ * those holes go again (reordering of that depth is taken as loss, as
+ * for the first send). */
+static void lost_rtx_check(struct mptcp_subflow *sf) {
+  mptcp_tcp *t = &sf->tcp;
+  if (!(t->flags & TCPF_RECOVERY) || !mptcp_seq_gt(t->rtx_hi, t->snd_una) ||
+      !mptcp_seq_gt(t->rtx_mark, t->snd_una))
+    return;
+  uint32_t after =
+      mptcp_ranges_bytes_above(&t->sacked, t->rtx_mark - t->snd_una);
+  if (after <= (DUPTHRESH - 1) * (uint32_t)t->mss) return;
+  uint32_t hi = t->rtx_hi - t->snd_una;
+  uint32_t sacked = mptcp_ranges_bytes_above(&t->sacked, 0) -
+                    mptcp_ranges_bytes_above(&t->sacked, hi);
+  t->rtx_hi = t->snd_una;
+  if (sacked >= hi) return; /* every resend arrived */
+  t->redo = t->snd_una;
+  t->redo_end = t->snd_una + hi;
+  mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_TCP_LOST_RETRANS);
+}
+
 static void enter_recovery(struct mptcp_subflow *sf, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
@@ -182,7 +204,7 @@ static void enter_recovery(struct mptcp_subflow *sf, mptcp_tstamp now) {
   t->cc->on_loss(t->cc_state, &l, mptcp_conn_cc_group(sf, gbuf, &g), now);
   t->flags |= TCPF_RECOVERY;
   t->recover = t->snd_max;
-  t->high_rxt = t->snd_una;
+  t->high_rxt = t->rtx_hi = t->redo = t->redo_end = t->snd_una;
   t->rtt_timing = 0;
   mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_FAST_RETRANS);
 }
@@ -273,6 +295,7 @@ static void process_ack(struct mptcp_subflow *sf, const mptcp_pkt *p,
       if (t->dupacks < 255) t->dupacks++;
     }
   }
+  lost_rtx_check(sf);
   if (!(t->flags & TCPF_RECOVERY) && t->snd_max != t->snd_una &&
       (t->dupacks >= DUPTHRESH || lost_known(t)) &&
       mptcp_seq_gt(t->snd_una, t->recover - 1))

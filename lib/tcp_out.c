@@ -388,15 +388,13 @@ uint32_t mptcp_tcp_inflight(const mptcp_tcp *t) {
   return (t->flags & TCPF_RECOVERY) ? pipe_bytes(t) : t->snd_nxt - t->snd_una;
 }
 
-/* RFC 6675 NextSeg() rule 1: the first lost, unSACKed, not yet
- * retransmitted byte at or above HighRxt. Returns its offset or -1. */
-static int64_t next_lost(const mptcp_tcp *t, uint32_t *len) {
-  uint32_t off =
-      mptcp_seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt - t->snd_una : 0;
-  uint32_t edge = lost_edge(t);
+/* The first unSACKed byte in [off, to) (offsets from snd_una), and the
+ * length of a resend from there (up to an MSS, short of the next SACKed
+ * byte and of SND.MAX). Returns its offset or -1. */
+static int64_t first_unsacked(const mptcp_tcp *t, uint32_t off, uint32_t to,
+                              uint32_t *len) {
   uint32_t flight = t->snd_max - t->snd_una;
-  if (edge > flight) edge = flight;
-  while (off < edge) {
+  while (off < to) {
     if (!mptcp_ranges_contains(&t->sacked, off)) {
       uint32_t end = off + t->mss;
       for (uint32_t i = 0; i < t->sacked.n; i++)
@@ -411,6 +409,26 @@ static int64_t next_lost(const mptcp_tcp *t, uint32_t *len) {
         off = t->sacked.r[i].end;
   }
   return -1;
+}
+
+/* RFC 6675 NextSeg() rule 1: the first lost, unSACKed, not yet
+ * retransmitted byte at or above HighRxt; before it, a resend found lost
+ * (tcp.h redo). Returns its offset or -1. */
+static int64_t next_lost(const mptcp_tcp *t, uint32_t *len) {
+  uint32_t edge = lost_edge(t);
+  uint32_t flight = t->snd_max - t->snd_una;
+  if (edge > flight) edge = flight;
+  if (mptcp_seq_lt(t->redo, t->redo_end) &&
+      mptcp_seq_gt(t->redo_end, t->snd_una)) {
+    uint32_t from =
+        mptcp_seq_gt(t->redo, t->snd_una) ? t->redo - t->snd_una : 0;
+    uint32_t to = t->redo_end - t->snd_una;
+    int64_t off = first_unsacked(t, from, to < edge ? to : edge, len);
+    if (off >= 0) return off;
+  }
+  uint32_t off =
+      mptcp_seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt - t->snd_una : 0;
+  return first_unsacked(t, off, edge, len);
 }
 
 static int synchronized(uint8_t s) {
@@ -537,7 +555,11 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
       mptcp_ssize n = emit(sf, buf, cap, seq, fl, dlen, now);
       if (n > 0) {
         sent(t, seq, len, dlen, st, now);
-        t->high_rxt = seq + len;
+        uint32_t end = seq + len;
+        if (mptcp_seq_lt(seq, t->redo_end)) t->redo = end;
+        t->high_rxt = mptcp_seq_max(t->high_rxt, end);
+        t->rtx_hi = t->high_rxt;
+        t->rtx_mark = t->snd_max;
         t->snd_nxt = mptcp_seq_max(t->snd_nxt, t->snd_max);
       }
       return n;
@@ -764,7 +786,8 @@ static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {
     t->dupacks = 0;
     /* RFC 2018 §8: forget SACK information after a timeout. */
     t->sacked.n = 0;
-    t->sack_over = t->high_rxt = t->snd_una;
+    t->sack_over = t->high_rxt = t->rtx_hi = t->snd_una;
+    t->redo = t->redo_end = t->snd_una;
   }
   /* What this subflow carried goes out on another one too (the first
    * timeout of a run), so one dead path does not hold up the connection. */

@@ -636,6 +636,58 @@ static uint32_t open_sack(tpeer *p, size_t sndbuf, int32_t ws) {
   return p->iss + 1;
 }
 
+/* Segment 2 (at s0 + 1000) missing, s0 + 2000 .. @p to SACKed: sends that
+ * duplicate ACK and reads what the stack answers. Returns how often the
+ * hole went again; *hi: the highest byte sent so far. */
+static uint32_t sack_past_hole(tpeer *p, uint32_t s0, uint32_t to,
+                               uint32_t *hi) {
+  tseg dup = tseg_make(5001, s0 + 1000, A), g;
+  dup.nsack = 1;
+  dup.sack[0][0] = s0 + 2000;
+  dup.sack[0][1] = to;
+  tpeer_send(p, &dup);
+  uint32_t n = 0;
+  while (tpeer_recv(p, &g)) {
+    if (g.seq == s0 + 1000) n++;
+    if (g.seq + g.len > *hi) *hi = g.seq + g.len;
+  }
+  return n;
+}
+
+/* A fast retransmission lost again: the hole stays while the segments
+ * sent after the resend arrive and are SACKed. That shows the resend was
+ * lost too (RFC 6675 alone never resends a hole twice in one recovery):
+ * it goes again at once, not after the RTO, whose timer without an RTT
+ * sample (nothing but resends) doubles at each further loss. */
+START_TEST(test_lost_retransmission_resent) {
+  tpeer p;
+  uint32_t s0 = open_sack(&p, 0, -1);
+  tseg g;
+  mptcp_conn_write(p.conn, data, 30000, p.now);
+  uint32_t hi = s0;
+  while (tpeer_recv(&p, &g)) hi = g.seq + g.len;
+  ck_assert_uint_eq(hi, s0 + 10000); /* the initial window */
+  /* Segment 2 is lost; 3.. arrive and are SACKed. */
+  uint32_t rtx = 0, to = s0 + 2000;
+  for (uint32_t k = 3; k <= 10; k++)
+    rtx += sack_past_hole(&p, s0, to = s0 + 1000 * k, &hi);
+  ck_assert_uint_eq(rtx, 1);         /* the fast retransmission (lost) */
+  ck_assert_uint_gt(hi, s0 + 10000); /* new data went after it */
+  /* Everything after the resend arrives; the hole does not fill. */
+  uint32_t again = 0;
+  for (int round = 0; round < 10 && !again && to < hi; round++) {
+    p.now += 1 * MS;
+    to = to + 1000 < hi ? to + 1000 : hi;
+    again += sack_past_hole(&p, s0, to, &hi);
+  }
+  ck_assert_uint_eq(again, 1);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpLostRetransmit"), 1);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpTimeouts"), 0);
+  ck_assert_uint_eq(tpeer_counter(&p, "TcpFastRetrans"), 1); /* one cut */
+  tpeer_fini(&p);
+}
+END_TEST
+
 /* A receiver that gets every other segment of a large flight and, like
  * Linux on an MPTCP subflow (no option room for more), reports one SACK
  * block per ACK: more holes than the scoreboard holds (64 ranges). The
@@ -1700,6 +1752,7 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_rto_backoff_and_give_up),
       TCHECK_TEST(test_syn_retries),
       TCHECK_TEST(test_fast_retransmit_sack),
+      TCHECK_TEST(test_lost_retransmission_resent),
       TCHECK_TEST(test_sack_scoreboard_overflow),
       TCHECK_TEST(test_sack_newest_block_first),
       TCHECK_TEST(test_fast_retransmit_newreno),

@@ -57,6 +57,7 @@ struct mptcp_tcpopts;
   X(TCP_OFO_DROP, "TcpOfoDrop")                                                \
   X(TCP_DUP_ACKS, "TcpDupAcks")                                                \
   X(TCP_FAST_RETRANS, "TcpFastRetrans")                                        \
+  X(TCP_LOST_RETRANS, "TcpLostRetransmit")                                     \
   X(TCP_RETRANS_SEGS, "TcpRetransSegs")                                        \
   X(TCP_RTO, "TcpTimeouts")                                                    \
   X(TCP_CONN_TIMEOUT, "TcpConnTimeout")                                        \
