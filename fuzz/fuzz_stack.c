@@ -604,8 +604,9 @@ static int setup(world *w, fuzz_reader *in) {
   s->backlog = 1u + (h2 >> 6);
   s->max_conns = 2u + (h3 >> 2 & 3);
   /* Room for one connection (buffers plus its struct, which is some
-   * 5 KiB with the subflow and path-manager state), not for two. */
-  if (h0 & 0x40) s->mem_cap = (s->sndbuf + s->rcvbuf) * 3 / 2 + 4096;
+   * 7 KiB with the subflow, its 128 receive mappings and the path-manager
+   * state), not for two. */
+  if (h0 & 0x40) s->mem_cap = (s->sndbuf + s->rcvbuf) * 3 / 2 + 6144;
   if (h3 & 0x80) {
     w->b.fail_skip = h3 & 3;
     w->b.fail_count = 1;

@@ -63,10 +63,13 @@ uint64_t mptcp_txmaps_max_dsn(const mptcp_txmaps *t);
 /* Pending mappings kept per subflow; a segment whose mapping does not fit
  * is dropped unacknowledged (the peer resends it). Behind a hole a subflow
  * brings a window of segments whose mappings rarely merge (schedulers hand
- * each subflow a few segments at a time): 64 hold a window of 128 or more
- * segments (16 held too few for a 10 Mbit/s, 20 ms path; sim-mptcp-
- * recovery). 24 bytes each. */
-#define MPTCP_RXMAPS_MAX 64
+ * each subflow a few segments at a time). A hole lasts about three RTTs
+ * when its fast retransmission is lost too (one to see the loss, one for
+ * the resend, one to see the resend lost); on a 10 Mbit/s path with 40 ms
+ * RTT and a BDP of queue that is more than 64 pieces (sim-mptcp-recovery
+ * at 40 ms dropped 65 segments with 64; 16 were too few at 20 ms).
+ * 24 bytes each. */
+#define MPTCP_RXMAPS_MAX 128
 
 typedef struct mptcp_rxmap {
   uint32_t ssn, len; /* payload bytes covered (DATA_FIN octet excluded) */
