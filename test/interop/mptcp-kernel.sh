@@ -244,9 +244,10 @@ ALL_CASES="kc-join kc-join-csum kc-peer-csum kc-addaddr pc-signal
   pc-signal-csum pc-fullmesh kc-fair pc-fair kc-pathdown pc-pathdown fb-kc-tcp
   fb-pc-tcp fb-kc-peertcp fb-pc-peertcp"
 MPFAIL_CASES="kc-mpfail pc-mpfail"
-# Linux against Linux stalls in these (KQ4): with the kernel peer they
-# run only when named.
-[ "$PEER" = mpcat ] && ALL_CASES="$ALL_CASES $MPFAIL_CASES"
+# These run only when named (KQ4 "Open"): with mpcat's 4 MiB buffers Linux
+# sends no infinite mapping, and with 256 KiB ones the rewrite depends on
+# timing (an ASan-slow mpcat closed the window, K's 20th large packet was
+# then no GSO skb, its TCP checksum failed and no DSS checksum error came).
 CASES=${*:-$ALL_CASES}
 for c in $CASES; do
   case " $(echo $ALL_CASES $MPFAIL_CASES) " in
