@@ -244,9 +244,10 @@ ALL_CASES="kc-join kc-join-csum kc-peer-csum kc-addaddr pc-signal
   pc-signal-csum pc-fullmesh kc-fair pc-fair kc-pathdown pc-pathdown fb-kc-tcp
   fb-pc-tcp fb-kc-peertcp fb-pc-peertcp"
 MPFAIL_CASES="kc-mpfail pc-mpfail"
-# Linux against Linux stalls in these (KQ4): with the kernel peer they
-# run only when named.
-[ "$PEER" = mpcat ] && ALL_CASES="$ALL_CASES $MPFAIL_CASES"
+# These run only when named (KQ4 "Open"): with mpcat's 4 MiB buffers Linux
+# sends no infinite mapping, and with 256 KiB ones the rewrite depends on
+# timing (an ASan-slow mpcat closed the window, K's 20th large packet was
+# then no GSO skb, its TCP checksum failed and no DSS checksum error came).
 CASES=${*:-$ALL_CASES}
 for c in $CASES; do
   case " $(echo $ALL_CASES $MPFAIL_CASES) " in
@@ -738,7 +739,9 @@ case_def() {
       # ACK; K should answer with MP_FAIL and an infinite mapping, and
       # both fall back to TCP (RFC 8684 §3.7).
       C_KCFG="0 0" C_PCFG="0 0" C_PATHS=$K1
-      C_KCSUM=1 C_PCSUM=1 C_PEXTRA=--checksum C_CSUM=
+      # mpcat with 256 KiB buffers (the library's default): with mpcat's
+      # own 4 MiB default K still stalls after its MP_FAIL (KQ4, "open").
+      C_KCSUM=1 C_PCSUM=1 C_PEXTRA="--checksum --rcvbuf 262144 --sndbuf 262144" C_CSUM=
       C_KMPTCP=false C_KFB=true C_PMPTCP=false C_PFB=true
       C_NFT="meta length > 1200 numgen inc mod 1000000 == 20 limit rate 1/hour burst 1 packets @th,4000,16 set 0x5555"
       C_REWRITE=2
