@@ -652,6 +652,16 @@ static void smap_add(msf *m, uint32_t ssn, uint32_t len, uint64_t drel) {
              (int32_t)(x->ssn - (ssn + len)) < 0;
     if (ov) FUZZ_CHECK(x->drel - x->ssn == drel - ssn);
   }
+  /* A resent mapping replaces its older copy, so that resends do not push
+   * out mappings that later segments (which carry no DSS of their own
+   * within a multi-segment mapping) still need. */
+  for (int i = 0; i < m->nm; i++) {
+    if (m->m[i].ssn == ssn && m->m[i].len == len) {
+      memmove(m->m + i, m->m + i + 1, (size_t)(m->nm - i - 1) * sizeof m->m[0]);
+      m->nm--;
+      break;
+    }
+  }
   if (m->nm == NMAP) {
     memmove(m->m, m->m + 1, (NMAP - 1) * sizeof m->m[0]);
     m->nm--;
