@@ -301,7 +301,8 @@ typedef struct world {
   uint64_t p_sent; /* relative DSN after its highest byte */
   int p_dfin;
   int hostile, rx_unsure, peer_killed, timeout_ev;
-  int no_dss; /* an ACK without any MPTCP option: the stack may fall back */
+  int join_rst; /* the peer refused one of the stack's joins with a RST */
+  int no_dss;   /* an ACK without any MPTCP option: the stack may fall back */
   int forged_synack_dl, forged_add_dl;
   unsigned n_jsyn_dl, n_jack_ok_dl, n_synack_ok_dl, n_add_dl, n_prio_dl;
   /* The stack's ADD_ADDR to echo. */
@@ -986,9 +987,11 @@ static void drain(void *ud) {
       FUZZ_CHECK(w->app_killed || w->app_shut || w->peer_killed || w->hostile ||
                  w->b.n_refused || w->timeout_ev || w->rx_unsure);
     }
+    /* A refused join may be the last subflow once the others timed out:
+     * then the peer's RST ends the connection. */
     if (ev.events & MPTCP_EV_RESET)
       FUZZ_CHECK(w->peer_killed || w->hostile || w->rx_unsure ||
-                 w->b.n_refused);
+                 w->b.n_refused || (w->join_rst && w->timeout_ev));
     if (ev.events & MPTCP_EV_CLOSED) {
       FUZZ_CHECK(!w->closed_ev);
       w->closed_ev = 1;
@@ -1079,6 +1082,7 @@ static void op_step(world *w, fuzz_reader *in) {
     if ((f & 3) == 3) {
       g.flags = MPTCP_TH_RST | MPTCP_TH_ACK;
       m->dead = 1;
+      w->join_rst = 1;
       peer_send(w, &g);
       return;
     }
