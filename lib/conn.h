@@ -125,12 +125,14 @@ struct mptcp_conn {
   uint64_t rj_dsn, rj_end;
   /* MP_FAIL on a single path (§3.7, mpfail.c): fail is one of MPFAIL_*;
    * fail_dsn/fail_ssn where our receive side stopped trusting the data
-   * (fail_retro: the failed mapping started exactly there). infmap_*:
+   * (fail_retro: the failed mapping started exactly there and every
+   * mapping held since continues it; fail_peer: the peer answered with an
+   * MP_FAIL of its own, so it reverted to TCP). infmap_*:
    * the infinite mapping we send after falling back, until the peer
    * acknowledges its first byte. multi: a second subflow joined once (it
    * may have carried data), so the connection can no longer fall back to
    * one. */
-  uint8_t fail, fail_retro, multi, infmap_due, infmap_sent;
+  uint8_t fail, fail_retro, fail_peer, multi, infmap_due, infmap_sent;
   mptcp_tstamp fail_at; /* MPFAIL_SENT: reset unless the mapping came */
   uint32_t fail_ssn, infmap_ssn;
   uint64_t fail_dsn, infmap_dsn;
