@@ -214,7 +214,10 @@ static inline void mptcp_tcp_rcv_consumed(mptcp_subflow *sf) {
   /* A standalone window update only when it matters to the sender: the
    * window we could announce at least doubles, or reopens from below one
    * segment (RFC 9293 §3.8.6.2.2; as Linux does). Otherwise the next ACK
-   * carries it. */
+   * carries it. The MP_FAIL widening in window_field (held bytes plus a
+   * segment, mpfail.c) is left out on purpose: a read frees none of the
+   * held bytes, so it cannot move that term; once the plain space
+   * exceeds it the two are the same. */
   uint32_t adv =
       mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
   uint32_t space = mptcp_tcp_rcv_space(sf);

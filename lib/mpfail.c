@@ -237,7 +237,7 @@ void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
                          const mptcp_tcpopts *o) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
-  if (c->fail != MPFAIL_SENT) return;
+  if (c->fail != MPFAIL_SENT || !single_path(sf)) return;
   mptcp_fail_rx(sf, o); /* the peer's answer may come on this segment */
   if (sf->broken) return;
   /* Only the next bytes in order say anything, and only when no mapping

@@ -330,7 +330,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     }
     return;
   }
-  if (!so && c->fail == MPFAIL_SENT) {
+  if (!so && c->fail == MPFAIL_SENT && !sf->join) {
     mptcp_fail_nodss_rx(sf, p, o);
     return;
   }
