@@ -125,12 +125,14 @@ struct mptcp_conn {
   uint64_t rj_dsn, rj_end;
   /* MP_FAIL on a single path (§3.7, mpfail.c): fail is one of MPFAIL_*;
    * fail_dsn/fail_ssn where our receive side stopped trusting the data
-   * (fail_retro: the failed mapping started exactly there). infmap_*:
+   * (fail_retro: the failed mapping started exactly there and every
+   * mapping held since continues it; fail_peer: the peer answered with an
+   * MP_FAIL of its own, so it reverted to TCP). infmap_*:
    * the infinite mapping we send after falling back, until the peer
    * acknowledges its first byte. multi: a second subflow joined once (it
    * may have carried data), so the connection can no longer fall back to
    * one. */
-  uint8_t fail, fail_retro, multi, infmap_due, infmap_sent;
+  uint8_t fail, fail_retro, fail_peer, multi, infmap_due, infmap_sent;
   mptcp_tstamp fail_at; /* MPFAIL_SENT: reset unless the mapping came */
   uint32_t fail_ssn, infmap_ssn;
   uint64_t fail_dsn, infmap_dsn;
@@ -212,7 +214,10 @@ static inline void mptcp_tcp_rcv_consumed(mptcp_subflow *sf) {
   /* A standalone window update only when it matters to the sender: the
    * window we could announce at least doubles, or reopens from below one
    * segment (RFC 9293 §3.8.6.2.2; as Linux does). Otherwise the next ACK
-   * carries it. */
+   * carries it. The MP_FAIL widening in window_field (held bytes plus a
+   * segment, mpfail.c) is left out on purpose: a read frees none of the
+   * held bytes, so it cannot move that term; once the plain space
+   * exceeds it the two are the same. */
   uint32_t adv =
       mptcp_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
   uint32_t space = mptcp_tcp_rcv_space(sf);

@@ -29,6 +29,7 @@ int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
   c->fail_dsn = c->mp.rcv_nxt;
   c->fail_retro = m->dsn == c->mp.rcv_nxt;
   c->fail_ssn = m->ssn;
+  c->fail_peer = 0;
   c->mp.ooo.n = 0; /* nothing from the failure point on is delivered */
   owe_fail(sf);
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
@@ -49,11 +50,15 @@ void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_FAIL_IGNORED);
     return;
   }
-  if (c->fail) return; /* the answer to ours, or a repeat */
+  if (c->fail == MPFAIL_RCVD) return; /* a repeat */
   uint64_t dsn = so->u.fail_dsn;
   if ((int64_t)(dsn - c->mp.snd_nxt) > 0 ||
       (int64_t)(dsn - c->mp.local_idsn) <= 0) { /* never sent */
     mptcp_ctr_inc(st, MPTCP_CTR_MP_FAIL_BAD_DSN);
+    return;
+  }
+  if (c->fail == MPFAIL_SENT) { /* the answer to ours: it reverted (§3.7) */
+    c->fail_peer = 1;
     return;
   }
   if (sf->sf_fin_set) { /* no byte can go again after our FIN */
@@ -168,6 +173,15 @@ void mptcp_fail_switch(struct mptcp_subflow *sf) {
   mptcp_sf_fall_back(sf, c->mp.snd_una);
 }
 
+void mptcp_fail_held_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
+  struct mptcp_conn *c = sf->conn;
+  /* Held bytes sit in the ring at their DSNs: they are the subflow's
+   * stream from fail_ssn on only if each mapping continues it. */
+  if ((int64_t)(m->dsn - c->fail_dsn) < 0 ||
+      (uint32_t)(m->dsn - c->fail_dsn) != m->ssn - c->fail_ssn)
+    c->fail_retro = 0;
+}
+
 static void refuse(mptcp_subflow *sf, int ctr) {
   mptcp_ctr_inc(sf->conn->st, ctr);
   sf->broken = 1;
@@ -216,6 +230,47 @@ void mptcp_infmap_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   MPTCP_LOG(st, MPTCP_LOG_INFO,
             "tcp %u>%u: infinite mapping at DSN %llu, falling back to TCP",
             MPTCP_LOG_CONN(sf), (unsigned long long)x);
+  mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
+}
+
+void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
+                         const mptcp_tcpopts *o) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  if (c->fail != MPFAIL_SENT || !single_path(sf)) return;
+  mptcp_fail_rx(sf, o); /* the peer's answer may come on this segment */
+  if (sf->broken) return;
+  /* Only the next bytes in order say anything, and only when no mapping
+   * of the peer's covers them (the later segments of a mapping carry no
+   * DSS either). */
+  uint32_t span =
+      (uint32_t)p->payload_len + ((p->tcp_flags & MPTCP_TH_FIN) ? 1u : 0u);
+  uint32_t r = t->rcv_nxt - t->irs;
+  uint64_t dsn;
+  if (!c->fail_peer || (t->flags & TCPF_FIN_RCVD) ||
+      mptcp_seq_gt(p->seq, t->rcv_nxt) ||
+      !mptcp_seq_gt(p->seq + span, t->rcv_nxt) ||
+      mptcp_rxmaps_lookup(&sf->rxm, r, &dsn, NULL))
+    return;
+  /* The peer took our MP_FAIL, answered it, and now sends plain TCP: it
+   * reverted without a DSS with DLL 0 on the wire (Linux with a backlog
+   * of built segments, KQ4). Its stream continues its last mapping, so
+   * its infinite mapping starts at our DATA_ACK, retroactively (§3.7):
+   * the held bytes are taken as they arrived. Unless they are exactly
+   * the subflow's stream from the failure on, nothing can be taken. */
+  uint32_t gap = r - c->fail_ssn;
+  if (!c->fail_retro || c->mp.peer_fin_seen || gap > c->rcv.cap - c->rcv.len) {
+    refuse(sf, MPTCP_CTR_INFINITE_MAP_BAD_DSN);
+    return;
+  }
+  mptcp_ctr_inc(c->st, MPTCP_CTR_INFINITE_MAP_IMPLICIT);
+  if (gap) {
+    mptcp_ctr_inc(c->st, MPTCP_CTR_INFINITE_MAP_RETRO);
+    mptcp_sf_mark_present(sf, 0, gap);
+  }
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+            "tcp %u>%u: plain TCP after MP_FAIL, falling back at DSN %llu",
+            MPTCP_LOG_CONN(sf), (unsigned long long)c->mp.rcv_nxt);
   mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
 }
 

@@ -64,6 +64,17 @@ uint32_t mptcp_fail_rcv_space(const struct mptcp_subflow *sf, uint32_t space);
 uint16_t mptcp_fail_syn_mss(const struct mptcp_subflow *sf, int synack,
                             uint16_t mss);
 
+/* While we wait for the infinite mapping: a mapping of held bytes is
+ * complete; they can be taken retroactively only if it continues the
+ * failed one in both sequence spaces. */
+void mptcp_fail_held_map(struct mptcp_subflow *sf, const mptcp_rxmap *m);
+/* A segment without DSS while we wait for the infinite mapping: after
+ * the peer's own MP_FAIL, in-order data (or FIN) that no mapping covers
+ * means the peer reverted to TCP; taken as its infinite mapping at our
+ * DATA_ACK (counted InfiniteMapImplicit), or the subflow is reset
+ * (InfiniteMapBadDsn) when the held bytes cannot be taken. */
+void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
+                         const mptcp_tcpopts *o);
 /* A DSS mapping with DLL 0 arrived on an acceptable segment. Falls back
  * when it continues the data where we stand; sets sf->broken (counted)
  * when it cannot be honoured. */

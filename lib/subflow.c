@@ -330,6 +330,10 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     }
     return;
   }
+  if (!so && c->fail == MPFAIL_SENT && !sf->join) {
+    mptcp_fail_nodss_rx(sf, p, o);
+    return;
+  }
   if (!so) {
     mptcp_tcp *t = &sf->tcp;
     int acks_data = mptcp_seq_gt(p->ack, t->iss + 1);
@@ -415,8 +419,11 @@ static void ring_sum(const mptcp_ring *r, size_t off, size_t len,
 static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   mptcp_subflow *sf = ud;
   struct mptcp_conn *c = sf->conn;
-  if (!m->has_csum || c->mp.state != MPTCP_MP_ON || c->fail == MPFAIL_SENT)
+  if (!m->has_csum || c->mp.state != MPTCP_MP_ON) return;
+  if (c->fail == MPFAIL_SENT) {
+    mptcp_fail_held_map(sf, m);
     return;
+  }
   if ((int64_t)(m->dsn + m->len - c->mp.rcv_nxt) <= 0) return; /* all old */
   /* A mapping running past the peer's DATA_FIN: place() dropped its tail,
    * so there is nothing to sum and nothing to deliver. */

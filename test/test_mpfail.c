@@ -165,6 +165,36 @@ static tpeer *mpt_first(mpt *m, const uint8_t *a) {
   return p;
 }
 
+/* The connection after a (delivered and read) and b, whose checksum
+ * failed: the stack's MP_FAIL is out. */
+static tpeer *mpt_failed(mpt *m, const uint8_t *a, const uint8_t *b) {
+  uint8_t got[200];
+  tpeer *p = mpt_first(m, a);
+  tseg s2 = peer_data(m, 101, b, 100, 1); /* its checksum fails */
+  tpeer_send(p, &s2);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  tpeer_expect_none(p);
+  ck_assert_uint_eq(drain(m, got, sizeof got), 100);
+  return p;
+}
+
+/* The connection fell back: plain TCP from now on, the delayed ACK of
+ * the peer's relative SSN @p ack has no MPTCP option, no DATA_ACK. */
+static void expect_fallen_back(mpt *m, uint32_t ack) {
+  tpeer *p = &m->p;
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p->conn, &ci);
+  ck_assert_uint_eq(ci.mptcp, 0);
+  ck_assert_uint_eq(ci.fallback, 1);
+  tpeer_time(p, p->now + 300000);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.ack, m->irs + ack);
+  ck_assert_uint_eq(g.n_mptcp, 0);
+}
+
 /* Three different 100-byte payloads. */
 static void fill3(uint8_t *a, uint8_t *b, uint8_t *c, uint8_t seed) {
   fill(a, 100, seed);
@@ -247,14 +277,7 @@ START_TEST(test_mpfail_ack_after_bad_csum) {
   ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
   ck_assert_uint_eq(drain(&m, got, sizeof got), 200);
   ck_assert_mem_eq(got, bc, 200);
-  mptcp_conn_get_info(p->conn, &ci);
-  ck_assert_uint_eq(ci.mptcp, 0);
-  ck_assert_uint_eq(ci.fallback, 1);
-  /* Plain TCP from now on: the ACK has no MPTCP option, no DATA_ACK. */
-  tpeer_time(p, p->now + 300000);
-  ck_assert(tpeer_recv(p, &g));
-  ck_assert_uint_eq(g.ack, m.irs + 501);
-  ck_assert_uint_eq(g.n_mptcp, 0);
+  expect_fallen_back(&m, 501);
   tseg s5 = tseg_make(m.irs + 501, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
   s5.data = a;
   s5.len = 100;
@@ -283,14 +306,8 @@ START_TEST(test_mpfail_infmap_retroactive) {
   mpt m;
   uint8_t a[100], b[100], c[100], got[300];
   fill3(a, b, c, 11);
-  tpeer *p = mpt_first(&m, a);
-  tseg s2 = peer_data(&m, 101, b, 100, 1); /* its checksum fails */
-  tpeer_send(p, &s2);
+  tpeer *p = mpt_failed(&m, a, b);
   tseg g;
-  ck_assert(tpeer_recv(p, &g));
-  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
-  tpeer_expect_none(p);
-  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
   tseg s3 = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
   s3.data = c;
   s3.len = 100;
@@ -734,6 +751,96 @@ START_TEST(test_mpfail_syn_mss) {
 }
 END_TEST
 
+/* The peer's own MP_FAIL (Linux's answer to ours) on a pure ACK at its
+ * relative SSN @p ssn, with a DSS, or alone when @p alone. Its DSN names
+ * our data (none sent: our first DSN). */
+static void peer_fail(mpt *m, uint32_t ssn, uint64_t dsn, int alone) {
+  tseg f = tseg_make(m->irs + ssn, m->peer_acked, MPTCP_TH_ACK);
+  f.n_mptcp = alone ? 1 : 2;
+  int i = 0;
+  if (!alone) f.mptcp[i++] = dss(m, 0, 0, 0, 0, NULL, 0);
+  memset(&f.mptcp[i], 0, sizeof f.mptcp[i]);
+  f.mptcp[i].subtype = MPTCP_SUB_FAIL;
+  f.mptcp[i].u.fail_dsn = dsn;
+  tpeer_send(&m->p, &f);
+}
+
+/* A peer that reverts to TCP after our MP_FAIL without any DSS with DLL
+ * 0 on the wire (Linux 6.18 with large buffers, KQ4): it answers with
+ * its own MP_FAIL, sends one more segment under its old mapping, then
+ * plain TCP continuing that mapping. Taken as its infinite mapping at
+ * our DATA_ACK, retroactive over the held bytes (§3.7).
+ * _i: 0 the case above; 1 the MP_FAIL comes alone, on the first plain
+ * segment; 2 no MP_FAIL from the peer: nothing is taken (the peer may be
+ * MPTCP still); 3 its MP_FAIL names a DSN we never sent: ignored, so
+ * likewise; 4 a held mapping does not continue the failed one (its DSN
+ * jumps): the held bytes are not the stream, the subflow is reset;
+ * 5 the plain segment is out of order: it says nothing yet. */
+START_TEST(test_mpfail_implicit_infmap) {
+  mpt m;
+  uint8_t a[100], b[100], c[100], e[100], got[400];
+  fill3(a, b, c, 21);
+  fill(e, 100, 99);
+  tpeer *p = mpt_failed(&m, a, b);
+  tseg g;
+  tseg s3 = peer_data(&m, 201, c, 100, 0);
+  if (_i == 4) {
+    s3.mptcp[0] = dss(&m, 1, m.them + 205, 201, 100, c, 0);
+  }
+  tpeer_send(p, &s3);
+  if (_i == 0 || _i == 4 || _i == 5) peer_fail(&m, 301, m.us + 1, 0);
+  if (_i == 3) peer_fail(&m, 301, m.us + 2, 0); /* beyond our SND.NXT */
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailBadDsn"), _i == 3);
+  while (tpeer_recv(p, &g)) /* MP_FAIL repeated on the ACKs */
+    ck_assert_uint_eq(g.flags & MPTCP_TH_RST, 0);
+  /* Plain TCP from the peer at its next subflow byte. */
+  tseg s4 = tseg_make(m.irs + 301 + (_i == 5 ? 50u : 0u), m.peer_acked,
+                      MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s4.data = e;
+  s4.len = 100;
+  if (_i == 1) {
+    s4.n_mptcp = 1;
+    memset(&s4.mptcp[0], 0, sizeof s4.mptcp[0]);
+    s4.mptcp[0].subtype = MPTCP_SUB_FAIL;
+    s4.mptcp[0].u.fail_dsn = m.us + 1;
+  }
+  tpeer_send(p, &s4);
+  mptcp_conn_info ci;
+  if (_i <= 1) {
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapImplicit"), 1);
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRetroactive"), 1);
+    ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 300);
+    ck_assert_mem_eq(got, b, 100);
+    ck_assert_mem_eq(got + 100, c, 100);
+    ck_assert_mem_eq(got + 200, e, 100);
+    expect_fallen_back(&m, 401);
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 0);
+  } else if (_i == 4) {
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapBadDsn"), 1);
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapImplicit"), 0);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+    ck_assert(tpeer_recv(p, &g));
+    ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  } else {
+    /* Not taken, not acknowledged, still waiting: the timeout decides. */
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapImplicit"), 0);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+    while (tpeer_recv(p, &g)) {
+      ck_assert_uint_eq(g.flags & MPTCP_TH_RST, 0);
+      ck_assert_uint_eq(g.ack, m.irs + 301);
+    }
+    mptcp_conn_get_info(p->conn, &ci);
+    ck_assert_uint_eq(ci.mptcp, 1);
+    tpeer_time(p, tpeer_expiry(p));
+    while (tpeer_recv(p, &g) && !(g.flags & MPTCP_TH_RST)) {
+    }
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 1);
+  }
+  tpeer_fini(p);
+}
+END_TEST
+
 Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
@@ -747,6 +854,7 @@ Suite *suite_mpfail(void) {
       TCHECK_TEST(test_mpfail_infmap_after_fin),
       TCHECK_TEST(test_mpfail_window_for_infmap),
       TCHECK_LOOP(test_mpfail_syn_mss, 4),
+      TCHECK_LOOP(test_mpfail_implicit_infmap, 6),
   };
   return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
 }
