@@ -117,7 +117,8 @@ static int overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen) {
   return mptcp_seq_lt(a, b + blen) && mptcp_seq_lt(b, a + alen);
 }
 
-int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add) {
+int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add,
+                     mptcp_rxmap_placed_fn placed, void *ud) {
   int known = 0;
   for (unsigned i = 0; i < m->n; i++) {
     const mptcp_rxmap *k = &m->m[i];
@@ -135,9 +136,19 @@ int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add) {
   if (known) return MPTCP_RXMAP_KNOWN;
   if (m->n == MPTCP_RXMAPS_MAX) {
     /* Full: a mapping nearer the subflow's next byte is worth more than
-     * the one furthest ahead (its bytes are placed already; a later copy
-     * brings its mapping again). Otherwise the hole could never fill. */
-    if (!mptcp_seq_lt(add->ssn, m->m[m->n - 1].ssn)) return MPTCP_RXMAP_FULL;
+     * one further ahead whose bytes are all placed (a later copy of them
+     * brings its mapping again). Never one with bytes still to come: they
+     * may come without a DSS (the peer saw its first segment SACKed) and
+     * could then never be placed. With none to give up, the segment waits:
+     * the missing bytes of those further ahead can still come, and then
+     * they can go. */
+    unsigned v = m->n;
+    while (v > 0 && mptcp_seq_lt(add->ssn, m->m[v - 1].ssn) &&
+           !(placed && placed(&m->m[v - 1], ud)))
+      v--;
+    if (v == 0 || !mptcp_seq_lt(add->ssn, m->m[v - 1].ssn))
+      return MPTCP_RXMAP_FULL;
+    for (unsigned j = v - 1; j + 1 < m->n; j++) m->m[j] = m->m[j + 1];
     m->n--;
   }
   unsigned pos = m->n;

@@ -92,8 +92,14 @@ enum mptcp_rxmap_verdict {
   MPTCP_RXMAP_FULL      /* no room: drop the segment */
 };
 
-/* Adds a mapping announced by the peer. */
-int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add);
+/* Are all bytes of mapping @p k received and placed at their DSN? */
+typedef int (*mptcp_rxmap_placed_fn)(const mptcp_rxmap *k, void *ud);
+
+/* Adds a mapping announced by the peer. When the table is full, the
+ * furthest mapping beyond it that @p placed (may be NULL: none) says is
+ * done makes room; else MPTCP_RXMAP_FULL. */
+int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add,
+                     mptcp_rxmap_placed_fn placed, void *ud);
 /* For subflow byte @p ssn: its DSN and how many bytes from there are
  * covered by the same mapping (0 = unmapped). */
 uint32_t mptcp_rxmaps_lookup(const mptcp_rxmaps *m, uint32_t ssn, uint64_t *dsn,

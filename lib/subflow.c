@@ -181,6 +181,26 @@ int mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
   return 0;
 }
 
+/* Are all bytes of mapping @p k received and at their place? Checksummed
+ * bytes are not (they wait, unmarked, until the mapping completes in
+ * order); others are once the subflow holds them (take() keeps only bytes
+ * it placed). */
+static int map_placed(const mptcp_rxmap *k, void *ud) {
+  const struct mptcp_subflow *sf = ud;
+  const mptcp_tcp *t = &sf->tcp;
+  if (k->has_csum) return 0;
+  uint32_t next = t->rcv_nxt - t->irs;
+  uint32_t lo = mptcp_seq_lt(k->ssn, next) ? 0 : k->ssn - next;
+  uint32_t hi = k->ssn + k->len - next;
+  return mptcp_ranges_bytes_above(&t->ooo, lo) -
+             mptcp_ranges_bytes_above(&t->ooo, hi) ==
+         hi - lo;
+}
+
+static int add_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
+  return mptcp_rxmaps_add(&sf->rxm, m, map_placed, sf);
+}
+
 /* The client's first data may come with MP_CAPABLE instead of a DSS
  * (again on retransmissions, §3.1): its implied mapping is DSN = IDSN + 1,
  * relative SSN 1, DLL bytes. */
@@ -198,7 +218,7 @@ static void take_mpc_data(struct mptcp_subflow *sf, const mptcp_pkt *p,
                    so->u.mpc.csum,
                    0,
                    so->u.mpc.has_csum};
-  if (mptcp_rxmaps_add(&sf->rxm, &m) == MPTCP_RXMAP_CONFLICT)
+  if (add_map(sf, &m) == MPTCP_RXMAP_CONFLICT)
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
   c->mp.ack64 = 1;
 }
@@ -285,7 +305,7 @@ static void take_mapping(struct mptcp_subflow *sf, const mptcp_pkt *p,
   if (len && mptcp_seq_gt(d->ssn + len, next)) {
     mptcp_rxmap m = {d->ssn,  len,          dsn,        d->dll,
                      d->csum, (uint8_t)fin, d->has_csum};
-    int v = mptcp_rxmaps_add(&sf->rxm, &m);
+    int v = add_map(sf, &m);
     if (v == MPTCP_RXMAP_CONFLICT || v == MPTCP_RXMAP_FULL) {
       mptcp_ctr_inc(st, v == MPTCP_RXMAP_FULL ? MPTCP_CTR_MP_DSS_MAPS_FULL
                                               : MPTCP_CTR_MP_DSS_NOT_MATCHING);

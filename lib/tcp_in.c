@@ -123,6 +123,55 @@ static MPTCP_HOT_INLINE void rtt_sample(mptcp_tcp *t, const mptcp_settings *s,
   t->rto = (uint32_t)rto;
 }
 
+/* RFC 7323 §4 (RTTM): with timestamps every ACK that moves SND.UNA is a
+ * sample, its echo naming the transmission it acknowledges, also after a
+ * retransmission. One timed segment per RTT (RFC 6298) lags while a queue
+ * builds up in slow start, and Karn's rule leaves no sample at all in
+ * recovery: the RTO stayed at a fraction of an RTT that the queue had
+ * grown several times over and fired in the middle of the recovery
+ * (bench_mp_sim agg 10+2 q2: 2-3 spurious timeouts). Appendix G's
+ * weights (alpha and beta over the samples expected per window) keep
+ * SRTT and RTTVAR moving per RTT as with one sample. */
+static void ts_rtt_sample(mptcp_tcp *t, const mptcp_settings *s, uint32_t ecr,
+                          uint32_t inflight, mptcp_tstamp now) {
+  uint32_t ms = (uint32_t)(now / 1000) + t->ts_offset - ecr;
+  if (ms > s->rto_max / 1000) return; /* not an echo of ours */
+  uint32_t r = ms ? ms * 1000 : 1;
+  if (t->srtt == 0) {
+    rtt_sample(t, s, r);
+    return;
+  }
+  uint64_t n = (inflight + 2ull * t->mss - 1) / (2ull * t->mss);
+  if (n == 0) n = 1;
+  int64_t srtt = t->srtt, var = t->rttvar;
+  int64_t d = srtt > r ? srtt - r : r - srtt;
+  var += (d - var) / (int64_t)(4 * n);
+  srtt += ((int64_t)r - srtt) / (int64_t)(8 * n);
+  t->srtt = srtt > 0 ? (uint32_t)srtt : 1;
+  t->rttvar = var > 0 ? (uint32_t)var : 0;
+  uint64_t rto =
+      (uint64_t)t->srtt + (4ull * t->rttvar > 1000 ? 4ull * t->rttvar : 1000);
+  if (rto < s->rto_min) rto = s->rto_min;
+  if (rto > s->rto_max) rto = s->rto_max;
+  t->rto = (uint32_t)rto;
+}
+
+/* An ACK that moved SND.UNA to @p ack (@p ts: it had timestamps, echoing
+ * @p ecr; @p inflight: the flight before it): the RTT sample it gives. */
+static MPTCP_HOT_INLINE void ack_rtt(mptcp_tcp *t, const mptcp_settings *s,
+                                     int ts, uint32_t ecr, uint32_t ack,
+                                     uint32_t inflight, mptcp_tstamp now) {
+  if (t->ts_ok && ts) {
+    t->rtt_timing = 0;
+    t->backoff = 0;
+    ts_rtt_sample(t, s, ecr, inflight, now);
+  } else if (t->rtt_timing && mptcp_seq_gt(ack, t->rtt_seq)) {
+    t->rtt_timing = 0;
+    t->backoff = 0;
+    rtt_sample(t, s, (uint32_t)(now - t->rtt_at));
+  }
+}
+
 static void challenge_ack(struct mptcp_subflow *sf, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
@@ -257,11 +306,8 @@ static void process_ack(struct mptcp_subflow *sf, const mptcp_pkt *p,
     if (mptcp_seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
     t->bytes_acked += data;
     t->retries = 0;
-    if (t->rtt_timing && mptcp_seq_gt(p->ack, t->rtt_seq)) {
-      t->rtt_timing = 0;
-      t->backoff = 0;
-      rtt_sample(t, s, (uint32_t)(now - t->rtt_at));
-    }
+    ack_rtt(t, s, (o->present & MPTCP_HAS_TS) != 0, o->ts_ecr, p->ack, inflight,
+            now);
     if (t->flags & TCPF_RECOVERY) {
       if (mptcp_seq_geq(p->ack, t->recover)) {
         t->flags &= (uint16_t)~TCPF_RECOVERY;
@@ -559,11 +605,8 @@ static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
     if (mptcp_seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
     t->bytes_acked += acked;
     t->retries = 0;
-    if (t->rtt_timing && mptcp_seq_gt(p->ack, t->rtt_seq)) {
-      t->rtt_timing = 0;
-      t->backoff = 0;
-      rtt_sample(t, &st->s, (uint32_t)(now - t->rtt_at));
-    }
+    ack_rtt(t, &st->s, 1, t->ts_ok ? mptcp_get32(p->opts + 8) : 0, p->ack,
+            inflight, now);
     cc_acked(t, acked, inflight, NULL, now); /* plain TCP only */
     t->t_rtx = t->snd_max == t->snd_una ? MPTCP_TSTAMP_NONE : now + t->rto;
     if (c->want_writable && c->snd.len < c->snd.cap) {

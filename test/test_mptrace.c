@@ -13,6 +13,7 @@
 #include <mptcp/mptcp.h>
 #include <string.h>
 
+#include "dss.h" /* MPTCP_RXMAPS_MAX */
 #include "tcheck.h"
 #include "tpeer.h"
 
@@ -780,6 +781,78 @@ START_TEST(test_mptrace_dss_map_rx_before_mapping) {
 }
 END_TEST
 
+/* The peer's mapping of DSN @p dsn (relative to its IDSN + 1) at subflow
+ * bytes [ssn, ssn + dll) (relative), on a segment of @p len bytes there. */
+static void rx_map_seg(mpt *m, uint32_t ssn, uint32_t len, uint64_t dsn,
+                       uint32_t dll, const uint8_t *d, int with_map) {
+  tseg g = tseg_make(IRS + ssn, m->p.iss + 1, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  g.data = d;
+  g.len = len;
+  if (with_map) {
+    mptcp_subopt o = data_ack(m->idsn + 1);
+    o.u.dss.flags |= MPTCP_DSS_M | MPTCP_DSS_m;
+    o.u.dss.dsn = m->peer_idsn + 1 + dsn;
+    o.u.dss.ssn = ssn;
+    o.u.dss.dll = (uint16_t)dll;
+    g.mptcp[0] = o;
+    g.n_mptcp = 1;
+  }
+  ck_assert_int_eq(tpeer_send(&m->p, &g), 0);
+}
+
+/* The receive-mapping table full behind a hole, its furthest mapping
+ * covering two segments of which only the first (with the mapping) came:
+ * the hole's own mapping must not push that one out (the second segment
+ * comes without a DSS, and the peer, which saw the first acknowledged,
+ * sends none with it again). A mapping whose bytes are all placed goes
+ * instead, and every byte is delivered. */
+START_TEST(test_mptrace_dss_map_rx_full_keeps_incomplete) {
+  enum { SEG = 100, N = MPTCP_RXMAPS_MAX + 1 };
+  mpt m;
+  open_server(&m);
+  ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_ACCEPT, 0);
+  /* Mapping i (0..N-1) covers subflow bytes 1 + SEG * i on (the last one
+   * 2 * SEG); the DSNs run the other way, so that no two mappings continue
+   * each other in both spaces (they would merge into one entry). */
+  const uint32_t total = SEG * (N + 1);
+  static uint8_t d[SEG * (MPTCP_RXMAPS_MAX + 2)], got[sizeof d];
+  for (size_t i = 0; i < sizeof d; i++) d[i] = (uint8_t)(i * 11 + 3);
+  uint64_t dsn_of[N];
+  uint64_t at = 0;
+  for (int i = N - 1; i >= 0; i--) {
+    dsn_of[i] = at;
+    at += i == N - 1 ? 2 * SEG : SEG;
+  }
+  /* Subflow byte s of mapping i carries data byte dsn_of[i] + (s - ssn). */
+  uint8_t seg[SEG];
+#define RX_SEG(i, part, map)                                                   \
+  do {                                                                         \
+    for (int b = 0; b < SEG; b++)                                              \
+      seg[b] = d[dsn_of[i] + (uint64_t)(part)*SEG + (uint64_t)b];              \
+    rx_map_seg(&m, 1 + SEG * (uint32_t)(i) + SEG * (uint32_t)(part), SEG,      \
+               dsn_of[i], (i) == N - 1 ? 2 * SEG : SEG, seg, map);             \
+  } while (0)
+  /* Mappings 1 .. N-1 (the last one's first segment only): the table is
+   * full; mapping 0 (the subflow's next bytes) is the hole. */
+  for (int i = 1; i < N; i++) RX_SEG(i, 0, 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSMappingsFull"), 0);
+  tseg a;
+  while (tpeer_recv(&m.p, &a)) ck_assert_uint_eq(a.ack, IRS + 1);
+  RX_SEG(0, 0, 1); /* the hole fills */
+  while (tpeer_recv(&m.p, &a)) ck_assert_uint_eq(a.ack, IRS + 1 + SEG * N);
+  RX_SEG(N - 1, 1, 0); /* the rest of the last mapping, without DSS */
+  tpeer_time(&m.p, tpeer_expiry(&m.p));
+  ck_assert(tpeer_recv(&m.p, &a));
+  ck_assert_uint_eq(a.ack, IRS + 1 + total);
+  ck_assert_int_eq(mptcp_conn_read(m.p.conn, got, sizeof got, m.p.now),
+                   (mptcp_ssize)total);
+  ck_assert(memcmp(got, d, total) == 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSNoMapping"), 0);
+#undef RX_SEG
+  tpeer_fini(&m.p);
+}
+END_TEST
+
 Suite *suite_mptrace(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptrace_join_client),
@@ -795,6 +868,7 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_dss_map_resend_lost_first),
       TCHECK_TEST(test_mptrace_dss_map_rto_middle),
       TCHECK_TEST(test_mptrace_dss_map_rx_before_mapping),
+      TCHECK_TEST(test_mptrace_dss_map_rx_full_keeps_incomplete),
   };
   return tcheck_suite("mptrace", tests, sizeof tests / sizeof tests[0]);
 }

@@ -541,6 +541,75 @@ START_TEST(test_rto_backoff_and_give_up) {
 }
 END_TEST
 
+/* The peer acknowledges up to @p ack with timestamps (TSecr @p ecr); the
+ * stack's SRTT after it. */
+static uint32_t ts_ack_srtt(tpeer *p, uint32_t ack, uint32_t ecr) {
+  static uint32_t tsval = 200;
+  tseg a = tseg_make(5001, ack, A);
+  a.ts = 1;
+  a.tsval = tsval += 100;
+  a.tsecr = ecr;
+  tpeer_send(p, &a);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p->conn, &ci);
+  return ci.srtt_us;
+}
+
+/* The stack sends 1000 bytes: the segment. */
+static tseg ts_write(tpeer *p) {
+  tseg g;
+  mptcp_conn_write(p->conn, data, 1000, p->now);
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.len, 1000);
+  return g;
+}
+
+/* RFC 7323 §4 (RTTM): with timestamps the ACK of a retransmitted segment
+ * is an RTT sample, its echo naming the retransmission; RFC 6298 timing
+ * has none there (Karn), and a queue that grew the RTT meanwhile then
+ * makes the next timeout fire early. Appendix G weights: one sample per
+ * two segments in flight counts as one of RFC 6298's. */
+START_TEST(test_rtt_from_timestamps_after_retransmission) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  s.timestamps = 1;
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tseg syn = tpeer_connect(&p, NULL);
+  p.now += 100 * MS; /* SRTT 100 ms, RTTVAR 50 ms, RTO 300 ms */
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 1012; /* 1000 bytes beside the timestamps */
+  sa.ts = 1;
+  sa.tsval = 100;
+  sa.tsecr = syn.tsval;
+  tpeer_send(&p, &sa);
+  tseg g;
+  ck_assert(tpeer_recv(&p, &g));
+  ts_write(&p);
+  tpeer_time(&p, p.now + 300 * MS); /* the timeout: the same bytes again */
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(g.seq, p.iss + 1);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.rto_us, 600000); /* backed off */
+  p.now += 40 * MS;
+  /* A 40 ms sample: SRTT 100 - 60/8, RTTVAR 50 + (60 - 50)/4. */
+  ck_assert_uint_eq(ts_ack_srtt(&p, p.iss + 1001, g.tsval), 92500);
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.rto_us, 92500 + 4 * 52500);
+  /* Next, in order (the header-predicted path): 60 ms. */
+  g = ts_write(&p);
+  p.now += 60 * MS;
+  ck_assert_uint_eq(ts_ack_srtt(&p, p.iss + 2001, g.tsval), 92500 - 32500 / 8);
+  /* An echo that is not one of ours (ahead of the clock) is no sample. */
+  g = ts_write(&p);
+  p.now += 10 * MS;
+  ck_assert_uint_eq(ts_ack_srtt(&p, p.iss + 3001, g.tsval + 5000),
+                    92500 - 32500 / 8);
+  tpeer_fini(&p);
+}
+END_TEST
+
 START_TEST(test_syn_retries) {
   mptcp_settings s;
   mptcp_settings_default(&s);
@@ -1750,6 +1819,7 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_syn_sent_rst_and_bad_ack),
       TCHECK_TEST(test_rst_for_unknown_port),
       TCHECK_TEST(test_rto_backoff_and_give_up),
+      TCHECK_TEST(test_rtt_from_timestamps_after_retransmission),
       TCHECK_TEST(test_syn_retries),
       TCHECK_TEST(test_fast_retransmit_sack),
       TCHECK_TEST(test_lost_retransmission_resent),

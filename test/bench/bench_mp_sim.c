@@ -23,7 +23,7 @@
  * performance figure.
  *
  * Usage: bench_mp_sim [--exp NAME]... [--csv DIR] [--smoke] [--pcap RUN FILE]
- *                     [--counters]   (--help says more)
+ *                     [--trace RUN FILE] [--counters]   (--help says more)
  *
  * SPDX-License-Identifier: MIT
  */
@@ -50,6 +50,7 @@ static uint8_t rbuf[IO_CHUNK];
 static int smoke;
 static const char *csv_dir;
 static const char *pcap_run, *pcap_file;
+static const char *trace_run, *trace_file;
 static int show_counters;
 static int sanity_failures;
 
@@ -105,6 +106,7 @@ typedef struct flow {
   delay_rec *delays;
   size_t n_delays, cap_delays;
   mptcp_tstamp last_read, max_gap, max_gap_at;
+  mptcp_tstamp eof_at;                   /* when the receiving app saw EOF */
   uint64_t sf_last[8];                   /* per subflow slot at B */
   uint64_t path_rx[SIM_NET_MAX_PATHS];   /* new data per path, at B */
   uint64_t path_retx[SIM_NET_MAX_PATHS]; /* retransmitted segs, at A */
@@ -129,6 +131,8 @@ typedef struct run {
   sample at_warm, at_end;
   char err[256];
   int failed;
+  FILE *trace; /* --trace: one line per millisecond */
+  mptcp_tstamp trace_next;
 } run;
 
 static void *grow(void *p, size_t *cap, size_t n, size_t size) {
@@ -212,6 +216,7 @@ static void pump_read(run *r, flow *f, mptcp_tstamp now) {
     if (n == 0) return;
     if (n == MPTCP_ERR_EOF) {
       f->eof = 1;
+      f->eof_at = now;
       return;
     }
     if (n < 0) {
@@ -379,6 +384,7 @@ static mptcp_tstamp next_stop(const run *r, mptcp_tstamp now) {
     mptcp_tstamp s = (now / c->sample + 1) * c->sample;
     if (s < t) t = s;
   }
+  if (r->trace && r->trace_next < t) t = r->trace_next;
   for (unsigned i = 0; i < c->nflows; i++) {
     const flow *f = &r->f[i];
     if (!f->started && f->c.start > now && f->c.start < t) t = f->c.start;
@@ -389,6 +395,30 @@ static mptcp_tstamp next_stop(const run *r, mptcp_tstamp now) {
     if (st > now && st < t) t = st;
   }
   return t;
+}
+
+#define TRACE_STEP MS
+
+/* --trace: per path, the bytes the A->B link delivered so far and its
+ * backlog (bytes queued or in serialisation); per subflow of flow 0 at A,
+ * cwnd, bytes sent, retransmissions and smoothed RTT. */
+static void trace_line(run *r, mptcp_tstamp now) {
+  fprintf(r->trace, "%.3f", (double)now / SEC);
+  for (unsigned p = 0; p < r->cfg->net.npaths; p++) {
+    const sim_link *l = &r->net->link[p][SIM_AB];
+    /* the backlog: until when the serialiser is busy */
+    uint64_t busy = l->tx_free > now ? l->tx_free - now : 0;
+    fprintf(r->trace, ",%" PRIu64 ",%" PRIu64, l->ctr.bytes_delivered,
+            busy * l->cfg.rate_bps / 8 / SEC);
+  }
+  mptcp_conn *c = r->f[0].ca;
+  for (size_t i = 0; i < 2; i++) {
+    mptcp_subflow_info si;
+    if (!c || mptcp_conn_get_subflow(c, i, &si) < 0) memset(&si, 0, sizeof si);
+    fprintf(r->trace, ",%u,%" PRIu64 ",%" PRIu64 ",%u", si.cwnd, si.bytes_sent,
+            si.retransmits, si.srtt_us);
+  }
+  fprintf(r->trace, ",%" PRIu64 "\n", r->f[0].read);
 }
 
 /* Acts at a stop of the clock: flows start, chunks appear, data stops,
@@ -404,6 +434,10 @@ static void act(run *r, mptcp_tstamp now) {
   if (c->sample && now % c->sample == 0 && now <= c->duration) {
     r->s = grow(r->s, &r->cap_s, r->n_s, sizeof *r->s);
     take_sample(r, &r->s[r->n_s++], now);
+  }
+  if (r->trace && now >= r->trace_next) {
+    trace_line(r, now);
+    r->trace_next = (now / TRACE_STEP + 1) * TRACE_STEP;
   }
   if (now == c->warm) take_sample(r, &r->at_warm, now);
   if (now == c->duration) take_sample(r, &r->at_end, now);
@@ -452,6 +486,18 @@ static void run_one(const run_cfg *c, run *r) {
     r->f[i].c = c->f[i];
     r->f[i].idx = i;
   }
+  if (trace_run && strcmp(trace_run, c->name) == 0) {
+    r->trace = fopen(trace_file, "w");
+    if (!r->trace) {
+      fprintf(stderr, "cannot write %s\n", trace_file);
+      exit(2);
+    }
+    fprintf(r->trace, "t_s");
+    for (unsigned p = 0; p < c->net.npaths; p++)
+      fprintf(r->trace, ",link%u_bytes,queue%u_bytes", p, p);
+    fprintf(r->trace,
+            ",cwnd0,sent0,retx0,srtt0,cwnd1,sent1,retx1,srtt1,read\n");
+  }
   mptcp_tstamp now = 0;
   act(r, now);
   for (;;) {
@@ -491,6 +537,7 @@ static void run_one(const run_cfg *c, run *r) {
           fprintf(stderr, "%s %c %s=%" PRIu64 "\n", c->name, s ? 'B' : 'A',
                   mptcp_counter_name(i), ctr.v[i]);
     }
+  if (r->trace) fclose(r->trace);
   if (pcap &&
       sim_net_write_pcap(r->net, pcap_file, SIM_REC_TX | SIM_REC_RX) < 0)
     fprintf(stderr, "cannot write %s\n", pcap_file);
@@ -584,19 +631,24 @@ static const char *const ccs[] = {"reno", "lia", "olia", "balia"};
 
 /* ---- aggregation ---- */
 
-/* One aggregation run on paths of @p rate and @p rtt: MPTCP over both, or
- * (@p tcp_path >= 0) one plain TCP connection on that path alone. */
+/* One aggregation run on paths of @p rate and @p rtt with queues of
+ * @p queue_bdp bandwidth-delay products: MPTCP over both, or (@p tcp_path
+ * >= 0) one plain TCP connection on that path alone. */
 static void agg_run(run_cfg *c, run *r, const uint64_t rate[2],
-                    const mptcp_tstamp rtt[2], const char *sched,
-                    const char *cc, int tcp_path) {
+                    const mptcp_tstamp rtt[2], double queue_bdp,
+                    const char *sched, const char *cc, int tcp_path) {
   base_cfg(c, "agg", sched, cc);
+  char q[16] = "";
+  if (queue_bdp != 1.0) snprintf(q, sizeof q, " q%g", queue_bdp);
   if (tcp_path >= 0)
-    snprintf(c->name, sizeof c->name, "agg %u+%u tcp path %d",
-             (unsigned)(rate[0] / MBIT), (unsigned)(rate[1] / MBIT), tcp_path);
+    snprintf(c->name, sizeof c->name, "agg %u+%u%s tcp path %d",
+             (unsigned)(rate[0] / MBIT), (unsigned)(rate[1] / MBIT), q,
+             tcp_path);
   else
-    snprintf(c->name, sizeof c->name, "agg %u+%u %s %s",
-             (unsigned)(rate[0] / MBIT), (unsigned)(rate[1] / MBIT), sched, cc);
-  for (unsigned p = 0; p < 2; p++) set_path(c, p, rate[p], rtt[p], 1.0);
+    snprintf(c->name, sizeof c->name, "agg %u+%u%s %s %s",
+             (unsigned)(rate[0] / MBIT), (unsigned)(rate[1] / MBIT), q, sched,
+             cc);
+  for (unsigned p = 0; p < 2; p++) set_path(c, p, rate[p], rtt[p], queue_bdp);
   c->nflows = 1;
   c->f[0].tcp = tcp_path >= 0;
   c->f[0].path = tcp_path >= 0 ? (unsigned)tcp_path : 0;
@@ -604,6 +656,29 @@ static void agg_run(run_cfg *c, run *r, const uint64_t rate[2],
   c->warm = dur(5 * SEC, 1 * SEC);
   c->duration = dur(40 * SEC, 3 * SEC);
   run_one(c, r);
+}
+
+/* One row of agg.csv. @p link: the path whose link counts (-1: both);
+ * @p rate: what the goodput is a fraction of (Mbit/s). The whole-transfer
+ * fraction runs from the connect (t = 0) to the receiver's EOF: slow start
+ * and the last window's drain included. */
+static void agg_csv(FILE *fp, size_t t, double qb, const char *sched,
+                    const char *cc, const run *r, int link, double rate) {
+  const run_cfg *c = r->cfg;
+  mptcp_tstamp w = c->duration - c->warm;
+  double g = window_mbps(r, 0), wire = 0;
+  for (unsigned p = 0; p < 2; p++)
+    if (link < 0 || (unsigned)link == p)
+      wire += mbps(r->at_end.link_bytes[p] - r->at_warm.link_bytes[p], w);
+  double a = mbps(r->at_end.path_rx[0][0] - r->at_warm.path_rx[0][0], w);
+  double b = mbps(r->at_end.path_rx[0][1] - r->at_warm.path_rx[0][1], w);
+  double whole = mbps(r->f[0].read, r->f[0].eof_at);
+  if (fp)
+    fprintf(fp,
+            "%zu,%s,%s,%.3f,%.4f,%.4f,%.3f,%.3f,%" PRIu64 ",%" PRIu64
+            ",%g,%.4f,%.4f\n",
+            t, sched, cc, g, g / rate, wire / rate, a, b, r->f[0].path_retx[0],
+            r->f[0].path_retx[1], qb, whole / rate, wire > 0 ? g / wire : 0.0);
 }
 
 static void exp_agg(void) {
@@ -616,65 +691,62 @@ static void exp_agg(void) {
        {10 * MBIT, 10 * MBIT},
        {20 * MS, 20 * MS}},
       {"10+2 Mbit/s, RTT 20/80 ms", {10 * MBIT, 2 * MBIT}, {20 * MS, 80 * MS}}};
+  /* 1 BDP: the classic drop-tail size, where NewReno's halving leaves the
+   * link idle for a while after each loss (one TCP alone reaches 94.9% of
+   * a 10 Mbit/s link); 2 BDP: enough that it never does (TCP alone at the
+   * ceiling the headers leave), so what remains is MPTCP's own cost. */
+  static const double queues[] = {1.0, 2.0};
   FILE *fp = csv_open("agg.csv", "topo,sched,cc,goodput_mbps,fraction,"
-                                 "wire_util,path0_mbps,path1_mbps,retx0,retx1");
-  for (size_t t = 0; t < sizeof topo / sizeof topo[0]; t++) {
-    double sum = (double)(topo[t].rate[0] + topo[t].rate[1]) / MBIT;
-    printf("\n== Aggregation, %s: goodput / sum of path rates (%.0f Mbit/s)"
-           ", bulk, measured %s ==\n",
-           topo[t].name, sum, smoke ? "(smoke)" : "from 5 s to 40 s");
-    printf("%-10s", "sched");
-    for (size_t k = 0; k < N_CCS; k++) printf(" %13s", ccs[k]);
-    printf("   (path 0 / path 1 Mbit/s of the reno run)\n");
-    for (size_t s = 0; s < N_SCHEDS; s++) {
-      printf("%-10s", scheds[s]);
-      double p0 = 0, p1 = 0;
-      for (size_t k = 0; k < N_CCS; k++) {
-        if (smoke && k > 1) continue;
+                                 "wire_util,path0_mbps,path1_mbps,retx0,retx1,"
+                                 "queue_bdp,whole_fraction,payload_per_wire");
+  for (size_t qi = 0; qi < sizeof queues / sizeof queues[0]; qi++)
+    for (size_t t = 0; t < sizeof topo / sizeof topo[0]; t++) {
+      double qb = queues[qi];
+      if (smoke && qi > 0) continue;
+      double sum = (double)(topo[t].rate[0] + topo[t].rate[1]) / MBIT;
+      printf("\n== Aggregation, %s, queues of %g BDP: goodput / sum of path "
+             "rates (%.0f Mbit/s), bulk, measured %s ==\n",
+             topo[t].name, qb, sum, smoke ? "(smoke)" : "from 5 s to 40 s");
+      printf("%-10s", "sched");
+      for (size_t k = 0; k < N_CCS; k++) printf(" %13s", ccs[k]);
+      printf("   (path 0 / path 1 Mbit/s of the reno run)\n");
+      for (size_t s = 0; s < N_SCHEDS; s++) {
+        printf("%-10s", scheds[s]);
+        double p0 = 0, p1 = 0;
+        for (size_t k = 0; k < N_CCS; k++) {
+          if (smoke && k > 1) continue;
+          run_cfg c;
+          run r;
+          agg_run(&c, &r, topo[t].rate, topo[t].rtt, qb, scheds[s], ccs[k], -1);
+          mptcp_tstamp w = c.duration - c.warm;
+          double g = window_mbps(&r, 0);
+          if (k == 0) {
+            p0 = mbps(r.at_end.path_rx[0][0] - r.at_warm.path_rx[0][0], w);
+            p1 = mbps(r.at_end.path_rx[0][1] - r.at_warm.path_rx[0][1], w);
+          }
+          printf(" %5.1f (%5.1f%%)", g, 100.0 * g / sum);
+          agg_csv(fp, t, qb, scheds[s], ccs[k], &r, -1, sum);
+          run_free(&r);
+        }
+        printf("   %.1f / %.1f\n", p0, p1);
+      }
+      /* Reference: one plain TCP connection on each path alone. */
+      printf("%-10s", "TCP alone");
+      for (unsigned p = 0; p < 2; p++) {
         run_cfg c;
         run r;
-        agg_run(&c, &r, topo[t].rate, topo[t].rtt, scheds[s], ccs[k], -1);
-        mptcp_tstamp w = c.duration - c.warm;
+        agg_run(&c, &r, topo[t].rate, topo[t].rtt, qb, "minrtt", "reno",
+                (int)p);
         double g = window_mbps(&r, 0);
-        double wire = 0;
-        for (unsigned p = 0; p < 2; p++)
-          wire += mbps(r.at_end.link_bytes[p] - r.at_warm.link_bytes[p], w);
-        double a = mbps(r.at_end.path_rx[0][0] - r.at_warm.path_rx[0][0], w);
-        double b = mbps(r.at_end.path_rx[0][1] - r.at_warm.path_rx[0][1], w);
-        if (k == 0) p0 = a, p1 = b;
-        printf(" %5.1f (%5.1f%%)", g, 100.0 * g / sum);
-        if (fp)
-          fprintf(fp,
-                  "%zu,%s,%s,%.3f,%.4f,%.4f,%.3f,%.3f,%" PRIu64 ",%" PRIu64
-                  "\n",
-                  t, scheds[s], ccs[k], g, g / sum, wire / sum, a, b,
-                  r.f[0].path_retx[0], r.f[0].path_retx[1]);
+        double rate = (double)topo[t].rate[p] / MBIT;
+        printf(" path %u: %4.2f (%5.1f%%)", p, g, 100.0 * g / rate);
+        char name[16];
+        snprintf(name, sizeof name, "tcp-path%u", p);
+        agg_csv(fp, t, qb, name, "reno", &r, (int)p, rate);
         run_free(&r);
       }
-      printf("   %.1f / %.1f\n", p0, p1);
+      printf("\n");
     }
-    /* Reference: one plain TCP connection on each path alone. */
-    printf("%-10s", "TCP alone");
-    for (unsigned p = 0; p < 2; p++) {
-      run_cfg c;
-      run r;
-      agg_run(&c, &r, topo[t].rate, topo[t].rtt, "minrtt", "reno", (int)p);
-      mptcp_tstamp w = c.duration - c.warm;
-      double g = window_mbps(&r, 0);
-      double rate = (double)topo[t].rate[p] / MBIT;
-      printf(" path %u: %4.1f (%5.1f%%)", p, g, 100.0 * g / rate);
-      if (fp)
-        fprintf(
-            fp,
-            "%zu,tcp-path%u,reno,%.3f,%.4f,%.4f,%.3f,%.3f,%" PRIu64 ",%" PRIu64
-            "\n",
-            t, p, g, g / rate,
-            mbps(r.at_end.link_bytes[p] - r.at_warm.link_bytes[p], w) / rate,
-            p ? 0.0 : g, p ? g : 0.0, r.f[0].path_retx[0], r.f[0].path_retx[1]);
-      run_free(&r);
-    }
-    printf("\n");
-  }
 }
 
 /* ---- fairness at a shared bottleneck ---- */
@@ -954,16 +1026,20 @@ static const struct {
 #define N_EXPS (sizeof exps / sizeof exps[0])
 
 static void usage(void) {
-  fprintf(stderr,
-          "usage: bench_mp_sim [--exp NAME]... [--csv DIR] [--smoke]"
-          " [--pcap RUN FILE] [--counters]\n"
-          "  NAME: agg fair pool failover hol (default: all)\n"
-          "  --csv: write the tables and time series as CSV files into DIR\n"
-          "  --smoke: short runs (a test: every byte is still checked)\n"
-          "  --pcap: record the run named RUN (as in a SANITY FAILURE line,\n"
-          "    e.g. \"agg 10+10 minrtt reno\") into FILE: every packet as a\n"
-          "    stack wrote it and again as it was delivered, 128 bytes each\n"
-          "  --counters: print each run's non-zero stack counters\n");
+  fprintf(
+      stderr,
+      "usage: bench_mp_sim [--exp NAME]... [--csv DIR] [--smoke]"
+      " [--pcap RUN FILE] [--trace RUN FILE] [--counters]\n"
+      "  NAME: agg fair pool failover hol (default: all)\n"
+      "  --csv: write the tables and time series as CSV files into DIR\n"
+      "  --smoke: short runs (a test: every byte is still checked)\n"
+      "  --pcap: record the run named RUN (as in a SANITY FAILURE line,\n"
+      "    e.g. \"agg 10+10 minrtt reno\") into FILE: every packet as a\n"
+      "    stack wrote it and again as it was delivered, 128 bytes each\n"
+      "  --counters: print each run's non-zero stack counters\n"
+      "  --trace: for the run named RUN, one CSV line per millisecond\n"
+      "    into FILE: per path the bytes its A->B link delivered and\n"
+      "    its queue; per subflow cwnd, bytes sent, retransmissions, srtt\n");
   exit(2);
 }
 
@@ -976,6 +1052,9 @@ int main(int argc, char **argv) {
       csv_dir = argv[++i];
     } else if (strcmp(argv[i], "--counters") == 0) {
       show_counters = 1;
+    } else if (strcmp(argv[i], "--trace") == 0 && i + 2 < argc) {
+      trace_run = argv[++i];
+      trace_file = argv[++i];
     } else if (strcmp(argv[i], "--pcap") == 0 && i + 2 < argc) {
       pcap_run = argv[++i];
       pcap_file = argv[++i];

@@ -171,6 +171,10 @@ START_TEST(test_mbox_add_addr) {
   mbox_params(&p, name, sizeof name, "addaddr", (uint64_t)_i, 2, &m, 0, 3000000,
               2000000);
   p.net.path[1].a = p.net.path[0].a;
+  /* The echo goes on whichever subflow sends next: path 2's too, once A
+   * joined (the join starts as the ADD_ADDR arrives). */
+  p.net.path[1].mbox = sim_mbox_filter;
+  p.net.path[1].mbox_ud = &m;
   p.announce = 1;
   /* B takes no join once its DATA_FIN is queued: it keeps sending too. */
   p.bytes[1] = p.bytes[0];
