@@ -1267,6 +1267,44 @@ START_TEST(test_nodelay) {
 }
 END_TEST
 
+/* A segment after an RTO may resend old bytes and carry new ones past
+ * SND.MAX: the new ones still count in bytes_sent (each byte once), the
+ * segment as one retransmission. */
+START_TEST(test_bytes_sent_counts_new_bytes_of_a_resend) {
+  tpeer p;
+  tpeer_init(&p, NULL, 0);
+  mptcp_conn_opts o = {0, 1, 0}; /* nodelay: each write leaves at once */
+  tseg g = tpeer_connect(&p, &o);
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(&p, &sa);
+  ck_assert(tpeer_recv(&p, &g));
+  uint32_t s0 = p.iss + 1;
+  for (uint32_t i = 0; i < 2; i++) { /* [0,600) and [600,1200) */
+    ck_assert_int_eq(mptcp_conn_write(p.conn, data + 600 * i, 600, p.now), 600);
+    tseg d = dseg(s0 + 600 * i, 5001, data + 600 * i, 600);
+    tpeer_expect(&p, &d);
+  }
+  /* The RTO resends from SND.UNA, one full segment (cwnd 1). */
+  tpeer_time(&p, tpeer_expiry(&p));
+  tseg r = dseg(s0, 5001, data, 1000);
+  tpeer_expect(&p, &r);
+  tpeer_expect_none(&p);
+  ck_assert_int_eq(mptcp_conn_write(p.conn, data + 1200, 600, p.now), 600);
+  tpeer_expect_none(&p); /* cwnd full */
+  tseg a = tseg_make(5001, s0 + 1000, A);
+  tpeer_send(&p, &a);
+  /* [1000,1800): 200 old bytes, 600 never sent before. */
+  tseg m = dseg(s0 + 1000, 5001, data + 1000, 800);
+  tpeer_expect(&p, &m);
+  mptcp_conn_info ci;
+  ck_assert_int_eq(mptcp_conn_get_info(p.conn, &ci), 0);
+  ck_assert_uint_eq(ci.bytes_sent, 1800);
+  ck_assert_uint_eq(ci.retransmits, 2);
+  tpeer_fini(&p);
+}
+END_TEST
+
 /* ---------------- regressions found by the simulator ---------------- */
 
 START_TEST(test_old_segment_ack_is_used) {
@@ -1836,6 +1874,7 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_transparent_listen),
       TCHECK_TEST(test_keepalive),
       TCHECK_TEST(test_nodelay),
+      TCHECK_TEST(test_bytes_sent_counts_new_bytes_of_a_resend),
       TCHECK_TEST(test_old_segment_ack_is_used),
       TCHECK_TEST(test_time_wait_answers_retransmitted_data),
       TCHECK_TEST(test_out_of_order_fin),
