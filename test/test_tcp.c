@@ -1247,16 +1247,22 @@ START_TEST(test_keepalive) {
 }
 END_TEST
 
+/* An active open with Nagle off, the peer's MSS 1000; the first data
+ * sequence number. */
+static uint32_t open_nodelay(tpeer *p) {
+  tpeer_init(p, NULL, 0);
+  mptcp_conn_opts o = {0, 1, 0}; /* nodelay */
+  tseg g = tpeer_connect(p, &o);
+  tseg sa = tseg_make(5000, p->iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(p, &sa);
+  ck_assert(tpeer_recv(p, &g));
+  return p->iss + 1;
+}
+
 START_TEST(test_nodelay) {
   tpeer p;
-  tpeer_init(&p, NULL, 0);
-  mptcp_conn_opts o = {0, 1, 0}; /* nodelay */
-  tseg g = tpeer_connect(&p, &o);
-  tseg sa = tseg_make(5000, p.iss + 1, S | A);
-  sa.mss = 1000;
-  tpeer_send(&p, &sa);
-  ck_assert(tpeer_recv(&p, &g));
-  uint32_t s0 = p.iss + 1;
+  uint32_t s0 = open_nodelay(&p);
   /* Without Nagle every small write leaves at once. */
   for (uint32_t i = 0; i < 3; i++) {
     mptcp_conn_write(p.conn, data + 10 * i, 10, p.now);
@@ -1272,14 +1278,7 @@ END_TEST
  * segment as one retransmission. */
 START_TEST(test_bytes_sent_counts_new_bytes_of_a_resend) {
   tpeer p;
-  tpeer_init(&p, NULL, 0);
-  mptcp_conn_opts o = {0, 1, 0}; /* nodelay: each write leaves at once */
-  tseg g = tpeer_connect(&p, &o);
-  tseg sa = tseg_make(5000, p.iss + 1, S | A);
-  sa.mss = 1000;
-  tpeer_send(&p, &sa);
-  ck_assert(tpeer_recv(&p, &g));
-  uint32_t s0 = p.iss + 1;
+  uint32_t s0 = open_nodelay(&p);    /* each write leaves at once */
   for (uint32_t i = 0; i < 2; i++) { /* [0,600) and [600,1200) */
     ck_assert_int_eq(mptcp_conn_write(p.conn, data + 600 * i, 600, p.now), 600);
     tseg d = dseg(s0 + 600 * i, 5001, data + 600 * i, 600);
