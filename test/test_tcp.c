@@ -1445,7 +1445,7 @@ static int fast_verdict(tpeer *p, const tseg *g, size_t at, uint8_t mask) {
   if (mask) pkt[at] ^= mask;
   mptcp_pkt k;
   ck_assert_int_eq(mptcp_pkt_parse(pkt, n, MPTCP_PKT_VERIFY_IP_CSUM, &k), 0);
-  return mptcp_tcp_input_fast(&p->conn->first, &k, p->now);
+  return mptcp_tcp_input_fast(&p->conn->first, &k, 0, p->now);
 }
 
 /* A segment the fast path takes but whose checksum is wrong is counted and
