@@ -841,21 +841,18 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
       if (again) mptcp_conn_want_output(c);
     }
     if (n > 0) {
-      uint16_t gso = 0;
-      if (st->s.offload) {
-        gso = st->tx_gso_size;
-        st->tx_gso_size = 0;
-      }
       if (pi) {
         pi->src = c->sf[sfi]->local.ip;
         pi->dst = c->sf[sfi]->remote.ip;
         pi->conn = c->released ? NULL : c;
         pi->subflow = sfi;
-        if (st->s.offload)
+        no_offload_info(pi);
+      }
+      if (st->s.offload) {
+        if (pi)
           offload_info(pi, dest, (st->s.offload & MPTCP_OFFLOAD_TX_CSUM) != 0,
-                       gso);
-        else
-          no_offload_info(pi);
+                       st->tx_gso_size);
+        st->tx_gso_size = 0;
       }
       timer_later(c);
       goto out;
