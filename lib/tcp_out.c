@@ -341,6 +341,9 @@ static void sent(mptcp_tcp *t, uint32_t seq, uint32_t span, uint32_t paylen,
     t->retransmits++;
     mptcp_ctr_inc(st, MPTCP_CTR_TCP_RETRANS_SEGS);
     t->rtt_timing = 0; /* Karn: no sample across a retransmission */
+    /* A resend after a timeout may run past SND.MAX into new bytes. */
+    if (mptcp_seq_gt(seq + paylen, t->snd_max))
+      t->bytes_sent += seq + paylen - t->snd_max;
   } else {
     t->bytes_sent += paylen;
     if (!t->rtt_timing) {

@@ -541,6 +541,37 @@ START_TEST(test_rto_backoff_and_give_up) {
 }
 END_TEST
 
+/* A resend after a timeout that runs past SND.MAX (more was queued in
+ * the meantime) carries new bytes too: bytes_sent counts them (found by
+ * mptcp-kernel.sh fb-pc-peertcp under ASan: 336 bytes short). */
+START_TEST(test_rto_resend_new_bytes_counted) {
+  mptcp_settings s;
+  tpeer_default_settings(&s);
+  tpeer p;
+  tpeer_init(&p, &s, 0);
+  tseg g = tpeer_connect(&p, NULL);
+  p.now += 100 * MS;
+  tseg sa = tseg_make(5000, p.iss + 1, S | A);
+  sa.mss = 1000;
+  tpeer_send(&p, &sa);
+  ck_assert(tpeer_recv(&p, &g));
+  ck_assert_uint_eq(tpeer_events(&p), MPTCP_EV_CONNECTED);
+  mptcp_conn_write(p.conn, data, 500, p.now);
+  tseg d = dseg(p.iss + 1, 5001, data, 500);
+  tpeer_expect(&p, &d);
+  mptcp_conn_write(p.conn, data + 500, 700, p.now); /* Nagle holds it */
+  tpeer_expect_none(&p);
+  tpeer_time(&p, p.now + 300 * MS); /* the RTO: go back to SND.UNA */
+  d = dseg(p.iss + 1, 5001, data, 1000);
+  tpeer_expect(&p, &d);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p.conn, &ci);
+  ck_assert_uint_eq(ci.bytes_sent, 1000);
+  ck_assert_uint_eq(ci.retransmits, 1);
+  tpeer_fini(&p);
+}
+END_TEST
+
 START_TEST(test_syn_retries) {
   mptcp_settings s;
   mptcp_settings_default(&s);
@@ -1750,6 +1781,7 @@ Suite *suite_tcp(void) {
       TCHECK_TEST(test_syn_sent_rst_and_bad_ack),
       TCHECK_TEST(test_rst_for_unknown_port),
       TCHECK_TEST(test_rto_backoff_and_give_up),
+      TCHECK_TEST(test_rto_resend_new_bytes_counted),
       TCHECK_TEST(test_syn_retries),
       TCHECK_TEST(test_fast_retransmit_sack),
       TCHECK_TEST(test_lost_retransmission_resent),
