@@ -71,6 +71,7 @@ struct opts {
   uint16_t port;
   mptcp_ipaddr host;
   int no_mptcp;
+  int offload; /* --offload: virtio-net headers and TUN offloads */
   int version;
   int checksum;
   const char *sched, *cc, *pcap_file, *stats_file;
@@ -144,6 +145,9 @@ static const char usage_text[] =
     "  -l, --listen PORT       serve one connection on PORT at the first -t "
     "address\n"
     "      --no-mptcp          plain TCP\n"
+    "      --offload           let the kernel checksum, segment and coalesce\n"
+    "                          (IFF_VNET_HDR, TUNSETOFFLOAD; super-segments\n"
+    "                          of up to 64 KiB each way)\n"
     "      --mptcp-version 0|1 MPTCP version to offer (default 1)\n"
     "      --checksum          ask for DSS checksums\n"
     "      --sched NAME        MPTCP packet scheduler: minrtt (default), rr,\n"
@@ -344,6 +348,7 @@ static void parse_tun(struct opts *o, const char *arg) {
 static void parse_args(struct opts *o, int argc, char **argv) {
   enum {
     OPT_NO_MPTCP = 256,
+    OPT_OFFLOAD,
     OPT_VERSION,
     OPT_CHECKSUM,
     OPT_SCHED,
@@ -358,6 +363,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
       {"tun", required_argument, NULL, 't'},
       {"listen", required_argument, NULL, 'l'},
       {"no-mptcp", no_argument, NULL, OPT_NO_MPTCP},
+      {"offload", no_argument, NULL, OPT_OFFLOAD},
       {"mptcp-version", required_argument, NULL, OPT_VERSION},
       {"checksum", no_argument, NULL, OPT_CHECKSUM},
       {"sched", required_argument, NULL, OPT_SCHED},
@@ -388,6 +394,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
       o->listen = 1;
       break;
     case OPT_NO_MPTCP: o->no_mptcp = 1; break;
+    case OPT_OFFLOAD: o->offload = 1; break;
     case OPT_VERSION:
       if (strcmp(optarg, "0") == 0)
         o->version = 0;
@@ -527,7 +534,8 @@ static void flush_pkts(struct app *a, mptcp_tstamp now) {
       errmsg("dropping a packet from %s: no TUN device for it", ip);
       continue;
     }
-    if (mpcat_tun_write(t->fd, a->pkt, (size_t)n) != 0) {
+    if (mpcat_tun_write(t->fd, a->pkt, (size_t)n, a->o.offload ? &pi : NULL) !=
+        0) {
       /* Lost like on a wire; TCP retransmits. A vanished device is fatal. */
       int e = errno;
       if (e == EBADFD || e == ENODEV || e == ENXIO) {
@@ -547,7 +555,9 @@ static void read_tun(struct app *a, const struct tun_path *t) {
   for (i = 0; i < RX_BUDGET; i++) {
     mptcp_tstamp now;
     int rc;
-    ssize_t n = mpcat_tun_read(t->fd, a->pkt, sizeof a->pkt);
+    mptcp_pkt_info pi;
+    ssize_t n =
+        mpcat_tun_read(t->fd, a->pkt, sizeof a->pkt, a->o.offload ? &pi : NULL);
     if (n == 0) return;
     if (n < 0) {
       fail(a, EXIT_FAIL, "error", "TUN device %s: read: %s", t->ifname,
@@ -555,7 +565,8 @@ static void read_tun(struct app *a, const struct tun_path *t) {
       return;
     }
     now = now_us();
-    rc = mptcp_stack_read_pkt(a->st, NULL, a->pkt, (size_t)n, now);
+    rc = mptcp_stack_read_pkt(a->st, a->o.offload ? &pi : NULL, a->pkt,
+                              (size_t)n, now);
     if (rc < 0) {
       fail(a, EXIT_FAIL, "error", "stack cannot take a packet: %s",
            mptcp_strerror(rc));
@@ -939,7 +950,7 @@ static int open_tuns(struct app *a) {
       t->fd = a->o.tun[j].fd;
       continue;
     }
-    t->fd = mpcat_tun_open(t->ifname, &t->addr, err, sizeof err);
+    t->fd = mpcat_tun_open(t->ifname, &t->addr, a->o.offload, err, sizeof err);
     if (t->fd < 0) {
       errmsg("%s", err);
       return -1;
@@ -1079,6 +1090,11 @@ int main(int argc, char **argv) {
   s.checksum = (uint8_t)a->o.checksum;
   s.sndbuf = a->o.sndbuf;
   s.rcvbuf = a->o.rcvbuf;
+  if (a->o.offload) { /* what the TUN device was told it may get */
+    s.offload =
+        MPTCP_OFFLOAD_TX_CSUM | MPTCP_OFFLOAD_RX_CSUM | MPTCP_OFFLOAD_TSO;
+    s.tso_max = 65535;
+  }
   rc = mptcp_stack_new(&a->st, &s, NULL, a);
   if (rc != 0) {
     errmsg("cannot create the stack: %s", mptcp_strerror(rc));

@@ -11,13 +11,17 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <mptcp/stack.h>
 
 void mpcat_format_ip(const mptcp_ipaddr *a, char *buf, size_t cap) {
   char txt[INET6_ADDRSTRLEN] = "?";
@@ -84,8 +88,20 @@ static void missing_msg(const char *ifname, const mptcp_ipaddr *addr, char *err,
            ifname, ifname, ex, ifname, ifname, ifname, txt, ifname);
 }
 
-int mpcat_tun_open(const char *ifname, const mptcp_ipaddr *addr, char *err,
-                   size_t errlen) {
+/* The offloads of a device opened with IFF_VNET_HDR. */
+static int set_offload(int fd, char *err, size_t errlen) {
+  int sz = (int)sizeof(struct virtio_net_hdr);
+  if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0 ||
+      ioctl(fd, TUNSETOFFLOAD,
+            (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) < 0) {
+    snprintf(err, errlen, "cannot set the TUN offloads: %s", strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+int mpcat_tun_open(const char *ifname, const mptcp_ipaddr *addr, int offload,
+                   char *err, size_t errlen) {
   struct ifreq ifr;
   int fd, s, e;
 
@@ -109,7 +125,7 @@ int mpcat_tun_open(const char *ifname, const mptcp_ipaddr *addr, char *err,
     return -1;
   }
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, ifname, strlen(ifname));
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     e = errno;
@@ -126,6 +142,10 @@ int mpcat_tun_open(const char *ifname, const mptcp_ipaddr *addr, char *err,
                : e == EPERM ? " (run as root or as the device's owner)"
                             : "");
     }
+    return -1;
+  }
+  if (offload && set_offload(fd, err, errlen) < 0) {
+    close(fd);
     return -1;
   }
   /* The device must be up, or the kernel neither sends into it nor accepts
@@ -150,9 +170,24 @@ int mpcat_tun_open(const char *ifname, const mptcp_ipaddr *addr, char *err,
   return fd;
 }
 
-ssize_t mpcat_tun_read(int fd, uint8_t *buf, size_t cap) {
+ssize_t mpcat_tun_read(int fd, uint8_t *buf, size_t cap,
+                       struct mptcp_pkt_info *pi) {
+  struct virtio_net_hdr vh;
+  struct iovec iov[2] = {{&vh, sizeof vh}, {buf, cap}};
   for (;;) {
-    ssize_t n = read(fd, buf, cap);
+    ssize_t n = pi ? readv(fd, iov, 2) : read(fd, buf, cap);
+    if (pi && n >= (ssize_t)sizeof vh) {
+      /* The kernel's word on the checksum (its own packets: NEEDS_CSUM);
+       * a coalesced packet's gso fields need nothing: the stack takes
+       * segments of any length. */
+      memset(pi, 0, sizeof *pi);
+      if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        pi->flags |= MPTCP_PKT_NEEDS_CSUM;
+      if (vh.flags & VIRTIO_NET_HDR_F_DATA_VALID)
+        pi->flags |= MPTCP_PKT_DATA_VALID;
+      n -= (ssize_t)sizeof vh;
+      if (n == 0) continue;
+    }
     if (n > 0) return n;
     if (n == 0) {
       errno = EIO;
@@ -164,10 +199,28 @@ ssize_t mpcat_tun_read(int fd, uint8_t *buf, size_t cap) {
   }
 }
 
-int mpcat_tun_write(int fd, const uint8_t *pkt, size_t len) {
+int mpcat_tun_write(int fd, const uint8_t *pkt, size_t len,
+                    const struct mptcp_pkt_info *pi) {
+  struct virtio_net_hdr vh;
+  struct iovec iov[2] = {{&vh, sizeof vh}, {(void *)(uintptr_t)pkt, len}};
+  size_t want = len;
+  if (pi) {
+    memset(&vh, 0, sizeof vh);
+    if (pi->flags & MPTCP_PKT_NEEDS_CSUM) {
+      vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+      vh.csum_start = pi->csum_start;
+      vh.csum_offset = pi->csum_offset;
+    }
+    vh.gso_type = pi->gso_type == MPTCP_GSO_TCPV4   ? VIRTIO_NET_HDR_GSO_TCPV4
+                  : pi->gso_type == MPTCP_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6
+                                                    : VIRTIO_NET_HDR_GSO_NONE;
+    vh.gso_size = pi->gso_size;
+    vh.hdr_len = pi->hdr_len;
+    want += sizeof vh;
+  }
   for (;;) {
-    ssize_t n = write(fd, pkt, len);
-    if (n == (ssize_t)len) return 0;
+    ssize_t n = pi ? writev(fd, iov, 2) : write(fd, pkt, len);
+    if (n == (ssize_t)want) return 0;
     if (n >= 0) {
       errno = EIO;
       return -1;

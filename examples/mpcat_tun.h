@@ -10,22 +10,31 @@
 
 #include <mptcp/common.h>
 
+struct mptcp_pkt_info;
+
 /**
  * Attaches to the existing TUN device @p ifname (IFF_TUN | IFF_NO_PI,
  * non-blocking). Never creates a device: a missing one is an error whose
  * message (in @p err) gives the ip commands that create it, using @p addr
- * (mpcat's own address behind it) for the example.
+ * (mpcat's own address behind it) for the example. With @p offload, also
+ * IFF_VNET_HDR and the offloads TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6:
+ * every packet then has a struct virtio_net_hdr in front, which the read
+ * and write functions below translate to and from mptcp_pkt_info.
  * @return the file descriptor, or -1 with @p err filled.
  */
-int mpcat_tun_open(const char *ifname, const mptcp_ipaddr *addr, char *err,
-                   size_t errlen);
+int mpcat_tun_open(const char *ifname, const mptcp_ipaddr *addr, int offload,
+                   char *err, size_t errlen);
 
-/** Reads one packet. @return its length, 0 when none is waiting (EAGAIN),
- *  -1 on error (errno set). */
-ssize_t mpcat_tun_read(int fd, uint8_t *buf, size_t cap);
+/** Reads one packet; with @p pi (a device opened with offload) its
+ *  virtio-net header goes to pi->flags. @return its length, 0 when none
+ *  is waiting (EAGAIN), -1 on error (errno set). */
+ssize_t mpcat_tun_read(int fd, uint8_t *buf, size_t cap,
+                       struct mptcp_pkt_info *pi);
 
-/** Writes one packet. @return 0, or -1 on error (errno set). */
-int mpcat_tun_write(int fd, const uint8_t *pkt, size_t len);
+/** Writes one packet; with @p pi (offload) behind a virtio-net header made
+ *  from it. @return 0, or -1 on error (errno set). */
+int mpcat_tun_write(int fd, const uint8_t *pkt, size_t len,
+                    const struct mptcp_pkt_info *pi);
 
 /** @return 1 if @p a is configured on any interface of this network
  *  namespace (then the kernel, not mpcat, would own it), 0 if not. */

@@ -20,7 +20,10 @@
  *   h2  sndbuf = 2 KiB << (h2 & 3), rcvbuf = 2 KiB << (h2 >> 2 & 3),
  *       MSS = {536, 1460, 100, 1000}[h2 >> 4 & 3], backlog = 1 + (h2 >> 6)
  *   h3  max_conns = 2 + (h3 >> 2 & 3); bit4 an active open at start;
- *       bit7 the (h3 & 3)th allocation of mptcp_stack_new fails
+ *       bit5 offloads (TX checksum, RX checksum, TSO up to the output
+ *       buffer), bit6 every packet in marked checksum-verified (taken
+ *       unverified with bit5); bit7 the (h3 & 3)th allocation of
+ *       mptcp_stack_new fails
  *
  *   Each operation: one byte, low nibble the opcode, bit 0x80 "do not drain
  *   afterwards" (batching, as an event loop would).
@@ -219,7 +222,15 @@ static void check_out(void *ud, const uint8_t *buf, size_t n,
   FUZZ_CHECK(o.n_mptcp == 0);
   fuzz_check_sack_room(&w->b, &k, &o);
   size_t mss = w->b.s.mss - (w->b.v6 ? 20u : 0u);
-  FUZZ_CHECK(k.payload_len <= (mss < 64 ? 64 : mss));
+  if (pi->gso_size) { /* a super-segment: two or more whole segments */
+    FUZZ_CHECK(pi->gso_size <= (mss < 64 ? 64 : mss));
+    FUZZ_CHECK(k.payload_len >= 2u * pi->gso_size &&
+               k.payload_len % pi->gso_size == 0);
+    FUZZ_CHECK(pi->hdr_len == n - k.payload_len);
+    FUZZ_CHECK(!(fl & (MPTCP_TH_SYN | MPTCP_TH_FIN | MPTCP_TH_RST)));
+  } else {
+    FUZZ_CHECK(k.payload_len <= (mss < 64 ? 64 : mss));
+  }
   if (dbg.trace) {
     fuzz_trace_out(&w->b, &k);
     fprintf(stderr, "\n");
@@ -603,6 +614,12 @@ static int setup(world *w, fuzz_reader *in) {
   s->mss = mss[h2 >> 4 & 3];
   s->backlog = 1u + (h2 >> 6);
   s->max_conns = 2u + (h3 >> 2 & 3);
+  if (h3 & 0x20) {
+    s->offload =
+        MPTCP_OFFLOAD_TX_CSUM | MPTCP_OFFLOAD_RX_CSUM | MPTCP_OFFLOAD_TSO;
+    s->tso_max = FUZZ_OUT_CAP;
+  }
+  w->b.rx_valid = (h3 & 0x40) != 0;
   /* Room for one connection (buffers plus its struct, which is some
    * 7 KiB with the subflow, its 128 receive mappings and the path-manager
    * state), not for two. */

@@ -145,7 +145,7 @@ int fuzz_world_start(fuzz_world *w) {
 void fuzz_world_check_counters(const fuzz_world *w, mptcp_counters *c) {
   mptcp_stack_get_counters(w->st, c);
   FUZZ_CHECK(c->v[MPTCP_CTR_PKT_IN] == w->n_in);
-  FUZZ_CHECK(c->v[MPTCP_CTR_TCP_OUT_SEGS] == w->n_out);
+  FUZZ_CHECK(c->v[MPTCP_CTR_TCP_OUT_SEGS] == w->n_out + w->n_gso_extra);
   FUZZ_CHECK(c->v[MPTCP_CTR_TCP_RST_SENT] == w->n_rst);
   FUZZ_CHECK(w->n_trace_in == w->n_in && w->n_trace_out == w->n_out);
 }
@@ -165,7 +165,11 @@ uint8_t fuzz_tx_byte(uint64_t off) {
 
 int fuzz_deliver(fuzz_world *w, const uint8_t *pkt, size_t len) {
   w->n_in++;
-  int rc = mptcp_stack_read_pkt(w->st, NULL, pkt, len, w->now);
+  mptcp_pkt_info pi;
+  memset(&pi, 0, sizeof pi);
+  pi.flags = MPTCP_PKT_DATA_VALID;
+  int rc =
+      mptcp_stack_read_pkt(w->st, w->rx_valid ? &pi : NULL, pkt, len, w->now);
   FUZZ_CHECK(rc == 0 || rc == MPTCP_RX_NOT_MINE || rc == MPTCP_ERR_NOMEM);
   return rc;
 }
@@ -295,7 +299,23 @@ void fuzz_drain_pkts(fuzz_world *w, int lax_nobuf, fuzz_pkt_fn check,
     }
     if (n == 0) break;
     FUZZ_CHECK(n > 0 && (size_t)n <= cap);
+    /* Offloads: only when asked for; a partial checksum is completed
+     * where the packet info says, as the kernel would. */
+    FUZZ_CHECK(w->s.offload || (pi.flags == 0 && pi.gso_size == 0));
+    FUZZ_CHECK(pi.gso_size == 0 || (w->s.offload & MPTCP_OFFLOAD_TSO));
+    if (pi.flags & MPTCP_PKT_NEEDS_CSUM) {
+      FUZZ_CHECK(w->s.offload & MPTCP_OFFLOAD_TX_CSUM);
+      FUZZ_CHECK((size_t)pi.csum_start + pi.csum_offset + 2 <= (size_t)n);
+      uint32_t sum = mptcp_csum_partial(out_buf + pi.csum_start,
+                                        (size_t)n - pi.csum_start, 0);
+      uint16_t c = mptcp_csum_finish(sum);
+      out_buf[pi.csum_start + pi.csum_offset] = (uint8_t)(c >> 8);
+      out_buf[pi.csum_start + pi.csum_offset + 1] = (uint8_t)c;
+    }
     check(ud, out_buf, (size_t)n, &pi);
+    /* TcpOutSegs counts the segments a super-segment stands for. */
+    if (pi.gso_size)
+      w->n_gso_extra += ((size_t)n - pi.hdr_len) / pi.gso_size - 1;
   }
   FUZZ_CHECK(guard < 20000); /* write_pkt must run dry */
 }

@@ -39,7 +39,11 @@ typedef struct fuzz_world {
   int trace;           /* print every packet and NOBUF */
   int lax_trace_nobuf; /* tolerate a trace hook call with NOBUF as length */
   uint64_t n_in, n_out, n_rst, n_trace_in, n_trace_out;
-  uint32_t states; /* bit per TCP state seen on a handle */
+  uint64_t n_gso_extra; /* segments of super-segments beyond the first */
+  uint32_t states;      /* bit per TCP state seen on a handle */
+  /* Packets in are marked checksum-verified (MPTCP_PKT_DATA_VALID: taken
+   * unverified with MPTCP_OFFLOAD_RX_CSUM in s.offload). */
+  int rx_valid;
 } fuzz_world;
 
 /* Resets @p w and prepares the settings every target shares (defaults,

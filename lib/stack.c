@@ -73,7 +73,11 @@ static int settings_ok(const mptcp_settings *s) {
          s->rto_min > 0 && s->rto_initial >= s->rto_min &&
          s->rto_max >= s->rto_initial && s->rto_max <= UINT32_MAX &&
          s->persist_max > 0 && s->keepalive_intvl > 0 &&
-         s->pm_policy <= MPTCP_PM_FULLMESH;
+         s->pm_policy <= MPTCP_PM_FULLMESH &&
+         (s->offload &
+          ~(uint32_t)(MPTCP_OFFLOAD_TX_CSUM | MPTCP_OFFLOAD_RX_CSUM |
+                      MPTCP_OFFLOAD_TSO)) == 0 &&
+         s->tso_max <= 65535;
 }
 
 MPTCP_API int mptcp_stack_new(mptcp_stack **pst, const mptcp_settings *s,
@@ -542,6 +546,28 @@ void mptcp_stack_queue_rst(mptcp_stack *st, const mptcp_pkt *p) {
   st->rst_n++;
 }
 
+/* The offload fields of an outgoing packet's info: its header length,
+ * whether its TCP checksum is partial, and the segments of a
+ * super-segment (gso_size 0: none). */
+static void offload_info(mptcp_pkt_info *pi, const uint8_t *b, int partial,
+                         uint16_t gso_size) {
+  int v6 = (b[0] >> 4) == 6;
+  size_t iph = v6 ? MPTCP_IPV6_HDR_LEN : MPTCP_IPV4_HDR_LEN;
+  pi->hdr_len = (uint16_t)(iph + (size_t)(b[iph + 12] >> 4) * 4);
+  pi->flags = partial ? MPTCP_PKT_NEEDS_CSUM : 0;
+  pi->csum_start = partial ? (uint16_t)iph : 0;
+  pi->csum_offset = partial ? 16 : 0;
+  pi->gso_size = gso_size;
+  pi->gso_type = !gso_size ? MPTCP_GSO_NONE
+                 : v6      ? MPTCP_GSO_TCPV6
+                           : MPTCP_GSO_TCPV4;
+}
+
+static void no_offload_info(mptcp_pkt_info *pi) {
+  pi->flags = pi->gso_type = 0;
+  pi->hdr_len = pi->gso_size = pi->csum_start = pi->csum_offset = 0;
+}
+
 static mptcp_ssize write_rst(mptcp_stack *st, mptcp_pkt_info *pi, uint8_t *dest,
                              size_t destlen) {
   mptcp_pending_rst *r = &st->rst[st->rst_head];
@@ -565,6 +591,10 @@ static mptcp_ssize write_rst(mptcp_stack *st, mptcp_pkt_info *pi, uint8_t *dest,
     pi->dst = p.dst;
     pi->conn = NULL;
     pi->subflow = 0;
+    if (st->s.offload)
+      offload_info(pi, dest, 0, 0);
+    else
+      no_offload_info(pi);
   }
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_RST_SENT);
   mptcp_ctr_inc(st, MPTCP_CTR_TCP_OUT_SEGS);
@@ -649,8 +679,11 @@ static mptcp_subflow *train_pkt(const mptcp_stack *st, const uint8_t *b,
 MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
                                    const uint8_t *pkt, size_t len,
                                    mptcp_tstamp now) {
-  (void)pi;
   mptcp_pkt p;
+  /* The caller's word that the TCP checksum needs no check (offloads). */
+  int csum_ok =
+      (st->s.offload & MPTCP_OFFLOAD_RX_CSUM) && pi &&
+      (pi->flags & (MPTCP_PKT_NEEDS_CSUM | MPTCP_PKT_DATA_VALID)) != 0;
   mptcp_ctr_inc(st, MPTCP_CTR_PKT_IN);
   if (st->s.trace_pkt)
     st->s.trace_pkt(st->user_data, MPTCP_TRACE_IN, pkt, len, now);
@@ -662,7 +695,7 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   size_t seglen;
   mptcp_subflow *train = train_pkt(st, pkt, len, &seg, &seglen);
   if (train && train->tcp.state != MPTCP_TCP_CLOSED) {
-    int fast = mptcp_tcp_input_seg(train, seg, seglen, now);
+    int fast = mptcp_tcp_input_seg(train, seg, seglen, csum_ok, now);
     /* The fast path closes no subflow: nothing to reap. */
     if (fast > 0) timer_later(train->conn);
     if (fast) return 0; /* taken, or dropped for its checksum (counted) */
@@ -683,11 +716,11 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
    * peer: its segments are answered as for no connection. */
   if (sf && sf->tcp.state == MPTCP_TCP_CLOSED) sf = NULL;
   if (sf && sf != train) { /* (train: the fast path declined already) */
-    int fast = mptcp_tcp_input_fast(sf, &p, now);
+    int fast = mptcp_tcp_input_fast(sf, &p, csum_ok, now);
     if (fast > 0) timer_later(sf->conn);
     if (fast) return 0;
   }
-  if (mptcp_tcp_csum(&p.src, &p.dst, p.tcp, p.tcp_len) != 0) {
+  if (!csum_ok && mptcp_tcp_csum(&p.src, &p.dst, p.tcp, p.tcp_len) != 0) {
     mptcp_ctr_inc(st, MPTCP_CTR_PKT_CSUM_ERR);
     MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: bad checksum, dropped",
               (unsigned)p.dport, (unsigned)p.sport);
@@ -813,6 +846,13 @@ MPTCP_API mptcp_ssize mptcp_stack_write_pkt(mptcp_stack *st, mptcp_pkt_info *pi,
         pi->dst = c->sf[sfi]->remote.ip;
         pi->conn = c->released ? NULL : c;
         pi->subflow = sfi;
+        no_offload_info(pi);
+      }
+      if (st->s.offload) {
+        if (pi)
+          offload_info(pi, dest, (st->s.offload & MPTCP_OFFLOAD_TX_CSUM) != 0,
+                       st->tx_gso_size);
+        st->tx_gso_size = 0;
       }
       timer_later(c);
       goto out;

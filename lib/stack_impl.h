@@ -55,6 +55,10 @@ struct mptcp_stack {
 
   mptcp_pending_rst rst[MPTCP_RST_QUEUE];
   size_t rst_head, rst_n;
+
+  /* The payload size of the segments of the super-segment write_pkt is
+   * writing (tcp_out.c, MPTCP_OFFLOAD_TSO); 0: a plain segment. */
+  uint16_t tx_gso_size;
 };
 
 static inline void mptcp_ctr_inc(mptcp_stack *st, enum mptcp_counter c) {

@@ -626,7 +626,7 @@ static int take(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     t->flags |= TCPF_ACK_NOW;
   }
   if (adv && !(t->flags & TCPF_ACK_NOW)) {
-    if (++t->unacked_segs >= 2)
+    if (mptcp_tcp_count_rx(t, len))
       t->flags |= TCPF_ACK_NOW;
     else if (t->t_delack == MPTCP_TSTAMP_NONE)
       t->t_delack = now + c->st->s.delack;
@@ -1005,6 +1005,12 @@ uint32_t mptcp_sf_dss_room(const struct mptcp_subflow *sf, uint32_t seq) {
   tx_plan p;
   plan(sf, seq, 1, 0, &p);
   return dss_size(c, &p);
+}
+
+int mptcp_sf_no_dss(const struct mptcp_subflow *sf, uint32_t seq) {
+  tx_plan p;
+  plan(sf, seq, 1, MPTCP_TH_ACK | MPTCP_TH_PSH, &p);
+  return dss_size(sf->conn, &p) == 0;
 }
 
 uint32_t mptcp_sf_tx_run(const struct mptcp_subflow *sf, uint32_t seq) {

@@ -112,6 +112,9 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
  * inside a mapping when the DATA_ACK has no news, up to MPTCP_DSS_TX_MAX
  * (the payload of a segment is t->mss less this and its SACK blocks). */
 uint32_t mptcp_sf_dss_room(const struct mptcp_subflow *sf, uint32_t seq);
+/* Does new data at @p seq, without a FIN, go without a DSS (inside a
+ * mapping sent already, no DATA_ACK news)? Whatever its length: TSO. */
+int mptcp_sf_no_dss(const struct mptcp_subflow *sf, uint32_t seq);
 /* Most bytes a segment starting at @p seq may carry under one mapping:
  * to the end of the send record holding it (a retransmission), else
  * mptcp_sf_new_run(). */

@@ -114,6 +114,7 @@ typedef struct mptcp_tcp {
   uint32_t ack_sum;
   uint32_t hdr_tcp_sum; /* pseudo-header without the TCP length, and the
                            ports: the same in both directions */
+  uint32_t hdr_ps_sum;  /* the pseudo-header alone (MPTCP_OFFLOAD_TX_CSUM) */
 
   /* Congestion control. */
   const mptcp_cc_ops *cc;
@@ -136,15 +137,16 @@ void mptcp_tcp_init_passive(struct mptcp_subflow *sf, const mptcp_pkt *syn,
  * payload is copied into the receive buffer). Returns 1 when it took the
  * segment, -1 when the checksum failed (counted, nothing changed), 0 when
  * the segment needs mptcp_tcp_input(): nothing was done, and the checksum
- * is not verified yet. */
+ * is not verified yet. @p csum_ok: the caller verified it (an offload),
+ * it is not summed. */
 int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                         mptcp_tstamp now);
+                         int csum_ok, mptcp_tstamp now);
 /* mptcp_tcp_input_fast() of the tlen bytes of a TCP segment at tcp whose
  * IP header the caller checked (addresses, length, not a fragment), and
  * that belongs to sf: decodes only what header prediction reads. 0 also
  * for a segment too short or with a bad data offset. */
 int mptcp_tcp_input_seg(struct mptcp_subflow *sf, const uint8_t *tcp,
-                        size_t tlen, mptcp_tstamp now);
+                        size_t tlen, int csum_ok, mptcp_tstamp now);
 /* Processes one segment for this connection (checksum verified). */
 void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      mptcp_tstamp now);
@@ -157,6 +159,14 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
 /* Runs this connection's due timers. */
 void mptcp_tcp_timers(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Earliest of the connection's timers. */
+/* Counts a segment of @p len in-order bytes for the delayed ACK; 1 when
+ * an ACK is due now (every second segment). A segment longer than the
+ * MSS (several coalesced by GRO) counts as the two or more segments it
+ * holds, as Linux counts a GRO packet: it is acknowledged at once. */
+static MPTCP_HOT_INLINE int mptcp_tcp_count_rx(mptcp_tcp *t, uint32_t len) {
+  return ++t->unacked_segs >= 2 || len > t->mss;
+}
+
 static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
   mptcp_tstamp m = t->t_rtx;
   if (t->t_delack < m) m = t->t_delack;

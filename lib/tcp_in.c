@@ -417,7 +417,7 @@ static int take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     t->flags |= TCPF_ACK_NOW; /* the peer retransmits its FIN */
   }
   if (in_order && !(t->flags & TCPF_ACK_NOW)) {
-    if (++t->unacked_segs >= 2)
+    if (mptcp_tcp_count_rx(t, len))
       t->flags |= TCPF_ACK_NOW; /* every second full segment */
     else if (t->t_delack == MPTCP_TSTAMP_NONE)
       t->t_delack = now + c->st->s.delack;
@@ -536,7 +536,8 @@ static void parse_options(const mptcp_pkt *p, mptcp_tcpopts *o,
    TCPF_SEND_RST | TCPF_PROBE)
 
 static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
-                                       const mptcp_pkt *p, mptcp_tstamp now) {
+                                       const mptcp_pkt *p, int csum_ok,
+                                       mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   /* Header prediction (RFC 9293 §3.10.7.4 reaches the same result the
@@ -573,14 +574,17 @@ static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
      * (free space: there are no out-of-order bytes), and counts only once
      * the checksum holds. */
     if (acked != 0 || len > c->rcv.cap - c->rcv.len) return 0;
-    sum += mptcp_ring_write_csum(&c->rcv, c->rcv.len, p->payload, len);
+    if (csum_ok)
+      mptcp_ring_write_at(&c->rcv, c->rcv.len, p->payload, len);
+    else
+      sum += mptcp_ring_write_csum(&c->rcv, c->rcv.len, p->payload, len);
   }
   /* The TCP checksum: pseudo-header and ports from the template (the same
    * sum in both directions), the other header words as parsed. */
   sum += (uint64_t)t->hdr_tcp_sum + p->tcp_len + p->seq + p->ack +
          mptcp_get32(p->tcp + 12) + mptcp_get32(p->tcp + 16);
   mptcp_stack *st = c->st;
-  if (mptcp_csum_fold(sum) != 0xffff) {
+  if (!csum_ok && mptcp_csum_fold(sum) != 0xffff) {
     mptcp_ctr_inc(st, MPTCP_CTR_PKT_CSUM_ERR);
     MPTCP_LOG(st, MPTCP_LOG_DEBUG, "tcp %u>%u: bad checksum, dropped",
               MPTCP_LOG_CONN(sf));
@@ -625,7 +629,7 @@ static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
     t->bytes_received += len;
     c->bytes_delivered += len;
     if (!(t->flags & TCPF_ACK_NOW)) {
-      if (++t->unacked_segs >= 2)
+      if (mptcp_tcp_count_rx(t, len))
         t->flags |= TCPF_ACK_NOW; /* every second full segment */
       else if (t->t_delack == MPTCP_TSTAMP_NONE)
         t->t_delack = now + st->s.delack;
@@ -637,17 +641,19 @@ static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
 }
 
 int mptcp_tcp_input_fast(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                         mptcp_tstamp now) {
-  return input_fast(sf, p, now);
+                         int csum_ok, mptcp_tstamp now) {
+  return input_fast(sf, p, csum_ok, now);
 }
 
 int mptcp_tcp_input_seg(struct mptcp_subflow *sf, const uint8_t *tcp,
-                        size_t tlen, mptcp_tstamp now) {
+                        size_t tlen, int csum_ok, mptcp_tstamp now) {
   mptcp_pkt p; /* only its TCP fields: all that input_fast() reads */
   size_t doff;
   if (mptcp_tcp_doff(tcp, tlen, &doff)) return 0;
   mptcp_tcp_fields(tcp, tlen, doff, &p);
-  return input_fast(sf, &p, now);
+  /* Two copies: the per-packet path tests csum_ok once. */
+  if (csum_ok) return input_fast(sf, &p, 1, now);
+  return input_fast(sf, &p, 0, now);
 }
 
 void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,

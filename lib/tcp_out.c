@@ -168,19 +168,27 @@ void mptcp_tcp_init_template(struct mptcp_subflow *sf) {
   mptcp_put16(b + t->hdr_iph, sf->local.port);
   mptcp_put16(b + t->hdr_iph + 2, sf->remote.port);
   uint32_t ps = mptcp_csum_partial(sf->local.ip.a, alen, NH_TCP);
-  t->hdr_tcp_sum = mptcp_csum_partial(sf->remote.ip.a, alen, ps) +
-                   (uint32_t)sf->local.port + sf->remote.port;
+  t->hdr_ps_sum = mptcp_csum_partial(sf->remote.ip.a, alen, ps);
+  t->hdr_tcp_sum =
+      t->hdr_ps_sum + (uint32_t)sf->local.port + (uint32_t)sf->remote.port;
+}
+
+/* The TCP checksum field left for the caller to complete
+ * (MPTCP_OFFLOAD_TX_CSUM): the pseudo-header sum, folded, not inverted. */
+static uint16_t partial_csum(const mptcp_tcp *t, size_t tlen) {
+  return (uint16_t)mptcp_csum_fold((uint64_t)t->hdr_ps_sum + tlen);
 }
 
 /* Completes a segment whose options and payload are already in place:
- * the IP header from the template, the TCP header, both checksums. `sum`
- * is the one's-complement sum of the options and the payload. The bytes
- * are exactly those mptcp_pkt_write() produces. */
+ * the IP header from the template, the TCP header, both checksums (the
+ * TCP one only partial when `partial`). `sum` is the one's-complement sum
+ * of the options and the payload. The bytes are exactly those
+ * mptcp_pkt_write() produces. */
 static MPTCP_HOT_INLINE size_t write_headers(const mptcp_tcp *t, uint8_t *buf,
                                              uint32_t seq, uint32_t ack,
                                              uint8_t flags, uint16_t window,
                                              size_t olen, size_t len,
-                                             uint64_t sum) {
+                                             uint64_t sum, int partial) {
   size_t iph = t->hdr_iph, hl = MPTCP_TCP_HDR_LEN + olen, tlen = hl + len;
   /* Constant-size copies: the options are already behind the ports. */
   if (iph == MPTCP_IPV4_HDR_LEN) {
@@ -198,8 +206,14 @@ static MPTCP_HOT_INLINE size_t write_headers(const mptcp_tcp *t, uint8_t *buf,
   mptcp_put32(h + 4, seq);
   mptcp_put32(h + 8, ack);
   mptcp_put32(h + 12, w3);
-  sum += (uint64_t)t->hdr_tcp_sum + tlen + seq + ack + w3;
-  mptcp_put32(h + 16, (uint32_t)(uint16_t)~mptcp_csum_fold(sum) << 16);
+  uint16_t csum;
+  if (partial) {
+    csum = partial_csum(t, tlen);
+  } else {
+    sum += (uint64_t)t->hdr_tcp_sum + tlen + seq + ack + w3;
+    csum = (uint16_t)~mptcp_csum_fold(sum);
+  }
+  mptcp_put32(h + 16, (uint32_t)csum << 16);
   return iph + tlen;
 }
 
@@ -254,11 +268,16 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
   uint32_t ack = (flags & MPTCP_TH_ACK) ? t->rcv_nxt : 0;
   uint16_t window = (flags & MPTCP_TH_RST) ? 0 : window_field(sf, syn);
   /* The payload goes straight from the ring into the packet, summed on
-   * the way (it starts at an even offset: the header is 32-bit words). */
-  if (len)
-    sum += mptcp_ring_read_csum(&c->snd, ring_off,
-                                buf + iph + MPTCP_TCP_HDR_LEN + olen, len);
-  size_t n = write_headers(t, buf, seq, ack, flags, window, olen, len, sum);
+   * the way (it starts at an even offset: the header is 32-bit words),
+   * unless the caller completes the checksum. */
+  int partial = (st->s.offload & MPTCP_OFFLOAD_TX_CSUM) != 0;
+  uint8_t *pay = buf + iph + MPTCP_TCP_HDR_LEN + olen;
+  if (len && partial)
+    mptcp_ring_read_at(&c->snd, ring_off, pay, len);
+  else if (len)
+    sum += mptcp_ring_read_csum(&c->snd, ring_off, pay, len);
+  size_t n =
+      write_headers(t, buf, seq, ack, flags, window, olen, len, sum, partial);
   if (flags & MPTCP_TH_ACK) {
     t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
     t->unacked_segs = 0;
@@ -282,7 +301,7 @@ static mptcp_ssize emit_ack(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
     uint64_t s0;
     uint8_t *b = t->ack_hdr;
     data_options(sf, b + iph + MPTCP_TCP_HDR_LEN, 0, 0, &s0);
-    write_headers(t, b, 0, 0, MPTCP_TH_ACK, 0, olen, 0, 0);
+    write_headers(t, b, 0, 0, MPTCP_TH_ACK, 0, olen, 0, 0, 0);
     if (olen) memset(b + iph + MPTCP_TCP_HDR_LEN + 4, 0, 8);
     t->ack_sum =
         mptcp_csum_fold((uint64_t)t->hdr_tcp_sum + MPTCP_TCP_HDR_LEN + olen +
@@ -303,7 +322,10 @@ static mptcp_ssize emit_ack(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
     mptcp_put32(h + MPTCP_TCP_HDR_LEN + 8, t->ts_recent);
     sum += (uint64_t)v + t->ts_recent;
   }
-  mptcp_put16(h + 16, (uint16_t)~mptcp_csum_fold(sum));
+  if (sf->conn->st->s.offload & MPTCP_OFFLOAD_TX_CSUM)
+    mptcp_put16(h + 16, partial_csum(t, n - iph));
+  else
+    mptcp_put16(h + 16, (uint16_t)~mptcp_csum_fold(sum));
   t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
   t->unacked_segs = 0;
   t->t_delack = MPTCP_TSTAMP_NONE;
@@ -474,6 +496,61 @@ static uint32_t seg_room(const struct mptcp_subflow *sf, uint32_t seq) {
   return t->mss > opt ? t->mss - opt : 1; /* t->mss >= 64 > opt */
 }
 
+/* MPTCP_OFFLOAD_TSO: the payload of a super-segment of new data from
+ * SND.NXT, in whole segments of @p seg bytes, within @p total (what the
+ * windows and the queue allow now, as for one segment) and the size
+ * limits; 0 when fewer than two fit. Whatever is left goes the
+ * one-segment way on the next call, which is where a stack without TSO
+ * would be after sending these segments one by one. The last full
+ * segment before a FIN (@p fin_off bytes from SND.NXT) is left too: the FIN
+ * goes on it as without TSO. */
+static uint32_t tso_len(const struct mptcp_subflow *sf, uint32_t seg,
+                        uint32_t total, size_t cap, uint32_t fin_off) {
+  const mptcp_tcp *t = &sf->tcp;
+  const mptcp_settings *s = &sf->conn->st->s;
+  size_t max = s->tso_max < cap ? s->tso_max : cap;
+  size_t hdr = t->hdr_iph + MPTCP_TCP_HDR_LEN + MPTCP_TCP_OPT_MAX;
+  if (max <= hdr + 2 * (size_t)seg) return 0;
+  if (total > max - hdr) total = (uint32_t)(max - hdr);
+  uint32_t n = total / seg;
+  if (n && n * seg == fin_off) n--;
+  return n >= 2 ? n * seg : 0;
+}
+
+/* May new data from SND.NXT go as a super-segment (TSO being on)? Only
+ * where every
+ * segment of it would carry the same options: plain TCP without an
+ * infinite mapping due, or MPTCP inside a mapping sent already whose
+ * segments carry no DSS (no DATA_ACK news, no DSS checksums, no MP_FAIL,
+ * no join handshake): the mapping covers the super-segment, and its first
+ * segment, which carries it, went on its own. */
+static int tso_ok(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  const mptcp_tcp *t = &sf->tcp;
+  if ((t->flags & (TCPF_RECOVERY | TCPF_PROBE)) || c->infmap_due ||
+      t->snd_nxt != t->snd_max)
+    return 0;
+  if (c->mp.state != MPTCP_MP_ON) return 1;
+  return !c->mp.checksum && !c->fail && mptcp_sf_joined(sf) &&
+         mptcp_sf_no_dss(sf, t->snd_nxt);
+}
+
+/* Sends the super-segment of @p len bytes of new data in segments of
+ * @p seg (tso_len()). */
+static mptcp_ssize emit_tso(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
+                            uint32_t len, uint32_t seg, mptcp_tstamp now) {
+  mptcp_tcp *t = &sf->tcp;
+  mptcp_stack *st = sf->conn->st;
+  uint32_t seq = t->snd_nxt;
+  mptcp_ssize n =
+      emit(sf, buf, cap, seq, MPTCP_TH_ACK | MPTCP_TH_PSH, len, now);
+  if (n <= 0) return n;
+  st->tx_gso_size = (uint16_t)seg;
+  st->ctr.v[MPTCP_CTR_TCP_OUT_SEGS] += len / seg - 1; /* emit() counted one */
+  sent(t, seq, len, len, st, now);
+  return n;
+}
+
 static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
                                size_t cap, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
@@ -507,6 +584,11 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
     if (len > avail) len = avail;
     if (len >= t->mss ||
         (len && len == avail && (inflight == 0 || (t->flags & TCPF_NODELAY)))) {
+      uint32_t big =
+          len > t->mss && (st->s.offload & MPTCP_OFFLOAD_TSO) && tso_ok(sf)
+              ? tso_len(sf, t->mss, len, cap, UINT32_MAX)
+              : 0;
+      if (big) return emit_tso(sf, buf, cap, big, t->mss, now);
       if (len > t->mss) len = t->mss;
       uint32_t seq = t->snd_nxt;
       mptcp_ssize n =
@@ -597,6 +679,17 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
   if (c->mp.state == MPTCP_MP_ON && len) { /* one mapping per segment */
     uint32_t run = mptcp_sf_tx_run(sf, t->snd_nxt);
     if (len > run) len = run;
+  }
+  if (len && len == max_len && (st->s.offload & MPTCP_OFFLOAD_TSO) &&
+      tso_ok(sf)) {
+    uint32_t total = avail < usable ? avail : usable;
+    if (c->mp.state == MPTCP_MP_ON) {
+      uint32_t run = mptcp_sf_tx_run(sf, t->snd_nxt);
+      if (total > run) total = run;
+    }
+    uint32_t big = tso_len(sf, len, total, cap,
+                           fin_pending ? fin_seq - t->snd_nxt : UINT32_MAX);
+    if (big) return emit_tso(sf, buf, cap, big, len, now);
   }
   int fin_now = fin_pending && t->snd_nxt + len == fin_seq &&
                 !(t->flags & TCPF_FIN_SENT && t->snd_nxt == fin_seq + 1);

@@ -77,5 +77,6 @@ Suite *suite_cc(void);
 Suite *suite_dsnq(void);
 Suite *suite_txq(void);
 Suite *suite_copy(void);
+Suite *suite_offload(void);
 
 #endif

@@ -128,7 +128,44 @@ typedef struct mptcp_settings {
    *  below a segment maps every segment on its own (the mapping is a
    *  segment long also while DSS checksums are on). */
   uint32_t dss_map_max_bytes;
+
+  /* Offloads (virtio-net / Linux GSO semantics), for a caller whose packet
+   * I/O computes checksums and splits or coalesces segments, such as a TUN
+   * device opened with IFF_VNET_HDR and TUNSETOFFLOAD. All off by default.
+   */
+  /** MPTCP_OFFLOAD_* bits. */
+  uint32_t offload;
+  /** Largest super-segment MPTCP_OFFLOAD_TSO may emit, whole IP packet
+   *  (headers included), 0 or up to 65535; it also never exceeds the
+   *  write_pkt buffer. A super-segment carries at least two segments;
+   *  when fewer fit, segments go one by one. */
+  uint32_t tso_max;
 } mptcp_settings;
+
+/* mptcp_settings.offload bits. */
+/** The TCP checksum of packets from write_pkt is left partial: the
+ *  pseudo-header sum only, with MPTCP_PKT_NEEDS_CSUM, csum_start and
+ *  csum_offset in mptcp_pkt_info telling the caller where to complete it
+ *  (VIRTIO_NET_HDR_F_NEEDS_CSUM); the payload is copied without summing.
+ *  Packets that do not say so (stateless resets) are complete. The IPv4
+ *  header checksum is always complete. */
+#define MPTCP_OFFLOAD_TX_CSUM 0x1u
+/** read_pkt honours MPTCP_PKT_DATA_VALID and MPTCP_PKT_NEEDS_CSUM in the
+ *  packet info: such a packet's TCP checksum is not verified. Without
+ *  this bit those flags are ignored. (A DSS checksum is always
+ *  verified: it covers the path, not the last hop.) */
+#define MPTCP_OFFLOAD_RX_CSUM 0x2u
+/** write_pkt may emit a super-segment of new data: one IP and TCP header
+ *  and up to tso_max bytes of packet, carrying two or more full segments
+ *  of gso_size payload bytes each (mptcp_pkt_info), that split (header
+ *  copied, sequence number advanced, IP length, ID and checksums
+ *  recomputed, PSH and FIN kept on the last segment only) into the
+ *  segments a stack without TSO would send one by one at that moment,
+ *  under the same congestion, receive and connection-level windows and
+ *  Nagle rules. With MPTCP every segment carries the super-segment's DSS
+ *  (its mapping covers all of it); with DSS checksums (each segment its
+ *  own mapping) and for retransmissions, segments go one by one. */
+#define MPTCP_OFFLOAD_TSO 0x4u
 
 /** Fills @p s with the defaults (documented per field in doc/guide.md). */
 MPTCP_API void mptcp_settings_default(mptcp_settings *s);
@@ -165,7 +202,40 @@ typedef struct mptcp_pkt_info {
   mptcp_ipaddr src, dst;
   mptcp_conn *conn; /**< out: connection it belongs to, or NULL (RST) */
   uint32_t subflow; /**< out: subflow index within the connection */
+  /* Offloads (mptcp_settings.offload). write_pkt sets every field below
+   * (0 when unused); read_pkt reads only flags, and only with
+   * MPTCP_OFFLOAD_RX_CSUM (a coalesced packet's segments are counted
+   * from the MSS). */
+  /** MPTCP_PKT_NEEDS_CSUM, MPTCP_PKT_DATA_VALID. */
+  uint8_t flags;
+  /** out: MPTCP_GSO_NONE, or MPTCP_GSO_TCPV4 / MPTCP_GSO_TCPV6 for a
+   *  super-segment. */
+  uint8_t gso_type;
+  /** out: bytes of IP and TCP header (options included), which every
+   *  segment of a super-segment repeats; 0 when no offload is on. */
+  uint16_t hdr_len;
+  /** out: payload bytes per segment of a super-segment (all of them
+   *  full: the payload is a multiple of it); 0 for a plain packet. */
+  uint16_t gso_size;
+  /** out, with MPTCP_PKT_NEEDS_CSUM: the checksum covers the bytes from
+   *  offset csum_start of the packet to its end and goes at csum_start +
+   *  csum_offset, where the pseudo-header sum is (not inverted). */
+  uint16_t csum_start, csum_offset;
 } mptcp_pkt_info;
+
+/* mptcp_pkt_info.flags. */
+/** The TCP checksum is partial (VIRTIO_NET_HDR_F_NEEDS_CSUM): out, the
+ *  caller completes it (MPTCP_OFFLOAD_TX_CSUM); in, the packet was made
+ *  on this host and never crossed a link, it is not verified. */
+#define MPTCP_PKT_NEEDS_CSUM 0x1u
+/** in: the TCP checksum was verified already (VIRTIO_NET_HDR_F_DATA_VALID).
+ */
+#define MPTCP_PKT_DATA_VALID 0x2u
+
+/* mptcp_pkt_info.gso_type. */
+#define MPTCP_GSO_NONE 0
+#define MPTCP_GSO_TCPV4 1
+#define MPTCP_GSO_TCPV6 4
 
 /** mptcp_stack_read_pkt(): the packet belongs to nobody here. */
 #define MPTCP_RX_NOT_MINE 1
@@ -173,6 +243,9 @@ typedef struct mptcp_pkt_info {
 /**
  * Hands one IP packet (IPv4/IPv6 + TCP) to the stack. The buffer is only
  * borrowed for the call. Bad packets are counted and dropped (return 0).
+ * A segment may be longer than the MSS (several coalesced by GRO): its
+ * data counts as that many segments for the ACKs, the way Linux counts a
+ * GRO packet (one of two or more segments is acknowledged at once).
  * @return 0 (consumed), MPTCP_RX_NOT_MINE (no listener/connection; the stack
  * did not answer), or a fatal MPTCP_ERR_NOMEM.
  */

@@ -6,7 +6,9 @@
 # functions: the sender (side_tx_*: app writes, data segments out, ACKs in)
 # and the receiver (side_rx*: data segments in, app reads, ACKs out); the
 # rest is the benchmark's own loop.
-# Usage: test/bench/callgrind.sh BUILD_DIR [MB] [read|peek]
+# Usage: test/bench/callgrind.sh BUILD_DIR [MB] [read|peek|offload]
+# (offload: per 1,448 bytes delivered, each super-segment counted as the
+# segments it stands for; see bench_tcp.c)
 set -eu
 build=${1:?build dir}
 mb=${2:-16}

@@ -35,6 +35,8 @@
 #   MPTCP_INTEROP_MB      MiB each way per topology A case (default 100)
 #   MPTCP_INTEROP_TBF_MB  MiB each way for the tbf case (default MB/5, >= 1)
 #   MPTCP_INTEROP_PCAP=1  also write OUTDIR/CASE.pcap (mpcat --pcap)
+#   MPTCP_INTEROP_MPCAT_ARGS  more mpcat options for every case (e.g.
+#                         --offload: virtio-net headers and TUN offloads)
 #   MPTCP_INTEROP_KEEP=1  keep the generated data files
 #
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no network namespaces or TUN).
@@ -124,6 +126,8 @@ run_mpcat() {
   shift 6
   local extra=()
   [ "${MPTCP_INTEROP_PCAP:-0}" = 1 ] && extra=(--pcap "$p.pcap")
+  # shellcheck disable=SC2206 # (word splitting wanted: options)
+  extra+=(${MPTCP_INTEROP_MPCAT_ARGS:-})
   {
     # (the pid file lets the caller stop it if the kernel side fails)
     sh -c 'echo $$ >"$0"; exec "$@"' "$p.pid" \
