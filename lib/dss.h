@@ -78,6 +78,8 @@ typedef struct mptcp_rxmap {
   uint16_t csum; /* the DSS checksum field, if has_csum */
   uint8_t fin;   /* DATA_FIN at dsn + len */
   uint8_t has_csum;
+  uint8_t ok; /* checksum held once all bytes were in (before the subflow
+                 got there in order): they are marked present already */
 } mptcp_rxmap;
 
 typedef struct mptcp_rxmaps {

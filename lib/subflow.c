@@ -181,14 +181,9 @@ int mptcp_sf_synack_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
   return 0;
 }
 
-/* Are all bytes of mapping @p k received and at their place? Checksummed
- * bytes are not (they wait, unmarked, until the mapping completes in
- * order); others are once the subflow holds them (take() keeps only bytes
- * it placed). */
-static int map_placed(const mptcp_rxmap *k, void *ud) {
-  const struct mptcp_subflow *sf = ud;
+/* Has the subflow all bytes of mapping @p k (in order or not)? */
+static int held(const struct mptcp_subflow *sf, const mptcp_rxmap *k) {
   const mptcp_tcp *t = &sf->tcp;
-  if (k->has_csum) return 0;
   uint32_t next = t->rcv_nxt - t->irs;
   uint32_t lo = mptcp_seq_lt(k->ssn, next) ? 0 : k->ssn - next;
   uint32_t hi = k->ssn + k->len - next;
@@ -197,8 +192,22 @@ static int map_placed(const mptcp_rxmap *k, void *ud) {
          hi - lo;
 }
 
+/* Are all bytes of mapping @p k received and at their place? Others are
+ * once the subflow holds them (take() keeps only bytes it placed);
+ * checksummed ones once their checksum held (check_ahead), and not after a
+ * failure of ours (mpfail.c still has to see the mapping in order). */
+static int map_placed(const mptcp_rxmap *k, void *ud) {
+  const struct mptcp_subflow *sf = ud;
+  if (k->has_csum && (!k->ok || sf->conn->fail)) return 0;
+  return held(sf, k);
+}
+
 static int add_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
-  return mptcp_rxmaps_add(&sf->rxm, m, map_placed, sf);
+  int full = sf->rxm.n == MPTCP_RXMAPS_MAX;
+  int v = mptcp_rxmaps_add(&sf->rxm, m, map_placed, sf);
+  if (full && v == MPTCP_RXMAP_NEW)
+    mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_DSS_MAPS_EVICTED);
+  return v;
 }
 
 /* The client's first data may come with MP_CAPABLE instead of a DSS
@@ -217,7 +226,8 @@ static void take_mpc_data(struct mptcp_subflow *sf, const mptcp_pkt *p,
                    so->u.mpc.dll,
                    so->u.mpc.csum,
                    0,
-                   so->u.mpc.has_csum};
+                   so->u.mpc.has_csum,
+                   0};
   if (add_map(sf, &m) == MPTCP_RXMAP_CONFLICT)
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
   c->mp.ack64 = 1;
@@ -303,8 +313,8 @@ static void take_mapping(struct mptcp_subflow *sf, const mptcp_pkt *p,
    * stale ones go first: the table must have room for the next bytes. */
   mptcp_rxmaps_advance(&sf->rxm, next, NULL, NULL);
   if (len && mptcp_seq_gt(d->ssn + len, next)) {
-    mptcp_rxmap m = {d->ssn,  len,          dsn,        d->dll,
-                     d->csum, (uint8_t)fin, d->has_csum};
+    mptcp_rxmap m = {d->ssn,  len,          dsn,         d->dll,
+                     d->csum, (uint8_t)fin, d->has_csum, 0};
     int v = add_map(sf, &m);
     if (v == MPTCP_RXMAP_CONFLICT || v == MPTCP_RXMAP_FULL) {
       mptcp_ctr_inc(st, v == MPTCP_RXMAP_FULL ? MPTCP_CTR_MP_DSS_MAPS_FULL
@@ -431,8 +441,19 @@ static void ring_sum(const mptcp_ring *r, size_t off, size_t len,
   if (len > first) mptcp_dss_csum_add(cs, r->buf, len - first);
 }
 
+/* Does the checksum of mapping @p m hold over its bytes in the ring, @p off
+ * bytes beyond RCV.NXT(DSN)? */
+static int sum_holds(const struct mptcp_conn *c, const mptcp_rxmap *m,
+                     size_t off) {
+  mptcp_dss_csum_state cs;
+  mptcp_dss_csum_init(&cs, m->dsn, m->ssn, m->dll);
+  ring_sum(&c->rcv, c->rcv.len + off, m->len, &cs);
+  return mptcp_dss_csum_check(&cs, m->csum);
+}
+
 /* With DSS checksums a mapping's bytes count only once all of them have
- * arrived in subflow order and the checksum holds (§3.3.1). A failure is
+ * arrived in subflow order and the checksum holds (§3.3.1), or earlier
+ * when it held as soon as all were in (check_ahead: m->ok). A failure is
  * counted; on a single path it starts the MP_FAIL procedure (mpfail.c),
  * with several subflows it resets this one with MP_FAIL. After a failure
  * of ours nothing counts until the peer's infinite mapping. */
@@ -444,6 +465,7 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
     mptcp_fail_held_map(sf, m);
     return;
   }
+  if (m->ok) return; /* marked already */
   if ((int64_t)(m->dsn + m->len - c->mp.rcv_nxt) <= 0) return; /* all old */
   /* A mapping running past the peer's DATA_FIN: place() dropped its tail,
    * so there is nothing to sum and nothing to deliver. */
@@ -459,10 +481,7 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   }
   size_t off = (size_t)(m->dsn - c->mp.rcv_nxt);
   if (c->rcv.len + off + m->len > c->rcv.cap) return; /* never placed */
-  mptcp_dss_csum_state cs;
-  mptcp_dss_csum_init(&cs, m->dsn, m->ssn, m->dll);
-  ring_sum(&c->rcv, c->rcv.len + off, m->len, &cs);
-  if (!mptcp_dss_csum_check(&cs, m->csum)) {
+  if (!sum_holds(c, m, off)) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_ERR);
     if (mptcp_fail_csum(sf, m) == 0) return;
     MPTCP_LOG(c->st, MPTCP_LOG_INFO,
@@ -479,6 +498,37 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
     return;
   }
   mptcp_sf_mark_present(sf, (uint32_t)off, m->len);
+}
+
+/* Checksummed mapping @p m is all in, ahead of the subflow's next byte:
+ * its bytes count now if the checksum holds, so that a full mapping table
+ * can give the mapping up for one nearer (map_placed). A failure waits
+ * for the subflow to get there in order (mapping_complete): bytes before
+ * it are still to be delivered, and MP_FAIL names where delivery stops
+ * (§3.7). Mappings reaching below RCV.NXT(DSN) wait too. */
+static void check_ahead(struct mptcp_subflow *sf, mptcp_rxmap *m) {
+  struct mptcp_conn *c = sf->conn;
+  if (m->ok || c->fail || c->mp.state != MPTCP_MP_ON || !held(sf, m) ||
+      (int64_t)(m->dsn - c->mp.rcv_nxt) < 0 ||
+      mptcp_mp_rx_after_fin(&c->mp, m->dsn, m->len))
+    return;
+  size_t off = (size_t)(m->dsn - c->mp.rcv_nxt);
+  if (c->rcv.len + off + m->len > c->rcv.cap || !sum_holds(c, m, off) ||
+      mptcp_sf_mark_present(sf, (uint32_t)off, m->len) < 0)
+    return;
+  m->ok = 1;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_AHEAD);
+}
+
+/* Subflow bytes [ssn, ssn + len) (relative) came out of order. */
+static void check_ahead_range(struct mptcp_subflow *sf, uint32_t ssn,
+                              uint32_t len) {
+  for (unsigned i = 0; i < sf->rxm.n; i++) {
+    mptcp_rxmap *m = &sf->rxm.m[i];
+    if (m->has_csum && mptcp_seq_lt(m->ssn, ssn + len) &&
+        mptcp_seq_lt(ssn, m->ssn + m->len))
+      check_ahead(sf, m);
+  }
 }
 
 /* @p n bytes arrived that the connection had already (from another
@@ -600,6 +650,7 @@ static int take(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
     } else {
       if (len) t->ooo_last = seq;
+      if (len && c->mp.checksum) check_ahead_range(sf, seq - t->irs, len);
       if (fin) {
         t->fin_at = seq + len;
         t->flags |= TCPF_FIN_OOO;

@@ -80,21 +80,21 @@ START_TEST(test_rxmaps) {
   mptcp_rxmaps m;
   memset(&m, 0, sizeof m);
   uint32_t base = _i ? 0xffffff00u : 1;
-  mptcp_rxmap a = {base, 1448, 100000, 1448, 0, 0, 0};
+  mptcp_rxmap a = {base, 1448, 100000, 1448, 0, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &a, NULL, NULL), MPTCP_RXMAP_NEW);
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &a, NULL, NULL),
                    MPTCP_RXMAP_KNOWN); /* repeat */
   /* a consistent sub-range (a resent part) adds nothing */
-  mptcp_rxmap sub = {base + 100, 200, 100100, 200, 0, 0, 0};
+  mptcp_rxmap sub = {base + 100, 200, 100100, 200, 0, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &sub, NULL, NULL), MPTCP_RXMAP_KNOWN);
   /* the same bytes at another DSN: conflict */
-  mptcp_rxmap bad = {base + 100, 200, 100101, 200, 0, 0, 0};
+  mptcp_rxmap bad = {base + 100, 200, 100101, 200, 0, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &bad, NULL, NULL),
                    MPTCP_RXMAP_CONFLICT);
   /* out of order: a later mapping first */
-  mptcp_rxmap c = {base + 2896, 1448, 50000, 1449, 0, 1, 0};
+  mptcp_rxmap c = {base + 2896, 1448, 50000, 1449, 0, 1, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &c, NULL, NULL), MPTCP_RXMAP_NEW);
-  mptcp_rxmap b = {base + 1448, 1448, 101448, 1448, 0, 0, 0};
+  mptcp_rxmap b = {base + 1448, 1448, 101448, 1448, 0, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &b, NULL, NULL), MPTCP_RXMAP_NEW);
   /* b continues a in both spaces: one entry of 2896 bytes */
   ck_assert_uint_eq(m.n, 2);
@@ -117,17 +117,17 @@ START_TEST(test_rxmaps) {
   ck_assert_uint_eq(m.n, 0);
   /* the table is bounded */
   for (uint32_t i = 0; i < MPTCP_RXMAPS_MAX; i++) {
-    mptcp_rxmap x = {base + 10 * i, 10, 7 * (uint64_t)i * 1000, 10, 0, 0, 0};
+    mptcp_rxmap x = {base + 10 * i, 10, 7 * (uint64_t)i * 1000, 10, 0, 0, 0, 0};
     ck_assert_int_eq(mptcp_rxmaps_add(&m, &x, NULL, NULL), MPTCP_RXMAP_NEW);
   }
-  mptcp_rxmap y = {base + 5000, 10, 1, 10, 0, 0, 0};
+  mptcp_rxmap y = {base + 5000, 10, 1, 10, 0, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &y, all_placed, NULL),
                    MPTCP_RXMAP_FULL);
   /* A mapping below the furthest one takes the place of one further ahead
    * whose bytes are all placed, so the subflow's next bytes can be mapped
    * (else a hole never fills)... */
   uint32_t furthest = base + 10 * (MPTCP_RXMAPS_MAX - 1);
-  mptcp_rxmap z = {base - 100, 10, 99999, 10, 0, 0, 0};
+  mptcp_rxmap z = {base - 100, 10, 99999, 10, 0, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &z, NULL, NULL), MPTCP_RXMAP_FULL);
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &z, placed_below, &furthest),
                    MPTCP_RXMAP_NEW);
@@ -137,7 +137,7 @@ START_TEST(test_rxmaps) {
   ck_assert_uint_eq(m.m[MPTCP_RXMAPS_MAX - 1].ssn, furthest);
   ck_assert_uint_eq(m.m[MPTCP_RXMAPS_MAX - 2].ssn, furthest - 20);
   /* nor one nearer than the new mapping */
-  mptcp_rxmap w = {furthest - 8, 3, 5, 3, 0, 0, 0};
+  mptcp_rxmap w = {furthest - 8, 3, 5, 3, 0, 0, 0, 0};
   ck_assert_int_eq(mptcp_rxmaps_add(&m, &w, placed_below, &furthest),
                    MPTCP_RXMAP_FULL);
 }

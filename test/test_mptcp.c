@@ -304,6 +304,48 @@ START_TEST(test_mptcp_fastclose) {
 }
 END_TEST
 
+/* Drops A's data packet number ((int *)p->ud)[0] (from 1) once. */
+static int drop_one_data(pair *p, int from_a, uint8_t *b, size_t n) {
+  int *w = p->ud;
+  mptcp_pkt pk;
+  if (!from_a || mptcp_pkt_parse(b, n, 0, &pk) || !pk.payload_len) return 1;
+  return ++w[1] != w[0];
+}
+
+static mptcp_tstamp delay_10ms(pair *p, int from_a, const uint8_t *b,
+                               size_t n) {
+  (void)p, (void)from_a, (void)b, (void)n;
+  return 10000;
+}
+
+/* DSS checksums (a mapping per segment), MSS 200 and a window of far more
+ * segments than the receiver's table of mappings (MPTCP_RXMAPS_MAX): one
+ * segment lost puts more mappings than that behind the hole. Mappings checked
+ * ahead of order make room for the resent one (a table that gave nothing up
+ * dropped it on every resend); every byte arrives intact (pair_push compares
+ * them). _i: which data packet. */
+START_TEST(test_mptcp_checksum_hole_many_maps) {
+  mptcp_settings s;
+  pair_settings(&s);
+  s.checksum = 1;
+  s.sndbuf = s.rcvbuf = 1 << 20;
+  s.mss = 200; /* many segments in a window */
+  pair p;
+  pair_init(&p, &s, &s);
+  int w[2] = {_i ? 12000 : 13000, 0};
+  p.ud = w;
+  p.filter = drop_one_data;
+  p.delay = delay_10ms; /* a window of segments in flight */
+  pair_connected(&p);
+  pair_push(&p, 1, 2000000);
+  ck_assert_int_gt(w[1], w[0]); /* the packet was dropped */
+  ck_assert_uint_gt(pair_counter(p.b, "MPDSSCsumAhead"), 128);
+  ck_assert_uint_ge(pair_counter(p.b, "MPDSSMappingsEvicted"), 1);
+  ck_assert_uint_eq(pair_counter(p.b, "DataCsumErr"), 0);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_mptcp(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptcp_v1_transfer),
@@ -312,6 +354,7 @@ Suite *suite_mptcp(void) {
       TCHECK_LOOP(test_mptcp_v0, 2),
       TCHECK_LOOP(test_mptcp_checksum, 3),
       TCHECK_LOOP(test_mptcp_checksum_fail_fallback, 4),
+      TCHECK_LOOP(test_mptcp_checksum_hole_many_maps, 2),
       TCHECK_LOOP(test_mptcp_syn_blackhole, 2),
       TCHECK_TEST(test_mptcp_fastclose),
       TCHECK_LOOP(test_mptcp_sack_within_mss, 3),

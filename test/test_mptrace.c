@@ -31,16 +31,21 @@ typedef struct mpt {
   uint32_t nonce; /* the stack's in the join under way */
 } mpt;
 
-static mptcp_subopt mpc(uint8_t form, uint64_t snd_key, uint64_t rcv_key) {
+static mptcp_subopt mpc_csum(uint8_t form, uint64_t snd_key, uint64_t rcv_key,
+                             int csum) {
   mptcp_subopt o;
   memset(&o, 0, sizeof o);
   o.subtype = MPTCP_SUB_CAPABLE;
   o.u.mpc.version = 1;
-  o.u.mpc.flags = MPTCP_CAP_H;
+  o.u.mpc.flags = (uint8_t)(MPTCP_CAP_H | (csum ? MPTCP_CAP_A : 0));
   o.u.mpc.form = form;
   o.u.mpc.snd_key = snd_key;
   o.u.mpc.rcv_key = rcv_key;
   return o;
+}
+
+static mptcp_subopt mpc(uint8_t form, uint64_t snd_key, uint64_t rcv_key) {
+  return mpc_csum(form, snd_key, rcv_key, 0);
 }
 
 static mptcp_subopt data_ack(uint64_t dsn) {
@@ -80,17 +85,21 @@ static void keys_known(mpt *m) {
       0);
 }
 
-/* Settings: MPTCP v1, no built-in path manager (the traces stay exact). */
-static void mpt_init_sack(mpt *m, int sack) {
+/* Settings: MPTCP v1, no built-in path manager (the traces stay exact),
+ * DSS checksums if @p csum. */
+static void mpt_init_opts(mpt *m, int sack, int csum) {
   memset(m, 0, sizeof *m);
   mptcp_settings s;
   tpeer_default_settings(&s);
   s.sack = (uint8_t)sack;
+  s.checksum = (uint8_t)csum;
   s.mptcp = 1;
   s.pm_policy = MPTCP_PM_NONE;
   tpeer_init(&m->p, &s, 0);
   m->peer_key = PEER_KEY;
 }
+
+static void mpt_init_sack(mpt *m, int sack) { mpt_init_opts(m, sack, 0); }
 
 static void mpt_init(mpt *m) { mpt_init_sack(m, 0); }
 
@@ -136,14 +145,14 @@ static void open_client(mpt *m) {
 }
 
 /* The peer connects to the listening stack as an MPTCP v1 client (with
- * SACK if @p sack). */
-static void open_server_sack(mpt *m, int sack) {
-  mpt_init_sack(m, sack);
+ * SACK if @p sack, asking for DSS checksums if @p csum). */
+static void open_server_opts(mpt *m, int sack, int csum) {
+  mpt_init_opts(m, sack, csum);
   ck_assert_int_eq(mptcp_stack_listen(m->p.st, &m->p.us, 0), 0);
   tseg syn = tseg_make(IRS, 0, MPTCP_TH_SYN);
   syn.mss = 1460;
   syn.sack_perm = (int8_t)sack;
-  mptcp_subopt o = mpc(MPTCP_MPC_SYN, 0, 0);
+  mptcp_subopt o = mpc_csum(MPTCP_MPC_SYN, 0, 0, csum);
   syn.mptcp[0] = o;
   syn.n_mptcp = 1;
   ck_assert_int_eq(tpeer_send(&m->p, &syn), 0);
@@ -155,12 +164,15 @@ static void open_server_sack(mpt *m, int sack) {
   m->key = c->u.mpc.snd_key;
   m->p.iss = sa.seq;
   tpeer_expect_none(&m->p);
-  o = mpc(MPTCP_MPC_ACK, m->peer_key, m->key);
+  ck_assert_uint_eq((c->u.mpc.flags & MPTCP_CAP_A) != 0, csum != 0);
+  o = mpc_csum(MPTCP_MPC_ACK, m->peer_key, m->key, csum);
   send_opt(m, &o);
   tpeer_expect_none(&m->p);
   ck_assert_uint_eq(tpeer_events(&m->p) & MPTCP_EV_ACCEPT, MPTCP_EV_ACCEPT);
   keys_known(m);
 }
+
+static void open_server_sack(mpt *m, int sack) { open_server_opts(m, sack, 0); }
 
 static void open_server(mpt *m) { open_server_sack(m, 0); }
 
@@ -781,10 +793,13 @@ START_TEST(test_mptrace_dss_map_rx_before_mapping) {
 }
 END_TEST
 
-/* The peer's mapping of DSN @p dsn (relative to its IDSN + 1) at subflow
- * bytes [ssn, ssn + dll) (relative), on a segment of @p len bytes there. */
-static void rx_map_seg(mpt *m, uint32_t ssn, uint32_t len, uint64_t dsn,
-                       uint32_t dll, const uint8_t *d, int with_map) {
+/* A segment of @p len bytes at relative subflow byte @p ssn from the peer,
+ * with its mapping of DSN @p dsn (relative to its IDSN + 1) at subflow
+ * bytes [map_ssn, map_ssn + dll) if @p with_map; with checksums the
+ * mapping's bytes are @p all (NULL: no checksum field), spoiled if @p bad. */
+static void rx_seg(mpt *m, uint32_t ssn, const uint8_t *d, uint32_t len,
+                   int with_map, uint32_t map_ssn, uint64_t dsn, uint32_t dll,
+                   const uint8_t *all, int bad) {
   tseg g = tseg_make(IRS + ssn, m->p.iss + 1, MPTCP_TH_ACK | MPTCP_TH_PSH);
   g.data = d;
   g.len = len;
@@ -792,12 +807,25 @@ static void rx_map_seg(mpt *m, uint32_t ssn, uint32_t len, uint64_t dsn,
     mptcp_subopt o = data_ack(m->idsn + 1);
     o.u.dss.flags |= MPTCP_DSS_M | MPTCP_DSS_m;
     o.u.dss.dsn = m->peer_idsn + 1 + dsn;
-    o.u.dss.ssn = ssn;
+    o.u.dss.ssn = map_ssn;
     o.u.dss.dll = (uint16_t)dll;
+    if (all) {
+      o.u.dss.has_csum = 1;
+      o.u.dss.csum = (uint16_t)(mptcp_dss_csum(o.u.dss.dsn, map_ssn,
+                                               (uint16_t)dll, all, dll) ^
+                                (bad ? 0x0101 : 0));
+    }
     g.mptcp[0] = o;
     g.n_mptcp = 1;
   }
   ck_assert_int_eq(tpeer_send(&m->p, &g), 0);
+}
+
+/* The peer's mapping of DSN @p dsn (relative to its IDSN + 1) at subflow
+ * bytes [ssn, ssn + dll) (relative), on a segment of @p len bytes there. */
+static void rx_map_seg(mpt *m, uint32_t ssn, uint32_t len, uint64_t dsn,
+                       uint32_t dll, const uint8_t *d, int with_map) {
+  rx_seg(m, ssn, d, len, with_map, ssn, dsn, dll, NULL, 0);
 }
 
 /* The receive-mapping table full behind a hole, its furthest mapping
@@ -853,6 +881,110 @@ START_TEST(test_mptrace_dss_map_rx_full_keeps_incomplete) {
 }
 END_TEST
 
+/* The last ACK the stack sends now (after its delayed ACK timer). */
+static uint32_t last_ack(mpt *m) {
+  tseg a;
+  uint32_t ack = 0;
+  mptcp_tstamp due = tpeer_expiry(&m->p); /* the delayed ACK, if any */
+  if (due != MPTCP_TSTAMP_NONE) tpeer_time(&m->p, due);
+  while (tpeer_recv(&m->p, &a)) ack = a.ack;
+  return ack;
+}
+
+/* With DSS checksums, the table full of mappings over two segments ahead
+ * of a hole: all but the furthest complete, the furthest waiting for its
+ * second segment (without DSS). The hole's mapping must get in (a full
+ * table that gives nothing up drops it for ever: checksummed bytes used
+ * to count as placed only once their mapping completed in order), and not
+ * at the cost of the incomplete mapping (its second segment could then
+ * never be placed). Every byte is delivered. */
+START_TEST(test_mptrace_dss_map_rx_full_csum) {
+  enum { SEG = 100, MAP = 2 * SEG, N = MPTCP_RXMAPS_MAX + 1 };
+  mpt m;
+  open_server_opts(&m, 0, 1);
+  /* Mapping i (0..N-1) covers subflow bytes 1 + MAP * i on; the DSNs run
+   * the other way (as in test_mptrace_dss_map_rx_full_keeps_incomplete). */
+  const uint32_t total = MAP * N;
+  static uint8_t d[MAP * N], got[MAP * N + 1];
+  for (size_t i = 0; i < sizeof d; i++) d[i] = (uint8_t)(i * 13 + 5);
+#define DSN_OF(i) ((uint64_t)MAP * (uint64_t)(N - 1 - (i)))
+#define RX_SEG(i, part)                                                        \
+  rx_seg(&m, 1 + MAP * (uint32_t)(i) + SEG * (uint32_t)(part),                 \
+         d + DSN_OF(i) + SEG * (uint32_t)(part), SEG, (part) == 0,             \
+         1 + MAP * (uint32_t)(i), DSN_OF(i), MAP, d + DSN_OF(i), 0)
+  for (int i = 1; i < N - 1; i++) {
+    RX_SEG(i, 0);
+    RX_SEG(i, 1);
+  }
+  RX_SEG(N - 1, 0); /* the table is full */
+  ck_assert_uint_eq(last_ack(&m), IRS + 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSMappingsFull"), 0);
+  RX_SEG(0, 0); /* the hole fills */
+  ck_assert_uint_eq(last_ack(&m), IRS + 1 + SEG);
+  RX_SEG(0, 1);
+  ck_assert_uint_eq(last_ack(&m), IRS + 1 + MAP * (N - 1) + SEG);
+  RX_SEG(N - 1, 1); /* the furthest mapping's second segment, no DSS */
+  ck_assert_uint_eq(last_ack(&m), IRS + 1 + total);
+  ck_assert_int_eq(mptcp_conn_read(m.p.conn, got, sizeof got, m.p.now),
+                   (mptcp_ssize)total);
+  ck_assert(memcmp(got, d, total) == 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSMappingsFull"), 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSNoMapping"), 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "DataCsumErr"), 0);
+  /* Mappings 1 .. N-2 were checked ahead of the hole; one of them made
+   * room for mapping 0. */
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSCsumAhead"), N - 2);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSMappingsEvicted"), 1);
+#undef RX_SEG
+#undef DSN_OF
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* The MPTCP option of @p subtype on @p g, if any. */
+static const mptcp_subopt *find_sub(const tseg *g, uint8_t subtype) {
+  for (int i = 0; i < g->n_mptcp; i++)
+    if (g->mptcp[i].subtype == subtype) return &g->mptcp[i];
+  return NULL;
+}
+
+/* A checksum that fails ahead of a hole acts only once the subflow gets
+ * there (§3.7): the hole's bytes are delivered, MP_FAIL names the failed
+ * mapping's DSN (where delivery stops), and a good mapping beyond it,
+ * checked ahead, is not delivered. */
+START_TEST(test_mptrace_dss_csum_fail_ahead) {
+  enum { SEG = 100 };
+  mpt m;
+  open_server_opts(&m, 0, 1);
+  uint8_t d[3 * SEG], got[3 * SEG];
+  for (size_t i = 0; i < sizeof d; i++) d[i] = (uint8_t)(i * 7 + 1);
+  rx_seg(&m, 1 + SEG, d + SEG, SEG, 1, 1 + SEG, SEG, SEG, d + SEG, 1);
+  rx_seg(&m, 1 + 2 * SEG, d + 2 * SEG, SEG, 1, 1 + 2 * SEG, 2 * SEG, SEG,
+         d + 2 * SEG, 0);
+  tseg a;
+  tpeer_time(&m.p, tpeer_expiry(&m.p));
+  while (tpeer_recv(&m.p, &a)) {
+    ck_assert_uint_eq(a.ack, IRS + 1);
+    ck_assert_ptr_null(find_sub(&a, MPTCP_SUB_FAIL));
+  }
+  ck_assert_uint_eq(tpeer_counter(&m.p, "DataCsumErr"), 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSCsumAhead"), 1);
+  rx_seg(&m, 1, d, SEG, 1, 1, 0, SEG, d, 0); /* the hole */
+  int fails = 0;
+  while (tpeer_recv(&m.p, &a)) {
+    const mptcp_subopt *f = find_sub(&a, MPTCP_SUB_FAIL);
+    if (!f) continue;
+    fails++;
+    ck_assert_uint_eq(f->u.fail_dsn, m.peer_idsn + 1 + SEG);
+  }
+  ck_assert_int_eq(fails, 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "DataCsumErr"), 1);
+  ck_assert_int_eq(mptcp_conn_read(m.p.conn, got, sizeof got, m.p.now), SEG);
+  ck_assert(memcmp(got, d, SEG) == 0);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
 Suite *suite_mptrace(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptrace_join_client),
@@ -869,6 +1001,8 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_dss_map_rto_middle),
       TCHECK_TEST(test_mptrace_dss_map_rx_before_mapping),
       TCHECK_TEST(test_mptrace_dss_map_rx_full_keeps_incomplete),
+      TCHECK_TEST(test_mptrace_dss_map_rx_full_csum),
+      TCHECK_TEST(test_mptrace_dss_csum_fail_ahead),
   };
   return tcheck_suite("mptrace", tests, sizeof tests / sizeof tests[0]);
 }

@@ -78,6 +78,8 @@ struct mptcp_tcpopts;
   X(MP_DSS_NOT_MATCHING, "MPDSSNotMatching")                                   \
   X(MP_DSS_MAPS_FULL, "MPDSSMappingsFull")                                     \
   X(MP_DSS_CSUM_ERR, "DataCsumErr")                                            \
+  X(MP_DSS_CSUM_AHEAD, "MPDSSCsumAhead")                                       \
+  X(MP_DSS_MAPS_EVICTED, "MPDSSMappingsEvicted")                               \
   X(MP_DATA_ACK_IGNORED, "MPDataAckIgnored")                                   \
   X(MP_DATA_OUT_OF_WINDOW, "MPDataOutOfWindow")                                \
   X(MP_DATA_FIN_RX, "MPDataFinRx")                                             \

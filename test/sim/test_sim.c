@@ -966,12 +966,16 @@ END_TEST
  *   pieces (the other subflow's bytes lie between them in DSN space): 32
  *   segments dropped at 20 ms with room for 16 ranges. */
 START_TEST(test_recovery_no_burst) {
-  static const uint64_t delay[] = {10000, 20000};
+  static const uint64_t delay[] = {10000, 20000, 20000};
+  static const char *name[] = {"recovery-20ms", "recovery-40ms",
+                               "recovery-40ms-csum"};
   sim_net *net = new_net();
-  for (unsigned k = 0; k < 2; k++) {
+  for (unsigned k = 0; k < 3; k++) {
     xfer_params p;
-    base_params(&p, k ? "recovery-40ms" : "recovery-20ms", 7);
+    base_params(&p, name[k], 7);
     p.s[0].mptcp = p.s[1].mptcp = 1;
+    /* DSS checksums: no mapping merges, and one counts only once checked */
+    p.s[0].checksum = p.s[1].checksum = k == 2;
     p.s[0].sndbuf = p.s[1].rcvbuf = 2 << 20;
     p.bytes[0] = 12 * MB;
     p.net.npaths = 2;
