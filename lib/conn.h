@@ -126,8 +126,8 @@ struct mptcp_conn {
   /* MP_FAIL on a single path (§3.7, mpfail.c): fail is one of MPFAIL_*;
    * fail_dsn/fail_ssn where our receive side stopped trusting the data
    * (fail_retro: the failed mapping started exactly there and every
-   * mapping held since continues it; fail_peer: the peer answered with an
-   * MP_FAIL of its own, so it reverted to TCP). infmap_*:
+   * mapping held since continues it; fail_peer: the peer sent an
+   * MP_FAIL since ours, the answer to it or its own report). infmap_*:
    * the infinite mapping we send after falling back, until the peer
    * acknowledges its first byte. multi: a second subflow joined once (it
    * may have carried data), so the connection can no longer fall back to

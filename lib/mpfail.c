@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: MIT */
 #include "mpfail.h"
 
+#include <mptcp/crypto.h>
+
 #include "conn.h"
 #include "seq.h"
 #include "stack_impl.h"
@@ -24,7 +26,17 @@ static void owe_fail(mptcp_subflow *sf) {
 
 int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
   struct mptcp_conn *c = sf->conn;
-  if (!single_path(sf) || c->fail == MPFAIL_RCVD) return -1;
+  if (!single_path(sf)) return -1;
+  /* The peer's MP_FAIL came first: we revert fully to TCP (§3.7), and the
+   * peer continues its stream in place once it has our answer, so its
+   * bytes count as plain TCP would count them (rewritten or not). */
+  if (c->fail == MPFAIL_RCVD) {
+    MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+              "tcp %u>%u: DSS checksum failed (ssn %u) after the peer's "
+              "MP_FAIL, taken as TCP",
+              MPTCP_LOG_CONN(sf), m->ssn);
+    return 1;
+  }
   c->fail = MPFAIL_SENT;
   c->fail_dsn = c->mp.rcv_nxt;
   c->fail_retro = m->dsn == c->mp.rcv_nxt;
@@ -36,6 +48,64 @@ int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
             "tcp %u>%u: DSS checksum failed (ssn %u), MP_FAIL at DSN %llu",
             MPTCP_LOG_CONN(sf), m->ssn, (unsigned long long)c->fail_dsn);
   return 0;
+}
+
+static void refuse(mptcp_subflow *sf, int ctr) {
+  mptcp_ctr_inc(sf->conn->st, ctr);
+  sf->broken = 1;
+  sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
+}
+
+/* The peer's infinite mapping at our DATA_ACK, retroactive (§3.7): the
+ * bytes held since our failure are taken as they arrived. Unless they are
+ * exactly the subflow's stream from the failure on, nothing can be taken
+ * and the subflow is reset (0). */
+static int take_held(mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  uint32_t gap = t->rcv_nxt - t->irs - c->fail_ssn;
+  if (!c->fail_retro || c->mp.peer_fin_seen || gap > c->rcv.cap - c->rcv.len) {
+    refuse(sf, MPTCP_CTR_INFINITE_MAP_BAD_DSN);
+    return 0;
+  }
+  if (gap) {
+    mptcp_ctr_inc(c->st, MPTCP_CTR_INFINITE_MAP_RETRO);
+    mptcp_sf_mark_present(sf, 0, gap);
+  }
+  return 1;
+}
+
+/* Both ends found a bad checksum before each heard the other's MP_FAIL
+ * (§3.7 in both directions). Each owes the other an infinite mapping at
+ * the DSN the other named, retroactive: neither resends, so each takes
+ * what it holds (the peer does the same with ours) and both directions
+ * revert at once. Our first new segment carries the mapping for a peer
+ * that has not seen our repeat yet; it continues the stream the peer
+ * holds, so it maps it from the peer's DATA_ACK on. */
+static void crossed(mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_CROSSED);
+  if (!take_held(sf)) return;
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+            "tcp %u>%u: MP_FAILs crossed, both directions fall back at once",
+            MPTCP_LOG_CONN(sf));
+  mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
+  c->infmap_due = 1;
+  c->infmap_ssn = t->snd_nxt - t->iss;
+  c->infmap_dsn = c->snd_dsn + (t->snd_nxt - t->snd_una);
+}
+
+/* 1 if the segment's DATA_ACK is @p dsn, the DSN its MP_FAIL names. */
+static int names_data_ack(const struct mptcp_conn *c, const mptcp_tcpopts *o,
+                          uint64_t dsn) {
+  const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
+  if (!so || !(so->u.dss.flags & MPTCP_DSS_A)) return 0;
+  const mptcp_dss *d = &so->u.dss;
+  uint64_t ack = d->flags & MPTCP_DSS_a
+                     ? d->data_ack
+                     : mptcp_expand_seq(c->mp.snd_una, (uint32_t)d->data_ack);
+  return ack == dsn;
 }
 
 void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
@@ -57,8 +127,21 @@ void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
     mptcp_ctr_inc(st, MPTCP_CTR_MP_FAIL_BAD_DSN);
     return;
   }
-  if (c->fail == MPFAIL_SENT) { /* the answer to ours: it reverted (§3.7) */
-    c->fail_peer = 1;
+  if (c->fail == MPFAIL_SENT) {
+    /* The first: the answer to ours (it reverted, §3.7), or its own
+     * report crossing ours. A report names the DATA_ACK it froze; our
+     * answer looks the same but comes once, while a reporter repeats its
+     * MP_FAIL on every pure ACK: one more of ours makes sure it sends
+     * another, and a second such one says both ends found a bad checksum.
+     * Linux's answer names its last mapping's start, below its DATA_ACK,
+     * and may come again when ours crosses it: never a report. */
+    int report = names_data_ack(c, o, dsn);
+    if (!c->fail_peer) {
+      c->fail_peer = 1;
+      if (report) owe_fail(sf);
+    } else if (report) {
+      crossed(sf);
+    }
     return;
   }
   if (sf->sf_fin_set) { /* no byte can go again after our FIN */
@@ -182,12 +265,6 @@ void mptcp_fail_held_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
     c->fail_retro = 0;
 }
 
-static void refuse(mptcp_subflow *sf, int ctr) {
-  mptcp_ctr_inc(sf->conn->st, ctr);
-  sf->broken = 1;
-  sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
-}
-
 void mptcp_infmap_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
                      const mptcp_dss *d) {
   struct mptcp_conn *c = sf->conn;
@@ -239,7 +316,7 @@ void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   mptcp_tcp *t = &sf->tcp;
   if (c->fail != MPFAIL_SENT || !single_path(sf)) return;
   mptcp_fail_rx(sf, o); /* the peer's answer may come on this segment */
-  if (sf->broken) return;
+  if (sf->broken || c->fail != MPFAIL_SENT) return; /* or crossed */
   /* Only the next bytes in order say anything, and only when no mapping
    * of the peer's covers them (the later segments of a mapping carry no
    * DSS either). */
@@ -255,19 +332,9 @@ void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   /* The peer took our MP_FAIL, answered it, and now sends plain TCP: it
    * reverted without a DSS with DLL 0 on the wire (Linux with a backlog
    * of built segments, KQ4). Its stream continues its last mapping, so
-   * its infinite mapping starts at our DATA_ACK, retroactively (§3.7):
-   * the held bytes are taken as they arrived. Unless they are exactly
-   * the subflow's stream from the failure on, nothing can be taken. */
-  uint32_t gap = r - c->fail_ssn;
-  if (!c->fail_retro || c->mp.peer_fin_seen || gap > c->rcv.cap - c->rcv.len) {
-    refuse(sf, MPTCP_CTR_INFINITE_MAP_BAD_DSN);
-    return;
-  }
+   * its infinite mapping starts at our DATA_ACK, retroactively (§3.7). */
+  if (!take_held(sf)) return;
   mptcp_ctr_inc(c->st, MPTCP_CTR_INFINITE_MAP_IMPLICIT);
-  if (gap) {
-    mptcp_ctr_inc(c->st, MPTCP_CTR_INFINITE_MAP_RETRO);
-    mptcp_sf_mark_present(sf, 0, gap);
-  }
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
             "tcp %u>%u: plain TCP after MP_FAIL, falling back at DSN %llu",
             MPTCP_LOG_CONN(sf), (unsigned long long)c->mp.rcv_nxt);

@@ -30,9 +30,9 @@ enum {
 };
 
 /* A mapping's DSS checksum failed on the subflow. Returns 0 when the
- * single-path procedure takes it (MP_FAIL on ACKs), -1 when the subflow
- * must be reset with MP_FAIL (several subflows, or we already owe an
- * infinite mapping ourselves). */
+ * single-path procedure takes it (MP_FAIL on ACKs), 1 when its bytes are
+ * taken as they are (the peer's MP_FAIL came first: we revert to TCP),
+ * -1 when the subflow must be reset with MP_FAIL (several subflows). */
 int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m);
 /* After received data: a failure just found starts the wait for the
  * infinite mapping (c->fail_at). */

@@ -389,7 +389,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   }
   sf->peer_dss_seen = 1;
   mptcp_fail_rx(sf, o);
-  if (sf->broken) return;
+  if (sf->broken || c->mp.state != MPTCP_MP_ON) return; /* or crossed */
   const mptcp_dss *d = &so->u.dss;
   if (d->flags & MPTCP_DSS_A) {
     uint32_t wnd = (uint32_t)p->window << sf->tcp.snd_wscale;
@@ -483,7 +483,12 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   if (c->rcv.len + off + m->len > c->rcv.cap) return; /* never placed */
   if (!sum_holds(c, m, off)) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_ERR);
-    if (mptcp_fail_csum(sf, m) == 0) return;
+    int fail = mptcp_fail_csum(sf, m);
+    if (fail == 0) return;
+    if (fail > 0) { /* taken as TCP would take it (mpfail.c) */
+      mptcp_sf_mark_present(sf, (uint32_t)off, m->len);
+      return;
+    }
     MPTCP_LOG(c->st, MPTCP_LOG_INFO,
               "tcp %u>%u: DSS checksum failed (ssn %u), subflow reset",
               MPTCP_LOG_CONN(sf), m->ssn);

@@ -123,6 +123,18 @@ static tseg peer_data(const mpt *m, uint32_t ssn, const uint8_t *d,
   return g;
 }
 
+/* Peer data at relative SSN ssn under an infinite mapping (DSS, DLL 0)
+ * that puts it at DSN dsn. */
+static tseg peer_infmap(const mpt *m, uint32_t ssn, uint64_t dsn,
+                        const uint8_t *d, uint32_t len) {
+  tseg g = tseg_make(m->irs + ssn, m->peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  g.data = d;
+  g.len = len;
+  g.n_mptcp = 1;
+  g.mptcp[0] = dss(m, 1, dsn, ssn, 0, NULL, 0);
+  return g;
+}
+
 /* A join of the peer from another port: answered with a RST. */
 static void join_refused(mpt *m) {
   tpeer *p = &m->p;
@@ -202,6 +214,53 @@ static void fill3(uint8_t *a, uint8_t *b, uint8_t *c, uint8_t seed) {
   fill(c, 100, (uint8_t)(seed + 98));
 }
 
+/* Our 300 bytes sent under one mapping (DSN us + 1, SSN 1). */
+static void send_ours(mpt *m, const uint8_t *w) {
+  tpeer *p = &m->p;
+  ck_assert_int_eq(mptcp_conn_write(p->conn, w, 300, p->now), 300);
+  tseg g;
+  ck_assert(tpeer_recv(p, &g));
+  ck_assert_uint_eq(g.seq, p->iss + 1);
+  ck_assert_uint_eq(g.len, 300);
+  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.dsn, m->us + 1);
+  ck_assert_uint_eq(d->u.dss.dll, 300);
+  tpeer_expect_none(p);
+}
+
+/* A pure ACK of ours with MP_FAIL naming the peer's DSN @p dsn. */
+static void expect_fail(mpt *m, uint64_t dsn) {
+  tseg g;
+  ck_assert(tpeer_recv(&m->p, &g));
+  ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(g.len, 0);
+  const mptcp_subopt *f = find(&g, MPTCP_SUB_FAIL);
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(f->u.fail_dsn, dsn);
+}
+
+/* A segment of ours at SSN @p ssn with @p len bytes of @p want: under an
+ * infinite mapping at DSN @p dsn, or (dsn 0) without any MPTCP option. */
+static void expect_seg(mpt *m, uint32_t ssn, const uint8_t *want, uint32_t len,
+                       uint64_t dsn) {
+  tseg g;
+  ck_assert(tpeer_recv(&m->p, &g));
+  ck_assert_uint_eq(g.seq, m->p.iss + ssn);
+  ck_assert_uint_eq(g.len, len);
+  ck_assert_mem_eq(g.data, want, len);
+  if (!dsn) {
+    ck_assert_uint_eq(g.n_mptcp, 0);
+    return;
+  }
+  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.flags & (MPTCP_DSS_M | MPTCP_DSS_A), MPTCP_DSS_M);
+  ck_assert_uint_eq(d->u.dss.dll, 0);
+  ck_assert_uint_eq(d->u.dss.dsn, dsn);
+  ck_assert_uint_eq(d->u.dss.ssn, ssn);
+}
+
 /* Receiver side: a mapping whose checksum fails on the only subflow gets
  * MP_FAIL on a pure ACK (not a RST) naming the last in-order DSN; its
  * bytes and everything the peer sends under old mappings after it are
@@ -267,11 +326,7 @@ START_TEST(test_mpfail_ack_after_bad_csum) {
   uint8_t bc[200];
   memcpy(bc, b, 100);
   memcpy(bc + 100, c, 100);
-  tseg s4 = tseg_make(m.irs + 301, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
-  s4.data = bc;
-  s4.len = 200;
-  s4.n_mptcp = 1;
-  s4.mptcp[0] = dss(&m, 1, m.them + 101, 301, 0, NULL, 0);
+  tseg s4 = peer_infmap(&m, 301, m.them + 101, bc, 200);
   tpeer_send(p, &s4);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
   ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
@@ -308,11 +363,7 @@ START_TEST(test_mpfail_infmap_retroactive) {
   fill3(a, b, c, 11);
   tpeer *p = mpt_failed(&m, a, b);
   tseg g;
-  tseg s3 = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
-  s3.data = c;
-  s3.len = 100;
-  s3.n_mptcp = 1;
-  s3.mptcp[0] = dss(&m, 1, m.them + 201 + (uint64_t)_i, 201, 0, NULL, 0);
+  tseg s3 = peer_infmap(&m, 201, m.them + 201 + (uint64_t)_i, c, 100);
   tpeer_send(p, &s3);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
   if (_i == 0) {
@@ -380,16 +431,9 @@ START_TEST(test_mpfail_infmap_after_mp_fail) {
   uint8_t w[300], more[50];
   fill(w, 300, 3);
   fill(more, 50, 77);
-  ck_assert_int_eq(mptcp_conn_write(p->conn, w, 300, p->now), 300);
+  send_ours(&m, w);
   tseg g;
-  ck_assert(tpeer_recv(p, &g));
-  ck_assert_uint_eq(g.seq, p->iss + 1);
-  ck_assert_uint_eq(g.len, 300);
-  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
-  ck_assert_ptr_nonnull(d);
-  ck_assert_uint_eq(d->u.dss.dsn, m.us + 1);
-  ck_assert_uint_eq(d->u.dss.dll, 300);
-  tpeer_expect_none(p);
+  const mptcp_subopt *d;
 
   /* The peer's own data: 60 bytes of a checksummed 100-byte mapping. */
   uint8_t in[100], got[100];
@@ -479,11 +523,7 @@ START_TEST(test_mpfail_infmap_unsolicited) {
   fill(b, 100, 6);
   tseg s1 = peer_data(&m, 1, a, 100, 0);
   tpeer_send(p, &s1);
-  tseg s2 = tseg_make(m.irs + 101, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
-  s2.data = b;
-  s2.len = 100;
-  s2.n_mptcp = 1;
-  s2.mptcp[0] = dss(&m, 1, m.them + 101, 101, 0, NULL, 0);
+  tseg s2 = peer_infmap(&m, 101, m.them + 101, b, 100);
   tpeer_send(p, &s2);
   tseg g;
   ck_assert(tpeer_recv(p, &g)); /* two segments: ACK at once */
@@ -557,11 +597,8 @@ START_TEST(test_mpfail_hostile_infmap) {
   uint8_t a[100], got[200];
   fill(a, 100, 4);
   uint32_t ssn = _i == 1 ? 51 : 1;
-  tseg s = tseg_make(m.irs + ssn, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
-  s.data = a;
-  s.len = _i == 2 ? 0 : 100;
-  s.n_mptcp = 1;
-  s.mptcp[0] = dss(&m, 1, m.them + ssn + (_i == 0 ? 1000 : 0), ssn, 0, NULL, 0);
+  tseg s = peer_infmap(&m, ssn, m.them + ssn + (_i == 0 ? 1000 : 0), a,
+                       _i == 2 ? 0 : 100);
   tpeer_send(p, &s);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
   ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
@@ -606,11 +643,7 @@ START_TEST(test_mpfail_infmap_after_data_fin) {
   ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
   ck_assert_int_eq(mptcp_conn_read(p->conn, got, sizeof got, p->now),
                    MPTCP_ERR_EOF);
-  tseg i = tseg_make(m.irs + 101, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
-  i.data = b;
-  i.len = 50;
-  i.n_mptcp = 1;
-  i.mptcp[0] = dss(&m, 1, m.them + 102, 101, 0, NULL, 0);
+  tseg i = peer_infmap(&m, 101, m.them + 102, b, 50);
   tpeer_send(p, &i);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapIgnored"), 1);
@@ -634,11 +667,7 @@ START_TEST(test_mpfail_infmap_after_fin) {
   s.flags |= MPTCP_TH_FIN;
   tpeer_send(p, &s);
   ck_assert_uint_eq(tpeer_counter(p, "DataCsumErr"), 1);
-  tseg i = tseg_make(m.irs + 102, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
-  i.data = b;
-  i.len = 50;
-  i.n_mptcp = 1;
-  i.mptcp[0] = dss(&m, 1, m.them + 102, 102, 0, NULL, 0);
+  tseg i = peer_infmap(&m, 102, m.them + 102, b, 50);
   tpeer_send(p, &i);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapIgnored"), 1);
@@ -698,12 +727,7 @@ START_TEST(test_mpfail_window_for_infmap) {
 
   /* The sender's next new segment, with the infinite mapping at its next
    * DSN: the held bytes are taken as they came, the stream goes on. */
-  tseg s3 =
-      tseg_make(m.irs + 101 + BUF, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
-  s3.data = more;
-  s3.len = SEG;
-  s3.n_mptcp = 1;
-  s3.mptcp[0] = dss(&m, 1, snd_nxt, 101 + BUF, 0, NULL, 0);
+  tseg s3 = peer_infmap(&m, 101 + BUF, snd_nxt, more, SEG);
   tpeer_send(p, &s3);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRetroactive"), 1);
   ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
@@ -841,6 +865,160 @@ START_TEST(test_mpfail_implicit_infmap) {
 }
 END_TEST
 
+/* A middlebox rewrites data both ways (§3.7 in both directions): the
+ * peer finds our bytes from DSN us + 101 on bad, we find its mapping b
+ * bad. The order in which each end learns of the other's failure:
+ * _i 0 ours first: our MP_FAIL is out when the peer's comes; we send one
+ * more, the peer repeats its own (it is a report, not an answer): both
+ * directions fall back at once, each end takes the bytes it holds (b)
+ * retroactively, nothing is resent, and our next new segment carries
+ * the infinite mapping continuing our stream (DSN us + 301 at SSN 301);
+ * _i 3 likewise, but the peer (having seen our one more) sends its
+ * infinite mapping, retroactive over b, instead of a repeat: taken, and
+ * our stream continues as plain TCP;
+ * _i 1 theirs first: the peer's MP_FAIL comes before b; we answer, b's
+ * checksum fails while we revert to TCP, so b is taken as TCP takes it
+ * (no reset), and once our old mapping is acknowledged we resend from
+ * the peer's DATA_ACK under the infinite mapping;
+ * _i 2 at the same time: the peer's MP_FAIL rides on b itself; as _i 1. */
+START_TEST(test_mpfail_crossed) {
+  mpt m;
+  uint8_t a[100], b[100], c[100], w[300], more[50], got[400];
+  fill3(a, b, c, 31);
+  fill(w, 300, 5);
+  fill(more, 50, 123);
+  int ours = _i == 0 || _i == 3;
+  tpeer *p;
+  if (ours) {
+    p = mpt_failed(&m, a, b);
+    send_ours(&m, w);
+  } else {
+    p = mpt_first(&m, a);
+    tpeer_time(p, p->now + 300000); /* the delayed ACK */
+    tseg g;
+    ck_assert(tpeer_recv(p, &g));
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+    send_ours(&m, w);
+  }
+  /* The peer found our bytes from 101 on bad: DATA_ACK stays there. */
+  m.data_ack = m.us + 101;
+  m.peer_acked = p->iss + (ours ? 301 : 201);
+  if (_i == 2) {
+    tseg s2 = peer_data(&m, 101, b, 100, 1);
+    s2.n_mptcp = 2;
+    memset(&s2.mptcp[1], 0, sizeof s2.mptcp[1]);
+    s2.mptcp[1].subtype = MPTCP_SUB_FAIL;
+    s2.mptcp[1].u.fail_dsn = m.us + 101;
+    tpeer_send(p, &s2);
+  } else {
+    peer_fail(&m, ours ? 201 : 101, m.us + 101, 0);
+  }
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailRx"), 1);
+  /* Ours first: one more MP_FAIL (so that a reporter repeats its own);
+   * theirs first: the answer, naming what we took from the peer. */
+  expect_fail(&m, m.them + (_i == 1 ? 101 : 201) - (ours ? 100 : 0));
+  tpeer_expect_none(p);
+  if (_i == 1) {
+    tseg s2 = peer_data(&m, 101, b, 100, 1); /* sent before our answer */
+    tpeer_send(p, &s2);
+  }
+  tseg g;
+  if (ours) {
+    ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
+    if (_i == 0) {
+      peer_fail(&m, 201, m.us + 101, 0); /* its report again */
+      ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 1);
+      ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+      ck_assert_mem_eq(got, b, 100);
+    } else {
+      tseg s3 = peer_infmap(&m, 201, m.them + 201, c, 100);
+      tpeer_send(p, &s3);
+      ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+      ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
+      ck_assert_uint_eq(drain(&m, got, sizeof got), 200);
+      ck_assert_mem_eq(got, b, 100);
+      ck_assert_mem_eq(got + 100, c, 100);
+    }
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRetroactive"), 1);
+    ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+    /* Nothing resent: new data continues the stream the peer holds. */
+    while (tpeer_recv(p, &g)) ck_assert_uint_eq(g.len, 0);
+    ck_assert_int_eq(mptcp_conn_write(p->conn, more, 50, p->now), 50);
+    expect_seg(&m, 301, more, 50, _i == 0 ? m.us + 301 : 0);
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), _i == 0);
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailTx"), 2); /* report, one more */
+  } else {
+    /* b failed after the peer's MP_FAIL: taken, no reset. */
+    ck_assert_uint_eq(tpeer_counter(p, "DataCsumErr"), 1);
+    ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+    ck_assert_mem_eq(got, b, 100);
+    tpeer_expect_none(p); /* our mapping is not all acknowledged yet */
+    tseg ack = tseg_make(m.irs + 201, p->iss + 301, MPTCP_TH_ACK);
+    tpeer_send(p, &ack);
+    m.peer_acked = p->iss + 301;
+    /* Resent from the peer's DATA_ACK under the infinite mapping. */
+    expect_seg(&m, 301, w + 100, 200, m.us + 101);
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 1);
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailTx"), 1); /* the answer */
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
+    ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  }
+  ck_assert_uint_eq(tpeer_counter(p, "TcpRstSent"), 0);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapBadDsn"), 0);
+  tpeer_expect_none(p);
+  /* Plain TCP from the peer continues its stream; it acknowledges all. */
+  uint32_t nxt = _i == 3 ? 301 : 201;
+  m.peer_acked = p->iss + (ours ? 351 : 501);
+  tseg s4 = tseg_make(m.irs + nxt, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s4.data = a;
+  s4.len = 100;
+  tpeer_send(p, &s4);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  ck_assert_mem_eq(got, a, 100);
+  expect_fallen_back(&m, nxt + 100);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* Linux answers our MP_FAIL naming its last mapping's start, below its
+ * DATA_ACK, and answers again when our repeat crosses its answer (KQ4,
+ * kc-/pc-mpfail): neither is a report, so no crossing is assumed and no
+ * one more MP_FAIL is sent; its plain TCP then is its infinite mapping.
+ * _i 1: the answer names its DATA_ACK, as ours does, but comes once:
+ * the one more MP_FAIL goes out, and nothing else changes. */
+START_TEST(test_mpfail_answer_repeated) {
+  mpt m;
+  uint8_t a[100], b[100], c[100], w[300], got[300];
+  fill3(a, b, c, 41);
+  fill(w, 300, 17);
+  tpeer *p = mpt_failed(&m, a, b);
+  send_ours(&m, w);
+  m.data_ack = m.us + 301; /* all of ours arrived intact */
+  m.peer_acked = p->iss + 301;
+  uint64_t named = _i ? m.us + 301 : m.us + 1;
+  peer_fail(&m, 201, named, 0);
+  if (_i) expect_fail(&m, m.them + 101);
+  tpeer_expect_none(p);
+  if (!_i) peer_fail(&m, 201, named, 0);
+  tseg g;
+  while (tpeer_recv(p, &g)) ck_assert_uint_eq(g.flags & MPTCP_TH_RST, 0);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailRx"), 2 - (uint64_t)_i);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
+  tseg s3 = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s3.data = c;
+  s3.len = 100;
+  tpeer_send(p, &s3);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapImplicit"), 1);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 200);
+  ck_assert_mem_eq(got, b, 100);
+  ck_assert_mem_eq(got + 100, c, 100);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 0);
+  expect_fallen_back(&m, 301);
+  tpeer_fini(p);
+}
+END_TEST
+
 Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
@@ -855,6 +1033,8 @@ Suite *suite_mpfail(void) {
       TCHECK_TEST(test_mpfail_window_for_infmap),
       TCHECK_LOOP(test_mpfail_syn_mss, 4),
       TCHECK_LOOP(test_mpfail_implicit_infmap, 6),
+      TCHECK_LOOP(test_mpfail_crossed, 4),
+      TCHECK_LOOP(test_mpfail_answer_repeated, 2),
   };
   return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
 }

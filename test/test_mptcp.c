@@ -183,18 +183,23 @@ static void both_fell_back(const pair *p) {
  * unaltered (pair_transfer compares every byte and the ends). _i: 0 v1,
  * 1 v0, 2 v1 with loss (A's packet rewritten, B finds it); 3 B's packet
  * rewritten, A (the client) finds it. */
-START_TEST(test_mptcp_checksum_fail_fallback) {
+/* A pair with DSS checksums (MPTCP @p version) under watch_fail. */
+static void fail_pair(pair *p, failwatch *w, uint8_t version) {
   mptcp_settings s;
   pair_settings(&s);
   s.checksum = 1;
-  s.mptcp_version = _i == 1 ? 0 : 1;
+  s.mptcp_version = version;
   s.mptcp_v0 = 1;
+  pair_init(p, &s, &s);
+  memset(w, 0, sizeof *w);
+  p->ud = w;
+  p->filter = watch_fail;
+}
+
+START_TEST(test_mptcp_checksum_fail_fallback) {
   pair p;
-  pair_init(&p, &s, &s);
   failwatch w;
-  memset(&w, 0, sizeof w);
-  p.ud = &w;
-  p.filter = watch_fail;
+  fail_pair(&p, &w, _i == 1 ? 0 : 1);
   if (_i == 3)
     w.corrupt_b = 5;
   else
@@ -224,6 +229,78 @@ START_TEST(test_mptcp_checksum_fail_fallback) {
   ck_assert_int_ge(w.infmap[from_snd], 1);
   ck_assert_int_eq(w.infmap[from_fnd], 0);
   ck_assert_int_eq(w.dss_after[from_snd], 0); /* plain TCP after it */
+  both_fell_back(&p);
+  pair_fini(&p);
+}
+END_TEST
+
+/* 10 ms each way; a pure ACK with MP_FAIL takes 30 ms (a slow return
+ * path), so data sent after it can overtake it. */
+static mptcp_tstamp slow_fail(pair *p, int from_a, const uint8_t *b, size_t n) {
+  (void)p, (void)from_a;
+  size_t len;
+  return pair_find_mptcp(b, n, MPTCP_SUB_FAIL, &len) ? 30000 : 10000;
+}
+
+static mptcp_tstamp ms10(pair *p, int from_a, const uint8_t *b, size_t n) {
+  (void)p, (void)from_a, (void)b, (void)n;
+  return 10000;
+}
+
+/* §3.7 in both directions: one packet each way is rewritten in the same
+ * round trip, so both ends find a bad checksum. _i 0-2 (A's 10th or 8th
+ * data packet, B's 2nd to 4th; 10 ms each way): each sends MP_FAIL before
+ * it hears the other's, takes the other's repeated MP_FAIL as a report
+ * crossing its own, takes the bytes it holds (the rewritten one too) and
+ * falls back at once, both directions, without resending: both streams
+ * arrive complete, each with its one rewritten byte. _i 3 (the 5th
+ * packets, MP_FAIL as fast as data): B's MP_FAIL reaches A just before
+ * B's rewritten packet, so A
+ * answers, takes that packet as TCP would, and resends from B's DATA_ACK
+ * under its infinite mapping: only B -> A keeps its rewritten byte. */
+START_TEST(test_mptcp_checksum_fail_crossed) {
+  int cross = _i < 3;
+  pair p;
+  failwatch w;
+  fail_pair(&p, &w, 1);
+  p.delay = cross ? slow_fail : ms10;
+  p.corrupt_nth = cross ? 10 - 2 * (_i == 1) : 5;
+  w.corrupt_b = cross ? 2 + _i : 5;
+  p.diff_ab = (size_t)cross;
+  p.diff_ba = 1;
+  pair_transfer(&p, 200000);
+  ck_assert_int_ge(w.b_pkts, w.corrupt_b);
+  ck_assert_int_ge(p.data_pkts, p.corrupt_nth);
+  mptcp_stack *st[2] = {p.b, p.a}; /* by failwatch index: 0 B, 1 A */
+  for (int k = 0; k < 2; k++) {
+    ck_assert_uint_eq(pair_counter(st[k], "DataCsumErr"), 1);
+    ck_assert_uint_eq(pair_counter(st[k], "InfiniteMapBadDsn"), 0);
+    ck_assert_uint_eq(pair_counter(st[k], "MPFailTimeout"), 0);
+    ck_assert_uint_eq(pair_counter(st[k], "TcpRstSent"), 0);
+    ck_assert_int_eq(w.dss_after[k], 0); /* plain TCP after it */
+    ck_assert_int_ge(w.infmap[k], cross || k == 1);
+    if (!cross && k == 0) ck_assert_int_eq(w.infmap[k], 0);
+    if (!cross) continue;
+    /* Its report and the one more that makes the peer's a repeat. */
+    ck_assert_uint_ge(pair_counter(st[k], "MPFailTx"), 2);
+    ck_assert_int_ge(w.fail_ack[k], 2);
+    ck_assert_uint_eq(pair_counter(st[k], "MPFailCrossed"), 1);
+    ck_assert_uint_eq(pair_counter(st[k], "InfiniteMapRetroactive"), 1);
+    ck_assert_uint_eq(pair_counter(st[k], "InfiniteMapImplicit"), 0);
+    ck_assert_uint_eq(pair_counter(st[k], "InfiniteMapTx"), 1);
+  }
+  if (!cross) {
+    ck_assert_uint_eq(pair_counter(p.a, "MPFailTx"), 1); /* the answer */
+    ck_assert_uint_ge(pair_counter(p.b, "MPFailTx"), 1);
+    ck_assert_uint_eq(pair_counter(p.a, "InfiniteMapTx"), 1);
+    ck_assert_uint_eq(pair_counter(p.b, "InfiniteMapTx"), 0);
+    ck_assert_uint_ge(pair_counter(p.b, "InfiniteMapRx"), 1);
+    ck_assert_uint_eq(pair_counter(p.b, "InfiniteMapRetroactive"), 0);
+    ck_assert_uint_eq(pair_counter(p.a, "MPFailCrossed") +
+                          pair_counter(p.b, "MPFailCrossed"),
+                      0);
+  }
+  ck_assert_int_eq(w.fail_rst, 0);
   both_fell_back(&p);
   pair_fini(&p);
 }
@@ -355,6 +432,7 @@ Suite *suite_mptcp(void) {
       TCHECK_LOOP(test_mptcp_checksum, 3),
       TCHECK_LOOP(test_mptcp_checksum_fail_fallback, 4),
       TCHECK_LOOP(test_mptcp_checksum_hole_many_maps, 2),
+      TCHECK_LOOP(test_mptcp_checksum_fail_crossed, 4),
       TCHECK_LOOP(test_mptcp_syn_blackhole, 2),
       TCHECK_TEST(test_mptcp_fastclose),
       TCHECK_LOOP(test_mptcp_sack_within_mss, 3),

@@ -121,7 +121,8 @@ struct mptcp_tcpopts;
   X(INFINITE_MAP_REJECTED, "InfiniteMapRejected")                              \
   X(INFINITE_MAP_BAD_DSN, "InfiniteMapBadDsn")                                 \
   X(INFINITE_MAP_RETRO, "InfiniteMapRetroactive")                              \
-  X(INFINITE_MAP_IMPLICIT, "InfiniteMapImplicit")
+  X(INFINITE_MAP_IMPLICIT, "InfiniteMapImplicit")                              \
+  X(MP_FAIL_CROSSED, "MPFailCrossed")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,

@@ -44,6 +44,9 @@ struct pair {
   size_t n_wire, cap_wire;
   void *ud;
   uint32_t ev_a, ev_b; /* every event seen on A's and B's connection */
+  /* Bytes pair_transfer expects to differ from the source, A -> B and
+   * B -> A (rewritten bytes taken as TCP takes them; default 0). */
+  size_t diff_ab, diff_ba;
 };
 
 extern const mptcp_addr pair_addr_a, pair_addr_b;
@@ -93,7 +96,7 @@ void pair_two_paths(pair *p, uint32_t flags);
 /* Is the packet on the second path (from or to pair_addr_a2)? */
 int pair_on_path2(const uint8_t *b, size_t n);
 /* Sends n bytes each way at once, half-closes both sides, checks every
- * byte and the end of both streams. */
+ * byte (all equal but for diff_ab/diff_ba) and the end of both streams. */
 void pair_transfer(pair *p, size_t n);
 /* Counter @p name of stack @p st (fails the test for an unknown name). */
 uint64_t pair_counter(mptcp_stack *st, const char *name);

@@ -752,7 +752,7 @@ case_def() {
       C_REWRITE=2
       [ $1 = pc-mpfail ] && C_NFTPORT=sport
       C_KMIB="$C_KMIB --min MPFailRx=1 --eq InfiniteMapTx=1 --eq DataCsumErr=0"
-      C_PCTR="DataCsumErr=1 MPFailTx>=1 InfiniteMapRx+InfiniteMapImplicit>=1 InfiniteMapBadDsn=0 InfiniteMapTx=0 MPFailTimeout=0" ;;
+      C_PCTR="DataCsumErr=1 MPFailTx>=1 InfiniteMapRx+InfiniteMapImplicit>=1 InfiniteMapBadDsn=0 InfiniteMapTx=0 MPFailTimeout=0 MPFailCrossed=0" ;;
     fb-kc-peertcp | fb-pc-peertcp)
       # the peer without MPTCP, K's MPTCP socket falls back
       C_PPLAIN=1 C_KCFG="2 0" C_PCFG="2 0" C_PATHS=$K1 C_SUBFLOWS=1

@@ -2,6 +2,8 @@
  */
 #include "mbox.h"
 
+#include "net.h"
+
 #include <string.h>
 
 /* Subtype of the MPTCP option at @p o (kind, length, subtype ...). */
@@ -59,7 +61,6 @@ static void fix_csum(uint8_t *pkt, const mptcp_pkt *pk) {
 int sim_mbox_filter(void *ud, int dir, uint8_t *pkt, size_t len,
                     mptcp_tstamp now) {
   sim_mbox *m = ud;
-  (void)dir;
   (void)now;
   mptcp_pkt pk;
   if (mptcp_pkt_parse(pkt, len, 0, &pk) != 0) return 1;
@@ -90,9 +91,12 @@ int sim_mbox_filter(void *ud, int dir, uint8_t *pkt, size_t len,
   default: break;
   }
   if (pk.payload_len > 100) {
-    if (m->payload_seen >= m->rewrite_after && m->rewritten < m->rewrite) {
+    unsigned done =
+        m->rewrite_each_way ? m->rewritten_way[dir != SIM_AB] : m->rewritten;
+    if (m->payload_seen >= m->rewrite_after && done < m->rewrite) {
       pkt[(size_t)(pk.payload - pkt) + pk.payload_len / 2] ^= 0x5a;
       m->rewritten++;
+      m->rewritten_way[dir != SIM_AB]++;
       changed = 1;
     }
     m->payload_seen += pk.payload_len;

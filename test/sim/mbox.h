@@ -29,10 +29,12 @@ typedef struct sim_mbox {
   unsigned strip;         /* SIM_MBOX_*: whose MPTCP options go */
   unsigned rewrite;       /* data segments to rewrite a byte of */
   uint64_t rewrite_after; /* payload bytes to let pass first */
+  int rewrite_each_way;   /* rewrite that many each way, not in all */
   unsigned drop_add_addr; /* ADD_ADDRs to drop (the first ones) */
   /* What it saw and did. */
   uint64_t payload_seen;
   unsigned stripped, rewritten, dropped;
+  unsigned rewritten_way[2];  /* by direction (SIM_AB, SIM_BA) */
   unsigned add_addrs, echoes; /* ADD_ADDRs passed / dropped, and echoes */
   unsigned fail_rsts;         /* RSTs carrying MP_FAIL */
 } sim_mbox;

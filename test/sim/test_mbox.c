@@ -13,6 +13,8 @@
  *   rewrite  path 2 rewrites a payload byte, DSS checksums on: the
  *            receiver resets that subflow with MP_FAIL, the sender sends
  *            the bytes again on path 1
+ *   rewrite2 one path rewrites a payload byte each way at once: both
+ *            ends' MP_FAILs cross, both fall back to TCP, no reset
  *   addaddr  the first 1..3 ADD_ADDRs are lost: repeated with backoff
  *            until echoed, then the client joins the address
  * SPDX-License-Identifier: MIT
@@ -158,6 +160,41 @@ START_TEST(test_mbox_rewrite) {
 }
 END_TEST
 
+/* One path, DSS checksums on, 1 MB both ways: the middlebox rewrites one
+ * payload byte each way once 200 kB went by, while both streams flow, so
+ * both ends find a bad checksum before either hears the other's MP_FAIL
+ * (§3.7 both ways). No reset: each takes the other's repeated MP_FAIL
+ * for a crossing report, takes what it holds and falls back at once;
+ * each stream arrives complete, equal to what was sent but for its one
+ * rewritten byte. */
+START_TEST(test_mbox_rewrite_both) {
+  sim_mbox m = {.rewrite = 1, .rewrite_after = 200000, .rewrite_each_way = 1};
+  xfer_params p;
+  char name[64];
+  mbox_params(&p, name, sizeof name, "rewrite2", (uint64_t)_i, 1, &m, 0,
+              1000000, 20000000);
+  p.bytes[1] = p.bytes[0];
+  for (int i = 0; i < 2; i++) {
+    p.s[i].checksum = 1;
+    p.differ_ok[i] = 1;
+  }
+  xfer_result r = run(&p);
+  ck_assert_uint_eq(m.rewritten_way[SIM_AB], 1);
+  ck_assert_uint_eq(m.rewritten_way[SIM_BA], 1);
+  ck_assert_uint_eq(m.fail_rsts, 0);
+  for (int i = 0; i < 2; i++) {
+    ck_assert_uint_eq(r.differ[i], 1);
+    ck_assert_uint_eq(ctr(&r, i, "DataCsumErr"), 1);
+    ck_assert_uint_ge(ctr(&r, i, "MPFailTx"), 2);
+    ck_assert_uint_eq(ctr(&r, i, "MPFailCrossed"), 1);
+    ck_assert_uint_eq(ctr(&r, i, "MPFailTimeout"), 0);
+    ck_assert_uint_eq(ctr(&r, i, "InfiniteMapBadDsn"), 0);
+    ck_assert_uint_eq(r.info[i].mptcp, 0);
+    ck_assert_uint_eq(r.info[i].fallback, 1);
+  }
+}
+END_TEST
+
 /* B announces its address on path 2 (which runs from A's first address,
  * so A's default policy can join it); the first 1..3 ADD_ADDRs are lost.
  * It goes again after 1 s, 2 s, 4 s until A echoes it (once), then A
@@ -198,6 +235,7 @@ TCase *sim_mbox_tcase(void) {
   tcase_add_loop_test(tc, test_mbox_synack, 1, 1 + MBOX_SEEDS);
   tcase_add_loop_test(tc, test_mbox_join, 1, 1 + MBOX_SEEDS);
   tcase_add_loop_test(tc, test_mbox_rewrite, 1, 1 + MBOX_SEEDS);
+  tcase_add_loop_test(tc, test_mbox_rewrite_both, 1, 1 + MBOX_SEEDS);
   tcase_add_loop_test(tc, test_mbox_add_addr, 1, 1 + MBOX_SEEDS);
   return tc;
 }

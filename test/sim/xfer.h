@@ -22,6 +22,9 @@ typedef struct xfer_params {
   unsigned announce;   /* B announces path[announce].b once accepted (0:
                           none) */
   int pcap_on_failure; /* write the pcaps if the run fails */
+  /* Bytes side d may read that differ from what the other sent (a
+   * middlebox's rewrite taken as TCP takes it, RFC 8684 §3.7). */
+  uint64_t differ_ok[2];
   sim_net_cfg net;
 } xfer_params;
 
@@ -41,6 +44,7 @@ typedef struct xfer_result {
   /* B's segments dropped for want of room for their DSS mapping, or in
    * its reassembly range sets. */
   uint64_t maps_full, ofo_drop;
+  uint64_t differ[2]; /* bytes side d read that differ (differ_ok) */
 } xfer_result;
 
 /* Runs one transfer. @p net is caller storage (it is large). */
