@@ -122,6 +122,9 @@ typedef struct slot {
 typedef struct world {
   fuzz_world b; /* first: the hooks get it as their user data */
   int rx_off;
+  /* The stack takes incoming packets' checksums as verified (RX_CSUM
+   * offload and DATA_VALID): a corrupted one is a valid segment to it. */
+  int rx_trusted;
   tuple tup[MAX_TUPLES + 1]; /* the last one is scratch */
   int n_tup;
   slot sl[MAX_SLOTS];
@@ -330,6 +333,7 @@ static void send_seg(world *w, const seg *g) {
             g->seq, g->ack, g->win, len, g->opt_len,
             g->corrupt ? " (bad csum)" : "");
   if (g->corrupt) {
+    if (w->rx_trusted) w->rx_off = 1; /* taken with whatever it carries */
     deliver_raw(w, in_buf, n);
     return;
   }
@@ -620,6 +624,7 @@ static int setup(world *w, fuzz_reader *in) {
     s->tso_max = FUZZ_OUT_CAP;
   }
   w->b.rx_valid = (h3 & 0x40) != 0;
+  w->rx_trusted = w->b.rx_valid && (s->offload & MPTCP_OFFLOAD_RX_CSUM);
   /* Room for one connection (buffers plus its struct, which is some
    * 7 KiB with the subflow, its 128 receive mappings and the path-manager
    * state), not for two. */
