@@ -1042,6 +1042,15 @@ static void plan(const struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
   p->mpc = sf->mpc_echo && p->ssn == 1 && p->map && !p->fin && m->version >= 1;
 }
 
+int mptcp_sf_fin_with(const struct mptcp_subflow *sf, uint32_t seq,
+                      uint32_t len) {
+  const struct mptcp_conn *c = sf->conn;
+  if (c->mp.state != MPTCP_MP_ON || !c->mp.fin_queued || !len) return 1;
+  tx_plan p;
+  plan(sf, seq, len, MPTCP_TH_FIN, &p);
+  return p.fin;
+}
+
 /* Bytes of option space the DSS (or MP_CAPABLE) of a segment takes,
  * padded to 32 bits. */
 static uint32_t dss_size(const struct mptcp_conn *c, const tx_plan *p) {

@@ -76,6 +76,12 @@ void mptcp_sf_join_acked(struct mptcp_subflow *sf);
  * timeout (the third ACK goes again), 0 if it is not such a join. */
 int mptcp_sf_join_rto(struct mptcp_subflow *sf);
 
+/* May the FIN go on @p len bytes of data at @p seq? Not where that
+ * segment would carry a mapping without our DATA_FIN (a resend of one that
+ * went without it): the FIN then goes alone, with the DATA_FIN. */
+int mptcp_sf_fin_with(const struct mptcp_subflow *sf, uint32_t seq,
+                      uint32_t len);
+
 /* Bytes of the subflow's stream from SND.UNA: in flight plus what the
  * connection has not yet given to any subflow (FIN excluded). */
 uint32_t mptcp_sf_stream_len(const struct mptcp_subflow *sf);

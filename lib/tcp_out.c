@@ -635,7 +635,10 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
        * in flight; TCPF_FIN_SENT may be cleared by a timeout since). */
       if (mptcp_seq_gt(seq + dlen, fin_seq)) {
         dlen = fin_seq - seq;
-        fl |= MPTCP_TH_FIN;
+        if (mptcp_sf_fin_with(sf, seq, dlen))
+          fl |= MPTCP_TH_FIN;
+        else
+          len = dlen; /* the FIN next, alone with its DATA_FIN */
       }
       if (dlen) fl |= MPTCP_TH_PSH;
       mptcp_ssize n = emit(sf, buf, cap, seq, fl, dlen, now);
@@ -692,7 +695,8 @@ static mptcp_ssize output_data(struct mptcp_subflow *sf, uint8_t *buf,
     if (big) return emit_tso(sf, buf, cap, big, len, now);
   }
   int fin_now = fin_pending && t->snd_nxt + len == fin_seq &&
-                !(t->flags & TCPF_FIN_SENT && t->snd_nxt == fin_seq + 1);
+                !(t->flags & TCPF_FIN_SENT && t->snd_nxt == fin_seq + 1) &&
+                mptcp_sf_fin_with(sf, t->snd_nxt, len);
   if (len > 0 || fin_now) {
     int is_rtx = mptcp_seq_lt(t->snd_nxt, t->snd_max);
     /* Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
