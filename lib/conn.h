@@ -134,6 +134,11 @@ struct mptcp_conn {
    * one. */
   uint8_t fail, fail_retro, fail_peer, multi, infmap_due, infmap_sent;
   mptcp_tstamp fail_at; /* MPFAIL_SENT: reset unless the mapping came */
+  /* Our DATA_FIN until DATA_ACKed (datafin.c): next resend, its base
+   * timeout and the resends so far. */
+  mptcp_tstamp dfin_at;
+  uint32_t dfin_rto;
+  uint8_t dfin_tries;
   uint32_t fail_ssn, infmap_ssn;
   uint64_t fail_dsn, infmap_dsn;
   mptcp_pm pm;
@@ -175,6 +180,7 @@ void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
  * costs a few compares and no heap work. */
 static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
   mptcp_tstamp at = c->pm_at < c->fail_at ? c->pm_at : c->fail_at;
+  if (c->dfin_at < at) at = c->dfin_at;
   for (unsigned i = 0; i < c->n_sf; i++)
     if (c->sf[i]) {
       mptcp_tstamp x = mptcp_tcp_next_timer(&c->sf[i]->tcp);

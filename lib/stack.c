@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "conn_sched.h"
+#include "datafin.h"
 #include "join.h"
 #include "mpfail.h"
 #include "pm.h"
@@ -312,6 +313,7 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
   }
   c->pm_at = MPTCP_TSTAMP_NONE;
   c->fail_at = MPTCP_TSTAMP_NONE;
+  c->dfin_at = MPTCP_TSTAMP_NONE;
   c->sched_ops = st->s.sched ? st->s.sched : &mptcp_sched_minrtt;
   c->sched_ops->init(c->sched_state, 0);
   c->snd.cap = st->s.sndbuf;
@@ -883,6 +885,7 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now) {
         mptcp_tcp_timers(c->sf[i], now);
     if (c->pm_at <= now) mptcp_pm_timers(c, now);
     if (c->fail_at <= now) mptcp_fail_timer(c, now);
+    if (c->dfin_at <= now) mptcp_dfin_timer(c, now);
     after(c);
   }
   return 0;

@@ -7,6 +7,7 @@
 
 #include "conn.h"
 #include "conn_sched.h"
+#include "datafin.h"
 #include "handshake.h"
 #include "join.h"
 #include "mpfail.h"
@@ -395,6 +396,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     uint32_t wnd = (uint32_t)p->window << sf->tcp.snd_wscale;
     uint64_t before = c->mp.snd_una;
     mptcp_mp_on_data_ack(&c->mp, d, wnd);
+    if (c->mp.fin_acked && c->dfin_at != MPTCP_TSTAMP_NONE) mptcp_dfin_acked(c);
     if (c->mp.snd_una == before && (d->flags & MPTCP_DSS_a) == 0 &&
         (uint32_t)d->data_ack != (uint32_t)before)
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_ACK_IGNORED);
@@ -1203,6 +1205,7 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
     mptcp_tcpopts_add_mptcp(&opts, &so);
   } else if (p.map || p.ack) {
     mptcp_mp_dss(m, p.map, p.dsn, p.ssn, (uint16_t)p.len, p.fin, csum, &so);
+    if (p.fin) mptcp_dfin_sent(sf, now);
     if (!p.ack) so.u.dss.flags &= (uint8_t) ~(MPTCP_DSS_A | MPTCP_DSS_a);
     mptcp_tcpopts_add_mptcp(&opts, &so);
   }

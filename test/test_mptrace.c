@@ -985,6 +985,148 @@ START_TEST(test_mptrace_dss_csum_fail_ahead) {
 }
 END_TEST
 
+/* RFC 8684 §3.3.3: our DATA_FIN stays outstanding until a DATA_ACK covers
+ * it. A peer that acknowledges the subflow FIN but not the DATA_FIN (a
+ * middlebox ate the DSS, or it was lost with a resend that could not
+ * carry it) leaves nothing in flight on the subflow: the connection timer
+ * sends the DATA_FIN again. The stack, client, closes without data; the
+ * peer acknowledges the FIN with a DATA_ACK short of the DATA_FIN and
+ * returns the time of that ACK and the subflow's RTO. */
+static mptcp_tstamp dfin_unacked(mpt *m, uint32_t *rto) {
+  open_client(m);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(m->p.conn, &ci);
+  *rto = ci.rto_us;
+  ck_assert_uint_gt(*rto, 0);
+  ck_assert_int_eq(mptcp_conn_shutdown(m->p.conn, m->p.now), 0);
+  tseg fin;
+  ck_assert(tpeer_recv(&m->p, &fin));
+  ck_assert_uint_eq(fin.flags, MPTCP_TH_FIN | MPTCP_TH_ACK);
+  ck_assert_uint_eq(fin.seq, m->p.iss + 1);
+  const mptcp_subopt *d = tseg_mptcp(&fin, MPTCP_SUB_DSS);
+  ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_F, MPTCP_DSS_F);
+  ck_assert_uint_eq(d->u.dss.dsn, m->idsn + 1);
+  tpeer_expect_none(&m->p);
+  mptcp_tstamp t0 = m->p.now;
+  tpeer_time(&m->p, t0 + 10000); /* 10 ms later: the FIN's ACK */
+  tseg a = tseg_make(IRS + 1, m->p.iss + 2, MPTCP_TH_ACK);
+  a.mptcp[0] = data_ack(m->idsn + 1);
+  a.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &a), 0);
+  tpeer_expect_none(&m->p);
+  mptcp_conn_get_info(m->p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_FIN_WAIT_2);
+  return t0;
+}
+
+/* The DATA_FIN alone (SSN 0, DLL 1, DSN idsn + 1) on a pure ACK after the
+ * acknowledged FIN. */
+static void expect_dfin_ack(mpt *m) {
+  tseg g;
+  ck_assert(tpeer_recv(&m->p, &g));
+  ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(g.seq, m->p.iss + 2);
+  ck_assert_uint_eq(g.ack, IRS + 1);
+  ck_assert_uint_eq(g.len, 0);
+  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
+  ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_F, MPTCP_DSS_F);
+  ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_M, MPTCP_DSS_M);
+  ck_assert_uint_eq(d->u.dss.dsn, m->idsn + 1);
+  ck_assert_uint_eq(d->u.dss.ssn, 0);
+  ck_assert_uint_eq(d->u.dss.dll, 1);
+  tpeer_expect_none(&m->p);
+}
+
+/* Resent at RTO, then 2 and 4 RTOs later (backoff from the FIN), nothing
+ * in between; once DATA_ACKed never again, and the peer's DATA_FIN and
+ * FIN end the connection cleanly. */
+START_TEST(test_mptrace_data_fin_resend) {
+  mpt m;
+  uint32_t rto;
+  mptcp_tstamp t0 = dfin_unacked(&m, &rto), at = t0;
+  for (unsigned k = 0; k < 3; k++) {
+    at += (mptcp_tstamp)rto << k;
+    ck_assert_uint_eq(tpeer_expiry(&m.p), at);
+    tpeer_time(&m.p, at - 1);
+    tpeer_expect_none(&m.p);
+    tpeer_time(&m.p, at);
+    expect_dfin_ack(&m);
+    ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), k + 1);
+  }
+  /* The DATA_ACK of the DATA_FIN: the timer stops. */
+  tseg a = tseg_make(IRS + 1, m.p.iss + 2, MPTCP_TH_ACK);
+  a.mptcp[0] = data_ack(m.idsn + 2);
+  a.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m.p, &a), 0);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_expiry(&m.p), MPTCP_TSTAMP_NONE);
+  tpeer_time(&m.p, at + 100 * (mptcp_tstamp)rto);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 3);
+  /* The peer closes: its DATA_FIN with its FIN, DATA_ACKed and ACKed. */
+  tseg f = tseg_make(IRS + 1, m.p.iss + 2, MPTCP_TH_FIN | MPTCP_TH_ACK);
+  mptcp_subopt o;
+  memset(&o, 0, sizeof o);
+  o.subtype = MPTCP_SUB_DSS;
+  o.u.dss.flags = MPTCP_DSS_A | MPTCP_DSS_a | MPTCP_DSS_M | MPTCP_DSS_F;
+  o.u.dss.data_ack = m.idsn + 2;
+  o.u.dss.dsn = (uint32_t)(m.peer_idsn + 1);
+  o.u.dss.dll = 1;
+  f.mptcp[0] = o;
+  f.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m.p, &f), 0);
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(g.ack, IRS + 2);
+  /* (32 bits: the peer maps in 32) */
+  ck_assert_uint_eq(tseg_mptcp(&g, MPTCP_SUB_DSS)->u.dss.data_ack,
+                    (uint32_t)(m.peer_idsn + 2));
+  uint32_t ev = tpeer_events(&m.p);
+  ck_assert_uint_eq(ev & MPTCP_EV_CLOSED, MPTCP_EV_CLOSED);
+  ck_assert_uint_eq(ev & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT), 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinTimeout"), 0);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(m.p.conn, &ci);
+  ck_assert_uint_eq(ci.state, MPTCP_TCP_TIME_WAIT);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* A peer that never DATA_ACKs it: max_retries resends with the timeout
+ * doubling up to rto_max, then the connection times out (RST, TIMEOUT,
+ * MPDataFinTimeout). */
+START_TEST(test_mptrace_data_fin_give_up) {
+  mpt m;
+  uint32_t rto;
+  mptcp_tstamp at = dfin_unacked(&m, &rto);
+  uint64_t wait = rto;
+  for (unsigned k = 0; k < m.p.s.max_retries; k++) {
+    at += wait;
+    ck_assert_uint_eq(tpeer_expiry(&m.p), at);
+    tpeer_time(&m.p, at);
+    expect_dfin_ack(&m);
+    ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
+    wait = wait * 2 > m.p.s.rto_max ? m.p.s.rto_max : wait * 2;
+  }
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), m.p.s.max_retries);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinTimeout"), 0);
+  at += wait;
+  ck_assert_uint_eq(tpeer_expiry(&m.p), at);
+  tpeer_time(&m.p, at);
+  tseg r;
+  ck_assert(tpeer_recv(&m.p, &r));
+  ck_assert_uint_eq(r.flags & MPTCP_TH_RST, MPTCP_TH_RST);
+  tpeer_expect_none(&m.p);
+  uint32_t ev = tpeer_events(&m.p);
+  ck_assert_uint_eq(ev & (MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT),
+                    MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinTimeout"), 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), m.p.s.max_retries);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
 Suite *suite_mptrace(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptrace_join_client),
@@ -1003,6 +1145,8 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_dss_map_rx_full_keeps_incomplete),
       TCHECK_TEST(test_mptrace_dss_map_rx_full_csum),
       TCHECK_TEST(test_mptrace_dss_csum_fail_ahead),
+      TCHECK_TEST(test_mptrace_data_fin_resend),
+      TCHECK_TEST(test_mptrace_data_fin_give_up),
   };
   return tcheck_suite("mptrace", tests, sizeof tests / sizeof tests[0]);
 }

@@ -83,6 +83,8 @@ struct mptcp_tcpopts;
   X(MP_DATA_ACK_IGNORED, "MPDataAckIgnored")                                   \
   X(MP_DATA_OUT_OF_WINDOW, "MPDataOutOfWindow")                                \
   X(MP_DATA_FIN_RX, "MPDataFinRx")                                             \
+  X(MP_DATA_FIN_RTX, "MPDataFinRetrans")                                       \
+  X(MP_DATA_FIN_TIMEOUT, "MPDataFinTimeout")                                   \
   X(MP_FASTCLOSE_TX, "MPFastcloseTx")                                          \
   X(MP_FASTCLOSE_RX, "MPFastcloseRx")                                          \
   X(MP_FASTCLOSE_BAD_KEY, "MPFastcloseBadKey")                                 \
