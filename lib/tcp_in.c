@@ -104,6 +104,16 @@ void mptcp_tcp_init_passive(struct mptcp_subflow *sf, const mptcp_pkt *syn,
   mptcp_conn_want_output(c);
 }
 
+/* RFC 6298 §2.3: RTO from SRTT and RTTVAR (clock granularity 1 ms),
+ * within the configured bounds. */
+static MPTCP_HOT_INLINE void set_rto(mptcp_tcp *t, const mptcp_settings *s) {
+  uint64_t rto =
+      (uint64_t)t->srtt + (4ull * t->rttvar > 1000 ? 4ull * t->rttvar : 1000);
+  if (rto < s->rto_min) rto = s->rto_min;
+  if (rto > s->rto_max) rto = s->rto_max;
+  t->rto = (uint32_t)rto;
+}
+
 /* RFC 6298 §2: update SRTT/RTTVAR/RTO with a sample r (µs). */
 static MPTCP_HOT_INLINE void rtt_sample(mptcp_tcp *t, const mptcp_settings *s,
                                         uint32_t r) {
@@ -116,11 +126,7 @@ static MPTCP_HOT_INLINE void rtt_sample(mptcp_tcp *t, const mptcp_settings *s,
     t->rttvar = t->rttvar - t->rttvar / 4 + d / 4;
     t->srtt = t->srtt - t->srtt / 8 + r / 8;
   }
-  uint64_t rto =
-      (uint64_t)t->srtt + (4ull * t->rttvar > 1000 ? 4ull * t->rttvar : 1000);
-  if (rto < s->rto_min) rto = s->rto_min;
-  if (rto > s->rto_max) rto = s->rto_max;
-  t->rto = (uint32_t)rto;
+  set_rto(t, s);
 }
 
 /* RFC 7323 §4 (RTTM): with timestamps every ACK that moves SND.UNA is a
@@ -149,11 +155,7 @@ static void ts_rtt_sample(mptcp_tcp *t, const mptcp_settings *s, uint32_t ecr,
   srtt += ((int64_t)r - srtt) / (int64_t)(8 * n);
   t->srtt = srtt > 0 ? (uint32_t)srtt : 1;
   t->rttvar = var > 0 ? (uint32_t)var : 0;
-  uint64_t rto =
-      (uint64_t)t->srtt + (4ull * t->rttvar > 1000 ? 4ull * t->rttvar : 1000);
-  if (rto < s->rto_min) rto = s->rto_min;
-  if (rto > s->rto_max) rto = s->rto_max;
-  t->rto = (uint32_t)rto;
+  set_rto(t, s);
 }
 
 /* An ACK that moved SND.UNA to @p ack (@p ts: it had timestamps, echoing
