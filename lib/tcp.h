@@ -177,11 +177,13 @@ static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
 }
 /* mptcp_tcp_rcv_space() and mptcp_tcp_rcv_consumed(), which need the
  * connection's buffers, are in conn.h. */
-/* Index into t->ooo of the k-th SACK block to send: first the block that
- * holds the latest out-of-order segment (RFC 2018 §4: a sender that gets
- * only the first block -- one fits beside an MPTCP DSS -- must still learn
- * of every new arrival), then the others in order. */
-uint32_t mptcp_tcp_sack_block(const mptcp_tcp *t, uint32_t k);
+/* The SACK blocks to send, at most @p max of them into @p out (returns
+ * how many): first the block that holds the latest out-of-order segment
+ * (RFC 2018 §4: a sender that gets only the first block -- one fits
+ * beside an MPTCP DSS -- must still learn of every new arrival), then the
+ * others in order. */
+uint32_t mptcp_tcp_sack_blocks(const mptcp_tcp *t, mptcp_sack_block *out,
+                               uint32_t max);
 /* Arms or stops the persist timer for the current window and queue. */
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */

@@ -28,12 +28,19 @@ static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
   return (uint32_t)(now / 1000) + t->ts_offset; /* 1 ms ticks (RFC 7323) */
 }
 
-uint32_t mptcp_tcp_sack_block(const mptcp_tcp *t, uint32_t k) {
+uint32_t mptcp_tcp_sack_blocks(const mptcp_tcp *t, mptcp_sack_block *out,
+                               uint32_t max) {
   uint32_t off = t->ooo_last - t->rcv_nxt, first = 0;
   for (uint32_t i = 0; i < t->ooo.n; i++)
     if (off >= t->ooo.r[i].start && off < t->ooo.r[i].end) first = i;
-  if (k == 0) return first;
-  return k - 1 < first ? k - 1 : k;
+  uint32_t nb = t->ooo.n < max ? t->ooo.n : max;
+  for (uint32_t k = 0; k < nb; k++) {
+    /* The newest first; then the others in order, skipping it. */
+    uint32_t i = k == 0 ? first : k - 1 < first ? k - 1 : k;
+    out[k].left = t->rcv_nxt + t->ooo.r[i].start;
+    out[k].right = t->rcv_nxt + t->ooo.r[i].end;
+  }
+  return nb;
 }
 
 /* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
@@ -115,8 +122,9 @@ static MPTCP_HOT_INLINE size_t data_options(struct mptcp_subflow *sf,
     acc = (uint64_t)TS_WORD + v + t->ts_recent;
   }
   if (t->sack_ok && t->ooo.n && !rst) {
-    size_t room = (size_t)(MPTCP_TCP_OPT_MAX - (p - o) - 4) / 8;
-    size_t nb = t->ooo.n < room ? t->ooo.n : room;
+    uint32_t room = (uint32_t)(MPTCP_TCP_OPT_MAX - (p - o) - 4) / 8;
+    mptcp_sack_block b[MPTCP_SACK_MAX];
+    uint32_t nb = mptcp_tcp_sack_blocks(t, b, room);
     uint8_t olen = (uint8_t)(2 + 8 * nb);
     *p++ = MPTCP_OPT_NOP;
     *p++ = MPTCP_OPT_NOP;
@@ -124,13 +132,10 @@ static MPTCP_HOT_INLINE size_t data_options(struct mptcp_subflow *sf,
     *p++ = olen;
     acc += (uint32_t)MPTCP_OPT_NOP << 24 | (uint32_t)MPTCP_OPT_NOP << 16 |
            (uint32_t)MPTCP_OPT_SACK << 8 | olen;
-    for (size_t k = 0; k < nb; k++) {
-      uint32_t i = mptcp_tcp_sack_block(t, (uint32_t)k);
-      uint32_t l = t->rcv_nxt + t->ooo.r[i].start;
-      uint32_t r = t->rcv_nxt + t->ooo.r[i].end;
-      p = mptcp_put32(p, l);
-      p = mptcp_put32(p, r);
-      acc += (uint64_t)l + r;
+    for (uint32_t k = 0; k < nb; k++) {
+      p = mptcp_put32(p, b[k].left);
+      p = mptcp_put32(p, b[k].right);
+      acc += (uint64_t)b[k].left + b[k].right;
     }
   }
   *sum = acc;
