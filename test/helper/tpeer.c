@@ -76,6 +76,23 @@ tseg tpeer_connect(tpeer *p, const mptcp_conn_opts *o) {
   return g;
 }
 
+tseg tpeer_open_with(tpeer *p, const mptcp_settings *s, int v6,
+                     uint16_t peer_mss, int32_t ws, uint32_t tsval) {
+  tpeer_init(p, s, v6);
+  tseg syn = tpeer_connect(p, NULL);
+  tseg sa = tseg_make(5000, p->iss + 1, MPTCP_TH_SYN | MPTCP_TH_ACK);
+  sa.mss = peer_mss;
+  sa.ws = ws;
+  if (p->s.sack) sa.sack_perm = 1;
+  if (tsval) {
+    sa.ts = 1;
+    sa.tsval = tsval;
+    sa.tsecr = syn.tsval;
+  }
+  tpeer_send(p, &sa);
+  return syn;
+}
+
 void tpeer_init(tpeer *p, const mptcp_settings *s, int v6) {
   memset(p, 0, sizeof *p);
   p->rng = 0x9e3779b97f4a7c15ull;
@@ -219,11 +236,17 @@ int tpeer_recv(tpeer *p, tseg *got) {
   return 1;
 }
 
-const mptcp_subopt *tseg_mptcp(const tseg *got, int subtype) {
+const mptcp_subopt *tseg_mptcp_opt(const tseg *got, int subtype) {
   for (unsigned i = 0; got->opts && i < got->opts->n_mptcp; i++)
     if (got->opts->mptcp[i].subtype == subtype &&
         got->opts->mptcp[i].status == MPTCP_SUBOPT_OK)
       return &got->opts->mptcp[i];
+  return NULL;
+}
+
+const mptcp_subopt *tseg_mptcp(const tseg *got, int subtype) {
+  const mptcp_subopt *so = tseg_mptcp_opt(got, subtype);
+  if (so) return so;
   ck_abort_msg("no MPTCP option of subtype %d (seq %u flags %02x)", subtype,
                got->seq, got->flags);
   return NULL;
