@@ -108,7 +108,8 @@ typedef struct mptcp_tcp {
   /* A pure ACK of plain TCP without SACK blocks, prepared at the first
    * one (ack_len 0: not yet): every byte but the sequence numbers, the
    * window, the timestamps and the TCP checksum, and the sum of the TCP
-   * part's constant words. */
+   * part's constant words. With MPTCP_OFFLOAD_TX_CSUM the checksum is in
+   * the copy (the partial one is constant) and ack_sum is unused. */
   uint8_t ack_hdr[MPTCP_IPV6_HDR_LEN + MPTCP_TCP_HDR_LEN + 12];
   uint8_t ack_len;
   uint32_t ack_sum;

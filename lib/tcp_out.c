@@ -295,42 +295,45 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
 
 /* A pure ACK from the prepared copy (see mptcp_tcp.ack_hdr): plain TCP,
  * no SACK blocks, no infinite mapping due. The bytes are those emit()
- * writes for it. */
+ * writes for it. With MPTCP_OFFLOAD_TX_CSUM the copy holds the partial
+ * checksum already (it depends on the length alone): nothing to sum. */
 static mptcp_ssize emit_ack(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
                             mptcp_tstamp now) {
   mptcp_tcp *t = &sf->tcp;
   size_t iph = t->hdr_iph, olen = t->ts_ok ? 12 : 0;
   size_t n = iph + MPTCP_TCP_HDR_LEN + olen;
+  int partial = (sf->conn->st->s.offload & MPTCP_OFFLOAD_TX_CSUM) != 0;
   if (cap < n) return MPTCP_ERR_NOBUF;
   if (!t->ack_len) { /* the first: build it the long way, keep a copy */
     uint64_t s0;
     uint8_t *b = t->ack_hdr;
     data_options(sf, b + iph + MPTCP_TCP_HDR_LEN, 0, 0, &s0);
-    write_headers(t, b, 0, 0, MPTCP_TH_ACK, 0, olen, 0, 0, 0);
+    write_headers(t, b, 0, 0, MPTCP_TH_ACK, 0, olen, 0, 0, partial);
     if (olen) memset(b + iph + MPTCP_TCP_HDR_LEN + 4, 0, 8);
-    t->ack_sum =
-        mptcp_csum_fold((uint64_t)t->hdr_tcp_sum + MPTCP_TCP_HDR_LEN + olen +
-                        mptcp_get32(b + iph + 12) + (olen ? TS_WORD : 0));
+    if (!partial)
+      t->ack_sum =
+          mptcp_csum_fold((uint64_t)t->hdr_tcp_sum + MPTCP_TCP_HDR_LEN + olen +
+                          mptcp_get32(b + iph + 12) + (olen ? TS_WORD : 0));
     t->ack_len = (uint8_t)n;
   }
   memcpy(buf, t->ack_hdr, n);
   uint8_t *h = buf + iph;
   uint32_t seq = t->snd_nxt, ack = t->rcv_nxt;
   uint16_t window = window_field(sf, 0);
-  uint64_t sum = (uint64_t)t->ack_sum + seq + ack + window;
   mptcp_put32(h + 4, seq);
   mptcp_put32(h + 8, ack);
   mptcp_put16(h + 14, window);
+  uint32_t v = 0;
   if (olen) {
-    uint32_t v = tsval(t, now);
+    v = tsval(t, now);
     mptcp_put32(h + MPTCP_TCP_HDR_LEN + 4, v);
     mptcp_put32(h + MPTCP_TCP_HDR_LEN + 8, t->ts_recent);
-    sum += (uint64_t)v + t->ts_recent;
   }
-  if (sf->conn->st->s.offload & MPTCP_OFFLOAD_TX_CSUM)
-    mptcp_put16(h + 16, partial_csum(t, n - iph));
-  else
+  if (!partial) {
+    uint64_t sum = (uint64_t)t->ack_sum + seq + ack + window;
+    if (olen) sum += (uint64_t)v + t->ts_recent;
     mptcp_put16(h + 16, (uint16_t)~mptcp_csum_fold(sum));
+  }
   t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
   t->unacked_segs = 0;
   t->t_delack = MPTCP_TSTAMP_NONE;
