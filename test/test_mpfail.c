@@ -24,18 +24,6 @@ typedef struct mpt {
   uint32_t peer_acked; /* the peer's subflow ACK: stack bytes + 1 */
 } mpt;
 
-static mptcp_subopt mpc(uint8_t form, int csum, uint64_t snd, uint64_t rcv) {
-  mptcp_subopt so;
-  memset(&so, 0, sizeof so);
-  so.subtype = MPTCP_SUB_CAPABLE;
-  so.u.mpc.version = 1;
-  so.u.mpc.flags = (uint8_t)(MPTCP_CAP_H | (csum ? MPTCP_CAP_A : 0));
-  so.u.mpc.form = form;
-  so.u.mpc.snd_key = snd;
-  so.u.mpc.rcv_key = rcv;
-  return so;
-}
-
 /* With @p rcvbuf bytes of receive buffer; the SYN/ACK's MSS is left in
  * @p syn_mss. */
 static tpeer *mpt_open_buf(mpt *m, int csum, size_t rcvbuf, int32_t *syn_mss) {
@@ -52,7 +40,7 @@ static tpeer *mpt_open_buf(mpt *m, int csum, size_t rcvbuf, int32_t *syn_mss) {
   tseg syn = tseg_make(m->irs, 0, MPTCP_TH_SYN);
   syn.mss = 1460;
   syn.n_mptcp = 1;
-  syn.mptcp[0] = mpc(MPTCP_MPC_SYN, csum, 0, 0);
+  syn.mptcp[0] = tsub_mpc(MPTCP_MPC_SYN, csum, 0, 0);
   tpeer_send(p, &syn);
   tseg g;
   ck_assert(tpeer_recv(p, &g));
@@ -66,7 +54,7 @@ static tpeer *mpt_open_buf(mpt *m, int csum, size_t rcvbuf, int32_t *syn_mss) {
   ck_assert_int_eq(mptcp_crypto_key_derive(1, PEER_KEY, NULL, &m->them), 0);
   tseg ack = tseg_make(m->irs + 1, p->iss + 1, MPTCP_TH_ACK);
   ack.n_mptcp = 1;
-  ack.mptcp[0] = mpc(MPTCP_MPC_ACK, csum, PEER_KEY, m->key);
+  ack.mptcp[0] = tsub_mpc(MPTCP_MPC_ACK, csum, PEER_KEY, m->key);
   tpeer_send(p, &ack);
   tpeer_expect_none(p);
   ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_ACCEPT, MPTCP_EV_ACCEPT);

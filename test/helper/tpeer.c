@@ -91,8 +91,25 @@ tseg tpeer_open_with(tpeer *p, const mptcp_settings *s, int v6,
     sa.tsval = tsval;
     sa.tsecr = syn.tsval;
   }
+  if (p->s.mptcp) {
+    sa.n_mptcp = 1;
+    sa.mptcp[0] = tsub_mpc(MPTCP_MPC_SYNACK, 0, TPEER_KEY, 0);
+  }
   tpeer_send(p, &sa);
   return syn;
+}
+
+mptcp_subopt tsub_mpc(uint8_t form, int csum, uint64_t snd_key,
+                      uint64_t rcv_key) {
+  mptcp_subopt so;
+  memset(&so, 0, sizeof so);
+  so.subtype = MPTCP_SUB_CAPABLE;
+  so.u.mpc.version = 1;
+  so.u.mpc.flags = (uint8_t)(MPTCP_CAP_H | (csum ? MPTCP_CAP_A : 0));
+  so.u.mpc.form = form;
+  so.u.mpc.snd_key = snd_key;
+  so.u.mpc.rcv_key = rcv_key;
+  return so;
 }
 
 void tpeer_init(tpeer *p, const mptcp_settings *s, int v6) {
