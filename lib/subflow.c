@@ -684,7 +684,7 @@ static int take(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     t->flags |= TCPF_ACK_NOW;
   }
   if (adv && !(t->flags & TCPF_ACK_NOW)) {
-    if (mptcp_tcp_count_rx(t, len))
+    if (mptcp_tcp_count_rx(t, len, c->st->rx_gso_size))
       t->flags |= TCPF_ACK_NOW;
     else if (t->t_delack == MPTCP_TSTAMP_NONE)
       t->t_delack = now + c->st->s.delack;

@@ -161,11 +161,14 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
 void mptcp_tcp_timers(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Earliest of the connection's timers. */
 /* Counts a segment of @p len in-order bytes for the delayed ACK; 1 when
- * an ACK is due now (every second segment). A segment longer than the
- * MSS (several coalesced by GRO) counts as the two or more segments it
- * holds, as Linux counts a GRO packet: it is acknowledged at once. */
-static MPTCP_HOT_INLINE int mptcp_tcp_count_rx(mptcp_tcp *t, uint32_t len) {
-  return ++t->unacked_segs >= 2 || len > t->mss;
+ * an ACK is due now (every second segment). A packet coalesced by GRO
+ * counts as the segments it holds: of @p gso bytes when the caller said
+ * so (read_pkt's gso_size), else any longer than the MSS as two or more
+ * (as Linux counts a GRO packet: it is acknowledged at once). */
+static MPTCP_HOT_INLINE int mptcp_tcp_count_rx(mptcp_tcp *t, uint32_t len,
+                                               uint16_t gso) {
+  uint32_t seg = gso ? gso : t->mss;
+  return ++t->unacked_segs >= 2 || len > seg;
 }
 
 static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {

@@ -419,7 +419,7 @@ static int take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     t->flags |= TCPF_ACK_NOW; /* the peer retransmits its FIN */
   }
   if (in_order && !(t->flags & TCPF_ACK_NOW)) {
-    if (mptcp_tcp_count_rx(t, len))
+    if (mptcp_tcp_count_rx(t, len, c->st->rx_gso_size))
       t->flags |= TCPF_ACK_NOW; /* every second full segment */
     else if (t->t_delack == MPTCP_TSTAMP_NONE)
       t->t_delack = now + c->st->s.delack;
@@ -631,7 +631,7 @@ static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
     t->bytes_received += len;
     c->bytes_delivered += len;
     if (!(t->flags & TCPF_ACK_NOW)) {
-      if (mptcp_tcp_count_rx(t, len))
+      if (mptcp_tcp_count_rx(t, len, st->rx_gso_size))
         t->flags |= TCPF_ACK_NOW; /* every second full segment */
       else if (t->t_delack == MPTCP_TSTAMP_NONE)
         t->t_delack = now + st->s.delack;
