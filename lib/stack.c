@@ -678,10 +678,16 @@ static mptcp_subflow *train_pkt(const mptcp_stack *st, const uint8_t *b,
   return sf;
 }
 
+static int read_gro(mptcp_stack *st, const mptcp_pkt_info *pi,
+                    const uint8_t *pkt, size_t len, mptcp_tstamp now);
+
 MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
                                    const uint8_t *pkt, size_t len,
                                    mptcp_tstamp now) {
   mptcp_pkt p;
+  /* GRO packets apart (read_gro): the others pay one test. */
+  if (pi && pi->gso_type != MPTCP_GSO_NONE && pi->gso_size)
+    return read_gro(st, pi, pkt, len, now);
   /* The caller's word that the TCP checksum needs no check (offloads). */
   int csum_ok =
       (st->s.offload & MPTCP_OFFLOAD_RX_CSUM) && pi &&
@@ -776,6 +782,25 @@ MPTCP_API int mptcp_stack_read_pkt(mptcp_stack *st, const mptcp_pkt_info *pi,
   }
   mptcp_stack_queue_rst(st, &p);
   return 0;
+}
+
+/* A coalesced (GRO) packet whose segments carried gso_size payload bytes
+ * each (virtio-net): taken as one packet (read_pkt again, told it is
+ * one), but counted as those segments for the delayed ACK
+ * (mptcp_tcp_count_rx) and in TcpInSegs. */
+static int read_gro(mptcp_stack *st, const mptcp_pkt_info *pi,
+                    const uint8_t *pkt, size_t len, mptcp_tstamp now) {
+  mptcp_pkt_info one = *pi;
+  one.gso_type = MPTCP_GSO_NONE;
+  uint64_t *in = &st->ctr.v[MPTCP_CTR_TCP_IN_SEGS], in0 = *in;
+  st->rx_gso_size = pi->gso_size;
+  int rv = mptcp_stack_read_pkt(st, &one, pkt, len, now);
+  st->rx_gso_size = 0;
+  mptcp_pkt p;
+  if (*in != in0 && mptcp_pkt_parse(pkt, len, 0, &p) == 0 &&
+      p.payload_len > pi->gso_size)
+    *in += (p.payload_len - 1) / pi->gso_size;
+  return rv;
 }
 
 /* ---------------- packets out, timers, events ---------------- */

@@ -59,6 +59,9 @@ struct mptcp_stack {
   /* The payload size of the segments of the super-segment write_pkt is
    * writing (tcp_out.c, MPTCP_OFFLOAD_TSO); 0: a plain segment. */
   uint16_t tx_gso_size;
+  /* While read_pkt takes a coalesced (GRO) packet: the payload bytes of
+   * each of its segments (mptcp_pkt_info.gso_size); 0 otherwise. */
+  uint16_t rx_gso_size;
 };
 
 static inline void mptcp_ctr_inc(mptcp_stack *st, enum mptcp_counter c) {

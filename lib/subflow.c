@@ -684,7 +684,7 @@ static int take(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     t->flags |= TCPF_ACK_NOW;
   }
   if (adv && !(t->flags & TCPF_ACK_NOW)) {
-    if (mptcp_tcp_count_rx(t, len))
+    if (mptcp_tcp_count_rx(t, len, c->st->rx_gso_size))
       t->flags |= TCPF_ACK_NOW;
     else if (t->t_delack == MPTCP_TSTAMP_NONE)
       t->t_delack = now + c->st->s.delack;
@@ -1136,13 +1136,8 @@ static void base_opts(const struct mptcp_subflow *sf, mptcp_tstamp now,
   }
   if (t->sack_ok && t->ooo.n) {
     opts->present |= MPTCP_HAS_SACK;
-    uint32_t nb = t->ooo.n < MPTCP_SACK_MAX ? t->ooo.n : MPTCP_SACK_MAX;
-    for (uint32_t k = 0; k < nb; k++) {
-      uint32_t i = mptcp_tcp_sack_block(t, k);
-      opts->sack[k].left = t->rcv_nxt + t->ooo.r[i].start;
-      opts->sack[k].right = t->rcv_nxt + t->ooo.r[i].end;
-    }
-    opts->n_sack = (uint8_t)nb;
+    opts->n_sack =
+        (uint8_t)mptcp_tcp_sack_blocks(t, opts->sack, MPTCP_SACK_MAX);
   }
 }
 

@@ -108,7 +108,8 @@ typedef struct mptcp_tcp {
   /* A pure ACK of plain TCP without SACK blocks, prepared at the first
    * one (ack_len 0: not yet): every byte but the sequence numbers, the
    * window, the timestamps and the TCP checksum, and the sum of the TCP
-   * part's constant words. */
+   * part's constant words. With MPTCP_OFFLOAD_TX_CSUM the checksum is in
+   * the copy (the partial one is constant) and ack_sum is unused. */
   uint8_t ack_hdr[MPTCP_IPV6_HDR_LEN + MPTCP_TCP_HDR_LEN + 12];
   uint8_t ack_len;
   uint32_t ack_sum;
@@ -160,11 +161,14 @@ mptcp_ssize mptcp_tcp_output(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
 void mptcp_tcp_timers(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Earliest of the connection's timers. */
 /* Counts a segment of @p len in-order bytes for the delayed ACK; 1 when
- * an ACK is due now (every second segment). A segment longer than the
- * MSS (several coalesced by GRO) counts as the two or more segments it
- * holds, as Linux counts a GRO packet: it is acknowledged at once. */
-static MPTCP_HOT_INLINE int mptcp_tcp_count_rx(mptcp_tcp *t, uint32_t len) {
-  return ++t->unacked_segs >= 2 || len > t->mss;
+ * an ACK is due now (every second segment). A packet coalesced by GRO
+ * counts as the segments it holds: of @p gso bytes when the caller said
+ * so (read_pkt's gso_size), else any longer than the MSS as two or more
+ * (as Linux counts a GRO packet: it is acknowledged at once). */
+static MPTCP_HOT_INLINE int mptcp_tcp_count_rx(mptcp_tcp *t, uint32_t len,
+                                               uint16_t gso) {
+  uint32_t seg = gso ? gso : t->mss;
+  return ++t->unacked_segs >= 2 || len > seg;
 }
 
 static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
@@ -177,11 +181,13 @@ static inline mptcp_tstamp mptcp_tcp_next_timer(const mptcp_tcp *t) {
 }
 /* mptcp_tcp_rcv_space() and mptcp_tcp_rcv_consumed(), which need the
  * connection's buffers, are in conn.h. */
-/* Index into t->ooo of the k-th SACK block to send: first the block that
- * holds the latest out-of-order segment (RFC 2018 §4: a sender that gets
- * only the first block -- one fits beside an MPTCP DSS -- must still learn
- * of every new arrival), then the others in order. */
-uint32_t mptcp_tcp_sack_block(const mptcp_tcp *t, uint32_t k);
+/* The SACK blocks to send, at most @p max of them into @p out (returns
+ * how many): first the block that holds the latest out-of-order segment
+ * (RFC 2018 §4: a sender that gets only the first block -- one fits
+ * beside an MPTCP DSS -- must still learn of every new arrival), then the
+ * others in order. */
+uint32_t mptcp_tcp_sack_blocks(const mptcp_tcp *t, mptcp_sack_block *out,
+                               uint32_t max);
 /* Arms or stops the persist timer for the current window and queue. */
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Stops the connection: RST if synchronized, all timers off. */

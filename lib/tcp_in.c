@@ -163,15 +163,15 @@ static void ts_rtt_sample(mptcp_tcp *t, const mptcp_settings *s, uint32_t ecr,
 static MPTCP_HOT_INLINE void ack_rtt(mptcp_tcp *t, const mptcp_settings *s,
                                      int ts, uint32_t ecr, uint32_t ack,
                                      uint32_t inflight, mptcp_tstamp now) {
-  if (t->ts_ok && ts) {
-    t->rtt_timing = 0;
-    t->backoff = 0;
+  int by_ts = t->ts_ok && ts;
+  if (!by_ts && !(t->rtt_timing && mptcp_seq_gt(ack, t->rtt_seq))) return;
+  /* Either sample ends the timed segment and the backoff. */
+  t->rtt_timing = 0;
+  t->backoff = 0;
+  if (by_ts)
     ts_rtt_sample(t, s, ecr, inflight, now);
-  } else if (t->rtt_timing && mptcp_seq_gt(ack, t->rtt_seq)) {
-    t->rtt_timing = 0;
-    t->backoff = 0;
+  else
     rtt_sample(t, s, (uint32_t)(now - t->rtt_at));
-  }
 }
 
 static void challenge_ack(struct mptcp_subflow *sf, mptcp_tstamp now) {
@@ -419,7 +419,7 @@ static int take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
     t->flags |= TCPF_ACK_NOW; /* the peer retransmits its FIN */
   }
   if (in_order && !(t->flags & TCPF_ACK_NOW)) {
-    if (mptcp_tcp_count_rx(t, len))
+    if (mptcp_tcp_count_rx(t, len, c->st->rx_gso_size))
       t->flags |= TCPF_ACK_NOW; /* every second full segment */
     else if (t->t_delack == MPTCP_TSTAMP_NONE)
       t->t_delack = now + c->st->s.delack;
@@ -631,7 +631,7 @@ static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
     t->bytes_received += len;
     c->bytes_delivered += len;
     if (!(t->flags & TCPF_ACK_NOW)) {
-      if (mptcp_tcp_count_rx(t, len))
+      if (mptcp_tcp_count_rx(t, len, st->rx_gso_size))
         t->flags |= TCPF_ACK_NOW; /* every second full segment */
       else if (t->t_delack == MPTCP_TSTAMP_NONE)
         t->t_delack = now + st->s.delack;

@@ -28,12 +28,19 @@ static uint32_t tsval(const mptcp_tcp *t, mptcp_tstamp now) {
   return (uint32_t)(now / 1000) + t->ts_offset; /* 1 ms ticks (RFC 7323) */
 }
 
-uint32_t mptcp_tcp_sack_block(const mptcp_tcp *t, uint32_t k) {
+uint32_t mptcp_tcp_sack_blocks(const mptcp_tcp *t, mptcp_sack_block *out,
+                               uint32_t max) {
   uint32_t off = t->ooo_last - t->rcv_nxt, first = 0;
   for (uint32_t i = 0; i < t->ooo.n; i++)
     if (off >= t->ooo.r[i].start && off < t->ooo.r[i].end) first = i;
-  if (k == 0) return first;
-  return k - 1 < first ? k - 1 : k;
+  uint32_t nb = t->ooo.n < max ? t->ooo.n : max;
+  for (uint32_t k = 0; k < nb; k++) {
+    /* The newest first; then the others in order, skipping it. */
+    uint32_t i = k == 0 ? first : k - 1 < first ? k - 1 : k;
+    out[k].left = t->rcv_nxt + t->ooo.r[i].start;
+    out[k].right = t->rcv_nxt + t->ooo.r[i].end;
+  }
+  return nb;
 }
 
 /* The window field: never move the right edge left (RFC 9293 §3.8.6.2.2),
@@ -115,8 +122,9 @@ static MPTCP_HOT_INLINE size_t data_options(struct mptcp_subflow *sf,
     acc = (uint64_t)TS_WORD + v + t->ts_recent;
   }
   if (t->sack_ok && t->ooo.n && !rst) {
-    size_t room = (size_t)(MPTCP_TCP_OPT_MAX - (p - o) - 4) / 8;
-    size_t nb = t->ooo.n < room ? t->ooo.n : room;
+    uint32_t room = (uint32_t)(MPTCP_TCP_OPT_MAX - (p - o) - 4) / 8;
+    mptcp_sack_block b[MPTCP_SACK_MAX];
+    uint32_t nb = mptcp_tcp_sack_blocks(t, b, room);
     uint8_t olen = (uint8_t)(2 + 8 * nb);
     *p++ = MPTCP_OPT_NOP;
     *p++ = MPTCP_OPT_NOP;
@@ -124,13 +132,10 @@ static MPTCP_HOT_INLINE size_t data_options(struct mptcp_subflow *sf,
     *p++ = olen;
     acc += (uint32_t)MPTCP_OPT_NOP << 24 | (uint32_t)MPTCP_OPT_NOP << 16 |
            (uint32_t)MPTCP_OPT_SACK << 8 | olen;
-    for (size_t k = 0; k < nb; k++) {
-      uint32_t i = mptcp_tcp_sack_block(t, (uint32_t)k);
-      uint32_t l = t->rcv_nxt + t->ooo.r[i].start;
-      uint32_t r = t->rcv_nxt + t->ooo.r[i].end;
-      p = mptcp_put32(p, l);
-      p = mptcp_put32(p, r);
-      acc += (uint64_t)l + r;
+    for (uint32_t k = 0; k < nb; k++) {
+      p = mptcp_put32(p, b[k].left);
+      p = mptcp_put32(p, b[k].right);
+      acc += (uint64_t)b[k].left + b[k].right;
     }
   }
   *sum = acc;
@@ -290,42 +295,45 @@ static mptcp_ssize emit(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
 
 /* A pure ACK from the prepared copy (see mptcp_tcp.ack_hdr): plain TCP,
  * no SACK blocks, no infinite mapping due. The bytes are those emit()
- * writes for it. */
+ * writes for it. With MPTCP_OFFLOAD_TX_CSUM the copy holds the partial
+ * checksum already (it depends on the length alone): nothing to sum. */
 static mptcp_ssize emit_ack(struct mptcp_subflow *sf, uint8_t *buf, size_t cap,
                             mptcp_tstamp now) {
   mptcp_tcp *t = &sf->tcp;
   size_t iph = t->hdr_iph, olen = t->ts_ok ? 12 : 0;
   size_t n = iph + MPTCP_TCP_HDR_LEN + olen;
+  int partial = (sf->conn->st->s.offload & MPTCP_OFFLOAD_TX_CSUM) != 0;
   if (cap < n) return MPTCP_ERR_NOBUF;
   if (!t->ack_len) { /* the first: build it the long way, keep a copy */
     uint64_t s0;
     uint8_t *b = t->ack_hdr;
     data_options(sf, b + iph + MPTCP_TCP_HDR_LEN, 0, 0, &s0);
-    write_headers(t, b, 0, 0, MPTCP_TH_ACK, 0, olen, 0, 0, 0);
+    write_headers(t, b, 0, 0, MPTCP_TH_ACK, 0, olen, 0, 0, partial);
     if (olen) memset(b + iph + MPTCP_TCP_HDR_LEN + 4, 0, 8);
-    t->ack_sum =
-        mptcp_csum_fold((uint64_t)t->hdr_tcp_sum + MPTCP_TCP_HDR_LEN + olen +
-                        mptcp_get32(b + iph + 12) + (olen ? TS_WORD : 0));
+    if (!partial)
+      t->ack_sum =
+          mptcp_csum_fold((uint64_t)t->hdr_tcp_sum + MPTCP_TCP_HDR_LEN + olen +
+                          mptcp_get32(b + iph + 12) + (olen ? TS_WORD : 0));
     t->ack_len = (uint8_t)n;
   }
   memcpy(buf, t->ack_hdr, n);
   uint8_t *h = buf + iph;
   uint32_t seq = t->snd_nxt, ack = t->rcv_nxt;
   uint16_t window = window_field(sf, 0);
-  uint64_t sum = (uint64_t)t->ack_sum + seq + ack + window;
   mptcp_put32(h + 4, seq);
   mptcp_put32(h + 8, ack);
   mptcp_put16(h + 14, window);
+  uint32_t v = 0;
   if (olen) {
-    uint32_t v = tsval(t, now);
+    v = tsval(t, now);
     mptcp_put32(h + MPTCP_TCP_HDR_LEN + 4, v);
     mptcp_put32(h + MPTCP_TCP_HDR_LEN + 8, t->ts_recent);
-    sum += (uint64_t)v + t->ts_recent;
   }
-  if (sf->conn->st->s.offload & MPTCP_OFFLOAD_TX_CSUM)
-    mptcp_put16(h + 16, partial_csum(t, n - iph));
-  else
+  if (!partial) {
+    uint64_t sum = (uint64_t)t->ack_sum + seq + ack + window;
+    if (olen) sum += (uint64_t)v + t->ts_recent;
     mptcp_put16(h + 16, (uint16_t)~mptcp_csum_fold(sum));
+  }
   t->flags &= (uint16_t) ~(TCPF_ACK_NOW | TCPF_WND_UPDATE);
   t->unacked_segs = 0;
   t->t_delack = MPTCP_TSTAMP_NONE;

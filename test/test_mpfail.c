@@ -24,24 +24,6 @@ typedef struct mpt {
   uint32_t peer_acked; /* the peer's subflow ACK: stack bytes + 1 */
 } mpt;
 
-static mptcp_subopt mpc(uint8_t form, int csum, uint64_t snd, uint64_t rcv) {
-  mptcp_subopt so;
-  memset(&so, 0, sizeof so);
-  so.subtype = MPTCP_SUB_CAPABLE;
-  so.u.mpc.version = 1;
-  so.u.mpc.flags = (uint8_t)(MPTCP_CAP_H | (csum ? MPTCP_CAP_A : 0));
-  so.u.mpc.form = form;
-  so.u.mpc.snd_key = snd;
-  so.u.mpc.rcv_key = rcv;
-  return so;
-}
-
-static const mptcp_subopt *find(const tseg *g, uint8_t subtype) {
-  for (int i = 0; i < g->n_mptcp; i++)
-    if (g->mptcp[i].subtype == subtype) return &g->mptcp[i];
-  return NULL;
-}
-
 /* With @p rcvbuf bytes of receive buffer; the SYN/ACK's MSS is left in
  * @p syn_mss. */
 static tpeer *mpt_open_buf(mpt *m, int csum, size_t rcvbuf, int32_t *syn_mss) {
@@ -58,13 +40,12 @@ static tpeer *mpt_open_buf(mpt *m, int csum, size_t rcvbuf, int32_t *syn_mss) {
   tseg syn = tseg_make(m->irs, 0, MPTCP_TH_SYN);
   syn.mss = 1460;
   syn.n_mptcp = 1;
-  syn.mptcp[0] = mpc(MPTCP_MPC_SYN, csum, 0, 0);
+  syn.mptcp[0] = tsub_mpc(MPTCP_MPC_SYN, csum, 0, 0);
   tpeer_send(p, &syn);
   tseg g;
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.flags, MPTCP_TH_SYN | MPTCP_TH_ACK);
-  const mptcp_subopt *sa = find(&g, MPTCP_SUB_CAPABLE);
-  ck_assert_ptr_nonnull(sa);
+  const mptcp_subopt *sa = tseg_mptcp(&g, MPTCP_SUB_CAPABLE);
   ck_assert_uint_eq((sa->u.mpc.flags & MPTCP_CAP_A) != 0, csum);
   p->iss = g.seq;
   if (syn_mss) *syn_mss = g.mss;
@@ -73,7 +54,7 @@ static tpeer *mpt_open_buf(mpt *m, int csum, size_t rcvbuf, int32_t *syn_mss) {
   ck_assert_int_eq(mptcp_crypto_key_derive(1, PEER_KEY, NULL, &m->them), 0);
   tseg ack = tseg_make(m->irs + 1, p->iss + 1, MPTCP_TH_ACK);
   ack.n_mptcp = 1;
-  ack.mptcp[0] = mpc(MPTCP_MPC_ACK, csum, PEER_KEY, m->key);
+  ack.mptcp[0] = tsub_mpc(MPTCP_MPC_ACK, csum, PEER_KEY, m->key);
   tpeer_send(p, &ack);
   tpeer_expect_none(p);
   ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_ACCEPT, MPTCP_EV_ACCEPT);
@@ -186,7 +167,7 @@ static tpeer *mpt_failed(mpt *m, const uint8_t *a, const uint8_t *b) {
   tpeer_send(p, &s2);
   tseg g;
   ck_assert(tpeer_recv(p, &g));
-  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  tseg_mptcp(&g, MPTCP_SUB_FAIL);
   tpeer_expect_none(p);
   ck_assert_uint_eq(drain(m, got, sizeof got), 100);
   return p;
@@ -222,8 +203,7 @@ static void send_ours(mpt *m, const uint8_t *w) {
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.seq, p->iss + 1);
   ck_assert_uint_eq(g.len, 300);
-  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
-  ck_assert_ptr_nonnull(d);
+  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
   ck_assert_uint_eq(d->u.dss.dsn, m->us + 1);
   ck_assert_uint_eq(d->u.dss.dll, 300);
   tpeer_expect_none(p);
@@ -235,8 +215,7 @@ static void expect_fail(mpt *m, uint64_t dsn) {
   ck_assert(tpeer_recv(&m->p, &g));
   ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
   ck_assert_uint_eq(g.len, 0);
-  const mptcp_subopt *f = find(&g, MPTCP_SUB_FAIL);
-  ck_assert_ptr_nonnull(f);
+  const mptcp_subopt *f = tseg_mptcp(&g, MPTCP_SUB_FAIL);
   ck_assert_uint_eq(f->u.fail_dsn, dsn);
 }
 
@@ -253,8 +232,7 @@ static void expect_seg(mpt *m, uint32_t ssn, const uint8_t *want, uint32_t len,
     ck_assert_uint_eq(g.n_mptcp, 0);
     return;
   }
-  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
-  ck_assert_ptr_nonnull(d);
+  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
   ck_assert_uint_eq(d->u.dss.flags & (MPTCP_DSS_M | MPTCP_DSS_A), MPTCP_DSS_M);
   ck_assert_uint_eq(d->u.dss.dll, 0);
   ck_assert_uint_eq(d->u.dss.dsn, dsn);
@@ -277,8 +255,7 @@ START_TEST(test_mpfail_ack_after_bad_csum) {
   tseg g;
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.ack, m.irs + 101);
-  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
-  ck_assert_ptr_nonnull(d);
+  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
   ck_assert_uint_eq(d->u.dss.data_ack, m.them + 101);
   ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
 
@@ -289,11 +266,9 @@ START_TEST(test_mpfail_ack_after_bad_csum) {
   ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
   ck_assert_uint_eq(g.len, 0);
   ck_assert_uint_eq(g.ack, m.irs + 201); /* received at subflow level */
-  d = find(&g, MPTCP_SUB_DSS);
-  ck_assert_ptr_nonnull(d);
+  d = tseg_mptcp(&g, MPTCP_SUB_DSS);
   ck_assert_uint_eq(d->u.dss.data_ack, m.them + 101); /* not DATA_ACKed */
-  const mptcp_subopt *f = find(&g, MPTCP_SUB_FAIL);
-  ck_assert_ptr_nonnull(f);
+  const mptcp_subopt *f = tseg_mptcp(&g, MPTCP_SUB_FAIL);
   ck_assert_uint_eq(f->u.fail_dsn, m.them + 101);
   tpeer_expect_none(p);
   ck_assert_uint_eq(tpeer_counter(p, "DataCsumErr"), 1);
@@ -308,8 +283,7 @@ START_TEST(test_mpfail_ack_after_bad_csum) {
   tpeer_send(p, &s3); /* a duplicate: ACK at once */
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.ack, m.irs + 301);
-  f = find(&g, MPTCP_SUB_FAIL);
-  ck_assert_ptr_nonnull(f);
+  f = tseg_mptcp(&g, MPTCP_SUB_FAIL);
   ck_assert_uint_eq(f->u.fail_dsn, m.them + 101);
   tpeer_expect_none(p);
   ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
@@ -395,7 +369,7 @@ START_TEST(test_mpfail_timeout) {
   tpeer_send(p, &s1);
   tseg g;
   ck_assert(tpeer_recv(p, &g));
-  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  tseg_mptcp(&g, MPTCP_SUB_FAIL);
   tpeer_expect_none(p);
   mptcp_tstamp t0 = p->now, at = tpeer_expiry(p);
   ck_assert_uint_ge(at, t0 + 2000000); /* at least 2 s */
@@ -405,11 +379,9 @@ START_TEST(test_mpfail_timeout) {
   tpeer_time(p, at);
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
-  const mptcp_subopt *f = find(&g, MPTCP_SUB_FAIL);
-  ck_assert_ptr_nonnull(f);
+  const mptcp_subopt *f = tseg_mptcp(&g, MPTCP_SUB_FAIL);
   ck_assert_uint_eq(f->u.fail_dsn, m.them + 1);
-  const mptcp_subopt *r = find(&g, MPTCP_SUB_TCPRST);
-  ck_assert_ptr_nonnull(r);
+  const mptcp_subopt *r = tseg_mptcp(&g, MPTCP_SUB_TCPRST);
   ck_assert_uint_eq(r->u.tcprst.reason, MPTCP_RESET_REASON_MIDDLEBOX);
   ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 1);
   uint32_t ev = tpeer_events(p);
@@ -456,20 +428,14 @@ START_TEST(test_mpfail_infmap_after_mp_fail) {
   ck_assert_uint_eq(tpeer_counter(p, "MPFailRx"), 1);
 
   /* 1: MP_FAIL back, on a pure ACK, naming our RCV.NXT. */
-  ck_assert(tpeer_recv(p, &g));
-  ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
-  ck_assert_uint_eq(g.len, 0);
-  const mptcp_subopt *mf = find(&g, MPTCP_SUB_FAIL);
-  ck_assert_ptr_nonnull(mf);
-  ck_assert_uint_eq(mf->u.fail_dsn, m.them + 1);
+  expect_fail(&m, m.them + 1);
   /* 2: bytes 100..299 again, at SSN 301, under the infinite mapping. */
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.seq, p->iss + 301);
   ck_assert_uint_eq(g.len, 200);
   ck_assert_mem_eq(g.data, w + 100, 200);
   ck_assert_uint_eq(g.n_mptcp, 1);
-  d = find(&g, MPTCP_SUB_DSS);
-  ck_assert_ptr_nonnull(d);
+  d = tseg_mptcp(&g, MPTCP_SUB_DSS);
   ck_assert_uint_eq(d->u.dss.flags & (MPTCP_DSS_M | MPTCP_DSS_A), MPTCP_DSS_M);
   ck_assert_uint_eq(d->u.dss.dll, 0);
   ck_assert_uint_eq(d->u.dss.dsn, m.us + 101);
@@ -489,7 +455,7 @@ START_TEST(test_mpfail_infmap_after_mp_fail) {
   tpeer_time(p, tpeer_expiry(p));
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.seq, p->iss + 301);
-  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_DSS));
+  tseg_mptcp(&g, MPTCP_SUB_DSS);
   /* Acknowledged: what follows is plain TCP. */
   tseg ack = tseg_make(m.irs + 61, p->iss + 501, MPTCP_TH_ACK);
   tpeer_send(p, &ack);
@@ -574,10 +540,9 @@ START_TEST(test_mpfail_hostile_fail) {
   ck_assert_int_eq(mptcp_conn_write(p->conn, w, 50, p->now), 50);
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.len, 50);
-  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
-  ck_assert_ptr_nonnull(d);
+  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
   ck_assert_uint_eq(d->u.dss.dll, 50);
-  ck_assert_ptr_null(find(&g, MPTCP_SUB_FAIL));
+  ck_assert_ptr_null(tseg_mptcp_opt(&g, MPTCP_SUB_FAIL));
   mptcp_conn_info ci;
   mptcp_conn_get_info(p->conn, &ci);
   ck_assert_uint_eq(ci.mptcp, 1);
@@ -607,8 +572,7 @@ START_TEST(test_mpfail_hostile_infmap) {
     ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapBadDsn"), 1);
     ck_assert(tpeer_recv(p, &g));
     ck_assert_uint_eq(g.flags & MPTCP_TH_RST, MPTCP_TH_RST);
-    const mptcp_subopt *r = find(&g, MPTCP_SUB_TCPRST);
-    ck_assert_ptr_nonnull(r);
+    const mptcp_subopt *r = tseg_mptcp(&g, MPTCP_SUB_TCPRST);
     ck_assert_uint_eq(r->u.tcprst.reason, MPTCP_RESET_REASON_MPTCP);
     ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
   } else {
@@ -714,10 +678,9 @@ START_TEST(test_mpfail_window_for_infmap) {
   }
   ck_assert_int_ge(last_ack(p, &g), 1);
   ck_assert_uint_eq(g.ack, m.irs + 101 + BUF);
-  const mptcp_subopt *d = find(&g, MPTCP_SUB_DSS);
-  ck_assert_ptr_nonnull(d);
+  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
   ck_assert_uint_eq(d->u.dss.data_ack, m.them + 101);
-  ck_assert_ptr_nonnull(find(&g, MPTCP_SUB_FAIL));
+  tseg_mptcp(&g, MPTCP_SUB_FAIL);
   /* Room at connection level: DATA_ACK + window beyond what was sent. */
   uint64_t edge = d->u.dss.data_ack + (uint64_t)g.win;
   uint64_t snd_nxt = m.them + 101 + BUF;

@@ -10,6 +10,7 @@
 
 #include "gso.h"
 #include "tcheck.h"
+#include "tpeer.h"
 #include "wire.h"
 
 #define PKT_CAP 65536
@@ -584,6 +585,62 @@ START_TEST(test_gro_acks_at_once) {
 }
 END_TEST
 
+/* Feeds @p g as one coalesced packet whose segments were @p gso bytes
+ * long (0: read_pkt is not told), as a virtio-net header says. */
+static void send_gro(tpeer *p, const tseg *g, int v6, uint16_t gso) {
+  static uint8_t pkt[4000];
+  size_t n = tpeer_build(p, g, pkt, sizeof pkt);
+  mptcp_pkt_info pi;
+  memset(&pi, 0, sizeof pi);
+  pi.gso_type = v6 ? MPTCP_GSO_TCPV6 : MPTCP_GSO_TCPV4;
+  pi.gso_size = gso;
+  ck_assert_int_eq(
+      mptcp_stack_read_pkt(p->st, gso ? &pi : NULL, pkt, n, p->now), 0);
+}
+
+/* The caller's gso_size (virtio-net: the MSS of the segments GRO merged)
+ * says how many segments a coalesced packet holds, for the ACK of every
+ * second segment and for TcpInSegs, whatever our own MSS (1000 here,
+ * while the peer may send up to 1460): two 400-byte segments in 800
+ * bytes are acknowledged at once; a 1400-byte packet of one segment waits
+ * for the next; two of 1400 are two. Not told, a packet longer than the
+ * MSS counts as two or more. _i: IPv6. */
+START_TEST(test_gro_counts_gso_size) {
+  static uint8_t d[2800];
+  tpeer p;
+  tpeer_init(&p, NULL, _i);
+  tpeer_open_active(&p, 5000, 1000);
+  uint32_t s0 = p.iss + 1;
+  static const struct {
+    uint32_t len;
+    uint16_t gso;
+    int acked, segs;
+  } step[] = {
+      {800, 400, 1, 2},   {1400, 1400, 0, 1}, {1400, 1400, 1, 1},
+      {2800, 1400, 1, 2}, {1400, 0, 1, 1},
+  };
+  uint32_t r = 5001;
+  for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+    uint64_t in0 = tpeer_counter(&p, "TcpInSegs");
+    tseg g = tseg_make(r, s0, MPTCP_TH_ACK);
+    g.data = d;
+    g.len = step[i].len;
+    send_gro(&p, &g, _i, step[i].gso);
+    r += step[i].len;
+    ck_assert_uint_eq(tpeer_counter(&p, "TcpInSegs"), in0 + step[i].segs);
+    if (step[i].acked) {
+      tseg ack = tseg_make(s0, r, MPTCP_TH_ACK);
+      tpeer_expect(&p, &ack);
+    }
+    tpeer_expect_none(&p);
+  }
+  uint8_t b[8000];
+  ck_assert_int_eq(mptcp_conn_read(p.conn, b, sizeof b, p.now),
+                   (int)(r - 5001));
+  tpeer_fini(&p);
+}
+END_TEST
+
 /* The RX flags skip the TCP checksum only with MPTCP_OFFLOAD_RX_CSUM: a
  * segment with a wrong checksum marked DATA_VALID is dropped without it
  * and taken with it. */
@@ -630,6 +687,7 @@ Suite *suite_offload(void) {
       TCHECK_LOOP(test_tso_equivalence, N_SCENARIOS),
       TCHECK_LOOP(test_gro_equivalence, 3),
       TCHECK_TEST(test_gro_acks_at_once),
+      TCHECK_LOOP(test_gro_counts_gso_size, 2),
       TCHECK_TEST(test_rx_flags_need_setting),
       TCHECK_TEST(test_offload_settings),
       TCHECK_TEST(test_fin_resend_keeps_data_fin),

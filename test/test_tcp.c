@@ -668,13 +668,8 @@ START_TEST(test_fast_retransmit_sack) {
   tpeer_default_settings(&s);
   s.sack = 1;
   tpeer p;
-  tpeer_init(&p, &s, 0);
-  tseg g = tpeer_connect(&p, NULL);
+  tseg g = tpeer_open_with(&p, &s, 0, 1000, -1, 0);
   ck_assert_int_eq(g.sack_perm, 1);
-  tseg sa = tseg_make(5000, p.iss + 1, S | A);
-  sa.mss = 1000;
-  sa.sack_perm = 1;
-  tpeer_send(&p, &sa);
   ck_assert(tpeer_recv(&p, &g));
   uint32_t s0 = p.iss + 1;
   /* Ten segments fill the initial window (10 MSS). */
@@ -722,13 +717,7 @@ static uint32_t open_sack(tpeer *p, size_t sndbuf, int32_t ws) {
   tpeer_default_settings(&s);
   s.sack = 1;
   if (sndbuf) s.sndbuf = sndbuf;
-  tpeer_init(p, &s, 0);
-  tpeer_connect(p, NULL);
-  tseg sa = tseg_make(5000, p->iss + 1, S | A);
-  sa.mss = 1000;
-  sa.ws = ws;
-  sa.sack_perm = 1;
-  tpeer_send(p, &sa);
+  tpeer_open_with(p, &s, 0, 1000, ws, 0);
   tseg g;
   ck_assert(tpeer_recv(p, &g));
   return p->iss + 1;
@@ -1062,16 +1051,9 @@ START_TEST(test_paws) {
   tpeer_default_settings(&s);
   s.timestamps = 1;
   tpeer p;
-  tpeer_init(&p, &s, 0);
-  tseg g = tpeer_connect(&p, NULL);
+  tseg g = tpeer_open_with(&p, &s, 0, 1012, -1, 1000);
   ck_assert_int_eq(g.ts, 1);
   uint32_t s0 = p.iss + 1;
-  tseg sa = tseg_make(5000, s0, S | A);
-  sa.mss = 1012;
-  sa.ts = 1;
-  sa.tsval = 1000;
-  sa.tsecr = g.tsval;
-  tpeer_send(&p, &sa);
   tseg ack = tseg_make(s0, 5001, A);
   ack.ts = 1;
   ack.tsecr = 1000;
@@ -1393,18 +1375,15 @@ static void ts_settings(mptcp_settings *s) {
   s->sack = 1;
 }
 
+/* The SYN/ACK of a peer with timestamps, SACK and window scaling. */
+static tseg open_ts_with(tpeer *p, const mptcp_settings *s, int v6) {
+  return tpeer_open_with(p, s, v6, 1460, 7, 100);
+}
+
 /* Active open with timestamps, SACK and window scaling negotiated; the
  * stack's TSval is returned. */
-static uint32_t open_ts(tpeer *p) {
-  tseg syn = tpeer_connect(p, NULL);
-  tseg sa = tseg_make(5000, p->iss + 1, S | A);
-  sa.mss = 1460;
-  sa.ws = 7;
-  sa.sack_perm = 1;
-  sa.ts = 1;
-  sa.tsval = 100;
-  sa.tsecr = syn.tsval;
-  tpeer_send(p, &sa);
+static uint32_t open_ts(tpeer *p, const mptcp_settings *s, int v6) {
+  tseg syn = open_ts_with(p, s, v6);
   tseg g;
   ck_assert(tpeer_recv(p, &g));
   ck_assert_uint_eq(g.flags, A);
@@ -1481,18 +1460,9 @@ START_TEST(test_fast_path_same_bytes) {
   tpeer p;
   mptcp_settings s;
   ts_settings(&s);
-  tpeer_init(&p, &s, _i);
   size_t hl = _i ? 72 : 52;
   uint32_t mss = _i ? 1428 : 1448;
-  tseg syn = tpeer_connect(&p, NULL);
-  tseg sa = tseg_make(5000, p.iss + 1, S | A);
-  sa.mss = 1460;
-  sa.ws = 7;
-  sa.sack_perm = 1;
-  sa.ts = 1;
-  sa.tsval = 100;
-  sa.tsecr = syn.tsval;
-  tpeer_send(&p, &sa);
+  open_ts_with(&p, &s, _i);
   expect_bytes(&p, golden[_i][0], 0, NULL);
   tpeer_expect_none(&p);
   uint32_t s0 = p.iss + 1;
@@ -1553,9 +1523,8 @@ START_TEST(test_fast_path_bad_checksum) {
   tpeer p;
   mptcp_settings s;
   ts_settings(&s);
-  tpeer_init(&p, &s, _i);
   size_t ipl = _i ? 40 : 20, hl = ipl + 32;
-  open_ts(&p);
+  open_ts(&p, &s, _i);
   uint32_t s0 = p.iss + 1;
   /* Settle the window (the first segment after the SYN changes it). */
   tseg w = ts_seg(tseg_make(5001, s0, A), 100);
@@ -1637,8 +1606,7 @@ START_TEST(test_fast_path_eligibility) {
   tpeer p;
   mptcp_settings s;
   ts_settings(&s);
-  tpeer_init(&p, &s, 0);
-  open_ts(&p);
+  open_ts(&p, &s, 0);
   uint32_t s0 = p.iss + 1;
   tseg w = ts_seg(tseg_make(5001, s0, A), 100);
   /* The first segment after the SYN changes the window: declined. */
@@ -1705,8 +1673,7 @@ START_TEST(test_fast_path_ring_wrap) {
   ts_settings(&s);
   s.sndbuf = 3001;
   s.rcvbuf = 2999;
-  tpeer_init(&p, &s, _i);
-  open_ts(&p);
+  open_ts(&p, &s, _i);
   uint32_t s0 = p.iss + 1, r = 5001, tsv = 100;
   tseg w = ts_seg(tseg_make(r, s0, A), tsv);
   tpeer_send(&p, &w);

@@ -203,9 +203,10 @@ typedef struct mptcp_pkt_info {
   mptcp_conn *conn; /**< out: connection it belongs to, or NULL (RST) */
   uint32_t subflow; /**< out: subflow index within the connection */
   /* Offloads (mptcp_settings.offload). write_pkt sets every field below
-   * (0 when unused); read_pkt reads only flags, and only with
-   * MPTCP_OFFLOAD_RX_CSUM (a coalesced packet's segments are counted
-   * from the MSS). */
+   * (0 when unused); read_pkt reads flags, only with
+   * MPTCP_OFFLOAD_RX_CSUM, and gso_type and gso_size: a coalesced (GRO)
+   * packet with a gso_type other than MPTCP_GSO_NONE counts as segments
+   * of gso_size payload bytes (without them, from the MSS). */
   /** MPTCP_PKT_NEEDS_CSUM, MPTCP_PKT_DATA_VALID. */
   uint8_t flags;
   /** out: MPTCP_GSO_NONE, or MPTCP_GSO_TCPV4 / MPTCP_GSO_TCPV6 for a
@@ -245,7 +246,8 @@ typedef struct mptcp_pkt_info {
  * borrowed for the call. Bad packets are counted and dropped (return 0).
  * A segment may be longer than the MSS (several coalesced by GRO): its
  * data counts as that many segments for the ACKs, the way Linux counts a
- * GRO packet (one of two or more segments is acknowledged at once).
+ * GRO packet (one of two or more segments is acknowledged at once), and
+ * in TcpInSegs; @p pi's gso_size, when given, says how long they were.
  * @return 0 (consumed), MPTCP_RX_NOT_MINE (no listener/connection; the stack
  * did not answer), or a fatal MPTCP_ERR_NOMEM.
  */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "tpeer.h"
 
+#include "gso.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,40 @@ tseg tpeer_connect(tpeer *p, const mptcp_conn_opts *o) {
   ck_assert_uint_eq(g.flags & MPTCP_TH_SYN, MPTCP_TH_SYN);
   p->iss = g.seq;
   return g;
+}
+
+tseg tpeer_open_with(tpeer *p, const mptcp_settings *s, int v6,
+                     uint16_t peer_mss, int32_t ws, uint32_t tsval) {
+  tpeer_init(p, s, v6);
+  tseg syn = tpeer_connect(p, NULL);
+  tseg sa = tseg_make(5000, p->iss + 1, MPTCP_TH_SYN | MPTCP_TH_ACK);
+  sa.mss = peer_mss;
+  sa.ws = ws;
+  if (p->s.sack) sa.sack_perm = 1;
+  if (tsval) {
+    sa.ts = 1;
+    sa.tsval = tsval;
+    sa.tsecr = syn.tsval;
+  }
+  if (p->s.mptcp) {
+    sa.n_mptcp = 1;
+    sa.mptcp[0] = tsub_mpc(MPTCP_MPC_SYNACK, 0, TPEER_KEY, 0);
+  }
+  tpeer_send(p, &sa);
+  return syn;
+}
+
+mptcp_subopt tsub_mpc(uint8_t form, int csum, uint64_t snd_key,
+                      uint64_t rcv_key) {
+  mptcp_subopt so;
+  memset(&so, 0, sizeof so);
+  so.subtype = MPTCP_SUB_CAPABLE;
+  so.u.mpc.version = 1;
+  so.u.mpc.flags = (uint8_t)(MPTCP_CAP_H | (csum ? MPTCP_CAP_A : 0));
+  so.u.mpc.form = form;
+  so.u.mpc.snd_key = snd_key;
+  so.u.mpc.rcv_key = rcv_key;
+  return so;
 }
 
 void tpeer_init(tpeer *p, const mptcp_settings *s, int v6) {
@@ -182,6 +218,9 @@ int tpeer_recv(tpeer *p, tseg *got) {
   mptcp_ssize n = mptcp_stack_write_pkt(p->st, &pi, buf, sizeof buf, p->now);
   ck_assert_int_ge(n, 0);
   if (n == 0) return 0;
+  /* MPTCP_OFFLOAD_TX_CSUM: completed as the NIC would. */
+  if (pi.flags & MPTCP_PKT_NEEDS_CSUM)
+    gso_csum_complete(buf, (size_t)n, pi.csum_start, pi.csum_offset);
   mptcp_pkt k;
   ck_assert_int_eq(mptcp_pkt_parse(buf, (size_t)n, MPTCP_PKT_VERIFY_CSUM, &k),
                    0);
@@ -219,11 +258,17 @@ int tpeer_recv(tpeer *p, tseg *got) {
   return 1;
 }
 
-const mptcp_subopt *tseg_mptcp(const tseg *got, int subtype) {
+const mptcp_subopt *tseg_mptcp_opt(const tseg *got, int subtype) {
   for (unsigned i = 0; got->opts && i < got->opts->n_mptcp; i++)
     if (got->opts->mptcp[i].subtype == subtype &&
         got->opts->mptcp[i].status == MPTCP_SUBOPT_OK)
       return &got->opts->mptcp[i];
+  return NULL;
+}
+
+const mptcp_subopt *tseg_mptcp(const tseg *got, int subtype) {
+  const mptcp_subopt *so = tseg_mptcp_opt(got, subtype);
+  if (so) return so;
   ck_abort_msg("no MPTCP option of subtype %d (seq %u flags %02x)", subtype,
                got->seq, got->flags);
   return NULL;

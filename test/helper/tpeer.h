@@ -84,6 +84,8 @@ mptcp_tstamp tpeer_expiry(const tpeer *p);
 /* The received segment's first MPTCP suboption of @p subtype (fails the
  * test when there is none, or it did not parse). */
 const mptcp_subopt *tseg_mptcp(const tseg *got, int subtype);
+/* The same, or NULL when there is none. */
+const mptcp_subopt *tseg_mptcp_opt(const tseg *got, int subtype);
 
 /* Drains events; returns the OR of the bits for p->conn (and adopts an
  * accepted connection as p->conn). */
@@ -97,6 +99,21 @@ void tpeer_default_settings(mptcp_settings *s);
 /* Active open from p->us to p->them; returns the SYN the stack sent and
  * stores its sequence number in p->iss. */
 tseg tpeer_connect(tpeer *p, const mptcp_conn_opts *o);
+
+/* The peer's MPTCP key in tpeer_open_with(). */
+#define TPEER_KEY 0x1122334455667788ull
+/* An MP_CAPABLE (v1, HMAC-SHA256) of @p form with the keys given. */
+mptcp_subopt tsub_mpc(uint8_t form, int csum, uint64_t snd_key,
+                      uint64_t rcv_key);
+
+/* tpeer_init(p, s, v6), then an active open up to the peer's SYN/ACK:
+ * ISN 5000, MSS @p peer_mss, window scale @p ws (-1: none),
+ * SACK-permitted when the settings ask for SACK, timestamps with TSval
+ * @p tsval echoing the SYN's (0: none), and when they ask for MPTCP an
+ * MP_CAPABLE with key TPEER_KEY (no DSS checksums). The stack's answer
+ * is left for the test to read. Returns the stack's SYN (p->iss set). */
+tseg tpeer_open_with(tpeer *p, const mptcp_settings *s, int v6,
+                     uint16_t peer_mss, int32_t ws, uint32_t tsval);
 
 /* Canned openings. The peer's ISN is `irs`; after them the stack's ISS is
  * in p->iss and the connection is ESTABLISHED. */
