@@ -78,5 +78,6 @@ Suite *suite_dsnq(void);
 Suite *suite_txq(void);
 Suite *suite_copy(void);
 Suite *suite_offload(void);
+Suite *suite_dsn32(void);
 
 #endif
