@@ -49,10 +49,12 @@ void mptcp_mp_dss(const mptcp_mp *m, int map, uint64_t dsn, uint32_t ssn,
  * 2^31 apart. A segment delayed by up to the MSL lags RCV.NXT by at most
  * what was sent after it meanwhile (ahead of RCV.NXT lies at most the
  * window, < 2^30), so rate x MSL must stay below 2^31: the expansion's
- * half-range, not 2^32. The margin of 2 is for the rate being an
- * estimate from now: a window that doubles within an RTT (slow start)
- * and a rate that grows before the rule, checked on every mapping, sees
- * it. So: bytes / rtt x 2 x MSL < 2^31, in µs, without division. */
+ * half-range, not 2^32. The factor 2 is margin for the rate being an
+ * estimate of now: a window may double within an RTT (slow start), and
+ * the rule, checked on every mapping, turns to 64 bits only once the
+ * estimate is past the bound, while 32-bit segments sent before are
+ * still in flight. So: bytes / rtt x 2 x MSL < 2^31, in µs, without a
+ * division. */
 int mptcp_mp_dsn32_ok(uint64_t bytes, uint32_t rtt_us) {
   if (rtt_us == 0 || bytes >= (UINT64_C(1) << 31)) return 0;
   /* bytes < 2^31 and 2 x MSL < 2^28: the product stays below 2^59; the

@@ -1061,7 +1061,8 @@ static void plan(const struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
   /* Client, key not yet confirmed: the data form of MP_CAPABLE maps the
    * first data and its retransmissions (v0 maps its first data by DSS). */
   p->mpc = sf->mpc_echo && p->ssn == 1 && p->map && !p->fin && m->version >= 1;
-  /* A DATA_FIN alone keeps 64 bits (its DSN is not the data's). */
+  /* A DATA_FIN alone keeps 64 bits: it is rare, and resent on a backoff
+   * timer long after the rate was estimated. */
   p->dsn32 = p->map && p->len && !p->mpc && dsn32_now(c);
 }
 
