@@ -74,6 +74,7 @@ struct opts {
   int offload; /* --offload: virtio-net headers and TUN offloads */
   int version;
   int checksum;
+  int dsn64;
   const char *sched, *cc, *pcap_file, *stats_file;
   int pm; /* enum mptcp_pm_policy, -1: the stack's default */
   size_t sndbuf, rcvbuf;
@@ -150,6 +151,8 @@ static const char usage_text[] =
     "                          of up to 64 KiB each way)\n"
     "      --mptcp-version 0|1 MPTCP version to offer (default 1)\n"
     "      --checksum          ask for DSS checksums\n"
+    "      --dsn64             64-bit DSNs in every DSS mapping (default: 32\n"
+    "                          bits while the sending rate allows)\n"
     "      --sched NAME        MPTCP packet scheduler: minrtt (default), rr,\n"
     "                          redundant, blest, ecf\n"
     "      --cc NAME           congestion control: reno (default), lia, olia,\n"
@@ -351,6 +354,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
     OPT_OFFLOAD,
     OPT_VERSION,
     OPT_CHECKSUM,
+    OPT_DSN64,
     OPT_SCHED,
     OPT_CC,
     OPT_PM,
@@ -366,6 +370,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
       {"offload", no_argument, NULL, OPT_OFFLOAD},
       {"mptcp-version", required_argument, NULL, OPT_VERSION},
       {"checksum", no_argument, NULL, OPT_CHECKSUM},
+      {"dsn64", no_argument, NULL, OPT_DSN64},
       {"sched", required_argument, NULL, OPT_SCHED},
       {"cc", required_argument, NULL, OPT_CC},
       {"pm", required_argument, NULL, OPT_PM},
@@ -404,6 +409,7 @@ static void parse_args(struct opts *o, int argc, char **argv) {
         usage_error("bad --mptcp-version \"%s\" (0 or 1)", optarg);
       break;
     case OPT_CHECKSUM: o->checksum = 1; break;
+    case OPT_DSN64: o->dsn64 = 1; break;
     case OPT_SCHED:
       if (!mptcp_sched_find(optarg))
         usage_error("unknown --sched \"%s\" (one of: %s)", optarg,
@@ -1088,6 +1094,7 @@ int main(int argc, char **argv) {
   s.mptcp = !a->o.no_mptcp;
   s.mptcp_version = (uint8_t)a->o.version;
   s.checksum = (uint8_t)a->o.checksum;
+  s.dsn64 = (uint8_t)a->o.dsn64;
   s.sndbuf = a->o.sndbuf;
   s.rcvbuf = a->o.rcvbuf;
   if (a->o.offload) { /* what the TUN device was told it may get */

@@ -32,14 +32,34 @@ void mptcp_mp_dss(const mptcp_mp *m, int map, uint64_t dsn, uint32_t ssn,
   if (m->ack64) d->flags |= MPTCP_DSS_a;
   d->data_ack = m->rcv_nxt;
   if (!map) return;
-  /* 64-bit DSNs always, as Linux does: no wrap ambiguity at any rate. */
-  d->flags |= MPTCP_DSS_M | MPTCP_DSS_m;
+  /* 32-bit DSNs only where the caller found the rate low enough
+   * (mptcp_mp_dsn32_ok); 4 bytes less option per mapping. */
+  d->flags |= MPTCP_DSS_M;
+  if (map != MPTCP_MP_MAP32) d->flags |= MPTCP_DSS_m;
   if (fin) d->flags |= MPTCP_DSS_F;
   d->dsn = dsn;
   d->ssn = len ? ssn : 0; /* a DATA_FIN alone has SSN 0 (§3.3.3) */
   d->dll = (uint16_t)(len + (fin ? 1 : 0));
   d->has_csum = m->checksum;
   d->csum = m->checksum ? csum : 0;
+}
+
+/* The receiver expands a 32-bit DSN to the 64-bit value nearest its
+ * RCV.NXT (mptcp_expand_seq), which is right while the two lie less than
+ * 2^31 apart. A segment delayed by up to the MSL lags RCV.NXT by at most
+ * what was sent after it meanwhile (ahead of RCV.NXT lies at most the
+ * window, < 2^30), so rate x MSL must stay below 2^31: the expansion's
+ * half-range, not 2^32. The factor 2 is margin for the rate being an
+ * estimate of now: a window may double within an RTT (slow start), and
+ * the rule, checked on every mapping, turns to 64 bits only once the
+ * estimate is past the bound, while 32-bit segments sent before are
+ * still in flight. So: bytes / rtt x 2 x MSL < 2^31, in µs, without a
+ * division. */
+int mptcp_mp_dsn32_ok(uint64_t bytes, uint32_t rtt_us) {
+  if (rtt_us == 0 || bytes >= (UINT64_C(1) << 31)) return 0;
+  /* bytes < 2^31 and 2 x MSL < 2^28: the product stays below 2^59; the
+   * right side below 2^63. */
+  return bytes * 2u * MPTCP_MP_MSL_US < (UINT64_C(1) << 31) * rtt_us;
 }
 
 uint64_t mptcp_mp_on_data_ack(mptcp_mp *m, const mptcp_dss *d,

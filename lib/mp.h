@@ -50,10 +50,15 @@ typedef struct mptcp_mp {
 int mptcp_mp_start(mptcp_mp *m, uint8_t version, uint64_t local_key,
                    uint64_t remote_key);
 
+/* The mapping a DSS carries: none, or with its DSN in 64 or 32 bits. */
+enum { MPTCP_MP_MAP_NONE = 0, MPTCP_MP_MAP64 = 1, MPTCP_MP_MAP32 = 2 };
+
 /* A DSS for an outgoing segment: the DATA_ACK (32 or 64 bits as the peer
- * maps), and the mapping [dsn, dsn + len) at relative SSN @p ssn when
- * @p len > 0 or @p fin (DATA_FIN: the mapping's DLL counts one more octet;
- * a DATA_FIN alone uses SSN 0). @p csum is used when checksums are on. */
+ * maps), and, when @p map is MPTCP_MP_MAP64 or MPTCP_MP_MAP32, the mapping
+ * [dsn, dsn + len) at relative SSN @p ssn (DATA_FIN: the mapping's DLL
+ * counts one more octet; a DATA_FIN alone uses SSN 0). @p csum is used
+ * when checksums are on; it covers the 64-bit DSN whatever goes on the
+ * wire (§3.3.1). */
 void mptcp_mp_dss(const mptcp_mp *m, int map, uint64_t dsn, uint32_t ssn,
                   uint16_t len, int fin, uint16_t csum, mptcp_subopt *out);
 
@@ -79,6 +84,15 @@ int64_t mptcp_mp_rx_mark(mptcp_mp *m, uint32_t off, uint32_t len);
 /* The peer's DATA_FIN at @p dsn: consumed (rcv_nxt += 1) once every byte
  * before it is in. Returns 1 when that happens now. */
 int mptcp_mp_rx_fin(mptcp_mp *m, uint64_t dsn);
+
+/* The Maximum Segment Lifetime the DSN size rule assumes (RFC 8684
+ * §3.3.1 refers to TCP's: 2 minutes, RFC 9293 §3.4.1), in µs. */
+#define MPTCP_MP_MSL_US 120000000u
+
+/* May our mappings carry the low 32 bits of their DSNs only (§3.3.1),
+ * the connection sending at most @p bytes per @p rtt_us? No (0) when
+ * @p rtt_us is 0 (no estimate). Integer arithmetic only. */
+int mptcp_mp_dsn32_ok(uint64_t bytes, uint32_t rtt_us);
 
 /* Expands the peer's 32-bit or 64-bit DSN of a mapping. */
 uint64_t mptcp_mp_expand_dsn(const mptcp_mp *m, const mptcp_dss *d);

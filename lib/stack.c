@@ -53,6 +53,7 @@ MPTCP_API void mptcp_settings_default(mptcp_settings *s) {
   s->checksum = 0;
   s->mptcp_syn_retries = 2;
   s->dss_map_max_bytes = 65535;
+  s->dsn64 = 0;
   s->pm_policy = MPTCP_PM_JOIN_ANNOUNCED;
 }
 

@@ -897,6 +897,7 @@ typedef struct tx_plan {
   uint8_t fin;       /* the DATA_FIN */
   uint8_t mpc;       /* the client's MP_CAPABLE (data form) instead of a DSS */
   uint8_t fresh;     /* a new mapping: mptcp_sf_data_sent() records it */
+  uint8_t dsn32;     /* the mapping's DSN goes in 32 bits */
   uint32_t ssn, len; /* the mapping: payload bytes */
   uint64_t dsn;
   uint64_t seg_dsn; /* the DSN of the segment's first byte */
@@ -967,6 +968,24 @@ static int map_known(const struct mptcp_subflow *sf, const mptcp_txmap *r) {
   if (t->retries) return 0;
   if (mptcp_seq_lt(first, t->snd_una)) return 1;
   return mptcp_ranges_contains(&t->sacked, first - t->snd_una);
+}
+
+/* May this connection's mappings carry 32-bit DSNs now (§3.3.1)? Its
+ * rate, estimated from above without a division: every usable subflow's
+ * window over the smallest SRTT among them. A subflow without an RTT
+ * sample gives no bound: 64 bits then, and with settings.dsn64. */
+static int dsn32_now(const struct mptcp_conn *c) {
+  if (c->st->s.dsn64) return 0;
+  uint64_t bytes = 0;
+  uint32_t rtt = 0;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    const struct mptcp_subflow *x = c->sf[i];
+    if (!x || !mptcp_sf_usable(x)) continue;
+    if (x->tcp.srtt == 0) return 0;
+    bytes += mptcp_tcp_cwnd(&x->tcp);
+    if (rtt == 0 || x->tcp.srtt < rtt) rtt = x->tcp.srtt;
+  }
+  return mptcp_mp_dsn32_ok(bytes, rtt);
 }
 
 static void plan(const struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
@@ -1042,6 +1061,9 @@ static void plan(const struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
   /* Client, key not yet confirmed: the data form of MP_CAPABLE maps the
    * first data and its retransmissions (v0 maps its first data by DSS). */
   p->mpc = sf->mpc_echo && p->ssn == 1 && p->map && !p->fin && m->version >= 1;
+  /* A DATA_FIN alone keeps 64 bits: it is rare, and resent on a backoff
+   * timer long after the rate was estimated. */
+  p->dsn32 = p->map && p->len && !p->mpc && dsn32_now(c);
 }
 
 int mptcp_sf_fin_with(const struct mptcp_subflow *sf, uint32_t seq,
@@ -1057,7 +1079,7 @@ int mptcp_sf_fin_with(const struct mptcp_subflow *sf, uint32_t seq,
  * padded to 32 bits. */
 static uint32_t dss_size(const struct mptcp_conn *c, const tx_plan *p) {
   if (p->mpc) return MPTCP_DSS_TX_MAX;
-  uint32_t n = (p->ack ? 12u : 4u) + (p->map ? 14u : 0u);
+  uint32_t n = (p->ack ? 12u : 4u) + (p->map ? (p->dsn32 ? 10u : 14u) : 0u);
   if (p->map && c->mp.checksum) n += 2;
   if (!p->ack && !p->map) return 0;
   return (n + 3u) & ~3u;
@@ -1199,7 +1221,10 @@ size_t mptcp_sf_data_options(struct mptcp_subflow *sf, uint8_t *o, uint32_t seq,
     mptcp_mpc_ack(&sf->neg, m->local_key, len > 0, (uint16_t)p.len, csum, &so);
     mptcp_tcpopts_add_mptcp(&opts, &so);
   } else if (p.map || p.ack) {
-    mptcp_mp_dss(m, p.map, p.dsn, p.ssn, (uint16_t)p.len, p.fin, csum, &so);
+    int map = !p.map    ? MPTCP_MP_MAP_NONE
+              : p.dsn32 ? MPTCP_MP_MAP32
+                        : MPTCP_MP_MAP64;
+    mptcp_mp_dss(m, map, p.dsn, p.ssn, (uint16_t)p.len, p.fin, csum, &so);
     if (p.fin) mptcp_dfin_sent(sf, now);
     if (!p.ack) so.u.dss.flags &= (uint8_t) ~(MPTCP_DSS_A | MPTCP_DSS_a);
     mptcp_tcpopts_add_mptcp(&opts, &so);

@@ -100,7 +100,7 @@ int main(void) {
       suite_mptcp,       suite_mpfail,    suite_join,     suite_pm,
       suite_sched,       suite_cc,        suite_dsnq,     suite_txq,
       suite_pm_fullmesh, suite_mptrace,   suite_copy,     suite_offload,
-      suite_ack,
+      suite_ack,         suite_dsn32,
   };
   SRunner *sr = srunner_create(NULL);
   for (size_t i = 0; i < sizeof getters / sizeof getters[0]; i++)

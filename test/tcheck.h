@@ -79,5 +79,6 @@ Suite *suite_txq(void);
 Suite *suite_copy(void);
 Suite *suite_offload(void);
 Suite *suite_ack(void);
+Suite *suite_dsn32(void);
 
 #endif

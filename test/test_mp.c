@@ -86,6 +86,73 @@ START_TEST(test_mp_dss_forms) {
 }
 END_TEST
 
+/* §3.3.1: 32-bit DSNs while rate x 2 x MSL (2 min) < 2^31 bytes. With a
+ * one-second RTT the window is the rate in bytes/s, and the bound is
+ * 2^31 / 240 s = 8,947,848.5 B/s (71.58 Mbit/s); with 20 ms, a window of
+ * 2^31 x 0.02 / 240 = 178,956.97 bytes. */
+START_TEST(test_mp_dsn32_rule) {
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(8947848, 1000000), 1);
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(8947849, 1000000), 0);
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(178956, 20000), 1);
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(178957, 20000), 0);
+  /* no RTT estimate: no bound, 64 bits */
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(0, 0), 0);
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(1, 0), 0);
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(0, 1), 1);
+  /* the extremes without overflow: a window of 2^31 is never slow
+   * enough; 2^31 - 1 bytes per 71.6 minutes is */
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(UINT64_C(1) << 31, UINT32_MAX), 0);
+  ck_assert_int_eq(mptcp_mp_dsn32_ok(UINT64_MAX, UINT32_MAX), 0);
+  ck_assert_int_eq(mptcp_mp_dsn32_ok((UINT64_C(1) << 31) - 1, UINT32_MAX), 1);
+  ck_assert_int_eq(mptcp_mp_dsn32_ok((UINT64_C(1) << 31) - 1, 239999999), 0);
+}
+END_TEST
+
+/* A mapping with its DSN in 32 bits (§5.2: 4 bytes less than 64), on the
+ * wire with the DSN's low half; the receiver's expansion gives back the
+ * 64-bit DSN, across 2^32 too. */
+START_TEST(test_mp_dss_dsn32) {
+  mptcp_mp m;
+  memset(&m, 0, sizeof m);
+  ck_assert_int_eq(mptcp_mp_start(&m, 1, K1, K2), 0);
+  mptcp_subopt so, back;
+  uint8_t buf[40];
+  /* DATA_ACK 32 (IDSN-B + 1) + DSN 32 (IDSN-A + 1), SSN 1, DLL 1448 */
+  mptcp_mp_dss(&m, MPTCP_MP_MAP32, m.snd_nxt, 1, 1448, 0, 0, &so);
+  ck_assert_uint_eq(so.u.dss.flags, MPTCP_DSS_A | MPTCP_DSS_M);
+  expect_wire(&so, "1e 12 20 05 0f a7 e2 8f d2 9d 6f 73 00 00 00 01 05 a8");
+  /* without the DATA_ACK 14; with a checksum 20 (18 + 2) */
+  so.u.dss.flags &= (uint8_t)~MPTCP_DSS_A;
+  ck_assert_int_eq(mptcp_subopt_write(&so, 0xff, buf, sizeof buf), 14);
+  m.checksum = 1;
+  m.ack64 = 1;
+  mptcp_mp_dss(&m, MPTCP_MP_MAP32, m.snd_nxt, 1, 1448, 0, 0xbeef, &so);
+  ck_assert_int_eq(mptcp_subopt_write(&so, 0xff, buf, sizeof buf), 24);
+  m.ack64 = 0;
+  mptcp_mp_dss(&m, MPTCP_MP_MAP32, m.snd_nxt, 1, 1448, 0, 0xbeef, &so);
+  ck_assert_int_eq(mptcp_subopt_write(&so, 0xff, buf, sizeof buf), 20);
+  /* MAP64 as before: 24 with the checksum */
+  mptcp_mp_dss(&m, MPTCP_MP_MAP64, m.snd_nxt, 1, 1448, 0, 0xbeef, &so);
+  ck_assert_int_eq(mptcp_subopt_write(&so, 0xff, buf, sizeof buf), 24);
+  /* A DSN just past 2^32 from a receiver still just below it. */
+  mptcp_mp r;
+  memset(&r, 0, sizeof r);
+  r.rcv_nxt = UINT64_C(0x12ffffff00);
+  uint64_t dsn = UINT64_C(0x1300000010);
+  mptcp_mp_dss(&m, MPTCP_MP_MAP32, dsn, 7, 100, 0, 0xbeef, &so);
+  mptcp_ssize n = mptcp_subopt_write(&so, 0xff, buf, sizeof buf);
+  ck_assert_int_eq(n, 20);
+  mptcp_parse_ctx ctx;
+  mptcp_parse_ctx_init(&ctx, MPTCP_TH_ACK, 100);
+  mptcp_subopt_parse(buf, (size_t)n, &ctx, &back);
+  ck_assert_uint_eq(back.status, MPTCP_SUBOPT_OK);
+  ck_assert_uint_eq(back.u.dss.flags & MPTCP_DSS_m, 0);
+  CK_X64(back.u.dss.dsn, 0x10);
+  CK_X64(mptcp_mp_expand_dsn(&r, &back.u.dss), dsn);
+  ck_assert_uint_eq(back.u.dss.csum, 0xbeef);
+}
+END_TEST
+
 static mptcp_dss ack32(uint64_t v) {
   mptcp_dss d;
   memset(&d, 0, sizeof d);
@@ -241,6 +308,7 @@ Suite *suite_mp(void) {
       TCHECK_TEST(test_mp_worked_example), TCHECK_TEST(test_mp_dss_forms),
       TCHECK_TEST(test_mp_data_ack),       TCHECK_TEST(test_mp_rx),
       TCHECK_TEST(test_mp_expand),         TCHECK_TEST(test_mp_rx_after_fin),
+      TCHECK_TEST(test_mp_dsn32_rule),     TCHECK_TEST(test_mp_dss_dsn32),
   };
   return tcheck_suite("mp", tests, sizeof tests / sizeof tests[0]);
 }

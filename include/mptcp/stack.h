@@ -128,6 +128,12 @@ typedef struct mptcp_settings {
    *  below a segment maps every segment on its own (the mapping is a
    *  segment long also while DSS checksums are on). */
   uint32_t dss_map_max_bytes;
+  /** Put the full 64-bit DSN in every DSS mapping (default 0: the low 32
+   *  bits only while the connection's rate, estimated as its subflows'
+   *  windows over the smallest SRTT, times twice the 2-minute MSL stays
+   *  below 2^31 bytes, about 71 Mbit/s; RFC 8684 §3.3.1). For peers that
+   *  mishandle 32-bit DSNs and for experiments. */
+  uint8_t dsn64;
 
   /* Offloads (virtio-net / Linux GSO semantics), for a caller whose packet
    * I/O computes checksums and splits or coalesces segments, such as a TUN

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # mpcat's command line: unknown scheduler / congestion-control / path-manager
 # names are refused with the list of valid ones (exit 2), valid ones are
-# accepted; so are buffer sizes.
+# accepted; so are buffer sizes and --dsn64.
 # Usage: mpcat-cli.sh MPCAT_EXE
 set -u
 M=${1:?usage: mpcat-cli.sh MPCAT_EXE}
@@ -34,4 +34,5 @@ expect 2 'bad --rcvbuf "2G"' --rcvbuf 2G -l 5000
 expect 2 'bad --sndbuf "17592186044416M"' --sndbuf 17592186044416M -l 5000
 expect 2 'bad --rcvbuf "4Mx"' --rcvbuf 4Mx -l 5000
 expect 2 "no TUN device" --sndbuf 8M --rcvbuf 65536 -l 5000
+expect 2 "no TUN device" --dsn64 --checksum -l 5000
 exit $fail
