@@ -19,6 +19,24 @@ void mptcp_dfin_sent(struct mptcp_subflow *sf, mptcp_tstamp now) {
 void mptcp_dfin_acked(struct mptcp_conn *c) {
   c->dfin_at = MPTCP_TSTAMP_NONE;
   c->dfin_tries = 0;
+  mptcp_dfin_check_closed(c);
+}
+
+int mptcp_dfin_complete(const struct mptcp_conn *c) {
+  const mptcp_mp *m = &c->mp;
+  return m->state != MPTCP_MP_ON || (m->fin_acked && m->peer_fin_done);
+}
+
+void mptcp_dfin_check_closed(struct mptcp_conn *c) {
+  if (mptcp_dfin_complete(c) && mptcp_conn_open_subflows(c) == 0)
+    mptcp_conn_post(c, MPTCP_EV_CLOSED);
+}
+
+int mptcp_dfin_linger(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  const mptcp_mp *m = &c->mp;
+  return m->state == MPTCP_MP_ON && !c->err && m->fin_queued && !m->fin_acked &&
+         c->dfin_at != MPTCP_TSTAMP_NONE;
 }
 
 /* Can @p sf send a pure ACK? Every synchronized state can, TIME_WAIT too
@@ -35,17 +53,21 @@ void mptcp_dfin_timer(struct mptcp_conn *c, mptcp_tstamp now) {
   c->dfin_at = MPTCP_TSTAMP_NONE;
   if (m->state != MPTCP_MP_ON || !m->fin_queued || m->fin_acked || c->err)
     return;
-  mptcp_subflow *use = NULL;
+  mptcp_subflow *use = NULL, *busy = NULL;
   for (unsigned i = 0; i < c->n_sf; i++) {
     mptcp_subflow *sf = c->sf[i];
     if (!sf || !can_ack(sf)) continue;
-    /* Something in flight (the FIN with the DATA_FIN, or data): the
-     * subflow's own timer resends it and bounds its retries. */
     if (sf->tcp.snd_una != sf->tcp.snd_max) {
-      c->dfin_at = now + sf->tcp.rto;
-      return;
-    }
-    if (!use) use = sf;
+      if (!busy) busy = sf;
+    } else if (!use)
+      use = sf;
+  }
+  /* Only subflows with something in flight (the FIN with the DATA_FIN, or
+   * data): their own timers resend it and bound the retries. An idle one
+   * beside them takes the resend: the busy one's path may be dead. */
+  if (!use && busy) {
+    c->dfin_at = now + busy->tcp.rto;
+    return;
   }
   if (!use) return; /* no subflow left: their closing ends the connection */
   mptcp_stack *st = c->st;
