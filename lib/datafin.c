@@ -39,6 +39,13 @@ int mptcp_dfin_linger(const struct mptcp_subflow *sf) {
          c->dfin_at != MPTCP_TSTAMP_NONE;
 }
 
+void mptcp_dfin_rx_again(struct mptcp_subflow *sf, uint64_t dsn) {
+  struct mptcp_conn *c = sf->conn;
+  if (dsn != c->mp.peer_fin_dsn) return; /* not that DATA_FIN: no answer */
+  sf->tcp.flags |= TCPF_ACK_NOW;
+  mptcp_conn_want_output(c);
+}
+
 /* Can @p sf send a pure ACK? Every synchronized state can, TIME_WAIT too
  * (it answers a retransmitted FIN): the peer may still wait for the
  * DATA_FIN after both FINs. */
@@ -80,9 +87,14 @@ void mptcp_dfin_timer(struct mptcp_conn *c, mptcp_tstamp now) {
     return;
   }
   /* plan() (subflow.c) puts the DATA_FIN on every pure ACK until it is
-   * acknowledged. */
+   * acknowledged. It goes as a keep-alive probe (an old sequence number)
+   * where the subflow can: a peer that already has the DATA_FIN must
+   * answer that (RFC 9293 §3.10.7.4), and its ACK carries the DATA_ACK;
+   * Linux answers no DATA_FIN that comes again on a plain pure ACK. From
+   * TIME_WAIT it is a plain ACK (the peer's subflow is closing). */
   mptcp_ctr_inc(st, MPTCP_CTR_MP_DATA_FIN_RTX);
-  use->tcp.flags |= TCPF_ACK_NOW;
+  use->tcp.flags |=
+      use->tcp.state == MPTCP_TCP_TIME_WAIT ? TCPF_ACK_NOW : TCPF_KEEPALIVE;
   mptcp_conn_want_output(c);
   c->dfin_tries++;
   uint64_t wait = (uint64_t)c->dfin_rto

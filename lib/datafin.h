@@ -32,6 +32,10 @@ void mptcp_dfin_check_closed(struct mptcp_conn *c);
  * not complete? Only while our DATA_FIN may still be resent: the resend
  * timer bounds the wait (its give-up ends the connection). */
 int mptcp_dfin_linger(const struct mptcp_subflow *sf);
+/* The peer's DATA_FIN at @p dsn came again, alone on a pure ACK, after
+ * we had it: our DATA_ACK of it was lost and the peer resends. Answered
+ * at once (nothing else would answer a pure ACK). */
+void mptcp_dfin_rx_again(struct mptcp_subflow *sf, uint64_t dsn);
 /* The timer fired (c->dfin_at <= @p now). */
 void mptcp_dfin_timer(struct mptcp_conn *c, mptcp_tstamp now);
 

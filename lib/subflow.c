@@ -334,6 +334,8 @@ static void take_mapping(struct mptcp_subflow *sf, const mptcp_pkt *p,
     int was = c->mp.peer_fin_done;
     mptcp_mp_rx_fin(&c->mp, dsn + len);
     peer_fin_check(sf, was);
+    if (was && !p->payload_len && !(p->tcp_flags & MPTCP_TH_FIN))
+      mptcp_dfin_rx_again(sf, dsn + len);
   }
 }
 

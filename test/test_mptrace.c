@@ -1050,17 +1050,25 @@ static void is_dfin_ack(const mpt *m, const tseg *g, uint32_t seq,
   ck_assert_uint_eq(d->u.dss.dll, 1);
 }
 
-/* The next segment is that DATA_FIN on the first subflow, with @p ack,
- * and nothing follows. */
-static void expect_dfin_ack_of(mpt *m, uint32_t ack) {
+/* The next segment is that DATA_FIN on the first subflow, with @p seq
+ * and @p ack, and nothing follows. */
+static void expect_dfin_ack_of(mpt *m, uint32_t seq, uint32_t ack) {
   tseg g;
   ck_assert(tpeer_recv(&m->p, &g));
-  is_dfin_ack(m, &g, m->p.iss + 2, ack);
+  is_dfin_ack(m, &g, seq, ack);
   tpeer_expect_none(&m->p);
 }
 
-/* After the acknowledged FIN, before the peer's. */
-static void expect_dfin_ack(mpt *m) { expect_dfin_ack_of(m, IRS + 1); }
+/* After the acknowledged FIN, before the peer's: a keep-alive probe (the
+ * FIN's sequence number), which a peer must answer. */
+static void expect_dfin_ack(mpt *m) {
+  expect_dfin_ack_of(m, m->p.iss + 1, IRS + 1);
+}
+
+/* From TIME_WAIT: a plain pure ACK. */
+static void expect_dfin_ack_tw(mpt *m) {
+  expect_dfin_ack_of(m, m->p.iss + 2, IRS + 2);
+}
 
 /* Resent at RTO, then 2 and 4 RTOs later (backoff from the FIN), nothing
  * in between; once DATA_ACKed never again, and the peer's DATA_FIN and
@@ -1255,7 +1263,7 @@ START_TEST(test_mptrace_data_fin_time_wait) {
     at += (mptcp_tstamp)rto << k;
     ck_assert_uint_eq(tpeer_expiry(&m.p), at);
     tpeer_time(&m.p, at);
-    expect_dfin_ack_of(&m, IRS + 2);
+    expect_dfin_ack_tw(&m);
     ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), k + 1);
     ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
   }
@@ -1294,7 +1302,7 @@ START_TEST(test_mptrace_data_fin_time_wait_give_up) {
     tpeer_expect_none(&m.p);
     ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_TIME_WAIT);
     tpeer_time(&m.p, at);
-    expect_dfin_ack_of(&m, IRS + 2);
+    expect_dfin_ack_tw(&m);
     ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
     wait = wait * 2 > m.p.s.rto_max ? m.p.s.rto_max : wait * 2;
   }
@@ -1344,7 +1352,7 @@ START_TEST(test_mptrace_data_fin_last_ack) {
   ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
   ck_assert_uint_eq(tpeer_expiry(&m.p), t0 + rto);
   tpeer_time(&m.p, t0 + rto);
-  expect_dfin_ack_of(&m, IRS + 2);
+  expect_dfin_ack_tw(&m);
   ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 1);
   peer_dack(&m, IRS + 2, m.p.iss + 2, m.idsn + 2, NULL, NULL);
   tpeer_expect_none(&m.p);
@@ -1417,7 +1425,7 @@ START_TEST(test_mptrace_data_fin_two_subflows) {
       continue;
     }
     ck_assert_uint_eq(g.src.port, f[live].src.port);
-    is_dfin_ack(&m, &g, f[live].seq + 1, live ? IRS_JOIN + 1 : IRS + 1);
+    is_dfin_ack(&m, &g, f[live].seq, live ? IRS_JOIN + 1 : IRS + 1);
     found++;
   }
   ck_assert_int_eq(found, 1);
@@ -1441,6 +1449,45 @@ START_TEST(test_mptrace_data_fin_two_subflows) {
   ev = tpeer_events(&m.p);
   ck_assert_uint_eq(ev & (MPTCP_EV_CLOSED | MPTCP_EV_RESET | MPTCP_EV_TIMEOUT),
                     MPTCP_EV_CLOSED);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* The peer's DATA_FIN at @p dsn alone (SSN 0, DLL 1) on a pure ACK. */
+static void peer_dfin_alone(mpt *m, uint32_t seq, uint64_t dsn) {
+  tseg a = tseg_make(seq, m->p.iss + 1, MPTCP_TH_ACK);
+  mptcp_subopt o;
+  memset(&o, 0, sizeof o);
+  o.subtype = MPTCP_SUB_DSS;
+  o.u.dss.flags = MPTCP_DSS_A | MPTCP_DSS_a | MPTCP_DSS_M | MPTCP_DSS_F;
+  o.u.dss.data_ack = m->idsn + 1;
+  o.u.dss.dsn = (uint32_t)dsn;
+  o.u.dss.dll = 1;
+  a.mptcp[0] = o;
+  a.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &a), 0);
+}
+
+/* The receiving side: a DATA_FIN that comes again after we had it (our
+ * DATA_ACK was lost) is answered at once with the DATA_ACK, on a pure ACK
+ * or a keep-alive probe (an old sequence number, as we resend); one at
+ * another DSN is not. */
+START_TEST(test_mptrace_data_fin_rx_again) {
+  mpt m;
+  open_client(&m);
+  peer_dfin(&m, IRS + 1, m.p.iss + 1, m.idsn + 1, NULL, NULL);
+  expect_ack_of_peer_dfin(&m, IRS + 2);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRx"), 1);
+  const uint32_t seqs[2] = {IRS + 2, IRS + 1};
+  for (unsigned k = 0; k < 2; k++) {
+    tpeer_time(&m.p, m.p.now + 300000);
+    peer_dfin_alone(&m, seqs[k], m.peer_idsn + 1);
+    expect_ack_of_peer_dfin(&m, IRS + 2);
+  }
+  peer_dfin_alone(&m, IRS + 2, m.peer_idsn + 5);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRx"), 1);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_CLOSE_WAIT);
   tpeer_fini(&m.p);
 }
 END_TEST
@@ -1469,6 +1516,7 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_data_fin_time_wait_give_up),
       TCHECK_TEST(test_mptrace_data_fin_last_ack),
       TCHECK_LOOP(test_mptrace_data_fin_two_subflows, 3),
+      TCHECK_TEST(test_mptrace_data_fin_rx_again),
   };
   return tcheck_suite("mptrace", tests, sizeof tests / sizeof tests[0]);
 }
