@@ -1,7 +1,8 @@
 /* Our DATA_FIN until the peer DATA_ACKs it (RFC 8684 §3.3.3): once every
  * subflow's FIN is acknowledged nothing else would send it again, so a
  * lost DATA_FIN would hang the close. A connection timer resends it on a
- * pure ACK with exponential backoff, and gives up after max_retries.
+ * pure ACK (a keep-alive probe outside TIME_WAIT, so the peer answers)
+ * with exponential backoff, and gives up after max_retries.
  * The close of an MPTCP connection is clean (CLOSED without an error)
  * only once both DATA_FINs are done (§3.3.3, §3.4): until then a subflow
  * in TIME_WAIT stays there (resends ours, answers the peer's) instead of
