@@ -1492,6 +1492,46 @@ START_TEST(test_mptrace_data_fin_rx_again) {
 }
 END_TEST
 
+/* Our DATA_FIN DATA_ACKed, the peer's subflow FIN without a DATA_FIN: the
+ * data-level close is not complete. No CLOSED in TIME_WAIT; _i 0: at its
+ * end CLOSED with TIMEOUT; _i 1: a reset in it gives CLOSED with RESET. */
+START_TEST(test_mptrace_data_fin_peer_missing) {
+  mpt m;
+  open_client(&m);
+  ck_assert_int_eq(mptcp_conn_shutdown(m.p.conn, m.p.now), 0);
+  tseg fin;
+  ck_assert(tpeer_recv(&m.p, &fin));
+  ck_assert_uint_eq(fin.flags, MPTCP_TH_FIN | MPTCP_TH_ACK);
+  tpeer_expect_none(&m.p);
+  peer_dack(&m, IRS + 1, m.p.iss + 2, m.idsn + 2, NULL, NULL);
+  tpeer_expect_none(&m.p);
+  tseg f = tseg_make(IRS + 1, m.p.iss + 2, MPTCP_TH_FIN | MPTCP_TH_ACK);
+  f.mptcp[0] = data_ack(m.idsn + 2);
+  f.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m.p, &f), 0);
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  ck_assert_uint_eq(g.ack, IRS + 2);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_TIME_WAIT);
+  ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
+  uint32_t want = MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT;
+  if (_i == 0) {
+    tpeer_time(&m.p, m.p.now + m.p.s.time_wait);
+  } else {
+    tseg r = tseg_make(IRS + 2, 0, MPTCP_TH_RST);
+    ck_assert_int_eq(tpeer_send(&m.p, &r), 0);
+    want = MPTCP_EV_CLOSED | MPTCP_EV_RESET;
+  }
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_events(&m.p) &
+                        (MPTCP_EV_CLOSED | MPTCP_EV_RESET | MPTCP_EV_TIMEOUT),
+                    want);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 0);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
 Suite *suite_mptrace(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptrace_join_client),
@@ -1517,6 +1557,7 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_data_fin_last_ack),
       TCHECK_LOOP(test_mptrace_data_fin_two_subflows, 3),
       TCHECK_TEST(test_mptrace_data_fin_rx_again),
+      TCHECK_LOOP(test_mptrace_data_fin_peer_missing, 2),
   };
   return tcheck_suite("mptrace", tests, sizeof tests / sizeof tests[0]);
 }
