@@ -823,13 +823,16 @@ static void drain_events(struct app *a, mptcp_tstamp now) {
   }
 }
 
-/* Both directions done and our FIN acknowledged. */
+/* Both directions done and our FIN acknowledged; with MPTCP our DATA_FIN
+ * DATA_ACKed too, which only CLOSED tells (a subflow in TIME_WAIT may
+ * still have to resend it). */
 static int finished(const struct app *a) {
   mptcp_conn_info ci;
   if (!a->conn || !a->shut_sent || a->in_len || !a->rx_eof || a->out_len)
     return 0;
   if (a->closed_ev) return 1;
   mptcp_conn_get_info(a->conn, &ci);
+  if (ci.mptcp) return 0;
   return ci.state == MPTCP_TCP_TIME_WAIT || ci.state == MPTCP_TCP_CLOSED;
 }
 

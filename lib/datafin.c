@@ -19,6 +19,31 @@ void mptcp_dfin_sent(struct mptcp_subflow *sf, mptcp_tstamp now) {
 void mptcp_dfin_acked(struct mptcp_conn *c) {
   c->dfin_at = MPTCP_TSTAMP_NONE;
   c->dfin_tries = 0;
+  mptcp_dfin_check_closed(c);
+}
+
+int mptcp_dfin_complete(const struct mptcp_conn *c) {
+  const mptcp_mp *m = &c->mp;
+  return m->state != MPTCP_MP_ON || (m->fin_acked && m->peer_fin_done);
+}
+
+void mptcp_dfin_check_closed(struct mptcp_conn *c) {
+  if (mptcp_dfin_complete(c) && mptcp_conn_open_subflows(c) == 0)
+    mptcp_conn_post(c, MPTCP_EV_CLOSED);
+}
+
+int mptcp_dfin_linger(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  const mptcp_mp *m = &c->mp;
+  return m->state == MPTCP_MP_ON && !c->err && m->fin_queued && !m->fin_acked &&
+         c->dfin_at != MPTCP_TSTAMP_NONE;
+}
+
+void mptcp_dfin_rx_again(struct mptcp_subflow *sf, uint64_t dsn) {
+  struct mptcp_conn *c = sf->conn;
+  if (dsn != c->mp.peer_fin_dsn) return; /* not that DATA_FIN: no answer */
+  sf->tcp.flags |= TCPF_ACK_NOW;
+  mptcp_conn_want_output(c);
 }
 
 /* Can @p sf send a pure ACK? Every synchronized state can, TIME_WAIT too
@@ -35,17 +60,21 @@ void mptcp_dfin_timer(struct mptcp_conn *c, mptcp_tstamp now) {
   c->dfin_at = MPTCP_TSTAMP_NONE;
   if (m->state != MPTCP_MP_ON || !m->fin_queued || m->fin_acked || c->err)
     return;
-  mptcp_subflow *use = NULL;
+  mptcp_subflow *use = NULL, *busy = NULL;
   for (unsigned i = 0; i < c->n_sf; i++) {
     mptcp_subflow *sf = c->sf[i];
     if (!sf || !can_ack(sf)) continue;
-    /* Something in flight (the FIN with the DATA_FIN, or data): the
-     * subflow's own timer resends it and bounds its retries. */
     if (sf->tcp.snd_una != sf->tcp.snd_max) {
-      c->dfin_at = now + sf->tcp.rto;
-      return;
-    }
-    if (!use) use = sf;
+      if (!busy) busy = sf;
+    } else if (!use)
+      use = sf;
+  }
+  /* Only subflows with something in flight (the FIN with the DATA_FIN, or
+   * data): their own timers resend it and bound the retries. An idle one
+   * beside them takes the resend: the busy one's path may be dead. */
+  if (!use && busy) {
+    c->dfin_at = now + busy->tcp.rto;
+    return;
   }
   if (!use) return; /* no subflow left: their closing ends the connection */
   mptcp_stack *st = c->st;
@@ -58,9 +87,14 @@ void mptcp_dfin_timer(struct mptcp_conn *c, mptcp_tstamp now) {
     return;
   }
   /* plan() (subflow.c) puts the DATA_FIN on every pure ACK until it is
-   * acknowledged. */
+   * acknowledged. It goes as a keep-alive probe (an old sequence number)
+   * where the subflow can: a peer that already has the DATA_FIN must
+   * answer that (RFC 9293 §3.10.7.4), and its ACK carries the DATA_ACK;
+   * Linux answers no DATA_FIN that comes again on a plain pure ACK. From
+   * TIME_WAIT it is a plain ACK (the peer's subflow is closing). */
   mptcp_ctr_inc(st, MPTCP_CTR_MP_DATA_FIN_RTX);
-  use->tcp.flags |= TCPF_ACK_NOW;
+  use->tcp.flags |=
+      use->tcp.state == MPTCP_TCP_TIME_WAIT ? TCPF_ACK_NOW : TCPF_KEEPALIVE;
   mptcp_conn_want_output(c);
   c->dfin_tries++;
   uint64_t wait = (uint64_t)c->dfin_rto

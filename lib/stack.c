@@ -515,14 +515,17 @@ void mptcp_sf_closed(mptcp_subflow *sf, uint32_t ev) {
    * the peer closed) ends nothing: the connection completed. */
   if (sf->join && c->mp.fin_acked && c->mp.peer_fin_done)
     ev &= ~(uint32_t)(MPTCP_EV_RESET | MPTCP_EV_TIMEOUT);
+  /* The last subflow's close was clean, the data-level one is not (a
+   * DATA_FIN missing): the app must not take it for a complete close. */
+  if (!(ev & (MPTCP_EV_RESET | MPTCP_EV_REFUSED)) && !mptcp_dfin_complete(c))
+    ev |= MPTCP_EV_TIMEOUT;
   if (ev & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT | MPTCP_EV_REFUSED))
     c->err = (uint8_t)(ev & MPTCP_EV_RESET ? 1 : ev & MPTCP_EV_TIMEOUT ? 2 : 3);
   mptcp_conn_post(c, MPTCP_EV_CLOSED | ev);
 }
 
 void mptcp_sf_time_wait(mptcp_subflow *sf) {
-  if (mptcp_conn_open_subflows(sf->conn) == 0)
-    mptcp_conn_post(sf->conn, MPTCP_EV_CLOSED);
+  mptcp_dfin_check_closed(sf->conn);
 }
 
 void mptcp_stack_queue_rst(mptcp_stack *st, const mptcp_pkt *p) {

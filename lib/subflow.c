@@ -294,6 +294,7 @@ static void peer_fin_check(struct mptcp_subflow *sf, int was_done) {
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_FIN_RX);
     sf->tcp.flags |= TCPF_ACK_NOW; /* DATA_ACK the DATA_FIN at once */
     mptcp_conn_post(c, MPTCP_EV_PEER_CLOSED | MPTCP_EV_READABLE);
+    mptcp_dfin_check_closed(c);
   }
 }
 
@@ -333,6 +334,8 @@ static void take_mapping(struct mptcp_subflow *sf, const mptcp_pkt *p,
     int was = c->mp.peer_fin_done;
     mptcp_mp_rx_fin(&c->mp, dsn + len);
     peer_fin_check(sf, was);
+    if (was && !p->payload_len && !(p->tcp_flags & MPTCP_TH_FIN))
+      mptcp_dfin_rx_again(sf, dsn + len);
   }
 }
 
@@ -395,8 +398,9 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   if (d->flags & MPTCP_DSS_A) {
     uint32_t wnd = (uint32_t)p->window << sf->tcp.snd_wscale;
     uint64_t before = c->mp.snd_una;
+    uint8_t fin_was = c->mp.fin_acked;
     mptcp_mp_on_data_ack(&c->mp, d, wnd);
-    if (c->mp.fin_acked && c->dfin_at != MPTCP_TSTAMP_NONE) mptcp_dfin_acked(c);
+    if (c->mp.fin_acked && !fin_was) mptcp_dfin_acked(c);
     if (c->mp.snd_una == before && (d->flags & MPTCP_DSS_a) == 0 &&
         (uint32_t)d->data_ack != (uint32_t)before)
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_ACK_IGNORED);

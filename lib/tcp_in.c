@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "datafin.h"
 #include "mpfail.h"
 #include "conn_sched.h"
 #include "isn.h"
@@ -775,7 +776,10 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
       mptcp_conn_closed(c, MPTCP_EV_RESET);
       return;
     }
-    mptcp_sf_closed(sf, was == MPTCP_TCP_TIME_WAIT ? 0 : MPTCP_EV_RESET);
+    /* In TIME_WAIT a reset ends nothing, unless a DATA_FIN was owed. */
+    mptcp_sf_closed(sf, was == MPTCP_TCP_TIME_WAIT && mptcp_dfin_complete(c)
+                            ? 0
+                            : MPTCP_EV_RESET);
     return;
   }
 
@@ -855,6 +859,12 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
       case MPTCP_TCP_FIN_WAIT_1: t->state = MPTCP_TCP_FIN_WAIT_2; break;
       case MPTCP_TCP_CLOSING: enter_time_wait(sf, now); break;
       case MPTCP_TCP_LAST_ACK:
+        /* Our DATA_FIN is not DATA_ACKed yet: the subflow stays to
+         * resend it (datafin.c) instead of closing. */
+        if (mptcp_dfin_linger(sf)) {
+          enter_time_wait(sf, now);
+          break;
+        }
         t->state = MPTCP_TCP_CLOSED;
         mptcp_sf_closed(sf, 0);
         return;

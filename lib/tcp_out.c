@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "datafin.h"
 #include "conn_sched.h"
 #include "mpfail.h"
 #include "pm.h"
@@ -917,6 +918,12 @@ void mptcp_tcp_timers(struct mptcp_subflow *sf, mptcp_tstamp now) {
   mptcp_tcp *t = &sf->tcp;
   const mptcp_settings *s = &c->st->s;
   if (t->t_tw <= now) {
+    /* Our DATA_FIN may still need this subflow: its resend timer ends
+     * the wait (DATA_ACKed, or the connection times out). */
+    if (mptcp_dfin_linger(sf)) {
+      t->t_tw = now + s->time_wait;
+      return;
+    }
     t->t_tw = MPTCP_TSTAMP_NONE;
     mptcp_sf_closed(sf, 0);
     return;

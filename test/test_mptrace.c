@@ -87,16 +87,21 @@ static void keys_known(mpt *m) {
 
 /* Settings: MPTCP v1, no built-in path manager (the traces stay exact),
  * DSS checksums if @p csum. */
-static void mpt_init_opts(mpt *m, int sack, int csum) {
+static void mpt_init_tw(mpt *m, int sack, int csum, mptcp_tstamp time_wait) {
   memset(m, 0, sizeof *m);
   mptcp_settings s;
   tpeer_default_settings(&s);
+  if (time_wait) s.time_wait = time_wait;
   s.sack = (uint8_t)sack;
   s.checksum = (uint8_t)csum;
   s.mptcp = 1;
   s.pm_policy = MPTCP_PM_NONE;
   tpeer_init(&m->p, &s, 0);
   m->peer_key = PEER_KEY;
+}
+
+static void mpt_init_opts(mpt *m, int sack, int csum) {
+  mpt_init_tw(m, sack, csum, 0);
 }
 
 static void mpt_init_sack(mpt *m, int sack) { mpt_init_opts(m, sack, 0); }
@@ -112,10 +117,9 @@ static void send_opt(mpt *m, const mptcp_subopt *o) {
   ck_assert_int_eq(tpeer_send(&m->p, &g), 0);
 }
 
-/* The stack connects; the peer answers as an MPTCP v1 server and then
- * acknowledges the key (a DATA_ACK): joins may start. */
-static void open_client(mpt *m) {
-  mpt_init(m);
+/* The stack (set up by mpt_init*) connects; the peer answers as an MPTCP
+ * v1 server and then acknowledges the key (a DATA_ACK): joins may start. */
+static void open_client_on(mpt *m) {
   tseg syn = tpeer_connect(&m->p, NULL);
   const mptcp_subopt *c = tseg_mptcp(&syn, MPTCP_SUB_CAPABLE);
   ck_assert_uint_eq(c->u.mpc.form, MPTCP_MPC_SYN);
@@ -142,6 +146,11 @@ static void open_client(mpt *m) {
   mptcp_subopt d = data_ack(m->idsn + 1);
   send_opt(m, &d);
   tpeer_expect_none(&m->p);
+}
+
+static void open_client(mpt *m) {
+  mpt_init(m);
+  open_client_on(m);
 }
 
 /* The peer connects to the listening stack as an MPTCP v1 client (with
@@ -992,8 +1001,10 @@ END_TEST
  * sends the DATA_FIN again. The stack, client, closes without data; the
  * peer acknowledges the FIN with a DATA_ACK short of the DATA_FIN and
  * returns the time of that ACK and the subflow's RTO. */
-static mptcp_tstamp dfin_unacked(mpt *m, uint32_t *rto) {
-  open_client(m);
+static mptcp_tstamp dfin_unacked_tw(mpt *m, uint32_t *rto,
+                                    mptcp_tstamp time_wait) {
+  mpt_init_tw(m, 0, 0, time_wait);
+  open_client_on(m);
   mptcp_conn_info ci;
   mptcp_conn_get_info(m->p.conn, &ci);
   *rto = ci.rto_us;
@@ -1019,22 +1030,44 @@ static mptcp_tstamp dfin_unacked(mpt *m, uint32_t *rto) {
   return t0;
 }
 
-/* The DATA_FIN alone (SSN 0, DLL 1, DSN idsn + 1) on a pure ACK after the
- * acknowledged FIN. */
-static void expect_dfin_ack(mpt *m) {
-  tseg g;
-  ck_assert(tpeer_recv(&m->p, &g));
-  ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
-  ck_assert_uint_eq(g.seq, m->p.iss + 2);
-  ck_assert_uint_eq(g.ack, IRS + 1);
-  ck_assert_uint_eq(g.len, 0);
-  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
+static mptcp_tstamp dfin_unacked(mpt *m, uint32_t *rto) {
+  return dfin_unacked_tw(m, rto, 0);
+}
+
+/* @p g is our DATA_FIN alone (SSN 0, DLL 1, DSN idsn + 1) on a pure ACK
+ * with @p seq, @p ack. */
+static void is_dfin_ack(const mpt *m, const tseg *g, uint32_t seq,
+                        uint32_t ack) {
+  ck_assert_uint_eq(g->flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(g->seq, seq);
+  ck_assert_uint_eq(g->ack, ack);
+  ck_assert_uint_eq(g->len, 0);
+  const mptcp_subopt *d = tseg_mptcp(g, MPTCP_SUB_DSS);
   ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_F, MPTCP_DSS_F);
   ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_M, MPTCP_DSS_M);
   ck_assert_uint_eq(d->u.dss.dsn, m->idsn + 1);
   ck_assert_uint_eq(d->u.dss.ssn, 0);
   ck_assert_uint_eq(d->u.dss.dll, 1);
+}
+
+/* The next segment is that DATA_FIN on the first subflow, with @p seq
+ * and @p ack, and nothing follows. */
+static void expect_dfin_ack_of(mpt *m, uint32_t seq, uint32_t ack) {
+  tseg g;
+  ck_assert(tpeer_recv(&m->p, &g));
+  is_dfin_ack(m, &g, seq, ack);
   tpeer_expect_none(&m->p);
+}
+
+/* After the acknowledged FIN, before the peer's: a keep-alive probe (the
+ * FIN's sequence number), which a peer must answer. */
+static void expect_dfin_ack(mpt *m) {
+  expect_dfin_ack_of(m, m->p.iss + 1, IRS + 1);
+}
+
+/* From TIME_WAIT: a plain pure ACK. */
+static void expect_dfin_ack_tw(mpt *m) {
+  expect_dfin_ack_of(m, m->p.iss + 2, IRS + 2);
 }
 
 /* Resent at RTO, then 2 and 4 RTOs later (backoff from the FIN), nothing
@@ -1127,6 +1160,378 @@ START_TEST(test_mptrace_data_fin_give_up) {
 }
 END_TEST
 
+/* --- DATA_FIN resend in the other closing states, and the app's CLOSED
+ * (RFC 8684 §3.3.3: the connection is closed only once both DATA_FINs
+ * are DATA_ACKed). --- */
+
+/* The peer's FIN with its DATA_FIN (DSN peer_idsn + 1, a 32-bit mapping
+ * as Linux sends) and a DATA_ACK of @p dack, on the subflow from @p from
+ * to @p to (NULL: the first one). */
+static void peer_dfin(mpt *m, uint32_t seq, uint32_t ack, uint64_t dack,
+                      const mptcp_addr *from, const mptcp_addr *to) {
+  tseg f = tseg_make(seq, ack, MPTCP_TH_FIN | MPTCP_TH_ACK);
+  f.from = from;
+  f.to = to;
+  mptcp_subopt o;
+  memset(&o, 0, sizeof o);
+  o.subtype = MPTCP_SUB_DSS;
+  o.u.dss.flags = MPTCP_DSS_A | MPTCP_DSS_a | MPTCP_DSS_M | MPTCP_DSS_F;
+  o.u.dss.data_ack = dack;
+  o.u.dss.dsn = (uint32_t)(m->peer_idsn + 1);
+  o.u.dss.dll = 1;
+  f.mptcp[0] = o;
+  f.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &f), 0);
+}
+
+/* A pure ACK of the peer with DATA_ACK @p dack on a subflow. */
+static void peer_dack(mpt *m, uint32_t seq, uint32_t ack, uint64_t dack,
+                      const mptcp_addr *from, const mptcp_addr *to) {
+  tseg a = tseg_make(seq, ack, MPTCP_TH_ACK);
+  a.from = from;
+  a.to = to;
+  a.mptcp[0] = data_ack(dack);
+  a.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &a), 0);
+}
+
+/* Our ACK of the peer's FIN (@p ack) DATA_ACKs its DATA_FIN. */
+static void expect_ack_of_peer_dfin(mpt *m, uint32_t ack) {
+  tseg g;
+  ck_assert(tpeer_recv(&m->p, &g));
+  ck_assert_uint_eq(g.flags, MPTCP_TH_ACK);
+  ck_assert_uint_eq(g.ack, ack);
+  ck_assert_uint_eq(tseg_mptcp(&g, MPTCP_SUB_DSS)->u.dss.data_ack,
+                    (uint32_t)(m->peer_idsn + 2));
+  tpeer_expect_none(&m->p);
+}
+
+static uint8_t conn_state(mpt *m) {
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(m->p.conn, &ci);
+  return ci.state;
+}
+
+/* The app releases the connection; once TIME_WAIT is over the stack holds
+ * nothing of it: no timer, no memory beyond a fresh stack's, and its
+ * 4-tuple is unknown. */
+static void released_and_gone(mpt *m) {
+  mptcp_conn_release(m->p.conn, m->p.now);
+  m->p.conn = NULL;
+  tpeer_expect_none(&m->p);
+  tpeer_time(&m->p, m->p.now + m->p.s.time_wait);
+  tpeer_expect_none(&m->p);
+  ck_assert_uint_eq(tpeer_expiry(&m->p), MPTCP_TSTAMP_NONE);
+  /* (A stack that had a connection keeps its grown token table.) */
+  tpeer fresh;
+  tpeer_init(&fresh, &m->p.s, 0);
+  tpeer_connect(&fresh, NULL);
+  mptcp_conn_release(fresh.conn, fresh.now);
+  fresh.conn = NULL;
+  size_t blocks = fresh.live_blocks, bytes = fresh.live_bytes;
+  tpeer_fini(&fresh);
+  ck_assert_uint_eq(m->p.live_blocks, blocks);
+  ck_assert_uint_eq(m->p.live_bytes, bytes);
+  tseg a = tseg_make(IRS + 2, m->p.iss + 2, MPTCP_TH_ACK);
+  ck_assert_int_eq(tpeer_send(&m->p, &a), MPTCP_RX_NOT_MINE);
+  tpeer_expect_none(&m->p);
+}
+
+/* Both subflow FINs exchanged (TIME_WAIT), the DATA_ACK of our DATA_FIN
+ * lost: the resend goes from TIME_WAIT, and the app hears CLOSED only once
+ * it is DATA_ACKed. */
+START_TEST(test_mptrace_data_fin_time_wait) {
+  mpt m;
+  uint32_t rto;
+  mptcp_tstamp t0 = dfin_unacked(&m, &rto);
+  tpeer_time(&m.p, t0 + 20000);
+  peer_dfin(&m, IRS + 1, m.p.iss + 2, m.idsn + 1, NULL, NULL);
+  /* Our ACK DATA_ACKs the peer's DATA_FIN and still carries ours. */
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  is_dfin_ack(&m, &g, m.p.iss + 2, IRS + 2);
+  ck_assert_uint_eq(tseg_mptcp(&g, MPTCP_SUB_DSS)->u.dss.data_ack,
+                    (uint32_t)(m.peer_idsn + 2));
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_TIME_WAIT);
+  uint32_t ev = tpeer_events(&m.p);
+  ck_assert_uint_eq(ev & MPTCP_EV_PEER_CLOSED, MPTCP_EV_PEER_CLOSED);
+  ck_assert_uint_eq(ev & MPTCP_EV_CLOSED, 0); /* ours is not DATA_ACKed */
+  /* The timer runs on in TIME_WAIT: resent at RTO and 2 RTOs later. */
+  mptcp_tstamp at = t0;
+  for (unsigned k = 0; k < 2; k++) {
+    at += (mptcp_tstamp)rto << k;
+    ck_assert_uint_eq(tpeer_expiry(&m.p), at);
+    tpeer_time(&m.p, at);
+    expect_dfin_ack_tw(&m);
+    ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), k + 1);
+    ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
+  }
+  peer_dack(&m, IRS + 2, m.p.iss + 2, m.idsn + 2, NULL, NULL);
+  tpeer_expect_none(&m.p);
+  ev = tpeer_events(&m.p);
+  ck_assert_uint_eq(ev & (MPTCP_EV_CLOSED | MPTCP_EV_RESET | MPTCP_EV_TIMEOUT),
+                    MPTCP_EV_CLOSED);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_TIME_WAIT);
+  uint8_t buf[4];
+  ck_assert_int_eq(mptcp_conn_read(m.p.conn, buf, sizeof buf, m.p.now),
+                   MPTCP_ERR_EOF);
+  released_and_gone(&m);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 2);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* TIME_WAIT (here 50 ms) ends long before the resends do: the subflow
+ * lingers until they give up, then the connection times out (TIMEOUT, no
+ * clean CLOSED before) and, released, is freed. */
+START_TEST(test_mptrace_data_fin_time_wait_give_up) {
+  mpt m;
+  uint32_t rto;
+  mptcp_tstamp t0 = dfin_unacked_tw(&m, &rto, 50000), at = t0;
+  ck_assert_uint_gt(rto, 50000);
+  tpeer_time(&m.p, t0 + 20000);
+  peer_dfin(&m, IRS + 1, m.p.iss + 2, m.idsn + 1, NULL, NULL);
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  tpeer_expect_none(&m.p);
+  uint64_t wait = rto;
+  for (unsigned k = 0; k < m.p.s.max_retries; k++) {
+    at += wait;
+    tpeer_time(&m.p, at - 1);
+    tpeer_expect_none(&m.p);
+    ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_TIME_WAIT);
+    tpeer_time(&m.p, at);
+    expect_dfin_ack_tw(&m);
+    ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
+    wait = wait * 2 > m.p.s.rto_max ? m.p.s.rto_max : wait * 2;
+  }
+  tpeer_time(&m.p, at + wait);
+  tpeer_expect_none(&m.p); /* TIME_WAIT sends no reset */
+  uint32_t ev = tpeer_events(&m.p);
+  ck_assert_uint_eq(ev & (MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT),
+                    MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinTimeout"), 1);
+  uint8_t buf[4];
+  ck_assert_int_eq(mptcp_conn_read(m.p.conn, buf, sizeof buf, m.p.now),
+                   MPTCP_ERR_EOF); /* the peer's data did all come */
+  released_and_gone(&m);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* The peer closed first (CLOSE_WAIT); our FIN and DATA_FIN (LAST_ACK)
+ * have their FIN acknowledged but not the DATA_FIN: the subflow does not
+ * close but lingers in TIME_WAIT to resend it, and CLOSED waits for the
+ * DATA_ACK. */
+START_TEST(test_mptrace_data_fin_last_ack) {
+  mpt m;
+  open_client(&m);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(m.p.conn, &ci);
+  uint32_t rto = ci.rto_us;
+  peer_dfin(&m, IRS + 1, m.p.iss + 1, m.idsn + 1, NULL, NULL);
+  expect_ack_of_peer_dfin(&m, IRS + 2);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_CLOSE_WAIT);
+  ck_assert_uint_eq(tpeer_events(&m.p) &
+                        (MPTCP_EV_PEER_CLOSED | MPTCP_EV_CLOSED),
+                    MPTCP_EV_PEER_CLOSED);
+  ck_assert_int_eq(mptcp_conn_shutdown(m.p.conn, m.p.now), 0);
+  tseg fin;
+  ck_assert(tpeer_recv(&m.p, &fin));
+  ck_assert_uint_eq(fin.flags, MPTCP_TH_FIN | MPTCP_TH_ACK);
+  ck_assert_uint_eq(tseg_mptcp(&fin, MPTCP_SUB_DSS)->u.dss.flags & MPTCP_DSS_F,
+                    MPTCP_DSS_F);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_LAST_ACK);
+  mptcp_tstamp t0 = m.p.now;
+  tpeer_time(&m.p, t0 + 10000);
+  peer_dack(&m, IRS + 2, m.p.iss + 2, m.idsn + 1, NULL, NULL);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_TIME_WAIT);
+  ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
+  ck_assert_uint_eq(tpeer_expiry(&m.p), t0 + rto);
+  tpeer_time(&m.p, t0 + rto);
+  expect_dfin_ack_tw(&m);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 1);
+  peer_dack(&m, IRS + 2, m.p.iss + 2, m.idsn + 2, NULL, NULL);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_events(&m.p) &
+                        (MPTCP_EV_CLOSED | MPTCP_EV_RESET | MPTCP_EV_TIMEOUT),
+                    MPTCP_EV_CLOSED);
+  released_and_gone(&m);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 1);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* Two subflows close; their FINs both carry the DATA_FIN. _i: 0 or 1,
+ * the peer acknowledges both FINs (DATA_ACK short of the DATA_FIN) and
+ * resets subflow _i: the resend goes on the other one. 2: subflow 0's
+ * path is dead (its FIN never acknowledged), subflow 1's FIN is: the
+ * resend goes on subflow 1 rather than wait for subflow 0. */
+START_TEST(test_mptrace_data_fin_two_subflows) {
+  mpt m;
+  tseg js = client_join_syn(&m);
+  peer_join_synack(&m, &js, 0);
+  expect_join_ack(&m, &js);
+  peer_ack_of_join_ack(&m, &js);
+  joined(&m);
+  ck_assert_int_eq(mptcp_conn_shutdown(m.p.conn, m.p.now), 0);
+  mptcp_tstamp t0 = m.p.now;
+  tseg f[2], g;
+  int seen[2] = {0, 0};
+  for (unsigned k = 0; k < 2; k++) {
+    ck_assert(tpeer_recv(&m.p, &g));
+    unsigned s = mptcp_ipaddr_equal(&g.src.ip, &client_a2.ip);
+    ck_assert(!seen[s]);
+    seen[s] = 1;
+    f[s] = g;
+    ck_assert_uint_eq(g.flags, MPTCP_TH_FIN | MPTCP_TH_ACK);
+    ck_assert_uint_eq(g.seq, s ? js.seq + 1 : m.p.iss + 1);
+    const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
+    ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_F, MPTCP_DSS_F);
+    ck_assert_uint_eq(d->u.dss.dsn, m.idsn + 1);
+  }
+  tpeer_expect_none(&m.p);
+  tpeer_time(&m.p, t0 + 10000);
+  if (_i != 2) peer_dack(&m, IRS + 1, m.p.iss + 2, m.idsn + 1, NULL, NULL);
+  peer_dack(&m, IRS_JOIN + 1, js.seq + 2, m.idsn + 1, &f[1].dst, &f[1].src);
+  tpeer_expect_none(&m.p);
+  unsigned live = 1; /* the subflow that must take the resend */
+  if (_i == 0 || _i == 1) {
+    live = 1 - (unsigned)_i;
+    tseg r = tseg_make(_i ? IRS_JOIN + 1 : IRS + 1, 0, MPTCP_TH_RST);
+    r.from = &f[_i].dst;
+    r.to = &f[_i].src;
+    ck_assert_int_eq(tpeer_send(&m.p, &r), 0);
+    tpeer_expect_none(&m.p);
+    mptcp_subflow_info si;
+    ck_assert_int_eq(mptcp_conn_get_subflow(m.p.conn, live, &si), 0);
+    ck_assert_uint_eq(si.state, MPTCP_TCP_FIN_WAIT_2);
+  }
+  uint32_t ev = tpeer_events(&m.p);
+  ck_assert_uint_eq(ev & MPTCP_EV_CLOSED, 0);
+  /* The resend timer: a pure ACK with the DATA_FIN on the live subflow
+   * (with _i 2, subflow 0 may resend its FIN at the same time). */
+  mptcp_tstamp at = tpeer_expiry(&m.p);
+  ck_assert_uint_le(at, t0 + 1000000);
+  tpeer_time(&m.p, at);
+  int found = 0;
+  while (tpeer_recv(&m.p, &g)) {
+    if (!mptcp_ipaddr_equal(&g.src.ip, &f[live].src.ip)) {
+      ck_assert_uint_eq(_i, 2);
+      ck_assert_uint_eq(g.flags & MPTCP_TH_FIN, MPTCP_TH_FIN);
+      continue;
+    }
+    ck_assert_uint_eq(g.src.port, f[live].src.port);
+    is_dfin_ack(&m, &g, f[live].seq, live ? IRS_JOIN + 1 : IRS + 1);
+    found++;
+  }
+  ck_assert_int_eq(found, 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 1);
+  /* DATA_ACKed there: no more resends. */
+  peer_dack(&m, live ? IRS_JOIN + 1 : IRS + 1, f[live].seq + 1, m.idsn + 2,
+            &f[live].dst, &f[live].src);
+  tpeer_expect_none(&m.p);
+  if (_i == 2) {
+    tpeer_fini(&m.p);
+    return;
+  }
+  tpeer_time(&m.p, m.p.now + 100 * (mptcp_tstamp)1000000);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 1);
+  /* The peer closes on the live subflow: a clean close, the reset of the
+   * other subflow notwithstanding. */
+  peer_dfin(&m, live ? IRS_JOIN + 1 : IRS + 1, f[live].seq + 1, m.idsn + 2,
+            &f[live].dst, &f[live].src);
+  expect_ack_of_peer_dfin(&m, live ? IRS_JOIN + 2 : IRS + 2);
+  ev = tpeer_events(&m.p);
+  ck_assert_uint_eq(ev & (MPTCP_EV_CLOSED | MPTCP_EV_RESET | MPTCP_EV_TIMEOUT),
+                    MPTCP_EV_CLOSED);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* The peer's DATA_FIN at @p dsn alone (SSN 0, DLL 1) on a pure ACK. */
+static void peer_dfin_alone(mpt *m, uint32_t seq, uint64_t dsn) {
+  tseg a = tseg_make(seq, m->p.iss + 1, MPTCP_TH_ACK);
+  mptcp_subopt o;
+  memset(&o, 0, sizeof o);
+  o.subtype = MPTCP_SUB_DSS;
+  o.u.dss.flags = MPTCP_DSS_A | MPTCP_DSS_a | MPTCP_DSS_M | MPTCP_DSS_F;
+  o.u.dss.data_ack = m->idsn + 1;
+  o.u.dss.dsn = (uint32_t)dsn;
+  o.u.dss.dll = 1;
+  a.mptcp[0] = o;
+  a.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &a), 0);
+}
+
+/* The receiving side: a DATA_FIN that comes again after we had it (our
+ * DATA_ACK was lost) is answered at once with the DATA_ACK, on a pure ACK
+ * or a keep-alive probe (an old sequence number, as we resend); one at
+ * another DSN is not. */
+START_TEST(test_mptrace_data_fin_rx_again) {
+  mpt m;
+  open_client(&m);
+  peer_dfin(&m, IRS + 1, m.p.iss + 1, m.idsn + 1, NULL, NULL);
+  expect_ack_of_peer_dfin(&m, IRS + 2);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRx"), 1);
+  const uint32_t seqs[2] = {IRS + 2, IRS + 1};
+  for (unsigned k = 0; k < 2; k++) {
+    tpeer_time(&m.p, m.p.now + 300000);
+    peer_dfin_alone(&m, seqs[k], m.peer_idsn + 1);
+    expect_ack_of_peer_dfin(&m, IRS + 2);
+  }
+  peer_dfin_alone(&m, IRS + 2, m.peer_idsn + 5);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRx"), 1);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_CLOSE_WAIT);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* Our DATA_FIN DATA_ACKed, the peer's subflow FIN without a DATA_FIN: the
+ * data-level close is not complete. No CLOSED in TIME_WAIT; _i 0: at its
+ * end CLOSED with TIMEOUT; _i 1: a reset in it gives CLOSED with RESET. */
+START_TEST(test_mptrace_data_fin_peer_missing) {
+  mpt m;
+  open_client(&m);
+  ck_assert_int_eq(mptcp_conn_shutdown(m.p.conn, m.p.now), 0);
+  tseg fin;
+  ck_assert(tpeer_recv(&m.p, &fin));
+  ck_assert_uint_eq(fin.flags, MPTCP_TH_FIN | MPTCP_TH_ACK);
+  tpeer_expect_none(&m.p);
+  peer_dack(&m, IRS + 1, m.p.iss + 2, m.idsn + 2, NULL, NULL);
+  tpeer_expect_none(&m.p);
+  tseg f = tseg_make(IRS + 1, m.p.iss + 2, MPTCP_TH_FIN | MPTCP_TH_ACK);
+  f.mptcp[0] = data_ack(m.idsn + 2);
+  f.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m.p, &f), 0);
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  ck_assert_uint_eq(g.ack, IRS + 2);
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(conn_state(&m), MPTCP_TCP_TIME_WAIT);
+  ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_CLOSED, 0);
+  uint32_t want = MPTCP_EV_CLOSED | MPTCP_EV_TIMEOUT;
+  if (_i == 0) {
+    tpeer_time(&m.p, m.p.now + m.p.s.time_wait);
+  } else {
+    tseg r = tseg_make(IRS + 2, 0, MPTCP_TH_RST);
+    ck_assert_int_eq(tpeer_send(&m.p, &r), 0);
+    want = MPTCP_EV_CLOSED | MPTCP_EV_RESET;
+  }
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_events(&m.p) &
+                        (MPTCP_EV_CLOSED | MPTCP_EV_RESET | MPTCP_EV_TIMEOUT),
+                    want);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataFinRetrans"), 0);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
 Suite *suite_mptrace(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mptrace_join_client),
@@ -1147,6 +1552,12 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_dss_csum_fail_ahead),
       TCHECK_TEST(test_mptrace_data_fin_resend),
       TCHECK_TEST(test_mptrace_data_fin_give_up),
+      TCHECK_TEST(test_mptrace_data_fin_time_wait),
+      TCHECK_TEST(test_mptrace_data_fin_time_wait_give_up),
+      TCHECK_TEST(test_mptrace_data_fin_last_ack),
+      TCHECK_LOOP(test_mptrace_data_fin_two_subflows, 3),
+      TCHECK_TEST(test_mptrace_data_fin_rx_again),
+      TCHECK_LOOP(test_mptrace_data_fin_peer_missing, 2),
   };
   return tcheck_suite("mptrace", tests, sizeof tests / sizeof tests[0]);
 }

@@ -103,8 +103,10 @@ typedef struct mptcp_settings {
   uint8_t syn_retries; /**< SYN retransmissions before giving up */
   uint8_t max_retries; /**< data retransmissions before reset */
   mptcp_tstamp rto_initial, rto_min, rto_max;
-  mptcp_tstamp delack;    /**< delayed-ACK timeout */
-  mptcp_tstamp time_wait; /**< TIME_WAIT duration (2 MSL) */
+  mptcp_tstamp delack; /**< delayed-ACK timeout */
+  /** TIME_WAIT duration (2 MSL); with MPTCP longer while our DATA_FIN
+   *  is resent (until DATA_ACKed or max_retries). */
+  mptcp_tstamp time_wait;
   mptcp_tstamp keepalive_idle, keepalive_intvl;
   uint8_t keepalive_probes;
   mptcp_tstamp persist_max;      /**< zero-window probe backoff cap */
@@ -288,10 +290,14 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now);
 #define MPTCP_EV_READABLE 0x0004u    /**< data (or EOF) to read */
 #define MPTCP_EV_WRITABLE 0x0008u    /**< send buffer has room again */
 #define MPTCP_EV_PEER_CLOSED 0x0010u /**< peer finished sending (FIN) */
-#define MPTCP_EV_CLOSED 0x0020u      /**< fully closed; release the handle */
-#define MPTCP_EV_RESET 0x0040u       /**< reset by the peer */
-#define MPTCP_EV_TIMEOUT 0x0080u     /**< gave up retransmitting */
-#define MPTCP_EV_REFUSED 0x0100u     /**< active open answered by RST */
+/** Fully closed; release the handle. Without RESET/TIMEOUT/REFUSED: a
+ *  complete close (MPTCP: both DATA_FINs DATA_ACKed, RFC 8684 §3.3.3). */
+#define MPTCP_EV_CLOSED 0x0020u
+#define MPTCP_EV_RESET 0x0040u /**< reset by the peer */
+/** Gave up retransmitting (data, FIN or DATA_FIN), or the subflows
+ *  closed without the peer's DATA_FIN. */
+#define MPTCP_EV_TIMEOUT 0x0080u
+#define MPTCP_EV_REFUSED 0x0100u /**< active open answered by RST */
 /** A subflow joined or closed (mptcp_conn_get_subflow tells which). */
 #define MPTCP_EV_SUBFLOW 0x0200u
 /** The peer announced or withdrew an address (mptcp_conn_get_peer_addr). */
