@@ -165,7 +165,7 @@ int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add,
     mptcp_rxmap *a = &m->m[i], *b = &m->m[i + 1];
     if (!a->has_csum && !b->has_csum && !a->fin && a->ssn + a->len == b->ssn &&
         a->dsn + a->len == b->dsn &&
-        (uint32_t)a->len + b->len <= UINT16_MAX * 64u) { /* < 2^26 */
+        (uint32_t)a->len + b->len <= UINT16_MAX * 64u) { /* < 2^25 */
       a->len += b->len;
       a->fin = b->fin;
       for (unsigned j = i + 1; j + 1 < m->n; j++) m->m[j] = m->m[j + 1];

@@ -73,12 +73,14 @@ uint64_t mptcp_txmaps_max_dsn(const mptcp_txmaps *t);
 
 typedef struct mptcp_rxmap {
   uint32_t ssn;
-  uint32_t len : 26; /* payload bytes covered (DATA_FIN octet excluded) */
+  uint32_t len : 25; /* payload bytes covered (DATA_FIN octet excluded) */
   uint32_t fin : 1;  /* DATA_FIN at dsn + len */
   uint32_t has_csum : 1;
-  uint32_t ok : 1;  /* checksum held once all bytes were in (before the
-                       subflow got there in order): marked present already */
-  uint32_t bad : 1; /* checksum failed once all bytes were in, ahead */
+  uint32_t ok : 1;   /* checksum held once all bytes were in (before the
+                        subflow got there in order): marked present already */
+  uint32_t bad : 1;  /* checksum failed once all bytes were in, ahead */
+  uint32_t late : 1; /* added when some of its bytes were in already (its
+                        sum is then taken over the ring) */
   uint64_t dsn;
   uint16_t csum; /* the DSS checksum field, if has_csum (its DLL on the
                     wire is len + fin: checksummed mappings never merge) */

@@ -220,11 +220,26 @@ static int map_placed(const mptcp_rxmap *k, void *ud) {
   return held(sf, k);
 }
 
+/* Does the subflow hold any byte of mapping @p k already? */
+static int held_any(const struct mptcp_subflow *sf, const mptcp_rxmap *k) {
+  const mptcp_tcp *t = &sf->tcp;
+  uint32_t next = t->rcv_nxt - t->irs;
+  if (mptcp_seq_lt(k->ssn, next)) return 1;
+  return mptcp_ranges_bytes_above(&t->ooo, k->ssn - next) !=
+         mptcp_ranges_bytes_above(&t->ooo, k->ssn + k->len - next);
+}
+
 static int add_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
   int full = sf->rxm.n == MPTCP_RXMAPS_MAX;
   int v = mptcp_rxmaps_add(&sf->rxm, m, map_placed, sf);
   if (full && v == MPTCP_RXMAP_NEW)
     mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_DSS_MAPS_EVICTED);
+  /* Bytes that came under another mapping were not summed for this one
+   * (a peer mapping them again, cut otherwise). */
+  if (v == MPTCP_RXMAP_NEW && m->has_csum && held_any(sf, m))
+    for (unsigned i = 0; i < sf->rxm.n; i++)
+      if (sf->rxm.m[i].ssn == m->ssn && sf->rxm.m[i].dsn == m->dsn)
+        sf->rxm.m[i].late = 1;
   return v;
 }
 
@@ -462,11 +477,22 @@ static void ring_sum(const mptcp_ring *r, size_t off, size_t len,
 }
 
 /* Does the checksum of mapping @p m hold over its own bytes (m->sum, all of
- * them received)? */
-static int sum_holds(const mptcp_rxmap *m) {
+ * them received)? A mapping added late has its sum taken over the ring,
+ * which holds its bytes unless another copy got there first; bytes
+ * delivered already are gone from it, and the rest is then taken as the
+ * copy delivered vouched for their start. */
+static int sum_holds(const struct mptcp_subflow *sf, const mptcp_rxmap *m) {
+  const struct mptcp_conn *c = sf->conn;
   mptcp_dss_csum_state cs;
   mptcp_dss_csum_init(&cs, m->dsn, m->ssn, (uint16_t)(m->len + m->fin));
-  cs.sum += m->sum; /* init's sum is a partial one far below 2^32 */
+  if (!m->late) {
+    cs.sum += m->sum; /* init's sum is a partial one far below 2^32 */
+    return mptcp_dss_csum_check(&cs, m->csum);
+  }
+  if ((int64_t)(m->dsn - c->mp.rcv_nxt) < 0) return 1;
+  uint64_t off = m->dsn - c->mp.rcv_nxt;
+  if (c->rcv.len + off + m->len > c->rcv.cap) return 1; /* never placed */
+  ring_sum(&c->rcv, c->rcv.len + (size_t)off, m->len, &cs);
   return mptcp_dss_csum_check(&cs, m->csum);
 }
 
@@ -563,7 +589,7 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   if (mptcp_mp_rx_after_fin(&c->mp, m->dsn, m->len)) return;
   int old = (int64_t)(m->dsn + m->len - c->mp.rcv_nxt) <= 0;
   if (old && !multi(sf)) return;
-  if (!sum_holds(m)) {
+  if (!sum_holds(sf, m)) {
     csum_failed(sf, m);
     return;
   }
@@ -584,7 +610,7 @@ static void check_ahead(struct mptcp_subflow *sf, mptcp_rxmap *m) {
       !held(sf, m) || (int64_t)(m->dsn - c->mp.rcv_nxt) < 0 ||
       mptcp_mp_rx_after_fin(&c->mp, m->dsn, m->len))
     return;
-  if (!sum_holds(m)) {
+  if (!sum_holds(sf, m)) {
     m->bad = 1;
     if (multi(sf)) csum_failed(sf, m);
     return;
@@ -700,10 +726,8 @@ static void write_free(struct mptcp_subflow *sf, mptcp_rxmap *k, uint32_t off,
         if (claimed && div[1] <= div[0]) div[0] = dsn + i;
         if (claimed) div[1] = dsn + i + len;
       }
-    } else if (k) {
-      sum_add(k, ssn + i - k->ssn,
-              mptcp_ring_write_csum(&c->rcv, ring_off, p + i, len));
     } else {
+      if (k) sum_add(k, ssn + i - k->ssn, mptcp_csum_partial(p + i, len, 0));
       mptcp_ring_write_at(&c->rcv, ring_off, p + i, len);
     }
     i += len;
@@ -810,9 +834,10 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, src, n);
     } else if (k && !skip && !old && rcvd == n && !others_pending(sf) &&
                !overlap(&c->mp.ooo, off, n)) {
-      /* The common case with checksums: summed while copied. */
-      sum_add(k, ssn - k->ssn,
-              mptcp_ring_write_csum(&c->rcv, c->rcv.len + off, src, n));
+      /* The common case with checksums. (A copy that sums as it goes
+       * costs more than the two separate passes.) */
+      mptcp_ring_write_at(&c->rcv, c->rcv.len + off, src, n);
+      sum_add(k, ssn - k->ssn, mptcp_csum_partial(src, n, 0));
       also_covering(sf, k, ssn, src, n, nodiv);
     } else {
       uint64_t div[2] = {0, 0};
