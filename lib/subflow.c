@@ -225,8 +225,9 @@ static int held_any(const struct mptcp_subflow *sf, const mptcp_rxmap *k) {
   const mptcp_tcp *t = &sf->tcp;
   uint32_t next = t->rcv_nxt - t->irs;
   if (mptcp_seq_lt(k->ssn, next)) return 1;
-  return mptcp_ranges_bytes_above(&t->ooo, k->ssn - next) !=
-         mptcp_ranges_bytes_above(&t->ooo, k->ssn + k->len - next);
+  return t->ooo.n &&
+         mptcp_ranges_bytes_above(&t->ooo, k->ssn - next) !=
+             mptcp_ranges_bytes_above(&t->ooo, k->ssn + k->len - next);
 }
 
 static int add_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
@@ -752,11 +753,12 @@ static void div_note(mptcp_rxmap *k, const uint64_t div[2]) {
 static void also_covering(struct mptcp_subflow *sf, const mptcp_rxmap *k,
                           uint32_t ssn, const uint8_t *p, uint32_t n,
                           const uint64_t div[2]) {
-  for (unsigned i = 0; i < sf->rxm.n; i++) {
+  /* The table is sorted by SSN and lookup found the first mapping that
+   * covers ssn: only later ones may overlap, up to the first beyond. */
+  for (unsigned i = (unsigned)(k - sf->rxm.m) + 1; i < sf->rxm.n; i++) {
     mptcp_rxmap *o = &sf->rxm.m[i];
-    if (o == k || !o->has_csum || !mptcp_seq_lt(o->ssn, ssn + n) ||
-        !mptcp_seq_lt(ssn, o->ssn + o->len))
-      continue;
+    if (!mptcp_seq_lt(o->ssn, ssn + n)) break;
+    if (!o->has_csum || !mptcp_seq_lt(ssn, o->ssn + o->len)) continue;
     uint32_t lo = mptcp_seq_gt(o->ssn, ssn) ? o->ssn : ssn;
     uint32_t hi =
         mptcp_seq_lt(o->ssn + o->len, ssn + n) ? o->ssn + o->len : ssn + n;
