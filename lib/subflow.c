@@ -727,8 +727,10 @@ static void write_free(struct mptcp_subflow *sf, mptcp_rxmap *k, uint32_t off,
         if (claimed && div[1] <= div[0]) div[0] = dsn + i;
         if (claimed) div[1] = dsn + i + len;
       }
+    } else if (k) {
+      sum_add(k, ssn + i - k->ssn,
+              mptcp_ring_write_csum(&c->rcv, ring_off, p + i, len));
     } else {
-      if (k) sum_add(k, ssn + i - k->ssn, mptcp_csum_partial(p + i, len, 0));
       mptcp_ring_write_at(&c->rcv, ring_off, p + i, len);
     }
     i += len;
@@ -836,10 +838,10 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       mptcp_ring_write_at(&c->rcv, c->rcv.len + off, src, n);
     } else if (k && !skip && !old && rcvd == n && !others_pending(sf) &&
                !overlap(&c->mp.ooo, off, n)) {
-      /* The common case with checksums. (A copy that sums as it goes
-       * costs more than the two separate passes.) */
-      mptcp_ring_write_at(&c->rcv, c->rcv.len + off, src, n);
-      sum_add(k, ssn - k->ssn, mptcp_csum_partial(src, n, 0));
+      /* The common case with checksums: summed while copied (one pass
+       * over the bytes; fewer instructions than a copy and a sum). */
+      sum_add(k, ssn - k->ssn,
+              mptcp_ring_write_csum(&c->rcv, c->rcv.len + off, src, n));
       also_covering(sf, k, ssn, src, n, nodiv);
     } else {
       uint64_t div[2] = {0, 0};
