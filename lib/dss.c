@@ -164,10 +164,9 @@ int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add,
   for (unsigned i = pos > 0 ? pos - 1 : 0; i + 1 < m->n && i <= pos;) {
     mptcp_rxmap *a = &m->m[i], *b = &m->m[i + 1];
     if (!a->has_csum && !b->has_csum && !a->fin && a->ssn + a->len == b->ssn &&
-        a->dsn + a->len == b->dsn && a->len <= UINT32_MAX - b->len &&
-        a->len + b->len <= UINT16_MAX * 64u) {
+        a->dsn + a->len == b->dsn &&
+        (uint32_t)a->len + b->len <= UINT16_MAX * 64u) { /* < 2^25 */
       a->len += b->len;
-      a->dll = 0; /* no longer the DLL of one mapping on the wire */
       a->fin = b->fin;
       for (unsigned j = i + 1; j + 1 < m->n; j++) m->m[j] = m->m[j + 1];
       m->n--;

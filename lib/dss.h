@@ -72,14 +72,23 @@ uint64_t mptcp_txmaps_max_dsn(const mptcp_txmaps *t);
 #define MPTCP_RXMAPS_MAX 128
 
 typedef struct mptcp_rxmap {
-  uint32_t ssn, len; /* payload bytes covered (DATA_FIN octet excluded) */
+  uint32_t ssn;
+  uint32_t len : 25; /* payload bytes covered (DATA_FIN octet excluded) */
+  uint32_t fin : 1;  /* DATA_FIN at dsn + len */
+  uint32_t has_csum : 1;
+  uint32_t ok : 1;   /* checksum held once all bytes were in (before the
+                        subflow got there in order): marked present already */
+  uint32_t bad : 1;  /* checksum failed once all bytes were in, ahead */
+  uint32_t late : 1; /* added when some of its bytes were in already (its
+                        sum is then taken over the ring) */
   uint64_t dsn;
-  uint16_t dll;  /* as on the wire (for the checksum pseudo-header) */
-  uint16_t csum; /* the DSS checksum field, if has_csum */
-  uint8_t fin;   /* DATA_FIN at dsn + len */
-  uint8_t has_csum;
-  uint8_t ok; /* checksum held once all bytes were in (before the subflow
-                 got there in order): they are marked present already */
+  uint16_t csum; /* the DSS checksum field, if has_csum (its DLL on the
+                    wire is len + fin: checksummed mappings never merge) */
+  /* With checksums: the folded sum of the payload bytes received so far,
+   * as they came on this subflow (each once; not read back from the ring,
+   * where another subflow's copy may sit), and the hull [div_lo, div_hi)
+   * of its bytes that differed from a copy placed first (not written). */
+  uint16_t sum, div_lo, div_hi;
 } mptcp_rxmap;
 
 typedef struct mptcp_rxmaps {
@@ -94,12 +103,14 @@ enum mptcp_rxmap_verdict {
   MPTCP_RXMAP_FULL      /* no room: drop the segment */
 };
 
-/* Are all bytes of mapping @p k received and placed at their DSN? */
+/* May mapping @p k go (all its bytes received and placed at their DSN, or
+ * given up)? */
 typedef int (*mptcp_rxmap_placed_fn)(const mptcp_rxmap *k, void *ud);
 
 /* Adds a mapping announced by the peer. When the table is full, the
- * furthest mapping beyond it that @p placed (may be NULL: none) says is
- * done makes room; else MPTCP_RXMAP_FULL. */
+ * furthest mapping beyond it that @p placed (may be NULL: none) says may
+ * go makes room (placed is asked from the furthest on, and the first it
+ * says yes to goes); else MPTCP_RXMAP_FULL. */
 int mptcp_rxmaps_add(mptcp_rxmaps *m, const mptcp_rxmap *add,
                      mptcp_rxmap_placed_fn placed, void *ud);
 /* For subflow byte @p ssn: its DSN and how many bytes from there are

@@ -34,5 +34,14 @@ uint32_t mptcp_ranges_head(const mptcp_ranges *s);
 uint32_t mptcp_ranges_bytes_above(const mptcp_ranges *s, uint32_t from);
 /* 1 if offset x is inside a range. */
 int mptcp_ranges_contains(const mptcp_ranges *s, uint32_t x);
+/* Length of the stretch from offset `from` (at most max) that is all inside
+ * a range (*in = 1) or all outside (*in = 0). */
+uint32_t mptcp_ranges_span(const mptcp_ranges *s, uint32_t from, uint32_t max,
+                           int *in);
+/* 1 if mptcp_ranges_add(s, start, end) would succeed. */
+int mptcp_ranges_can_add(const mptcp_ranges *s, uint32_t start, uint32_t end);
+/* Removes [start, end). A range it would split in two while the set is
+ * full loses its whole tail from start instead (never a new range). */
+void mptcp_ranges_del(mptcp_ranges *s, uint32_t start, uint32_t end);
 
 #endif

@@ -35,6 +35,15 @@ void mptcp_ring_read_at_wrap(const mptcp_ring *r, size_t off, uint8_t *p,
   if (n > first) mptcp_copy(p + first, r->buf, n - first);
 }
 
+int mptcp_ring_differs(const mptcp_ring *r, size_t off, const uint8_t *p,
+                       size_t n) {
+  if (!n) return 0;
+  size_t idx = mptcp_ring_idx(r, off);
+  size_t first = r->cap - idx < n ? r->cap - idx : n;
+  return memcmp(r->buf + idx, p, first) != 0 ||
+         memcmp(r->buf, p + first, n - first) != 0;
+}
+
 /* A piece that starts at an odd offset of the summed data has its bytes in
  * the other halves of the 16-bit words: its folded sum is byte-swapped
  * (RFC 1071 §2(B)). */

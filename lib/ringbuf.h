@@ -55,6 +55,10 @@ static inline void mptcp_ring_read_at(const mptcp_ring *r, size_t off,
   else if (n)
     mptcp_copy(p, r->buf + idx, n);
 }
+/* 1 if the n bytes at offset off (as mptcp_ring_read_at) differ from p:
+ * a later copy of bytes already placed. */
+int mptcp_ring_differs(const mptcp_ring *r, size_t off, const uint8_t *p,
+                       size_t n);
 /* The two below for n bytes from buffer index idx that wrap (n > 0). */
 uint32_t mptcp_ring_read_csum_wrap(const mptcp_ring *r, size_t idx, uint8_t *p,
                                    size_t n);

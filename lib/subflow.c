@@ -193,14 +193,41 @@ static int held(const struct mptcp_subflow *sf, const mptcp_rxmap *k) {
          hi - lo;
 }
 
-/* Are all bytes of mapping @p k received and at their place? Others are
- * once the subflow holds them (take() keeps only bytes it placed);
- * checksummed ones once their checksum held (check_ahead), and not after a
- * failure of ours (mpfail.c still has to see the mapping in order). */
+/* A mapping whose checksum failed ahead of a hole, on a single path, is
+ * given up: its bytes were never DATA_ACKed nor marked present, so the
+ * subflow reneges them (no longer SACKed; the peer resends them after its
+ * RTO, RFC 2018 §8) and they are checked again when they come back. The
+ * first failure that reaches the subflow's next byte is the one MP_FAIL
+ * names (§3.7). */
+static int renege(struct mptcp_subflow *sf, const mptcp_rxmap *k) {
+  mptcp_tcp *t = &sf->tcp;
+  uint32_t next = t->rcv_nxt - t->irs;
+  if (mptcp_seq_lt(k->ssn, next) || (t->flags & TCPF_FIN_OOO)) return 0;
+  mptcp_ranges_del(&t->ooo, k->ssn - next, k->ssn + k->len - next);
+  mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_DSS_CSUM_RENEGED);
+  return 1;
+}
+
+/* May mapping @p k go to make room? Once all its bytes are received and at
+ * their place: others once the subflow holds them (take() keeps only bytes
+ * it placed); checksummed ones once their checksum held (check_ahead), and
+ * not after a failure of ours (mpfail.c still has to see the mapping in
+ * order). A failed one by giving its bytes up (renege). */
 static int map_placed(const mptcp_rxmap *k, void *ud) {
-  const struct mptcp_subflow *sf = ud;
+  struct mptcp_subflow *sf = ud;
+  if (k->has_csum && k->bad && !sf->conn->fail) return renege(sf, k);
   if (k->has_csum && (!k->ok || sf->conn->fail)) return 0;
   return held(sf, k);
+}
+
+/* Does the subflow hold any byte of mapping @p k already? */
+static int held_any(const struct mptcp_subflow *sf, const mptcp_rxmap *k) {
+  const mptcp_tcp *t = &sf->tcp;
+  uint32_t next = t->rcv_nxt - t->irs;
+  if (mptcp_seq_lt(k->ssn, next)) return 1;
+  return t->ooo.n &&
+         mptcp_ranges_bytes_above(&t->ooo, k->ssn - next) !=
+             mptcp_ranges_bytes_above(&t->ooo, k->ssn + k->len - next);
 }
 
 static int add_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
@@ -208,6 +235,12 @@ static int add_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
   int v = mptcp_rxmaps_add(&sf->rxm, m, map_placed, sf);
   if (full && v == MPTCP_RXMAP_NEW)
     mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_DSS_MAPS_EVICTED);
+  /* Bytes that came under another mapping were not summed for this one
+   * (a peer mapping them again, cut otherwise). */
+  if (v == MPTCP_RXMAP_NEW && m->has_csum && held_any(sf, m))
+    for (unsigned i = 0; i < sf->rxm.n; i++)
+      if (sf->rxm.m[i].ssn == m->ssn && sf->rxm.m[i].dsn == m->dsn)
+        sf->rxm.m[i].late = 1;
   return v;
 }
 
@@ -221,14 +254,11 @@ static void take_mpc_data(struct mptcp_subflow *sf, const mptcp_pkt *p,
   if (!so || so->u.mpc.form != MPTCP_MPC_DATA || !so->u.mpc.dll ||
       so->u.mpc.version != c->mp.version || p->seq - sf->tcp.irs != 1)
     return;
-  mptcp_rxmap m = {1,
-                   so->u.mpc.dll,
-                   c->mp.remote_idsn + 1,
-                   so->u.mpc.dll,
-                   so->u.mpc.csum,
-                   0,
-                   so->u.mpc.has_csum,
-                   0};
+  mptcp_rxmap m = {.ssn = 1,
+                   .len = so->u.mpc.dll,
+                   .dsn = c->mp.remote_idsn + 1,
+                   .csum = so->u.mpc.csum,
+                   .has_csum = so->u.mpc.has_csum};
   if (add_map(sf, &m) == MPTCP_RXMAP_CONFLICT)
     mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NOT_MATCHING);
   c->mp.ack64 = 1;
@@ -315,8 +345,12 @@ static void take_mapping(struct mptcp_subflow *sf, const mptcp_pkt *p,
    * stale ones go first: the table must have room for the next bytes. */
   mptcp_rxmaps_advance(&sf->rxm, next, NULL, NULL);
   if (len && mptcp_seq_gt(d->ssn + len, next)) {
-    mptcp_rxmap m = {d->ssn,  len,          dsn,         d->dll,
-                     d->csum, (uint8_t)fin, d->has_csum, 0};
+    mptcp_rxmap m = {.ssn = d->ssn,
+                     .len = len,
+                     .dsn = dsn,
+                     .csum = d->csum,
+                     .fin = fin != 0,
+                     .has_csum = d->has_csum};
     int v = add_map(sf, &m);
     if (v == MPTCP_RXMAP_CONFLICT || v == MPTCP_RXMAP_FULL) {
       mptcp_ctr_inc(st, v == MPTCP_RXMAP_FULL ? MPTCP_CTR_MP_DSS_MAPS_FULL
@@ -447,22 +481,105 @@ static void ring_sum(const mptcp_ring *r, size_t off, size_t len,
   if (len > first) mptcp_dss_csum_add(cs, r->buf, len - first);
 }
 
-/* Does the checksum of mapping @p m hold over its bytes in the ring, @p off
- * bytes beyond RCV.NXT(DSN)? */
-static int sum_holds(const struct mptcp_conn *c, const mptcp_rxmap *m,
-                     size_t off) {
+/* Does the checksum of mapping @p m hold over its own bytes (m->sum, all of
+ * them received)? A mapping added late has its sum taken over the ring,
+ * which holds its bytes unless another copy got there first; bytes
+ * delivered already are gone from it, and the rest is then taken as the
+ * copy delivered vouched for their start. */
+static int sum_holds(const struct mptcp_subflow *sf, const mptcp_rxmap *m) {
+  const struct mptcp_conn *c = sf->conn;
   mptcp_dss_csum_state cs;
-  mptcp_dss_csum_init(&cs, m->dsn, m->ssn, m->dll);
-  ring_sum(&c->rcv, c->rcv.len + off, m->len, &cs);
+  mptcp_dss_csum_init(&cs, m->dsn, m->ssn, (uint16_t)(m->len + m->fin));
+  if (!m->late) {
+    cs.sum += m->sum; /* init's sum is a partial one far below 2^32 */
+    return mptcp_dss_csum_check(&cs, m->csum);
+  }
+  if ((int64_t)(m->dsn - c->mp.rcv_nxt) < 0) return 1;
+  uint64_t off = m->dsn - c->mp.rcv_nxt;
+  if (c->rcv.len + off + m->len > c->rcv.cap) return 1; /* never placed */
+  ring_sum(&c->rcv, c->rcv.len + (size_t)off, m->len, &cs);
   return mptcp_dss_csum_check(&cs, m->csum);
 }
 
+/* Adds the payload sum @p s (mptcp_csum_partial, not folded) of bytes
+ * starting @p pos bytes into mapping @p k. */
+static void sum_add(mptcp_rxmap *k, uint32_t pos, uint32_t s) {
+  uint32_t f = mptcp_csum_fold(s);
+  if (pos & 1) f = ((f & 0xffu) << 8) | (f >> 8); /* RFC 1071 §2(B) */
+  k->sum = (uint16_t)mptcp_csum_fold((uint64_t)k->sum + f);
+}
+
+/* Adds subflow bytes [ssn, ssn + n) (relative; payload @p p) of mapping
+ * @p k to its sum, but for those the subflow holds already (a resend). */
+static void sum_new(const struct mptcp_subflow *sf, mptcp_rxmap *k,
+                    uint32_t ssn, const uint8_t *p, uint32_t n) {
+  const mptcp_tcp *t = &sf->tcp;
+  uint32_t at = t->irs + ssn - t->rcv_nxt;
+  for (uint32_t i = 0; i < n;) {
+    int own;
+    uint32_t len = mptcp_ranges_span(&t->ooo, at + i, n - i, &own);
+    if (!own) sum_add(k, ssn + i - k->ssn, mptcp_csum_partial(p + i, len, 0));
+    i += len;
+  }
+}
+
+/* Connection bytes [lo, hi) (DSNs) are valid: marks what of them is not
+ * below RCV.NXT(DSN). -1 when the range set is full. */
+static int mark_dsn(struct mptcp_subflow *sf, uint64_t lo, uint64_t hi) {
+  struct mptcp_conn *c = sf->conn;
+  if ((int64_t)(lo - c->mp.rcv_nxt) < 0) lo = c->mp.rcv_nxt;
+  if ((int64_t)(hi - lo) <= 0) return 0;
+  uint64_t off = lo - c->mp.rcv_nxt;
+  if (c->rcv.len + off + (hi - lo) > c->rcv.cap) return 0; /* never placed */
+  return mptcp_sf_mark_present(sf, (uint32_t)off, (uint32_t)(hi - lo));
+}
+
+/* Mapping @p m's own bytes are valid: marks them, but for those where a
+ * copy placed first differed (the ring holds that copy: its own mapping
+ * marks it, or gives it up and the peer sends it again). */
+static int mark_own(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
+  uint64_t end = m->dsn + m->len;
+  if (m->div_hi <= m->div_lo) return mark_dsn(sf, m->dsn, end);
+  int r = mark_dsn(sf, m->dsn, m->dsn + m->div_lo);
+  return mark_dsn(sf, m->dsn + m->div_hi, end) < 0 ? -1 : r;
+}
+
+/* A checksum failed (§3.7): counted; on a single path the MP_FAIL
+ * procedure starts (mpfail.c), with several subflows this one is reset
+ * with MP_FAIL naming the mapping's DSN and the peer resends from there on
+ * another subflow. */
+static void csum_failed(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_ERR);
+  int fail = mptcp_fail_csum(sf, m);
+  if (fail == 0) return;
+  if (fail > 0) { /* taken as TCP would take it (mpfail.c) */
+    mark_dsn(sf, m->dsn, m->dsn + m->len);
+    return;
+  }
+  MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+            "tcp %u>%u: DSS checksum failed (ssn %u), subflow reset",
+            MPTCP_LOG_CONN(sf), m->ssn);
+  sf->broken = 1;
+  sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
+  if (!sf->fail_set) {
+    sf->fail_set = 1;
+    sf->fail_dsn = m->dsn;
+  }
+}
+
+/* Several subflows ever (a duplicate may come on another one)? */
+static int multi(const struct mptcp_subflow *sf) {
+  return sf->conn->multi || sf->join;
+}
+
 /* With DSS checksums a mapping's bytes count only once all of them have
- * arrived in subflow order and the checksum holds (§3.3.1), or earlier
- * when it held as soon as all were in (check_ahead: m->ok). A failure is
- * counted; on a single path it starts the MP_FAIL procedure (mpfail.c),
- * with several subflows it resets this one with MP_FAIL. After a failure
- * of ours nothing counts until the peer's infinite mapping. */
+ * arrived in subflow order and the checksum over them as received holds
+ * (§3.3.1), or earlier when it held as soon as all were in (check_ahead:
+ * m->ok). After a failure of ours nothing counts until the peer's
+ * infinite mapping. A copy of bytes delivered already is checked too when
+ * it came on one of several subflows (a corrupted path shows); on a
+ * single path only a probe maps old bytes. */
 static void mapping_complete(const mptcp_rxmap *m, void *ud) {
   mptcp_subflow *sf = ud;
   struct mptcp_conn *c = sf->conn;
@@ -471,62 +588,39 @@ static void mapping_complete(const mptcp_rxmap *m, void *ud) {
     mptcp_fail_held_map(sf, m);
     return;
   }
-  if (m->ok) return; /* marked already */
-  if ((int64_t)(m->dsn + m->len - c->mp.rcv_nxt) <= 0) return; /* all old */
+  if (m->ok || (m->bad && multi(sf))) return; /* marked, or reacted to */
   /* A mapping running past the peer's DATA_FIN: place() dropped its tail,
    * so there is nothing to sum and nothing to deliver. */
   if (mptcp_mp_rx_after_fin(&c->mp, m->dsn, m->len)) return;
-  if ((int64_t)(m->dsn - c->mp.rcv_nxt) < 0) {
-    /* Partly delivered already through another subflow (reinjection):
-     * the old bytes are gone from the ring, so the sum cannot be redone;
-     * the new tail is taken as the other copy vouched for its start. */
-    uint32_t skip = (uint32_t)(c->mp.rcv_nxt - m->dsn);
-    if (c->rcv.len + (m->len - skip) <= c->rcv.cap)
-      mptcp_sf_mark_present(sf, 0, m->len - skip);
+  int old = (int64_t)(m->dsn + m->len - c->mp.rcv_nxt) <= 0;
+  if (old && !multi(sf)) return;
+  if (!sum_holds(sf, m)) {
+    csum_failed(sf, m);
     return;
   }
-  size_t off = (size_t)(m->dsn - c->mp.rcv_nxt);
-  if (c->rcv.len + off + m->len > c->rcv.cap) return; /* never placed */
-  if (!sum_holds(c, m, off)) {
-    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_ERR);
-    int fail = mptcp_fail_csum(sf, m);
-    if (fail == 0) return;
-    if (fail > 0) { /* taken as TCP would take it (mpfail.c) */
-      mptcp_sf_mark_present(sf, (uint32_t)off, m->len);
-      return;
-    }
-    MPTCP_LOG(c->st, MPTCP_LOG_INFO,
-              "tcp %u>%u: DSS checksum failed (ssn %u), subflow reset",
-              MPTCP_LOG_CONN(sf), m->ssn);
-    sf->broken = 1;
-    sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
-    /* §3.7: the reset says from where the data cannot be trusted; the
-     * peer sends it again on another subflow. */
-    if (!sf->fail_set) {
-      sf->fail_set = 1;
-      sf->fail_dsn = m->dsn;
-    }
-    return;
-  }
-  mptcp_sf_mark_present(sf, (uint32_t)off, m->len);
+  mark_own(sf, m);
 }
 
 /* Checksummed mapping @p m is all in, ahead of the subflow's next byte:
  * its bytes count now if the checksum holds, so that a full mapping table
- * can give the mapping up for one nearer (map_placed). A failure waits
- * for the subflow to get there in order (mapping_complete): bytes before
- * it are still to be delivered, and MP_FAIL names where delivery stops
- * (§3.7). Mappings reaching below RCV.NXT(DSN) wait too. */
+ * can give the mapping up for one nearer (map_placed). A failure with
+ * several subflows resets this one at once; on a single path it waits for
+ * the subflow to get there in order (mapping_complete: bytes before it are
+ * still to be delivered, and MP_FAIL names where delivery stops, §3.7),
+ * unless the table needs its slot first (renege). Mappings reaching below
+ * RCV.NXT(DSN) wait too. */
 static void check_ahead(struct mptcp_subflow *sf, mptcp_rxmap *m) {
   struct mptcp_conn *c = sf->conn;
-  if (m->ok || c->fail || c->mp.state != MPTCP_MP_ON || !held(sf, m) ||
-      (int64_t)(m->dsn - c->mp.rcv_nxt) < 0 ||
+  if (m->ok || m->bad || c->fail || c->mp.state != MPTCP_MP_ON ||
+      !held(sf, m) || (int64_t)(m->dsn - c->mp.rcv_nxt) < 0 ||
       mptcp_mp_rx_after_fin(&c->mp, m->dsn, m->len))
     return;
-  size_t off = (size_t)(m->dsn - c->mp.rcv_nxt);
-  if (c->rcv.len + off + m->len > c->rcv.cap || !sum_holds(c, m, off) ||
-      mptcp_sf_mark_present(sf, (uint32_t)off, m->len) < 0)
+  if (!sum_holds(sf, m)) {
+    m->bad = 1;
+    if (multi(sf)) csum_failed(sf, m);
     return;
+  }
+  if (mark_own(sf, m) < 0) return;
   m->ok = 1;
   mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_CSUM_AHEAD);
 }
@@ -557,9 +651,132 @@ static uint32_t overlap(const mptcp_ranges *r, uint32_t off, uint32_t n) {
          mptcp_ranges_bytes_above(r, off + n);
 }
 
+/* Another subflow of sf's connection whose mappings may still count (not
+ * reset, not closed)? */
+static int live_other(const struct mptcp_subflow *sf,
+                      const struct mptcp_subflow *o) {
+  return o && o != sf && !o->broken && o->tcp.state != MPTCP_TCP_CLOSED;
+}
+
+/* Does another live subflow hold checksummed bytes not yet verified? */
+static int others_pending(const struct mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  for (unsigned i = 0; i < c->n_sf; i++)
+    if (live_other(sf, c->sf[i]) && c->sf[i]->rxm.n) return 1;
+  return 0;
+}
+
+/* Like mptcp_ranges_span for connection bytes from DSN @p dsn: are they
+ * held, unverified, by another subflow's checksummed mapping (placed
+ * there first)? */
+static uint32_t claim_span(const struct mptcp_subflow *sf, uint64_t dsn,
+                           uint32_t max, int *in) {
+  const struct mptcp_conn *c = sf->conn;
+  uint32_t len = max;
+  *in = 0;
+  for (unsigned i = 0; i < c->n_sf; i++) {
+    const mptcp_subflow *o = c->sf[i];
+    if (!live_other(sf, o)) continue;
+    uint32_t next = o->tcp.rcv_nxt - o->tcp.irs;
+    for (unsigned j = 0; j < o->rxm.n; j++) {
+      const mptcp_rxmap *k = &o->rxm.m[j];
+      if (!k->has_csum || k->ok || k->bad) continue;
+      int64_t rel = (int64_t)(dsn - k->dsn);
+      if (rel < 0) { /* ahead of us: ends the stretch there */
+        if ((uint64_t)-rel < len) len = (uint32_t)-rel;
+        continue;
+      }
+      if ((uint64_t)rel >= k->len) continue;
+      uint32_t ssn = k->ssn + (uint32_t)rel, rest = k->len - (uint32_t)rel;
+      int h = 1;
+      uint32_t l = mptcp_seq_lt(ssn, next)
+                       ? next - ssn
+                       : mptcp_ranges_span(&o->tcp.ooo, ssn - next, rest, &h);
+      if (l > rest) l = rest;
+      *in |= h;
+      if (l < len) len = l;
+    }
+  }
+  return len;
+}
+
+/* Writes connection bytes [off, off + n) from RCV.NXT(DSN) (DSN @p dsn,
+ * relative subflow byte @p ssn, payload @p p) into the ring but where the
+ * first copy placed must stay: bytes present, bytes this subflow holds
+ * already (a resend), and with checksums bytes another subflow's mapping
+ * holds unverified. A later copy that differs from one placed is counted.
+ * With checksums (mapping @p k) the bytes new to the subflow are added to
+ * its sum, and div[] is the DSN hull of those that differ from another's
+ * unverified copy (div_note). */
+static void write_free(struct mptcp_subflow *sf, mptcp_rxmap *k, uint32_t off,
+                       uint64_t dsn, uint32_t ssn, const uint8_t *p, uint32_t n,
+                       uint64_t div[2]) {
+  struct mptcp_conn *c = sf->conn;
+  const mptcp_tcp *t = &sf->tcp;
+  uint32_t at = t->irs + ssn - t->rcv_nxt;
+  for (uint32_t i = 0; i < n;) {
+    int taken, own = 0, claimed = 0;
+    uint32_t len = mptcp_ranges_span(&c->mp.ooo, off + i, n - i, &taken);
+    if (k) {
+      len = mptcp_ranges_span(&t->ooo, at + i, len, &own);
+      len = claim_span(sf, dsn + i, len, &claimed);
+    }
+    size_t ring_off = c->rcv.len + off + i;
+    if (own) {
+      /* ours already: summed and placed (or not) when it first came */
+    } else if (taken || claimed) {
+      if (k) sum_add(k, ssn + i - k->ssn, mptcp_csum_partial(p + i, len, 0));
+      if (mptcp_ring_differs(&c->rcv, ring_off, p + i, len)) {
+        mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DUP_RX_DIFFER);
+        if (claimed && div[1] <= div[0]) div[0] = dsn + i;
+        if (claimed) div[1] = dsn + i + len;
+      }
+    } else if (k) {
+      sum_add(k, ssn + i - k->ssn,
+              mptcp_ring_write_csum(&c->rcv, ring_off, p + i, len));
+    } else {
+      mptcp_ring_write_at(&c->rcv, ring_off, p + i, len);
+    }
+    i += len;
+  }
+}
+
+/* Mapping @p k covers DSNs [div[0], div[1]) in part or whole, where the
+ * ring holds another copy that differed from ours: its hull grows. */
+static void div_note(mptcp_rxmap *k, const uint64_t div[2]) {
+  uint64_t lo = div[0] > k->dsn ? div[0] : k->dsn;
+  uint64_t hi = div[1] < k->dsn + k->len ? div[1] : k->dsn + k->len;
+  if (hi <= lo) return;
+  uint16_t a = (uint16_t)(lo - k->dsn), b = (uint16_t)(hi - k->dsn);
+  if (k->div_hi <= k->div_lo || a < k->div_lo) k->div_lo = a;
+  if (b > k->div_hi) k->div_hi = b;
+}
+
+/* Subflow bytes [ssn, ssn + n) (payload @p p) were placed through mapping
+ * @p k: other checksummed mappings of the subflow that cover some of them
+ * (consistent overlaps: a peer may map bytes again, differently cut) sum
+ * their share too, and learn of copies that differed. */
+static void also_covering(struct mptcp_subflow *sf, const mptcp_rxmap *k,
+                          uint32_t ssn, const uint8_t *p, uint32_t n,
+                          const uint64_t div[2]) {
+  /* The table is sorted by SSN and lookup found the first mapping that
+   * covers ssn: only later ones may overlap, up to the first beyond. */
+  for (unsigned i = (unsigned)(k - sf->rxm.m) + 1; i < sf->rxm.n; i++) {
+    mptcp_rxmap *o = &sf->rxm.m[i];
+    if (!mptcp_seq_lt(o->ssn, ssn + n)) break;
+    if (!o->has_csum || !mptcp_seq_lt(ssn, o->ssn + o->len)) continue;
+    uint32_t lo = mptcp_seq_gt(o->ssn, ssn) ? o->ssn : ssn;
+    uint32_t hi =
+        mptcp_seq_lt(o->ssn + o->len, ssn + n) ? o->ssn + o->len : ssn + n;
+    sum_new(sf, o, lo, p + (lo - ssn), hi - lo);
+    div_note(o, div);
+  }
+}
+
 /* Places subflow bytes [seq, seq + len) at their DSNs; returns how many
  * leading bytes could be placed (the rest has no mapping, then
- * *unmapped is set, or no room). */
+ * *unmapped is set, or no room). With checksums each mapping sums the
+ * bytes it receives (sum_new). */
 static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
                       uint32_t len, int *unmapped) {
   struct mptcp_conn *c = sf->conn;
@@ -567,19 +784,22 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
   uint32_t done = 0;
   size_t room_sz = c->rcv.cap - c->rcv.len;
   uint32_t room = room_sz > UINT32_MAX ? UINT32_MAX : (uint32_t)room_sz;
+  const uint64_t nodiv[2] = {0, 0};
   while (done < len) {
     uint64_t dsn;
-    uint32_t run =
-        mptcp_rxmaps_lookup(&sf->rxm, seq + done - t->irs, &dsn, NULL);
+    const mptcp_rxmap *km = NULL;
+    uint32_t ssn = seq + done - t->irs;
+    uint32_t run = mptcp_rxmaps_lookup(&sf->rxm, ssn, &dsn, &km);
     if (run == 0) {
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DSS_NO_MAPPING);
       MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
                 "tcp %u>%u: no mapping for ssn %u (%u bytes), %u known",
-                MPTCP_LOG_CONN(sf), seq + done - t->irs, len - done,
-                (unsigned)sf->rxm.n);
+                MPTCP_LOG_CONN(sf), ssn, len - done, (unsigned)sf->rxm.n);
       *unmapped = 1;
       break;
     }
+    /* The table's own entry (lookup hands it out read-only). */
+    mptcp_rxmap *k = c->mp.checksum ? sf->rxm.m + (km - sf->rxm.m) : NULL;
     if (run > len - done) run = len - done;
     /* Bytes at or beyond the peer's DATA_FIN: a misbehaving peer. They
      * are received at subflow level (a retransmission would change
@@ -592,6 +812,10 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
        * zero-window probe, which maps an already acknowledged DSN. It is
        * received at subflow level and changes nothing above. */
       dup_rx(c, use);
+      if (k) {
+        sum_new(sf, k, ssn, d + done, run);
+        also_covering(sf, k, ssn, d + done, run, nodiv);
+      }
       done += run;
       continue;
     }
@@ -605,25 +829,42 @@ static uint32_t place(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_OUT_OF_WINDOW);
       break; /* beyond the connection's window: not received */
     }
-    if (n) {
-      size_t before = c->rcv.len;
-      /* Bytes already there: below RCV.NXT(DSN), or present ahead. With
-       * checksums bytes wait unmarked for their whole mapping; a resent
-       * segment's are then known from the subflow's own out-of-order set. */
-      uint32_t old = c->mp.checksum
-                         ? overlap(&t->ooo, seq + done + skip - t->rcv_nxt, n)
-                         : overlap(&c->mp.ooo, off, n);
-      if (skip + old) dup_rx(c, skip + old);
-      mptcp_ring_write_at(&c->rcv, c->rcv.len + off, d + done + skip, n);
-      sf->tcp.bytes_received += n - old; /* new to the connection */
-      /* Checksummed bytes wait for their whole mapping. */
-      if (!c->mp.checksum && mptcp_sf_mark_present(sf, off, n) < 0) {
-        mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
-        break; /* too many holes: not received */
+    size_t before = c->rcv.len;
+    /* Bytes already there: below RCV.NXT(DSN), or present ahead. With
+     * checksums bytes wait unmarked for their whole mapping; a resent
+     * segment's are then known from the subflow's own out-of-order set. */
+    uint32_t old = k ? overlap(&t->ooo, seq + done + skip - t->rcv_nxt, n)
+                     : overlap(&c->mp.ooo, off, n);
+    if (skip + old) dup_rx(c, skip + old);
+    const uint8_t *src = d + done + skip;
+    uint32_t rcvd = n < use - skip ? skip + n : run; /* the subflow takes */
+    if (!k && !old) {
+      mptcp_ring_write_at(&c->rcv, c->rcv.len + off, src, n);
+    } else if (k && !skip && !old && rcvd == n && !others_pending(sf) &&
+               !overlap(&c->mp.ooo, off, n)) {
+      /* The common case with checksums: summed while copied (one pass
+       * over the bytes; fewer instructions than a copy and a sum). */
+      sum_add(k, ssn - k->ssn,
+              mptcp_ring_write_csum(&c->rcv, c->rcv.len + off, src, n));
+      also_covering(sf, k, ssn, src, n, nodiv);
+    } else {
+      uint64_t div[2] = {0, 0};
+      if (k) sum_new(sf, k, ssn, d + done, skip); /* below RCV.NXT(DSN) */
+      write_free(sf, k, off, at, ssn + skip, src, n, div);
+      if (k) {
+        sum_new(sf, k, ssn + skip + n, src + n, rcvd - skip - n);
+        div_note(k, div);
+        also_covering(sf, k, ssn, d + done, rcvd, div);
       }
-      uint32_t adv = (uint32_t)(c->rcv.len - before);
-      room = room > adv ? room - adv : 0;
     }
+    sf->tcp.bytes_received += n - old; /* new to the connection */
+    /* Checksummed bytes wait for their whole mapping. */
+    if (!k && mptcp_sf_mark_present(sf, off, n) < 0) {
+      mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
+      break; /* too many holes: not received */
+    }
+    uint32_t adv = (uint32_t)(c->rcv.len - before);
+    room = room > adv ? room - adv : 0;
     if (n < use - skip) { /* the window ended inside this run */
       done += skip + n;
       break;
@@ -639,6 +880,15 @@ static int take(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
   mptcp_tcp *t = &sf->tcp;
   if (len == 0 && !fin) return 0;
   uint32_t off = seq - t->rcv_nxt;
+  /* With checksums the bytes are summed as they are placed: a segment the
+   * subflow could not keep would be summed twice when it comes again. (A
+   * range from off on joins one that touches off, whatever its length.) */
+  if (len && off && c->mp.checksum &&
+      !mptcp_ranges_can_add(&t->ooo, off, off + 1)) {
+    mptcp_ctr_inc(c->st, MPTCP_CTR_TCP_OFO_DROP);
+    t->flags |= TCPF_ACK_NOW;
+    return 0;
+  }
   if (len) {
     int unmapped = 0;
     uint32_t got = place(sf, seq, d, len, &unmapped);

@@ -808,8 +808,21 @@ END_TEST
  * mapping's bytes are @p all (NULL: no checksum field), spoiled if @p bad. */
 static void rx_seg(mpt *m, uint32_t ssn, const uint8_t *d, uint32_t len,
                    int with_map, uint32_t map_ssn, uint64_t dsn, uint32_t dll,
-                   const uint8_t *all, int bad) {
-  tseg g = tseg_make(IRS + ssn, m->p.iss + 1, MPTCP_TH_ACK | MPTCP_TH_PSH);
+                   const uint8_t *all, int bad);
+
+/* The subflow a segment goes on: the peer's address (NULL: the first
+ * subflow's), its ISN and what it acknowledges. */
+typedef struct on_sf {
+  const mptcp_addr *from;
+  uint32_t irs, ack;
+} on_sf;
+
+/* rx_seg() on subflow @p sf. */
+static void rx_seg_on(mpt *m, const on_sf *sf, uint32_t ssn, const uint8_t *d,
+                      uint32_t len, int with_map, uint32_t map_ssn,
+                      uint64_t dsn, uint32_t dll, const uint8_t *all, int bad) {
+  tseg g = tseg_make(sf->irs + ssn, sf->ack, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  g.from = sf->from;
   g.data = d;
   g.len = len;
   if (with_map) {
@@ -828,6 +841,13 @@ static void rx_seg(mpt *m, uint32_t ssn, const uint8_t *d, uint32_t len,
     g.n_mptcp = 1;
   }
   ck_assert_int_eq(tpeer_send(&m->p, &g), 0);
+}
+
+static void rx_seg(mpt *m, uint32_t ssn, const uint8_t *d, uint32_t len,
+                   int with_map, uint32_t map_ssn, uint64_t dsn, uint32_t dll,
+                   const uint8_t *all, int bad) {
+  const on_sf first = {NULL, IRS, m->p.iss + 1};
+  rx_seg_on(m, &first, ssn, d, len, with_map, map_ssn, dsn, dll, all, bad);
 }
 
 /* The peer's mapping of DSN @p dsn (relative to its IDSN + 1) at subflow
@@ -990,6 +1010,227 @@ START_TEST(test_mptrace_dss_csum_fail_ahead) {
   ck_assert_uint_eq(tpeer_counter(&m.p, "DataCsumErr"), 1);
   ck_assert_int_eq(mptcp_conn_read(m.p.conn, got, sizeof got, m.p.now), SEG);
   ck_assert(memcmp(got, d, SEG) == 0);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* The stack serves a connection (DSS checksums if @p csum) that the peer
+ * joined from server_b2; *j is that join. */
+static void dup_open(mpt *m, int csum, on_sf *j) {
+  open_server_opts(m, 0, csum);
+  peer_join_syn(m, &server_b2, m->token);
+  tseg sa = expect_join_synack(m, &server_b2);
+  peer_join_ack(m, &server_b2, &sa, 0);
+  tseg a;
+  ck_assert(tpeer_recv(&m->p, &a));
+  ck_assert_uint_eq(a.dst.port, server_b2.port);
+  ck_assert_uint_eq(tpeer_counter(&m->p, "MPJoinAckRx"), 1);
+  j->from = &server_b2;
+  j->irs = IRS_JOIN;
+  j->ack = sa.seq + 1;
+}
+
+/* What the stack sends now (after its delayed ACK): how many RSTs with
+ * MP_FAIL went to server_b2 (*dsn: the last one's DSN) and how many
+ * MP_FAILs on other segments (*acks_fail). Returns the last ACK number on
+ * the first subflow. */
+static uint32_t drain(mpt *m, int *rst_fail, int *acks_fail, uint64_t *dsn) {
+  tseg a;
+  uint32_t ack = 0;
+  int got = 0;
+  for (int round = 0; round < 2 && !got; round++) {
+    /* What is due now, else what the next timer (a delayed ACK) sends. */
+    mptcp_tstamp due = tpeer_expiry(&m->p);
+    if (round && due != MPTCP_TSTAMP_NONE) tpeer_time(&m->p, due);
+    while (tpeer_recv(&m->p, &a)) {
+      got = 1;
+      const mptcp_subopt *f = find_sub(&a, MPTCP_SUB_FAIL);
+      if (f) *dsn = f->u.fail_dsn;
+      if (a.flags & MPTCP_TH_RST) {
+        ck_assert_uint_eq(a.dst.port, server_b2.port);
+        if (f) ++*rst_fail;
+      } else {
+        if (f) ++*acks_fail;
+        if (a.dst.port != server_b2.port) ack = a.ack;
+      }
+    }
+  }
+  return ack;
+}
+
+/* Two copies of connection bytes [0, 2 DUP_SEG) (d), the second one on
+ * the join, damaged (bad: a copy of d from bad_from with one byte
+ * flipped). */
+enum { DUP_SEG = 100 };
+typedef struct dupt {
+  mpt m;
+  on_sf j;
+  uint8_t d[2 * DUP_SEG], bad[DUP_SEG], got[2 * DUP_SEG + 1];
+} dupt;
+
+static void dup_start(dupt *t, int csum, size_t bad_from, size_t flip) {
+  dup_open(&t->m, csum, &t->j);
+  for (size_t i = 0; i < sizeof t->d; i++)
+    t->d[i] = (uint8_t)(i * 11 + 3 + bad_from);
+  memcpy(t->bad, t->d + bad_from, DUP_SEG);
+  t->bad[flip] ^= 0x40;
+}
+
+/* The join was reset with MP_FAIL naming DSN @p dsn (relative): one bad
+ * checksum, the first subflow untouched. */
+static void dup_join_failed(dupt *t, uint64_t dsn) {
+  int rst_fail = 0, acks_fail = 0;
+  uint64_t fdsn = 0;
+  drain(&t->m, &rst_fail, &acks_fail, &fdsn);
+  ck_assert_int_eq(rst_fail, 1);
+  ck_assert_int_eq(acks_fail, 0);
+  ck_assert_uint_eq(fdsn, t->m.peer_idsn + 1 + dsn);
+  ck_assert_uint_eq(tpeer_counter(&t->m.p, "DataCsumErr"), 1);
+}
+
+/* The app reads exactly the bytes sent, or (@p none) nothing yet. */
+static void dup_read(dupt *t, int none) {
+  mptcp_ssize n =
+      mptcp_conn_read(t->m.p.conn, t->got, sizeof t->got, t->m.p.now);
+  if (none) {
+    ck_assert_int_lt(n, 1);
+    return;
+  }
+  ck_assert_int_eq(n, 2 * DUP_SEG);
+  ck_assert(memcmp(t->got, t->d, 2 * DUP_SEG) == 0);
+}
+
+/* Every byte read, @p errs bad checksums in all. */
+static void dup_finish(dupt *t, uint64_t errs) {
+  dup_read(t, 0);
+  ck_assert_uint_eq(tpeer_counter(&t->m.p, "DataCsumErr"), errs);
+  tpeer_fini(&t->m.p);
+}
+
+/* §3.3.1 with checksums: bytes whose mapping verified are never
+ * overwritten. The first subflow brings DSNs [SEG, 2 SEG) ahead of a hole:
+ * verified, present, not yet readable. The join brings the same DSNs,
+ * damaged on its path (the checksum covers the bytes sent): its mapping
+ * fails over its own bytes (RST with MP_FAIL at its DSN, §3.7), and the
+ * app reads the first copy. */
+START_TEST(test_mptrace_dup_csum_keeps_verified) {
+  enum { SEG = DUP_SEG };
+  static dupt t;
+  dup_start(&t, 1, SEG, SEG / 2);
+  const uint8_t *d = t.d;
+  rx_seg(&t.m, 1, d + SEG, SEG, 1, 1, SEG, SEG, d + SEG, 0);
+  rx_seg_on(&t.m, &t.j, 1, t.bad, SEG, 1, 1, SEG, SEG, d + SEG, 0);
+  dup_join_failed(&t, SEG);
+  ck_assert_uint_eq(tpeer_counter(&t.m.p, "MPDupDataDiffer"), 1);
+  rx_seg(&t.m, 1 + SEG, d, SEG, 1, 1 + SEG, 0, SEG, d, 0); /* the hole */
+  dup_finish(&t, 1);
+}
+END_TEST
+
+/* Both copies unverified: the first subflow's mapping of DSNs [0, 2 SEG)
+ * has its first segment in when the join's copy comes, whole, its first
+ * segment damaged. The first copy's bytes stay; the join's mapping fails
+ * over its own bytes (not the good subflow's: it is not blamed), and once
+ * the first subflow's second segment comes its mapping verifies. */
+START_TEST(test_mptrace_dup_csum_first_pending_wins) {
+  enum { SEG = DUP_SEG };
+  static dupt t;
+  dup_start(&t, 1, 0, 7);
+  const uint8_t *d = t.d;
+  rx_seg(&t.m, 1, d, SEG, 1, 1, 0, 2 * SEG, d, 0);
+  rx_seg_on(&t.m, &t.j, 1, t.bad, SEG, 1, 1, 0, 2 * SEG, d, 0);
+  rx_seg_on(&t.m, &t.j, 1 + SEG, d + SEG, SEG, 0, 0, 0, 0, NULL, 0);
+  dup_join_failed(&t, 0);
+  ck_assert_uint_eq(tpeer_counter(&t.m.p, "MPDupDataDiffer"), 1);
+  rx_seg(&t.m, 1 + SEG, d + SEG, SEG, 0, 0, 0, 0, NULL, 0);
+  dup_read(&t, 0);
+  ck_assert_uint_eq(tpeer_counter(&t.m.p, "DataCsumErr"), 1);
+  int rst_fail = 0, acks_fail = 0;
+  uint64_t fdsn = 0;
+  drain(&t.m, &rst_fail, &acks_fail, &fdsn);
+  ck_assert_int_eq(rst_fail + acks_fail, 0); /* the good path stays */
+  tpeer_fini(&t.m.p);
+}
+END_TEST
+
+/* The damaged copy comes first this time (its first segment), then the
+ * first subflow's whole good copy: it verifies over its own bytes, but
+ * where the ring holds the other copy it delivers nothing (first placed
+ * wins); its own bytes after that count. The damaged mapping fails and
+ * resets the join with MP_FAIL at its DSN; the peer's resend from there
+ * on the first subflow fills the rest. */
+START_TEST(test_mptrace_dup_csum_bad_first) {
+  enum { SEG = DUP_SEG };
+  static dupt t;
+  dup_start(&t, 1, 0, SEG - 1);
+  const uint8_t *d = t.d;
+  rx_seg_on(&t.m, &t.j, 1, t.bad, SEG, 1, 1, 0, 2 * SEG, d, 0);
+  rx_seg(&t.m, 1, d, 2 * SEG, 1, 1, 0, 2 * SEG, d, 0);
+  dup_read(&t, 1);
+  ck_assert_uint_eq(tpeer_counter(&t.m.p, "MPDupDataDiffer"), 1);
+  ck_assert_uint_eq(tpeer_counter(&t.m.p, "DataCsumErr"), 0);
+  rx_seg_on(&t.m, &t.j, 1 + SEG, d + SEG, SEG, 0, 0, 0, 0, NULL, 0);
+  dup_join_failed(&t, 0);
+  dup_read(&t, 1);
+  rx_seg(&t.m, 1 + 2 * SEG, d, 2 * SEG, 1, 1 + 2 * SEG, 0, 2 * SEG, d, 0);
+  dup_finish(&t, 1);
+}
+END_TEST
+
+/* Without checksums a byte counts once placed; a later copy with other
+ * bytes (a buggy or hostile peer: §3.3 says copies are equal) changes
+ * nothing: the first one placed wins, the difference is counted. */
+START_TEST(test_mptrace_dup_plain_first_wins) {
+  enum { SEG = DUP_SEG };
+  static dupt t;
+  dup_start(&t, 0, SEG, 3);
+  const uint8_t *d = t.d;
+  rx_seg(&t.m, 1, d + SEG, SEG, 1, 1, SEG, SEG, NULL, 0);
+  rx_seg_on(&t.m, &t.j, 1, t.bad, SEG, 1, 1, SEG, SEG, NULL, 0);
+  ck_assert_uint_eq(tpeer_counter(&t.m.p, "MPDupDataDiffer"), 1);
+  ck_assert_uint_eq(tpeer_counter(&t.m.p, "MPDupDataRxBytes"), SEG);
+  rx_seg(&t.m, 1 + SEG, d, SEG, 1, 1 + SEG, 0, SEG, NULL, 0); /* the hole */
+  dup_finish(&t, 0);
+}
+END_TEST
+
+/* §3.7 on a single path with the mapping table full of mappings ahead of a
+ * hole whose checksums all failed: none is ever valid, so the furthest
+ * gives its slot and its bytes up (reneged: never DATA_ACKed nor present)
+ * for the hole's mapping. The hole is delivered; the first failure in
+ * order sends the one MP_FAIL (at its DSN); the given-up bytes, sent
+ * again, are taken in as held after it (nothing waits for ever). */
+START_TEST(test_mptrace_csum_fail_ahead_full) {
+  enum { SEG = 100, N = MPTCP_RXMAPS_MAX };
+  mpt m;
+  open_server_opts(&m, 0, 1);
+  static uint8_t d[SEG * (N + 1)], got[SEG * (N + 1)];
+  for (size_t i = 0; i < sizeof d; i++) d[i] = (uint8_t)(i * 7 + 4);
+  for (uint32_t i = 1; i <= N; i++)
+    rx_seg(&m, 1 + SEG * i, d + SEG * i, SEG, 1, 1 + SEG * i, SEG * i, SEG,
+           d + SEG * i, 1);
+  int rst_fail = 0, acks_fail = 0;
+  uint64_t fdsn = 0;
+  ck_assert_uint_eq(drain(&m, &rst_fail, &acks_fail, &fdsn), IRS + 1);
+  ck_assert_int_eq(acks_fail, 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "DataCsumErr"), 0);
+  rx_seg(&m, 1, d, SEG, 1, 1, 0, SEG, d, 0); /* the hole */
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSMappingsFull"), 0);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSCsumReneged"), 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDSSMappingsEvicted"), 1);
+  ck_assert_uint_eq(drain(&m, &rst_fail, &acks_fail, &fdsn), IRS + 1 + SEG * N);
+  ck_assert_int_ge(acks_fail, 1); /* one MP_FAIL, repeated on pure ACKs */
+  ck_assert_int_eq(rst_fail, 0);
+  ck_assert_uint_eq(fdsn, m.peer_idsn + 1 + SEG);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "DataCsumErr"), 1);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPFailTx"), 1);
+  ck_assert_int_eq(mptcp_conn_read(m.p.conn, got, sizeof got, m.p.now), SEG);
+  ck_assert(memcmp(got, d, SEG) == 0);
+  rx_seg(&m, 1 + SEG * N, d + SEG * N, SEG, 1, 1 + SEG * N, SEG * N, SEG,
+         d + SEG * N, 1); /* the given-up mapping again */
+  ck_assert_uint_eq(drain(&m, &rst_fail, &acks_fail, &fdsn),
+                    IRS + 1 + SEG * (N + 1));
+  ck_assert_uint_eq(tpeer_counter(&m.p, "DataCsumErr"), 1);
   tpeer_fini(&m.p);
 }
 END_TEST
@@ -1550,6 +1791,11 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_dss_map_rx_full_keeps_incomplete),
       TCHECK_TEST(test_mptrace_dss_map_rx_full_csum),
       TCHECK_TEST(test_mptrace_dss_csum_fail_ahead),
+      TCHECK_TEST(test_mptrace_dup_csum_keeps_verified),
+      TCHECK_TEST(test_mptrace_dup_csum_first_pending_wins),
+      TCHECK_TEST(test_mptrace_dup_csum_bad_first),
+      TCHECK_TEST(test_mptrace_dup_plain_first_wins),
+      TCHECK_TEST(test_mptrace_csum_fail_ahead_full),
       TCHECK_TEST(test_mptrace_data_fin_resend),
       TCHECK_TEST(test_mptrace_data_fin_give_up),
       TCHECK_TEST(test_mptrace_data_fin_time_wait),

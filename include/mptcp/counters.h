@@ -80,6 +80,7 @@ struct mptcp_tcpopts;
   X(MP_DSS_CSUM_ERR, "DataCsumErr")                                            \
   X(MP_DSS_CSUM_AHEAD, "MPDSSCsumAhead")                                       \
   X(MP_DSS_MAPS_EVICTED, "MPDSSMappingsEvicted")                               \
+  X(MP_DSS_CSUM_RENEGED, "MPDSSCsumReneged")                                   \
   X(MP_DATA_ACK_IGNORED, "MPDataAckIgnored")                                   \
   X(MP_DATA_OUT_OF_WINDOW, "MPDataOutOfWindow")                                \
   X(MP_DATA_FIN_RX, "MPDataFinRx")                                             \
@@ -101,6 +102,7 @@ struct mptcp_tcpopts;
   X(MP_REINJECT_DEAD, "MPReinjectDead")                                        \
   X(MP_DUP_TX_BYTES, "MPDupDataTxBytes")                                       \
   X(MP_DUP_RX_BYTES, "MPDupDataRxBytes")                                       \
+  X(MP_DUP_RX_DIFFER, "MPDupDataDiffer")                                       \
   X(MP_SUBFLOW_CLOSED, "MPSubflowClosed")                                      \
   X(MP_SEND_NOMEM, "MPSendNoMem")                                              \
   X(MP_ADD_ADDR_TX, "MPAddAddrTx")                                             \
