@@ -156,6 +156,12 @@
  *     fresh segment acknowledges a third ACK of the stack's; the peer's
  *     MP_PRIO and forged SYN/ACKs count when sent (only weakening what
  *     they touch).
+ * The model remembers NMAP mappings of the stack's per subflow (those of
+ * one offset merged into one record); when full it forgets first one
+ * whose bytes the stack has all acknowledged (its SND.UNA read back
+ * through mptcp_conn_get_subflow), else the oldest. A forgotten one that
+ * is still needed gives a false alarm (unmapped payload); a forgotten
+ * one is not compared with later mappings of the same bytes.
  *
  * Each oracle was seen to fire by breaking the library on purpose (then
  * reverted), replaying a fuzzed corpus: ignoring the backup flag in
