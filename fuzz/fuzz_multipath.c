@@ -156,6 +156,12 @@
  *     fresh segment acknowledges a third ACK of the stack's; the peer's
  *     MP_PRIO and forged SYN/ACKs count when sent (only weakening what
  *     they touch).
+ * The model remembers NMAP mappings of the stack's per subflow (those of
+ * one offset merged into one record); when full it forgets first one
+ * whose bytes the stack has all acknowledged (its SND.UNA read back
+ * through mptcp_conn_get_subflow), else the oldest. A forgotten one that
+ * is still needed gives a false alarm (unmapped payload); a forgotten
+ * one is not compared with later mappings of the same bytes.
  *
  * Each oracle was seen to fire by breaking the library on purpose (then
  * reverted), replaying a fuzzed corpus: ignoring the backup flag in
@@ -646,25 +652,65 @@ static int join_mac(uint64_t ka, uint64_t kb, uint32_t na, uint32_t nb,
   return memcmp(mac, got, n) == 0;
 }
 
-static void smap_add(msf *m, uint32_t ssn, uint32_t len, uint64_t drel) {
+/* The stack's SND.UNA on @p m relative to its ISS (1: the first byte),
+ * read back through the public API; 0 when the stack has no such
+ * subflow (any more). It only picks which mapping the model forgets
+ * (one whose bytes the stack will never send again), never what is
+ * checked. */
+static uint32_t smap_una(const world *w, const msf *m) {
+  if (!w->c || w->c_gone) return 0;
+  size_t n = mptcp_conn_subflow_slots(w->c);
+  for (size_t i = 0; i < n; i++) {
+    mptcp_subflow_info si;
+    if (mptcp_conn_get_subflow(w->c, i, &si) != 0) continue;
+    if (si.local.port == m->sa.port && si.remote.port == m->pa.port &&
+        mptcp_ipaddr_equal(&si.local.ip, &m->sa.ip) &&
+        mptcp_ipaddr_equal(&si.remote.ip, &m->pa.ip))
+      return 1 + (uint32_t)si.bytes_acked;
+  }
+  return 0;
+}
+
+static void smap_add(const world *w, msf *m, uint32_t ssn, uint32_t len,
+                     uint64_t drel) {
   for (int i = 0; i < m->nm; i++) { /* mappings of the same bytes agree */
     smap *x = &m->m[i];
     int ov = (int32_t)(ssn - (x->ssn + x->len)) < 0 &&
              (int32_t)(x->ssn - (ssn + len)) < 0;
     if (ov) FUZZ_CHECK(x->drel - x->ssn == drel - ssn);
   }
-  /* A resent mapping replaces its older copy, so that resends do not push
-   * out mappings that later segments (which carry no DSS of their own
-   * within a multi-segment mapping) still need. */
-  for (int i = 0; i < m->nm; i++) {
-    if (m->m[i].ssn == ssn && m->m[i].len == len) {
-      memmove(m->m + i, m->m + i + 1, (size_t)(m->nm - i - 1) * sizeof m->m[0]);
-      m->nm--;
-      break;
+  /* Records of the same offset that overlap or touch it merge into one,
+   * the newest: a resend of a mapping refreshes it, and a run of small
+   * mappings (small writes) takes one record, so that they do not push
+   * out a mapping whose later segments (which carry no DSS of their own)
+   * may still come. */
+  for (int i = m->nm - 1; i >= 0; i--) {
+    smap *x = &m->m[i];
+    if (x->drel - x->ssn != drel - ssn ||
+        (int32_t)(ssn - (x->ssn + x->len)) > 0 ||
+        (int32_t)(x->ssn - (ssn + len)) > 0)
+      continue;
+    uint32_t end = (int32_t)(x->ssn + x->len - (ssn + len)) > 0
+                       ? x->ssn + x->len
+                       : ssn + len;
+    if ((int32_t)(x->ssn - ssn) < 0) {
+      drel = x->drel;
+      ssn = x->ssn;
     }
+    len = end - ssn;
+    memmove(m->m + i, m->m + i + 1, (size_t)(m->nm - i - 1) * sizeof m->m[0]);
+    m->nm--;
   }
-  if (m->nm == NMAP) {
-    memmove(m->m, m->m + 1, (NMAP - 1) * sizeof m->m[0]);
+  if (m->nm == NMAP) { /* forget one the stack has all acknowledged */
+    uint32_t una = smap_una(w, m);
+    int v = 0;
+    for (int i = 0; i < m->nm && una; i++) {
+      if ((int32_t)(m->m[i].ssn + m->m[i].len - una) <= 0) {
+        v = i;
+        break;
+      }
+    }
+    memmove(m->m + v, m->m + v + 1, (size_t)(NMAP - 1 - v) * sizeof m->m[0]);
     m->nm--;
   }
   smap *x = &m->m[m->nm++];
@@ -788,7 +834,7 @@ static void check_dss(world *w, msf *m, const mptcp_pkt *k,
   }
   if (len) {
     FUZZ_CHECK(drel >= 1 && drel - 1 + len <= w->tx_written);
-    smap_add(m, d->ssn, len, drel);
+    smap_add(w, m, d->ssn, len, drel);
   }
   (void)k;
 }
