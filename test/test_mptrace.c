@@ -31,21 +31,8 @@ typedef struct mpt {
   uint32_t nonce; /* the stack's in the join under way */
 } mpt;
 
-static mptcp_subopt mpc_csum(uint8_t form, uint64_t snd_key, uint64_t rcv_key,
-                             int csum) {
-  mptcp_subopt o;
-  memset(&o, 0, sizeof o);
-  o.subtype = MPTCP_SUB_CAPABLE;
-  o.u.mpc.version = 1;
-  o.u.mpc.flags = (uint8_t)(MPTCP_CAP_H | (csum ? MPTCP_CAP_A : 0));
-  o.u.mpc.form = form;
-  o.u.mpc.snd_key = snd_key;
-  o.u.mpc.rcv_key = rcv_key;
-  return o;
-}
-
 static mptcp_subopt mpc(uint8_t form, uint64_t snd_key, uint64_t rcv_key) {
-  return mpc_csum(form, snd_key, rcv_key, 0);
+  return tsub_mpc(form, 0, snd_key, rcv_key);
 }
 
 static mptcp_subopt data_ack(uint64_t dsn) {
@@ -161,7 +148,7 @@ static void open_server_opts(mpt *m, int sack, int csum) {
   tseg syn = tseg_make(IRS, 0, MPTCP_TH_SYN);
   syn.mss = 1460;
   syn.sack_perm = (int8_t)sack;
-  mptcp_subopt o = mpc_csum(MPTCP_MPC_SYN, 0, 0, csum);
+  mptcp_subopt o = tsub_mpc(MPTCP_MPC_SYN, csum, 0, 0);
   syn.mptcp[0] = o;
   syn.n_mptcp = 1;
   ck_assert_int_eq(tpeer_send(&m->p, &syn), 0);
@@ -174,7 +161,7 @@ static void open_server_opts(mpt *m, int sack, int csum) {
   m->p.iss = sa.seq;
   tpeer_expect_none(&m->p);
   ck_assert_uint_eq((c->u.mpc.flags & MPTCP_CAP_A) != 0, csum != 0);
-  o = mpc_csum(MPTCP_MPC_ACK, m->peer_key, m->key, csum);
+  o = tsub_mpc(MPTCP_MPC_ACK, csum, m->peer_key, m->key);
   send_opt(m, &o);
   tpeer_expect_none(&m->p);
   ck_assert_uint_eq(tpeer_events(&m->p) & MPTCP_EV_ACCEPT, MPTCP_EV_ACCEPT);
