@@ -63,6 +63,10 @@ void mptcp_rxstash_sync(mptcp_rxstash *s, mptcp_alloc *a, uint32_t next) {
   if (!s->n) mptcp_rxstash_free(s, a);
 }
 
+int mptcp_rxstash_holds_from(const mptcp_rxstash *s, uint32_t ssn) {
+  return s->n && mptcp_seq_gt(s->p[s->n - 1].ssn + s->p[s->n - 1].len, ssn);
+}
+
 uint32_t mptcp_rxstash_take(mptcp_rxstash *s, uint32_t lo, uint32_t hi,
                             uint8_t *out, uint32_t max, uint32_t *ssn) {
   for (unsigned i = 0; i < s->n; i++) {

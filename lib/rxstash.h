@@ -35,6 +35,8 @@ int mptcp_rxstash_put(mptcp_rxstash *s, mptcp_alloc *a, uint32_t next,
 /* Forgets the bytes before @p next (received since); frees the buffer
  * when nothing is left. */
 void mptcp_rxstash_sync(mptcp_rxstash *s, mptcp_alloc *a, uint32_t next);
+/* Does it hold any byte at or after @p ssn? */
+int mptcp_rxstash_holds_from(const mptcp_rxstash *s, uint32_t ssn);
 /* Takes out up to @p max held bytes of [lo, hi) from the lowest on: their
  * SSN in *ssn, the bytes in @p out; returns how many (0: none held). */
 uint32_t mptcp_rxstash_take(mptcp_rxstash *s, uint32_t lo, uint32_t hi,

@@ -929,7 +929,12 @@ static int take(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
   mptcp_rxmaps_advance(&sf->rxm, t->rcv_nxt - t->irs, mapping_complete, sf);
   if (had_holes || t->ooo.n) t->flags |= TCPF_ACK_NOW;
   int early_fin_due = (t->flags & TCPF_FIN_OOO) && t->rcv_nxt == t->fin_at;
-  if ((fin && t->ooo.n == 0) || early_fin_due) {
+  /* A FIN where the peer also sent bytes (held ahead of their mapping, or
+   * out of order) is a peer bug; as with plain TCP the bytes win: taking
+   * the FIN would leave its sequence number a hole inside their mapping. */
+  int bytes_past =
+      t->ooo.n > 0 || mptcp_rxstash_holds_from(&sf->stash, t->rcv_nxt - t->irs);
+  if ((fin || early_fin_due) && !bytes_past) {
     t->rcv_nxt++;
     t->flags |= TCPF_FIN_RCVD | TCPF_ACK_NOW;
     t->flags &= (uint16_t)~TCPF_FIN_OOO;
@@ -969,7 +974,12 @@ static int stash_flush(struct mptcp_subflow *sf, mptcp_tstamp now) {
 int mptcp_sf_take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
                        uint32_t len, int fin, mptcp_tstamp now) {
   int r = take(sf, seq, d, len, fin, now);
-  if (sf->stash.n) r |= stash_flush(sf, now);
+  /* Nothing is taken past the peer's FIN (the FIN waits while bytes are
+   * held beyond it, take()). */
+  if (sf->tcp.flags & TCPF_FIN_RCVD)
+    mptcp_rxstash_free(&sf->stash, &sf->conn->st->alloc);
+  else if (sf->stash.n)
+    r |= stash_flush(sf, now);
   return r;
 }
 

@@ -844,6 +844,58 @@ static void rx_map_seg(mpt *m, uint32_t ssn, uint32_t len, uint64_t dsn,
   rx_seg(m, ssn, d, len, with_map, ssn, dsn, dll, NULL, 0);
 }
 
+/* The peer's bytes [51, 151) come first, without their mapping (held);
+ * then [1, 51) with the mapping of all 150 and a FIN at 51: a peer bug,
+ * its FIN sits where it sent bytes. The bytes win, as in plain TCP: the
+ * FIN is not taken (its sequence number would be a hole in the mapping,
+ * delivered as whatever the ring held there, and the held bytes would be
+ * taken past it), all 150 bytes are delivered, and the FIN counts when it
+ * comes again after them. With and without checksums. */
+START_TEST(test_mptrace_fin_inside_held_mapping) {
+  for (int csum = 0; csum < 2; csum++) {
+    mpt m;
+    open_server_opts(&m, 0, csum);
+    uint8_t d[150], got[200];
+    for (size_t i = 0; i < sizeof d; i++) d[i] = (uint8_t)(i * 11 + 3);
+    rx_seg(&m, 51, d + 50, 100, 0, 0, 0, 0, NULL, 0);
+    tseg a;
+    ck_assert(tpeer_recv(&m.p, &a)); /* held, not acknowledged */
+    ck_assert_uint_eq(a.ack, IRS + 1);
+    tseg g = tseg_make(IRS + 1, m.p.iss + 1,
+                       MPTCP_TH_ACK | MPTCP_TH_PSH | MPTCP_TH_FIN);
+    g.data = d;
+    g.len = 50;
+    mptcp_subopt o = data_ack(m.idsn + 1);
+    o.u.dss.flags |= MPTCP_DSS_M | MPTCP_DSS_m;
+    o.u.dss.dsn = m.peer_idsn + 1;
+    o.u.dss.ssn = 1;
+    o.u.dss.dll = sizeof d;
+    if (csum) {
+      o.u.dss.has_csum = 1;
+      o.u.dss.csum = mptcp_dss_csum(o.u.dss.dsn, 1, sizeof d, d, sizeof d);
+    }
+    g.mptcp[0] = o;
+    g.n_mptcp = 1;
+    ck_assert_int_eq(tpeer_send(&m.p, &g), 0);
+    ck_assert(tpeer_recv(&m.p, &a));
+    ck_assert_uint_eq(a.ack, IRS + 1 + sizeof d); /* no FIN taken */
+    const mptcp_subopt *k = tseg_mptcp(&a, MPTCP_SUB_DSS);
+    ck_assert_uint_eq(k->u.dss.data_ack, m.peer_idsn + 1 + sizeof d);
+    tpeer_expect_none(&m.p);
+    ck_assert_int_eq(mptcp_conn_read(m.p.conn, got, sizeof got, m.p.now),
+                     (mptcp_ssize)sizeof d);
+    ck_assert(memcmp(got, d, sizeof d) == 0);
+    ck_assert_uint_eq(tpeer_counter(&m.p, "DataCsumErr"), 0);
+    /* The FIN again, after the bytes: taken. */
+    g = tseg_make(IRS + 1 + sizeof d, m.p.iss + 1, MPTCP_TH_ACK | MPTCP_TH_FIN);
+    ck_assert_int_eq(tpeer_send(&m.p, &g), 0);
+    ck_assert(tpeer_recv(&m.p, &a));
+    ck_assert_uint_eq(a.ack, IRS + 2 + sizeof d);
+    tpeer_fini(&m.p);
+  }
+}
+END_TEST
+
 /* The receive-mapping table full behind a hole, its furthest mapping
  * covering two segments of which only the first (with the mapping) came:
  * the hole's own mapping must not push that one out (the second segment
@@ -1775,6 +1827,7 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_dss_map_resend_lost_first),
       TCHECK_TEST(test_mptrace_dss_map_rto_middle),
       TCHECK_TEST(test_mptrace_dss_map_rx_before_mapping),
+      TCHECK_TEST(test_mptrace_fin_inside_held_mapping),
       TCHECK_TEST(test_mptrace_dss_map_rx_full_keeps_incomplete),
       TCHECK_TEST(test_mptrace_dss_map_rx_full_csum),
       TCHECK_TEST(test_mptrace_dss_csum_fail_ahead),
