@@ -1047,6 +1047,12 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   if (dsn > end) dsn = end;
   if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));
   c->snd_dsn = dsn;
+  /* The bytes TCP acknowledged while DATA_ACKs stood still (MP_FAIL) are
+   * gone now; no later ACK may come to say so. */
+  if (c->want_writable && c->snd.len < c->snd.cap) {
+    c->want_writable = 0;
+    mptcp_conn_post(c, MPTCP_EV_WRITABLE);
+  }
   mptcp_sf_free_maps(sf);
   c->mp.ooo.n = 0;
   if (c->mp.local_key_set)

@@ -982,6 +982,47 @@ START_TEST(test_mpfail_answer_repeated) {
 }
 END_TEST
 
+/* A fallback that ends the wait frees the send buffer the peer's frozen
+ * DATA_ACK held, though TCP acknowledged every byte: the application
+ * hears that it can write again, since no later ACK may come to tell it.
+ * Here the peer (its own report crossing ours) keeps its DATA_ACK at our
+ * first byte and acknowledges our buffer's worth at TCP level; then its
+ * infinite mapping comes. */
+START_TEST(test_mpfail_fallback_writable) {
+  enum { BUF = 65536 };
+  mpt m;
+  uint8_t a[100], b[100], c[100], more[100];
+  static uint8_t w[BUF + 1000];
+  fill3(a, b, c, 61);
+  fill(w, sizeof w, 62);
+  tpeer *p = mpt_failed(&m, a, b);
+  mptcp_ssize k = mptcp_conn_write(p->conn, w, sizeof w, p->now);
+  ck_assert_int_lt(k, (mptcp_ssize)sizeof w);
+  tseg g;
+  uint32_t sent = 0;
+  for (int i = 0; i < 1000 && tpeer_recv(p, &g); i++) {
+    if (!g.len) continue;
+    m.peer_acked = g.seq + g.len;
+    sent = m.peer_acked - (p->iss + 1);
+    tseg ack = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK);
+    ack.n_mptcp = 1;
+    ack.mptcp[0] = dss(&m, 0, 0, 0, 0, NULL, 0); /* DATA_ACK us + 1 */
+    tpeer_send(p, &ack);
+  }
+  ck_assert_uint_gt(sent, BUF / 2);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, more, sizeof more, p->now),
+                   MPTCP_ERR_WOULDBLOCK);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_WRITABLE, 0);
+  tseg s3 = peer_infmap(&m, 201, m.them + 201, c, 100);
+  tpeer_send(p, &s3);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_WRITABLE, MPTCP_EV_WRITABLE);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, more, sizeof more, p->now),
+                   (mptcp_ssize)sizeof more);
+  tpeer_fini(p);
+}
+END_TEST
+
 Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
@@ -998,6 +1039,7 @@ Suite *suite_mpfail(void) {
       TCHECK_LOOP(test_mpfail_implicit_infmap, 6),
       TCHECK_LOOP(test_mpfail_crossed, 4),
       TCHECK_LOOP(test_mpfail_answer_repeated, 2),
+      TCHECK_TEST(test_mpfail_fallback_writable),
   };
   return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
 }
