@@ -399,7 +399,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     return;
   }
   if (!so && c->fail == MPFAIL_SENT && !sf->join) {
-    mptcp_fail_nodss_rx(sf, p, o);
+    mptcp_fail_nodss_rx(sf, p, o, now);
     return;
   }
   if (!so) {
@@ -426,7 +426,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     return;
   }
   sf->peer_dss_seen = 1;
-  mptcp_fail_rx(sf, o);
+  mptcp_fail_rx(sf, o, now);
   if (sf->broken || c->mp.state != MPTCP_MP_ON) return; /* or crossed */
   const mptcp_dss *d = &so->u.dss;
   if (d->flags & MPTCP_DSS_A) {
