@@ -127,13 +127,19 @@ struct mptcp_conn {
    * fail_dsn/fail_ssn where our receive side stopped trusting the data
    * (fail_retro: the failed mapping started exactly there and every
    * mapping held since continues it; fail_peer: the peer sent an
-   * MP_FAIL since ours, the answer to it or its own report). infmap_*:
+   * MP_FAIL since ours, the answer to it or its own report; fail_cand:
+   * where telling which stands, for a report of DSN fail_peer_dsn, probed
+   * at fail_probe_at; fail_end: the wait's limit; fail_at: the earlier
+   * of the two). infmap_*:
    * the infinite mapping we send after falling back, until the peer
    * acknowledges its first byte. multi: a second subflow joined once (it
    * may have carried data), so the connection can no longer fall back to
    * one. */
-  uint8_t fail, fail_retro, fail_peer, multi, infmap_due, infmap_sent;
-  mptcp_tstamp fail_at; /* MPFAIL_SENT: reset unless the mapping came */
+  uint8_t fail, fail_retro, fail_peer, fail_cand, multi, infmap_due;
+  uint8_t infmap_sent;
+  uint64_t fail_peer_dsn;
+  mptcp_tstamp fail_at; /* MPFAIL_SENT: probe, or reset unless mapped */
+  mptcp_tstamp fail_end, fail_probe_at;
   /* Our DATA_FIN until DATA_ACKed (datafin.c): next resend, its base
    * timeout and the resends so far. */
   mptcp_tstamp dfin_at;

@@ -24,6 +24,21 @@ static void owe_fail(mptcp_subflow *sf) {
   mptcp_conn_want_output(sf->conn);
 }
 
+/* c->fail_cand: the peer's first MP_FAIL after ours named the DATA_ACK on
+ * its segment, so it may be a report crossing ours (see fail_from_peer).
+ * WAIT: for evidence, until fail_probe_at; PROBE: one more MP_FAIL of ours
+ * is owed; PROBED: it went out (again each wait); CROSS: a report came
+ * after it, both directions fall back at fail_probe_at, and one more
+ * report gets an answer (CROSS_LAST: it got it). */
+enum {
+  CAND_NONE,
+  CAND_WAIT,
+  CAND_PROBE,
+  CAND_PROBED,
+  CAND_CROSS,
+  CAND_CROSS_LAST
+};
+
 int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
   struct mptcp_conn *c = sf->conn;
   if (!single_path(sf)) return -1;
@@ -42,6 +57,8 @@ int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
   c->fail_retro = m->dsn == c->mp.rcv_nxt;
   c->fail_ssn = m->ssn;
   c->fail_peer = 0;
+  c->fail_cand = CAND_NONE;
+  c->fail_end = MPTCP_TSTAMP_NONE;
   c->mp.ooo.n = 0; /* nothing from the failure point on is delivered */
   owe_fail(sf);
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
@@ -56,6 +73,15 @@ static void refuse(mptcp_subflow *sf, int ctr) {
   sf->rst_reason = MPTCP_RESET_REASON_MPTCP;
 }
 
+/* Whether the bytes held since our failure can be taken as they came:
+ * only if they are exactly the subflow's stream from the failure on. */
+static int held_ok(const mptcp_subflow *sf) {
+  const struct mptcp_conn *c = sf->conn;
+  uint32_t gap = sf->tcp.rcv_nxt - sf->tcp.irs - c->fail_ssn;
+  return c->fail_retro && !c->mp.peer_fin_seen &&
+         gap <= c->rcv.cap - c->rcv.len;
+}
+
 /* The peer's infinite mapping at our DATA_ACK, retroactive (§3.7): the
  * bytes held since our failure are taken as they arrived. Unless they are
  * exactly the subflow's stream from the failure on, nothing can be taken
@@ -64,7 +90,7 @@ static int take_held(mptcp_subflow *sf) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   uint32_t gap = t->rcv_nxt - t->irs - c->fail_ssn;
-  if (!c->fail_retro || c->mp.peer_fin_seen || gap > c->rcv.cap - c->rcv.len) {
+  if (!held_ok(sf)) {
     refuse(sf, MPTCP_CTR_INFINITE_MAP_BAD_DSN);
     return 0;
   }
@@ -75,18 +101,46 @@ static int take_held(mptcp_subflow *sf) {
   return 1;
 }
 
+/* How long the finder of a bad checksum waits for the infinite mapping
+ * before it resets (Linux waits TCP_RTO_MAX): a peer that cannot send
+ * one (Linux without window for new data, or whose segment carrying it
+ * exceeds the MTU: KQ4 in test/interop/KERNEL-QUIRKS.md) would otherwise
+ * hold it forever. */
+#define FAIL_WAIT_RTOS 8
+#define FAIL_WAIT_MIN 2000000u /* us */
+
+/* How long a possible report must stay one (its DATA_ACK frozen) before
+ * we probe, and a crossing before it falls back: an answerer takes our
+ * data in (Linux moves it from the subflow once its socket is free) or
+ * falls back well within an RTO. At most a quarter of the least wait
+ * for the mapping, so that both fit in it even on a slow path. */
+static mptcp_tstamp cand_wait(const mptcp_subflow *sf) {
+  uint32_t rto = sf->tcp.rto;
+  return rto < FAIL_WAIT_MIN / 4 ? rto : FAIL_WAIT_MIN / 4;
+}
+
+/* c->fail_at is the earlier of the probe (or the crossing's fallback)
+ * and the end of the wait. */
+static void fail_rearm(struct mptcp_conn *c) {
+  int probe = c->fail_cand != CAND_NONE && c->fail_cand != CAND_PROBE;
+  c->fail_at =
+      probe && c->fail_probe_at < c->fail_end ? c->fail_probe_at : c->fail_end;
+}
+
 /* Both ends found a bad checksum before each heard the other's MP_FAIL
  * (§3.7 in both directions). Each owes the other an infinite mapping at
  * the DSN the other named, retroactive: neither resends, so each takes
  * what it holds (the peer does the same with ours) and both directions
  * revert at once. Our first new segment carries the mapping for a peer
- * that has not seen our repeat yet; it continues the stream the peer
- * holds, so it maps it from the peer's DATA_ACK on. */
+ * that has not fallen back yet; it continues the stream the peer holds,
+ * so it maps it from the peer's DATA_ACK on. Bytes that came meanwhile
+ * and cannot be taken: no crossing, the wait goes on. */
 static void crossed(mptcp_subflow *sf) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
-  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_CROSSED);
-  if (!take_held(sf)) return;
+  c->fail_cand = CAND_NONE;
+  if (!held_ok(sf)) return;
+  take_held(sf);
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
             "tcp %u>%u: MP_FAILs crossed, both directions fall back at once",
             MPTCP_LOG_CONN(sf));
@@ -96,19 +150,90 @@ static void crossed(mptcp_subflow *sf) {
   c->infmap_dsn = c->snd_dsn + (t->snd_nxt - t->snd_una);
 }
 
-/* 1 if the segment's DATA_ACK is @p dsn, the DSN its MP_FAIL names. */
-static int names_data_ack(const struct mptcp_conn *c, const mptcp_tcpopts *o,
-                          uint64_t dsn) {
+/* The DATA_ACK the segment carries, if any (1). */
+static int seg_data_ack(const struct mptcp_conn *c, const mptcp_tcpopts *o,
+                        uint64_t *ack) {
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
   if (!so || !(so->u.dss.flags & MPTCP_DSS_A)) return 0;
   const mptcp_dss *d = &so->u.dss;
-  uint64_t ack = d->flags & MPTCP_DSS_a
-                     ? d->data_ack
-                     : mptcp_expand_seq(c->mp.snd_una, (uint32_t)d->data_ack);
-  return ack == dsn;
+  *ack = d->flags & MPTCP_DSS_a
+             ? d->data_ack
+             : mptcp_expand_seq(c->mp.snd_una, (uint32_t)d->data_ack);
+  return 1;
 }
 
-void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
+/* 1 if the peer's MP_FAIL at @p dsn may still be its report: a reporter
+ * got our bytes from there on (one of them failed), names the DATA_ACK
+ * it froze at its failure (on the same segment) and never acknowledges
+ * past it while it waits, though its TCP ACKs cover our later bytes. An
+ * answer from our stack looks the same; so does Linux's (its current
+ * mapping's start) while its DATA_ACK lags at that start (KQ6). */
+static int may_report(const struct mptcp_conn *c, const mptcp_tcpopts *o,
+                      uint64_t dsn) {
+  uint64_t ack;
+  return seg_data_ack(c, o, &ack) && ack == dsn &&
+         (int64_t)(c->mp.snd_nxt - dsn) > 0 &&
+         (int64_t)(c->mp.snd_una - dsn) <= 0;
+}
+
+/* The peer's MP_FAIL while we wait for its infinite mapping: the answer
+ * to ours (it reverted, §3.7), or its own report crossing ours. Our
+ * stack answers once; Linux answers each MP_FAIL of ours, which rides on
+ * every pure ACK we send, naming a DSN that may equal its DATA_ACK for a
+ * moment (KQ6): neither a count nor one packet tells them apart. What
+ * does: an answerer's DATA_ACK moves past the DSN, or it falls back
+ * (infinite mapping, plain data: the wait ends); a reporter does
+ * neither. So a possible report waits an RTO for that; then one more
+ * MP_FAIL of ours probes (cand_timer), and a report (DSN and DATA_ACK
+ * unchanged) that comes after the probe went out is one. Both directions
+ * fall back a wait later, unless the peer proves an answerer or falls
+ * back first; meanwhile we answer that report and one more, so that a
+ * crossing peer whose probe goes out later than ours (an RTO apart, or
+ * our report came on an ACK before it) gets a report after its probe
+ * too. */
+static void fail_from_peer(mptcp_subflow *sf, const mptcp_tcpopts *o,
+                           uint64_t dsn, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  int report = may_report(c, o, dsn);
+  if (!c->fail_peer) {
+    c->fail_peer = 1;
+    if (!report) return;
+    c->fail_cand = CAND_WAIT;
+    c->fail_peer_dsn = dsn;
+    c->fail_probe_at = now + cand_wait(sf);
+    fail_rearm(c);
+    MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
+              "tcp %u>%u: MP_FAIL names the DATA_ACK: report or answer?",
+              MPTCP_LOG_CONN(sf));
+    return;
+  }
+  if (c->fail_cand == CAND_NONE) return;
+  if (!report || dsn != c->fail_peer_dsn) {
+    c->fail_cand = CAND_NONE; /* an answer: no reporter changes its report */
+    fail_rearm(c);
+    return;
+  }
+  if (c->fail_cand == CAND_CROSS) {
+    c->fail_cand = CAND_CROSS_LAST;
+    owe_fail(sf);
+  }
+  if (c->fail_cand != CAND_PROBED) return;
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_CROSSED);
+  if (!held_ok(sf)) {
+    refuse(sf, MPTCP_CTR_INFINITE_MAP_BAD_DSN);
+    return;
+  }
+  MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
+            "tcp %u>%u: a report after our probe: MP_FAILs crossed",
+            MPTCP_LOG_CONN(sf));
+  c->fail_cand = CAND_CROSS;
+  c->fail_probe_at = now + cand_wait(sf);
+  fail_rearm(c);
+  owe_fail(sf);
+}
+
+void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o,
+                   mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_FAIL);
   if (!so) return;
@@ -128,20 +253,7 @@ void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
     return;
   }
   if (c->fail == MPFAIL_SENT) {
-    /* The first: the answer to ours (it reverted, §3.7), or its own
-     * report crossing ours. A report names the DATA_ACK it froze; our
-     * answer looks the same but comes once, while a reporter repeats its
-     * MP_FAIL on every pure ACK: one more of ours makes sure it sends
-     * another, and a second such one says both ends found a bad checksum.
-     * Linux's answer names its last mapping's start, below its DATA_ACK,
-     * and may come again when ours crosses it: never a report. */
-    int report = names_data_ack(c, o, dsn);
-    if (!c->fail_peer) {
-      c->fail_peer = 1;
-      if (report) owe_fail(sf);
-    } else if (report) {
-      crossed(sf);
-    }
+    fail_from_peer(sf, o, dsn, now);
     return;
   }
   if (sf->sf_fin_set) { /* no byte can go again after our FIN */
@@ -156,26 +268,48 @@ void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o) {
             MPTCP_LOG_CONN(sf), (unsigned long long)dsn);
 }
 
-/* How long the finder of a bad checksum waits for the infinite mapping
- * before it resets (Linux waits TCP_RTO_MAX): a peer that cannot send
- * one (Linux without window for new data, or whose segment carrying it
- * exceeds the MTU: KQ4 in test/interop/KERNEL-QUIRKS.md) would otherwise
- * hold it forever. */
-#define FAIL_WAIT_RTOS 8
-#define FAIL_WAIT_MIN 2000000u /* us */
-
 void mptcp_fail_arm(struct mptcp_subflow *sf, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
-  if (c->fail != MPFAIL_SENT || c->fail_at != MPTCP_TSTAMP_NONE) return;
+  if (c->fail != MPFAIL_SENT || c->fail_end != MPTCP_TSTAMP_NONE) return;
   uint64_t wait = (uint64_t)sf->tcp.rto * FAIL_WAIT_RTOS;
-  c->fail_at = now + (wait > FAIL_WAIT_MIN ? wait : FAIL_WAIT_MIN);
+  c->fail_end = now + (wait > FAIL_WAIT_MIN ? wait : FAIL_WAIT_MIN);
+  fail_rearm(c);
+}
+
+/* A wait is over and the peer's DATA_ACK has not moved past the DSN it
+ * named: after a crossing, both directions fall back; else one more
+ * MP_FAIL of ours (again each wait, in case it or the reply is lost)
+ * makes a reporter repeat its report. */
+static void cand_timer(mptcp_subflow *sf, mptcp_tstamp now) {
+  struct mptcp_conn *c = sf->conn;
+  if (c->fail_cand == CAND_NONE || c->fail_cand == CAND_PROBE ||
+      c->fail_probe_at > now)
+    return;
+  if ((int64_t)(c->mp.snd_una - c->fail_peer_dsn) > 0) {
+    c->fail_cand = CAND_NONE; /* it acknowledged past it: an answer */
+    return;
+  }
+  if (c->fail_cand >= CAND_CROSS) {
+    crossed(sf);
+    return;
+  }
+  if (c->fail_cand == CAND_WAIT) c->fail_cand = CAND_PROBE;
+  c->fail_probe_at = now + cand_wait(sf);
+  owe_fail(sf);
+  MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
+            "tcp %u>%u: the peer's MP_FAIL may be a report: probing",
+            MPTCP_LOG_CONN(sf));
 }
 
 void mptcp_fail_timer(struct mptcp_conn *c, mptcp_tstamp now) {
-  (void)now;
   c->fail_at = MPTCP_TSTAMP_NONE;
   if (c->fail != MPFAIL_SENT || c->mp.state != MPTCP_MP_ON) return;
   mptcp_subflow *sf = mptcp_conn_primary(c);
+  if (c->fail_end > now) {
+    cand_timer(sf, now);
+    if (c->fail == MPFAIL_SENT) fail_rearm(c);
+    return;
+  }
   mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_TIMEOUT);
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
             "tcp %u>%u: no infinite mapping after MP_FAIL, reset",
@@ -196,8 +330,13 @@ uint64_t mptcp_fail_dsn(const struct mptcp_subflow *sf) {
 }
 
 void mptcp_fail_sent(struct mptcp_subflow *sf) {
+  struct mptcp_conn *c = sf->conn;
   sf->fail_ack = 0;
-  mptcp_ctr_inc(sf->conn->st, MPTCP_CTR_MP_FAIL_TX);
+  mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FAIL_TX);
+  if (c->fail == MPFAIL_SENT && c->fail_cand == CAND_PROBE) {
+    c->fail_cand = CAND_PROBED;
+    fail_rearm(c);
+  }
 }
 
 uint32_t mptcp_fail_rcv_space(const struct mptcp_subflow *sf, uint32_t space) {
@@ -311,11 +450,11 @@ void mptcp_infmap_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
 }
 
 void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                         const mptcp_tcpopts *o) {
+                         const mptcp_tcpopts *o, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
   if (c->fail != MPFAIL_SENT || !single_path(sf)) return;
-  mptcp_fail_rx(sf, o); /* the peer's answer may come on this segment */
+  mptcp_fail_rx(sf, o, now); /* the peer's answer may come on this one */
   if (sf->broken || c->fail != MPFAIL_SENT) return; /* or crossed */
   /* Only the next bytes in order say anything, and only when no mapping
    * of the peer's covers them (the later segments of a mapping carry no

@@ -37,12 +37,16 @@ int mptcp_fail_csum(struct mptcp_subflow *sf, const mptcp_rxmap *m);
 /* After received data: a failure just found starts the wait for the
  * infinite mapping (c->fail_at). */
 void mptcp_fail_arm(struct mptcp_subflow *sf, mptcp_tstamp now);
-/* c->fail_at came: no infinite mapping arrived, the connection is reset
- * with MP_FAIL (counted MPFailTimeout, MPTCP_EV_TIMEOUT). */
+/* c->fail_at came: the peer's possible report is probed, or a crossing
+ * falls back; at the end of the wait, no infinite mapping arrived and
+ * the connection is reset with MP_FAIL (MPFailTimeout, MPTCP_EV_TIMEOUT). */
 void mptcp_fail_timer(struct mptcp_conn *c, mptcp_tstamp now);
 /* An MP_FAIL on a segment that is not a RST. Sets sf->broken when the
- * subflow must be reset (our FIN is out: the data cannot come again). */
-void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o);
+ * subflow must be reset (our FIN is out: the data cannot come again).
+ * After ours, it is the peer's answer or its own report crossing ours:
+ * told apart over time (mpfail.c, fail_from_peer). */
+void mptcp_fail_rx(struct mptcp_subflow *sf, const mptcp_tcpopts *o,
+                   mptcp_tstamp now);
 /* 1 if a pure ACK now carries MP_FAIL, and the DSN it names. */
 int mptcp_fail_due(const struct mptcp_subflow *sf);
 uint64_t mptcp_fail_dsn(const struct mptcp_subflow *sf);
@@ -74,7 +78,7 @@ void mptcp_fail_held_map(struct mptcp_subflow *sf, const mptcp_rxmap *m);
  * DATA_ACK (counted InfiniteMapImplicit), or the subflow is reset
  * (InfiniteMapBadDsn) when the held bytes cannot be taken. */
 void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
-                         const mptcp_tcpopts *o);
+                         const mptcp_tcpopts *o, mptcp_tstamp now);
 /* A DSS mapping with DLL 0 arrived on an acceptable segment. Falls back
  * when it continues the data where we stand; sets sf->broken (counted)
  * when it cannot be honoured. */

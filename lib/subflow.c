@@ -399,7 +399,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     return;
   }
   if (!so && c->fail == MPFAIL_SENT && !sf->join) {
-    mptcp_fail_nodss_rx(sf, p, o);
+    mptcp_fail_nodss_rx(sf, p, o, now);
     return;
   }
   if (!so) {
@@ -426,7 +426,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     return;
   }
   sf->peer_dss_seen = 1;
-  mptcp_fail_rx(sf, o);
+  mptcp_fail_rx(sf, o, now);
   if (sf->broken || c->mp.state != MPTCP_MP_ON) return; /* or crossed */
   const mptcp_dss *d = &so->u.dss;
   if (d->flags & MPTCP_DSS_A) {
@@ -1057,6 +1057,12 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   if (dsn > end) dsn = end;
   if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));
   c->snd_dsn = dsn;
+  /* The bytes TCP acknowledged while DATA_ACKs stood still (MP_FAIL) are
+   * gone now; no later ACK may come to say so. */
+  if (c->want_writable && c->snd.len < c->snd.cap) {
+    c->want_writable = 0;
+    mptcp_conn_post(c, MPTCP_EV_WRITABLE);
+  }
   mptcp_sf_free_maps(sf);
   c->mp.ooo.n = 0;
   if (c->mp.local_key_set)

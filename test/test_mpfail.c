@@ -828,14 +828,29 @@ START_TEST(test_mpfail_implicit_infmap) {
 }
 END_TEST
 
+/* The peer's MP_FAIL that may be a report stays one: the wait for
+ * evidence (an RTO) ends in one more MP_FAIL of ours, so that a reporter
+ * with nothing to acknowledge repeats its own. */
+static void expect_probe(mpt *m, uint64_t dsn) {
+  tpeer *p = &m->p;
+  mptcp_tstamp at = tpeer_expiry(p);
+  ck_assert_uint_ne(at, MPTCP_TSTAMP_NONE);
+  tpeer_time(p, at);
+  expect_fail(m, dsn);
+  tpeer_expect_none(p);
+}
+
 /* A middlebox rewrites data both ways (§3.7 in both directions): the
  * peer finds our bytes from DSN us + 101 on bad, we find its mapping b
  * bad. The order in which each end learns of the other's failure:
- * _i 0 ours first: our MP_FAIL is out when the peer's comes; we send one
- * more, the peer repeats its own (it is a report, not an answer): both
- * directions fall back at once, each end takes the bytes it holds (b)
- * retroactively, nothing is resent, and our next new segment carries
- * the infinite mapping continuing our stream (DSN us + 301 at SSN 301);
+ * _i 0 ours first: our MP_FAIL is out when the peer's comes, naming its
+ * frozen DATA_ACK (a report, or an answer whose DATA_ACK lags: KQ6); its
+ * repeat at once proves nothing, so nothing changes until the wait ends
+ * in one more MP_FAIL of ours; the peer repeats its report, DATA_ACK
+ * still frozen: a crossing; a wait later both directions fall back,
+ * each end takes the bytes it holds (b) retroactively, nothing is
+ * resent, and our next new segment carries the infinite mapping
+ * continuing our stream (DSN us + 301 at SSN 301);
  * _i 3 likewise, but the peer (having seen our one more) sends its
  * infinite mapping, retroactive over b, instead of a repeat: taken, and
  * our stream continues as plain TCP;
@@ -877,10 +892,16 @@ START_TEST(test_mpfail_crossed) {
     peer_fail(&m, ours ? 201 : 101, m.us + 101, 0);
   }
   ck_assert_uint_eq(tpeer_counter(p, "MPFailRx"), 1);
-  /* Ours first: one more MP_FAIL (so that a reporter repeats its own);
-   * theirs first: the answer, naming what we took from the peer. */
-  expect_fail(&m, m.them + (_i == 1 ? 101 : 201) - (ours ? 100 : 0));
+  /* Theirs first: the answer, naming what we took from the peer. Ours
+   * first: nothing yet, not even for the repeat that comes at once. */
+  if (!ours) expect_fail(&m, m.them + (_i == 1 ? 101 : 201));
   tpeer_expect_none(p);
+  if (ours) {
+    peer_fail(&m, 201, m.us + 101, 0);
+    tpeer_expect_none(p);
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
+    expect_probe(&m, m.them + 101);
+  }
   if (_i == 1) {
     tseg s2 = peer_data(&m, 101, b, 100, 1); /* sent before our answer */
     tpeer_send(p, &s2);
@@ -889,8 +910,18 @@ START_TEST(test_mpfail_crossed) {
   if (ours) {
     ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
     if (_i == 0) {
-      peer_fail(&m, 201, m.us + 101, 0); /* its report again */
+      /* Its report again, after our probe: a crossing. It gets an answer,
+       * and so does one more (a peer that probed later needs a report
+       * after its probe), no third; both fall back a wait later. */
+      for (int k = 0; k < 3; k++) {
+        peer_fail(&m, 201, m.us + 101, 0);
+        if (k < 2) expect_fail(&m, m.them + 101);
+        tpeer_expect_none(p);
+      }
       ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 1);
+      ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
+      ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+      tpeer_time(p, tpeer_expiry(p));
       ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
       ck_assert_mem_eq(got, b, 100);
     } else {
@@ -909,7 +940,8 @@ START_TEST(test_mpfail_crossed) {
     ck_assert_int_eq(mptcp_conn_write(p->conn, more, 50, p->now), 50);
     expect_seg(&m, 301, more, 50, _i == 0 ? m.us + 301 : 0);
     ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), _i == 0);
-    ck_assert_uint_eq(tpeer_counter(p, "MPFailTx"), 2); /* report, one more */
+    /* report, probe (and the two answers of a crossing) */
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailTx"), _i == 0 ? 4 : 2);
   } else {
     /* b failed after the peer's MP_FAIL: taken, no reset. */
     ck_assert_uint_eq(tpeer_counter(p, "DataCsumErr"), 1);
@@ -943,24 +975,56 @@ START_TEST(test_mpfail_crossed) {
 }
 END_TEST
 
+/* The connection after mpt_failed (a, then b failed) and our 300 bytes,
+ * all in the peer's subflow (its TCP ACK 301); b and c: the peer's
+ * payloads after a. */
+static tpeer *mpt_failed_sent(mpt *m, uint8_t *b, uint8_t *c, uint8_t seed) {
+  uint8_t a[100], w[300];
+  fill3(a, b, c, seed);
+  fill(w, 300, (uint8_t)(seed + 7));
+  tpeer *p = mpt_failed(m, a, b);
+  send_ours(m, w);
+  m->peer_acked = p->iss + 301;
+  return p;
+}
+
+/* Plain TCP from the peer: @p d at its relative SSN 201, no option. */
+static void peer_plain(mpt *m, const uint8_t *d) {
+  tseg s3 = tseg_make(m->irs + 201, m->peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s3.data = d;
+  s3.len = 100;
+  tpeer_send(&m->p, &s3);
+}
+
+/* The peer's fallback after its answer was taken as such: the held b and
+ * then c are read, nothing of ours was mapped anew, no crossing, no
+ * timeout, plain TCP from now on. */
+static void expect_answer_taken(mpt *m, const uint8_t *b, const uint8_t *c) {
+  tpeer *p = &m->p;
+  uint8_t got[300];
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRetroactive"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 0);
+  ck_assert_uint_eq(drain(m, got, sizeof got), 200);
+  ck_assert_mem_eq(got, b, 100);
+  ck_assert_mem_eq(got + 100, c, 100);
+  expect_fallen_back(m, 301);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 0);
+}
+
 /* Linux answers our MP_FAIL naming its last mapping's start, below its
  * DATA_ACK, and answers again when our repeat crosses its answer (KQ4,
  * kc-/pc-mpfail): neither is a report, so no crossing is assumed and no
  * one more MP_FAIL is sent; its plain TCP then is its infinite mapping.
- * _i 1: the answer names its DATA_ACK, as ours does, but comes once:
- * the one more MP_FAIL goes out, and nothing else changes. */
+ * _i 1: the answer names its DATA_ACK, as ours does, and comes once: it
+ * may be a report until the plain TCP, which ends the wait. */
 START_TEST(test_mpfail_answer_repeated) {
   mpt m;
-  uint8_t a[100], b[100], c[100], w[300], got[300];
-  fill3(a, b, c, 41);
-  fill(w, 300, 17);
-  tpeer *p = mpt_failed(&m, a, b);
-  send_ours(&m, w);
+  uint8_t b[100], c[100];
+  tpeer *p = mpt_failed_sent(&m, b, c, 41);
   m.data_ack = m.us + 301; /* all of ours arrived intact */
-  m.peer_acked = p->iss + 301;
   uint64_t named = _i ? m.us + 301 : m.us + 1;
   peer_fail(&m, 201, named, 0);
-  if (_i) expect_fail(&m, m.them + 101);
   tpeer_expect_none(p);
   if (!_i) peer_fail(&m, 201, named, 0);
   tseg g;
@@ -968,16 +1032,122 @@ START_TEST(test_mpfail_answer_repeated) {
   ck_assert_uint_eq(tpeer_counter(p, "MPFailRx"), 2 - (uint64_t)_i);
   ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
   ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
-  tseg s3 = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
-  s3.data = c;
-  s3.len = 100;
-  tpeer_send(p, &s3);
+  peer_plain(&m, c);
   ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapImplicit"), 1);
-  ck_assert_uint_eq(drain(&m, got, sizeof got), 200);
-  ck_assert_mem_eq(got, b, 100);
-  ck_assert_mem_eq(got + 100, c, 100);
-  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 0);
-  expect_fallen_back(&m, 301);
+  expect_answer_taken(&m, b, c);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* KQ6: Linux answers each MP_FAIL of ours with one naming its current
+ * receive mapping's start; while its connection has not taken that
+ * mapping's data in, its DATA_ACK is that DSN too, and the answer looks
+ * like a report. Here our 300 bytes (one mapping at us + 1) are in its
+ * subflow (TCP ACK 301), not yet in its connection: it answers twice,
+ * 12 us apart, MP_FAIL = DATA_ACK = us + 1. That is no crossing; what it
+ * does next shows the answerer, and its fallback is taken as an answer:
+ * _i 0 its DATA_ACK moves past us + 1, then plain TCP (taken as its
+ * infinite mapping at our DATA_ACK, InfiniteMapImplicit);
+ * _i 1 its infinite mapping (DSS, DLL 0) at its next DSN (InfiniteMapRx);
+ * _i 2 nothing until the wait ends: our one more MP_FAIL is answered the
+ * same way, its DATA_ACK past us + 1 by then; then plain TCP as in 0;
+ * _i 3 as 2, but it has nothing to send: no more probes, no crossing,
+ * no fallback; the MP_FAIL timeout resets the connection, as after any
+ * answer of a peer that never sends its infinite mapping. */
+START_TEST(test_mpfail_answer_names_ack) {
+  mpt m;
+  uint8_t b[100], c[100];
+  tpeer *p = mpt_failed_sent(&m, b, c, 51);
+  peer_fail(&m, 201, m.us + 1, 0);
+  tpeer_time(p, p->now + 12);
+  peer_fail(&m, 201, m.us + 1, 0);
+  tseg g;
+  while (tpeer_recv(p, &g)) ck_assert_uint_eq(g.len, 0);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailRx"), 2);
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
+  m.data_ack = m.us + 301; /* taken in */
+  if (_i == 0) {
+    tseg ack = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK);
+    ack.n_mptcp = 1;
+    ack.mptcp[0] = dss(&m, 0, 0, 0, 0, NULL, 0);
+    tpeer_send(p, &ack);
+    tpeer_expect_none(p);
+  } else if (_i >= 2) {
+    expect_probe(&m, m.them + 101);
+    peer_fail(&m, 201, m.us + 1, 0);
+    tpeer_expect_none(p);
+  }
+  ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
+  if (_i == 3) {
+    int fails = 0, rst = 0;
+    mptcp_tstamp at;
+    while (!rst && (at = tpeer_expiry(p)) != MPTCP_TSTAMP_NONE) {
+      tpeer_time(p, at);
+      while (tpeer_recv(p, &g)) {
+        rst |= (g.flags & MPTCP_TH_RST) != 0;
+        fails += !(g.flags & MPTCP_TH_RST) &&
+                 tseg_mptcp_opt(&g, MPTCP_SUB_FAIL) != NULL;
+      }
+    }
+    ck_assert_int_eq(rst, 1);
+    ck_assert_int_eq(fails, 0); /* answered: no more probes */
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailTimeout"), 1);
+    ck_assert_uint_eq(tpeer_counter(p, "MPFailCrossed"), 0);
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 0);
+    tpeer_fini(p);
+    return;
+  }
+  if (_i == 1) {
+    tseg s3 = peer_infmap(&m, 201, m.them + 201, c, 100);
+    tpeer_send(p, &s3);
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  } else {
+    peer_plain(&m, c);
+    ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapImplicit"), 1);
+  }
+  expect_answer_taken(&m, b, c);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* A fallback that ends the wait frees the send buffer the peer's frozen
+ * DATA_ACK held, though TCP acknowledged every byte: the application
+ * hears that it can write again, since no later ACK may come to tell it.
+ * Here the peer (its own report crossing ours) keeps its DATA_ACK at our
+ * first byte and acknowledges our buffer's worth at TCP level; then its
+ * infinite mapping comes. */
+START_TEST(test_mpfail_fallback_writable) {
+  enum { BUF = 65536 };
+  mpt m;
+  uint8_t a[100], b[100], c[100], more[100];
+  static uint8_t w[BUF + 1000];
+  fill3(a, b, c, 61);
+  fill(w, sizeof w, 62);
+  tpeer *p = mpt_failed(&m, a, b);
+  mptcp_ssize k = mptcp_conn_write(p->conn, w, sizeof w, p->now);
+  ck_assert_int_lt(k, (mptcp_ssize)sizeof w);
+  tseg g;
+  uint32_t sent = 0;
+  for (int i = 0; i < 1000 && tpeer_recv(p, &g); i++) {
+    if (!g.len) continue;
+    m.peer_acked = g.seq + g.len;
+    sent = m.peer_acked - (p->iss + 1);
+    tseg ack = tseg_make(m.irs + 201, m.peer_acked, MPTCP_TH_ACK);
+    ack.n_mptcp = 1;
+    ack.mptcp[0] = dss(&m, 0, 0, 0, 0, NULL, 0); /* DATA_ACK us + 1 */
+    tpeer_send(p, &ack);
+  }
+  ck_assert_uint_gt(sent, BUF / 2);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, more, sizeof more, p->now),
+                   MPTCP_ERR_WOULDBLOCK);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_WRITABLE, 0);
+  tseg s3 = peer_infmap(&m, 201, m.them + 201, c, 100);
+  tpeer_send(p, &s3);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_WRITABLE, MPTCP_EV_WRITABLE);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, more, sizeof more, p->now),
+                   (mptcp_ssize)sizeof more);
   tpeer_fini(p);
 }
 END_TEST
@@ -998,6 +1168,8 @@ Suite *suite_mpfail(void) {
       TCHECK_LOOP(test_mpfail_implicit_infmap, 6),
       TCHECK_LOOP(test_mpfail_crossed, 4),
       TCHECK_LOOP(test_mpfail_answer_repeated, 2),
+      TCHECK_LOOP(test_mpfail_answer_names_ack, 4),
+      TCHECK_TEST(test_mpfail_fallback_writable),
   };
   return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
 }
