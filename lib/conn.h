@@ -145,6 +145,11 @@ struct mptcp_conn {
   mptcp_tstamp dfin_at;
   uint32_t dfin_rto;
   uint8_t dfin_tries;
+  /* Data-level retransmission (dretx.c): the timer, the resends without
+   * progress, and SND.UNA(DSN) when it was armed. */
+  uint8_t dretx_tries;
+  mptcp_tstamp dretx_at;
+  uint64_t dretx_una;
   uint32_t fail_ssn, infmap_ssn;
   uint64_t fail_dsn, infmap_dsn;
   mptcp_pm pm;
@@ -187,6 +192,7 @@ void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
 static inline void mptcp_conn_update_timer(struct mptcp_conn *c) {
   mptcp_tstamp at = c->pm_at < c->fail_at ? c->pm_at : c->fail_at;
   if (c->dfin_at < at) at = c->dfin_at;
+  if (c->dretx_at < at) at = c->dretx_at;
   for (unsigned i = 0; i < c->n_sf; i++)
     if (c->sf[i]) {
       mptcp_tstamp x = mptcp_tcp_next_timer(&c->sf[i]->tcp);

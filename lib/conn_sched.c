@@ -167,15 +167,18 @@ static int reinject(struct mptcp_conn *c, mptcp_subflow *sf, mptcp_dsnq *r,
   mptcp_dsnq_limit(r, out.bytes);
   for (size_t i = 0; i < v.n; i++)
     if (mask & (1u << i)) mptcp_txq_give(by[i], r);
-  mptcp_ctr_inc(c->st, reason == MPTCP_SCHED_STALL_RTO
-                           ? MPTCP_CTR_MP_REINJECT_RTO
-                           : MPTCP_CTR_MP_REINJECT_DEAD);
+  mptcp_ctr_inc(c->st,
+                reason == MPTCP_SCHED_STALL_RTO    ? MPTCP_CTR_MP_REINJECT_RTO
+                : reason == MPTCP_SCHED_STALL_DEAD ? MPTCP_CTR_MP_REINJECT_DEAD
+                                                   : MPTCP_CTR_MP_DATA_RETRANS);
   MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
             "reinjecting DSN %llu..%llu (%u bytes, %s) on %d subflow(s)",
             (unsigned long long)r->r[0].lo,
             (unsigned long long)mptcp_dsnq_max(r),
             (unsigned)mptcp_dsnq_bytes(r),
-            reason == MPTCP_SCHED_STALL_RTO ? "timeout" : "subflow closed",
+            reason == MPTCP_SCHED_STALL_RTO    ? "timeout"
+            : reason == MPTCP_SCHED_STALL_DEAD ? "subflow closed"
+                                               : "DATA_ACK stuck",
             mptcp_sched_popcount(mask));
   mptcp_conn_want_output(c);
   return 1;
@@ -207,6 +210,12 @@ void mptcp_conn_reinject(struct mptcp_conn *c, mptcp_subflow *sf,
   /* Its queue goes with the rest (it sends none of that now). */
   if (reinject(c, sf, &r, reason) || reason == MPTCP_SCHED_STALL_DEAD)
     sf->txq.n = 0;
+}
+
+void mptcp_conn_reinject_range(struct mptcp_conn *c, uint64_t lo, uint64_t hi,
+                               uint32_t reason) {
+  mptcp_dsnq r = {{{lo, hi}}, 1};
+  reinject(c, NULL, &r, reason);
 }
 
 void mptcp_conn_reinject_from(struct mptcp_conn *c, mptcp_subflow *sf,

@@ -37,6 +37,11 @@ const struct mptcp_cc_group *mptcp_conn_cc_group(const struct mptcp_subflow *sf,
 void mptcp_conn_reinject(struct mptcp_conn *c, struct mptcp_subflow *sf,
                          uint32_t reason);
 
+/* DSNs [@p lo, @p hi) go out again where the scheduler's on_stall says
+ * (no subflow is the stalled one; reason MPTCP_SCHED_STALL_DATA_ACK). */
+void mptcp_conn_reinject_range(struct mptcp_conn *c, uint64_t lo, uint64_t hi,
+                               uint32_t reason);
+
 /* The peer reset subflow @p sf with MP_FAIL at @p dsn: everything from
  * there to SND.NXT(DSN) that is not DATA_ACKed goes out again. */
 void mptcp_conn_reinject_from(struct mptcp_conn *c, struct mptcp_subflow *sf,

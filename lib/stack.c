@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "conn_sched.h"
 #include "datafin.h"
+#include "dretx.h"
 #include "join.h"
 #include "mpfail.h"
 #include "pm.h"
@@ -315,6 +316,7 @@ struct mptcp_conn *mptcp_stack_conn_new(mptcp_stack *st, const mptcp_addr *l,
   c->pm_at = MPTCP_TSTAMP_NONE;
   c->fail_at = MPTCP_TSTAMP_NONE;
   c->dfin_at = MPTCP_TSTAMP_NONE;
+  c->dretx_at = MPTCP_TSTAMP_NONE;
   c->sched_ops = st->s.sched ? st->s.sched : &mptcp_sched_minrtt;
   c->sched_ops->init(c->sched_state, 0);
   c->snd.cap = st->s.sndbuf;
@@ -915,6 +917,7 @@ MPTCP_API int mptcp_stack_handle_expiry(mptcp_stack *st, mptcp_tstamp now) {
     if (c->pm_at <= now) mptcp_pm_timers(c, now);
     if (c->fail_at <= now) mptcp_fail_timer(c, now);
     if (c->dfin_at <= now) mptcp_dfin_timer(c, now);
+    if (c->dretx_at <= now) mptcp_dretx_timer(c, now);
     after(c);
   }
   return 0;

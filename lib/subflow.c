@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "conn_sched.h"
 #include "datafin.h"
+#include "dretx.h"
 #include "handshake.h"
 #include "join.h"
 #include "mpfail.h"
@@ -435,6 +436,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     uint8_t fin_was = c->mp.fin_acked;
     mptcp_mp_on_data_ack(&c->mp, d, wnd);
     if (c->mp.fin_acked && !fin_was) mptcp_dfin_acked(c);
+    mptcp_dretx_on_ack(c, now);
     if (c->mp.snd_una == before && (d->flags & MPTCP_DSS_a) == 0 &&
         (uint32_t)d->data_ack != (uint32_t)before)
       mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_ACK_IGNORED);

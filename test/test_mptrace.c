@@ -736,6 +736,96 @@ START_TEST(test_mptrace_dss_map_rto_middle) {
 }
 END_TEST
 
+/* The peer acknowledges, with DATA_ACK @p dack (relative to our IDSN + 1),
+ * every subflow byte the stack sent; returns how many were new. */
+static uint32_t ack_all_dack(mpt *m, uint32_t *acked, uint64_t dack) {
+  uint32_t got = 0;
+  tseg g;
+  while (tpeer_recv(&m->p, &g)) {
+    if (g.seq + g.len - *acked < UINT32_MAX / 2 && g.seq + g.len != *acked) {
+      got += g.seq + g.len - *acked;
+      *acked = g.seq + g.len;
+    }
+  }
+  tseg a = tseg_make(IRS + 1, *acked, MPTCP_TH_ACK);
+  a.mptcp[0] = data_ack(m->idsn + 1 + dack);
+  a.n_mptcp = 1;
+  ck_assert_int_eq(tpeer_send(&m->p, &a), 0);
+  return got;
+}
+
+/* The peer acknowledges the 5000 bytes at subflow level, but its DATA_ACK
+ * stays where it was: it dropped them above TCP (Linux drops a segment it
+ * takes for old and counts DuplicateData). No subflow timer would send
+ * them again; after the connection's timeout they go again as a new
+ * mapping of the same DSNs, and not before. Once DATA_ACKed, no more. */
+START_TEST(test_mptrace_data_ack_stuck_resend) {
+  mpt m;
+  uint32_t base = dm_start(&m, 0, 5000), acked = base + 5000;
+  ack_all_dack(&m, &acked, 0); /* (dm_start took every segment) */
+  tpeer_expect_none(&m.p);
+  mptcp_tstamp at = tpeer_expiry(&m.p);
+  ck_assert(at != MPTCP_TSTAMP_NONE);
+  tpeer_time(&m.p, at - 1);
+  tpeer_expect_none(&m.p);
+  tpeer_time(&m.p, at);
+  tseg g;
+  ck_assert(tpeer_recv(&m.p, &g));
+  ck_assert_uint_eq(g.seq, base + 5000);
+  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_M, MPTCP_DSS_M);
+  ck_assert_uint_eq(d->u.dss.dsn, m.idsn + 1);
+  ck_assert_uint_eq(d->u.dss.ssn, 5001);
+  ck_assert(memcmp(g.data, dm_data, g.len) == 0);
+  uint32_t sent = g.len;
+  acked = g.seq + g.len;
+  sent += ack_all_dack(&m, &acked, 0);
+  while (sent < 5000) sent += ack_all_dack(&m, &acked, 0);
+  ck_assert_uint_eq(sent, 5000);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataRetrans"), 1);
+  /* All DATA_ACKed now: nothing more, and no timer left for it. */
+  ack_all_dack(&m, &acked, 5000);
+  tpeer_expect_none(&m.p);
+  for (int k = 0; k < 3 && tpeer_expiry(&m.p) != MPTCP_TSTAMP_NONE; k++)
+    tpeer_time(&m.p, tpeer_expiry(&m.p));
+  tpeer_expect_none(&m.p);
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataRetrans"), 1);
+  ck_assert_uint_eq(tpeer_events(&m.p) & MPTCP_EV_TIMEOUT, 0);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
+/* A peer that acknowledges every resend at subflow level and never
+ * DATA_ACKs: after max_retries resends, each after twice the wait of the
+ * one before (up to rto_max), the connection times out. */
+START_TEST(test_mptrace_data_ack_stuck_give_up) {
+  mpt m;
+  uint32_t base = dm_start(&m, 0, 5000), acked = base + 5000;
+  ack_all_dack(&m, &acked, 0); /* (dm_start took every segment) */
+  mptcp_tstamp prev = m.p.now, wait = 0;
+  unsigned resends = 0;
+  while (!(tpeer_events(&m.p) & MPTCP_EV_TIMEOUT)) {
+    mptcp_tstamp at = tpeer_expiry(&m.p);
+    ck_assert(at != MPTCP_TSTAMP_NONE);
+    uint64_t before = tpeer_counter(&m.p, "MPDataRetrans");
+    tpeer_time(&m.p, at);
+    uint32_t got = ack_all_dack(&m, &acked, 0);
+    if (tpeer_counter(&m.p, "MPDataRetrans") == before) continue;
+    ck_assert_uint_gt(got, 0);
+    /* Each wait at least doubles the one before (or stays at the cap). */
+    ck_assert_uint_ge(at - prev, wait);
+    wait = at - prev;
+    prev = at;
+    resends++;
+    ck_assert_uint_le(resends, 15);
+  }
+  ck_assert_uint_eq(resends, 15); /* the default max_retries */
+  ck_assert_uint_eq(tpeer_counter(&m.p, "MPDataRetransTimeout"), 1);
+  tpeer_fini(&m.p);
+}
+END_TEST
+
 /* The peer's data: one mapping of three 1000-byte segments, carried by
  * the first; the second and third arrive before it. They are held (not
  * acknowledged: their mapping is unknown) and taken when it comes. */
@@ -1827,6 +1917,8 @@ Suite *suite_mptrace(void) {
       TCHECK_TEST(test_mptrace_dss_map_resend_lost_first),
       TCHECK_TEST(test_mptrace_dss_map_rto_middle),
       TCHECK_TEST(test_mptrace_dss_map_rx_before_mapping),
+      TCHECK_TEST(test_mptrace_data_ack_stuck_resend),
+      TCHECK_TEST(test_mptrace_data_ack_stuck_give_up),
       TCHECK_TEST(test_mptrace_fin_inside_held_mapping),
       TCHECK_TEST(test_mptrace_dss_map_rx_full_keeps_incomplete),
       TCHECK_TEST(test_mptrace_dss_map_rx_full_csum),

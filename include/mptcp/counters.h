@@ -100,6 +100,8 @@ struct mptcp_tcpopts;
   X(MP_JOIN_SYN_TX, "MPJoinSynTx")                                             \
   X(MP_REINJECT_RTO, "MPReinjectRTO")                                          \
   X(MP_REINJECT_DEAD, "MPReinjectDead")                                        \
+  X(MP_DATA_RETRANS, "MPDataRetrans")                                          \
+  X(MP_DATA_RETRANS_TIMEOUT, "MPDataRetransTimeout")                           \
   X(MP_DUP_TX_BYTES, "MPDupDataTxBytes")                                       \
   X(MP_DUP_RX_BYTES, "MPDupDataRxBytes")                                       \
   X(MP_DUP_RX_DIFFER, "MPDupDataDiffer")                                       \

@@ -219,6 +219,11 @@ typedef struct mptcp_sched_pick {
 /** Why on_stall is called (mptcp_sched_stall.reason). */
 #define MPTCP_SCHED_STALL_RTO 1  /**< retransmission timeout fired */
 #define MPTCP_SCHED_STALL_DEAD 2 /**< subflow closed or reset */
+/** The peer's DATA_ACK stood still for a timeout at bytes the subflows
+ *  delivered (the peer dropped them above TCP): they go again; @c sf is
+ *  MPTCP_SCHED_MAX_SF (any subflow may take them, the one that carried
+ *  them too). */
+#define MPTCP_SCHED_STALL_DATA_ACK 3
 
 /** A subflow that stopped making progress. */
 typedef struct mptcp_sched_stall {
