@@ -253,7 +253,8 @@ typedef struct world {
   uint64_t s_key, s_idsn;
   int s_mode; /* 0 no MPTCP option yet, 1 MPTCP, 2 fell back after 1 */
   int s_ever_mptcp, s_ever_fallback;
-  int tx_broken; /* FUZZ_MPTCP_LAX_RTX: the stack mapped unwritten bytes */
+  int tx_broken;      /* FUZZ_MPTCP_LAX_RTX: the stack mapped unwritten bytes */
+  uint32_t s_snd_end; /* relative SSN after the stack's highest byte sent */
   smap sm[SMAPS];
   int n_sm;
   int tx_off_known;
@@ -402,6 +403,7 @@ static void stack_reset(world *w) {
   w->iss_known = 0;
   w->s_dead = 0;
   w->tx_broken = 0;
+  w->s_snd_end = 1;
   w->s_syn_mpc = 0;
   w->s_syn_n = 0;
   w->s_csum = -1;
@@ -910,11 +912,23 @@ static void check_out(void *ud, const uint8_t *buf, size_t n,
     uint32_t ssn = k.seq - w->iss;
     /* Without the stack's key (a peer that DATA_ACKed before the third
      * ACK) its DSNs cannot be resolved. */
-    if (k.payload_len && !(w->s_mode == 1 && !w->s_key_known) && !w->tx_broken)
+    int known = !(w->s_mode == 1 && !w->s_key_known) && !w->tx_broken;
+    if (k.payload_len && known)
       check_tx_bytes(w, ssn, k.payload, k.payload_len, w->s_mode == 1);
-    if ((fl & MPTCP_TH_FIN) && w->tx_shut && !w->tx_broken)
-      FUZZ_CHECK(ssn - 1 + (uint32_t)k.payload_len ==
-                 (uint32_t)w->tx_written - (uint32_t)w->tx_off);
+    uint32_t end = ssn + (uint32_t)k.payload_len;
+    if ((int32_t)(end - w->s_snd_end) > 0) w->s_snd_end = end;
+    if ((fl & MPTCP_TH_FIN) && w->tx_shut && known) {
+      /* The FIN follows every byte sent. With MPTCP every byte written
+       * is mapped by then (the subflow may have sent bytes again at other
+       * SSNs: a data-level resend); plain TCP, and after a fallback the
+       * implied mapping, put the last byte written right before it. */
+      FUZZ_CHECK(end == w->s_snd_end);
+      if (w->s_mode == 1)
+        FUZZ_CHECK(w->s_dend == 1 + w->tx_written);
+      else
+        FUZZ_CHECK(ssn - 1 + (uint32_t)k.payload_len ==
+                   (uint32_t)w->tx_written - (uint32_t)w->tx_off);
+    }
   }
   fuzz_seen_update(&w->out, &k, &o);
 }
