@@ -668,6 +668,50 @@ START_TEST(test_pm_remove_during_join) {
 }
 END_TEST
 
+/* Is subflow @p i of @p c closed or gone (its slot freed)? */
+static int sf_gone(mptcp_conn *c, size_t i) {
+  mptcp_subflow_info si;
+  return mptcp_conn_get_subflow(c, i, &si) != 0 || si.state == MPTCP_TCP_CLOSED;
+}
+
+/* 12. B withdraws its initial address while A's subflow to it is A's
+ * only one (it stays: the connection needs a path); then B joins A from
+ * another address, and the withdrawn address goes dark: A's subflow to it
+ * times out, and A opens nothing towards it again (found by
+ * fuzz_multipath: the path manager re-opened the dead subflow towards the
+ * withdrawn address). The connection goes on over B's join. */
+START_TEST(test_pm_remove_then_die) {
+  pair p;
+  watch w = {0};
+  w.join_ip_set = 1;
+  w.join_ip = pair_addr_b.ip;
+  w.dark_ip = pair_addr_b.ip; /* dark later */
+  pair_init_pm(&p, MPTCP_PM_NONE, MPTCP_PM_NONE);
+  p.ud = &w;
+  p.filter = watch_filter;
+  pair_connected(&p);
+  ck_assert_int_eq(mptcp_conn_remove_addr(p.cb, 0, p.now), 0);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.a, "MPRmAddrRx") == 1, 5 * SEC);
+  ck_assert_uint_eq(pair_sfi(p.ca, 0).state, MPTCP_TCP_ESTABLISHED);
+  int j = mptcp_conn_add_subflow(p.cb, &addr_b2, &pair_addr_a, 0, p.now);
+  ck_assert_int_ge(j, 1);
+  PAIR_RUN_UNTIL(&p, joined_at(p.cb, &addr_b2.ip) >= 1, 5 * SEC);
+  ck_assert_int_ge(joined_at(p.cb, &addr_b2.ip), 1);
+  w.dark = 1; /* B's initial address */
+  pair_push(&p, 1, 200000);
+  PAIR_RUN_UNTIL(&p, sf_gone(p.ca, 0), 600 * SEC);
+  ck_assert(sf_gone(p.ca, 0));
+  ck_assert_uint_eq(pair_counter(p.a, "TcpConnTimeout"), 1);
+  pair_run_until(&p, p.now + 120 * SEC);
+  ck_assert_uint_eq(w.joins, 0);
+  ck_assert_uint_eq(pair_counter(p.a, "MPSubflowReopen"), 0);
+  ck_assert_uint_eq(p.ev_a & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT), 0);
+  pair_push(&p, 1, 100000);
+  pair_push(&p, 0, 100000);
+  pair_fini(&p);
+}
+END_TEST
+
 Suite *suite_pm(void) {
   const tcheck_test tests[] = {
       TCHECK_LOOP(test_pm_announce, 2),
@@ -681,6 +725,7 @@ Suite *suite_pm(void) {
       TCHECK_TEST(test_pm_announce_joined),
       TCHECK_TEST(test_pm_remove_last_joined),
       TCHECK_TEST(test_pm_remove_during_join),
+      TCHECK_TEST(test_pm_remove_then_die),
   };
   return tcheck_suite("pm", tests, sizeof tests / sizeof tests[0]);
 }
