@@ -916,7 +916,7 @@ static void check_out(void *ud, const uint8_t *buf, size_t n,
     if (k.payload_len && known)
       check_tx_bytes(w, ssn, k.payload, k.payload_len, w->s_mode == 1);
     uint32_t end = ssn + (uint32_t)k.payload_len;
-    if ((int32_t)(end - w->s_snd_end) > 0) w->s_snd_end = end;
+    if (k.payload_len && (int32_t)(end - w->s_snd_end) > 0) w->s_snd_end = end;
     if ((fl & MPTCP_TH_FIN) && w->tx_shut && known) {
       /* The FIN follows every byte sent. With MPTCP every byte written
        * is mapped by then (the subflow may have sent bytes again at other
