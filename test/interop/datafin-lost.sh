@@ -112,18 +112,21 @@ tshark -r "$OUT/mpcat.pcap" -o mptcp.relative_sequence_numbers:FALSE \
   bad "tshark could not read the capture"
 "$PY" - "$OUT/trace.txt" <<'EOF_PY' || FAIL=1
 import sys
+def fail(msg):  # not sys.exit(print(msg)): that exits 0
+    print(msg)
+    return 1
 rows = [l.split(" ") for l in open(sys.argv[1]).read().splitlines()]
 # ip.src len fin datafin dsn dataack
 res = [i for i, r in enumerate(rows) if r[0] == "10.77.0.2" and r[1] == "0"
        and r[2] == "0" and r[3] == "1"]
 if not res:
-    sys.exit(print("FAIL: no DATA_FIN resent on a segment without FIN"))
+    sys.exit(fail("FAIL: no DATA_FIN resent on a segment without FIN"))
 i = res[-1]
 fin_dsn = int(rows[i][4])
 ans = next((r for r in rows[i + 1:] if r[0] == "10.77.0.1"), None)
 if ans is None or ans[5] == "" or int(ans[5]) != fin_dsn + 1 or ans[3] == "1":
-    sys.exit(print("FAIL: the kernel's next segment after the resend does not "
-                   "DATA_ACK it (before its own DATA_FIN): %s" % (ans,)))
+    sys.exit(fail("FAIL: the kernel's next segment after the resend does not "
+                  "DATA_ACK it (before its own DATA_FIN): %s" % (ans,)))
 print("resend at frame %d DATA_ACKed by the kernel's next segment" % (i + 1))
 EOF_PY
 [ "$FAIL" = 0 ] || exit 1

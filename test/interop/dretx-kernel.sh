@@ -153,10 +153,13 @@ for n in TcpInCsumErrors MPTcpExtMPRstTx MPTcpExtMPRstRx MPTcpExtMPFastcloseTx \
 done
 "$PY" - "$OUT/stats.json" <<'EOF_PY' || FAIL=1
 import json, sys
+def fail(msg):  # not sys.exit(print(msg)): that exits 0
+    print(msg)
+    return 1
 try:
     ctr = json.load(open(sys.argv[1]))["counters"]
 except (OSError, ValueError, KeyError) as e:
-    sys.exit(print("FAIL: no mpcat stats: %s" % e))
+    sys.exit(fail("FAIL: no mpcat stats: %s" % e))
 get = lambda n: ctr.get(n, 0)
 bad = []
 if get("MPDataRetrans") < 1:
@@ -171,37 +174,45 @@ print("mpcat: MPDataRetrans %d MPDupDataTxBytes %d" %
       (get("MPDataRetrans"), get("MPDupDataTxBytes")))
 sys.exit(1 if bad else 0)
 EOF_PY
-# mpcat's capture: the DSN K's DATA_ACK stood at longest, mapped twice by
-# mpcat, and DATA_ACKed past after the second time.
+# mpcat's capture: a DSN that K's DATA_ACK stood at and that mpcat mapped
+# again at another subflow sequence number (a data-level resend, not a TCP
+# retransmission), DATA_ACKed past after that.
 tshark -r "$OUT/mpcat.pcap" -o mptcp.relative_sequence_numbers:FALSE \
-  -T fields -e frame.time_relative -e ip.src \
+  -T fields -e frame.time_relative -e ip.src -e tcp.seq \
   -e tcp.options.mptcp.rawdataseqno -e tcp.options.mptcp.datalvllen \
   -e tcp.options.mptcp.rawdataack >"$OUT/trace.txt" 2>/dev/null ||
   bad "tshark could not read the capture"
 "$PY" - "$OUT/trace.txt" <<'EOF_PY' || FAIL=1
 import sys
-rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
-# time src dsn len dataack
-acks = [(float(r[0]), int(r[4])) for r in rows
-        if r[1] == "10.78.0.1" and len(r) > 4 and r[4]]
-if not acks:
-    sys.exit(print("FAIL: no DATA_ACK from K in mpcat's capture"))
-best, start, prev = (0.0, None), acks[0][0], acks[0][1]
-for t, a in acks[1:] + [(acks[-1][0], None)]:
-    if a != prev:
-        if t - start > best[0]:
-            best = (t - start, prev)
-        start, prev = t, a
-held, dsn = best
-maps = [(float(r[0]), int(r[3])) for r in rows
-        if r[1] == "10.78.1.2" and len(r) > 3 and r[2] and int(r[2]) == dsn]
-after = [a for t, a in acks if len(maps) > 1 and t > maps[-1][0] and a > dsn]
-print("K's DATA_ACK stood %.3f s at DSN %s; mpcat mapped it %d times "
-      "(lengths %s)" % (held, dsn, len(maps), [m[1] for m in maps]))
-if len(maps) < 2:
-    sys.exit(print("FAIL: mpcat did not map DSN %s again" % dsn))
-if not after:
-    sys.exit(print("FAIL: K never DATA_ACKed past DSN %s after the resend" % dsn))
+def fail(msg):  # not sys.exit(print(msg)): that exits 0
+    print(msg)
+    return 1
+rows = [(l.split("\t") + [""] * 6)[:6]
+        for l in open(sys.argv[1]).read().splitlines()]
+# time src tcpseq dsn len dataack
+acks = [(float(r[0]), int(r[5])) for r in rows if r[1] == "10.78.0.1" and r[5]]
+maps = {}
+for r in rows:
+    if r[1] == "10.78.1.2" and r[3]:
+        maps.setdefault(int(r[3]), []).append((float(r[0]), r[2], int(r[4])))
+acked = set(a for _, a in acks)
+resent = [d for d, m in maps.items()
+          if d in acked and len(set(seq for _, seq, _ in m)) > 1]
+if not resent:
+    sys.exit(fail("FAIL: no DSN at which K's DATA_ACK stood was mapped "
+                   "again by mpcat"))
+ok = False
+for d in sorted(resent):
+    m = maps[d]
+    t_at = min(t for t, a in acks if a == d)
+    past = [t for t, a in acks if t > m[-1][0] and a > d]
+    print("K's DATA_ACK at DSN %d from %.3f s; mpcat mapped it %d times "
+          "(lengths %s), the last at %.3f s; DATA_ACKed past at %s" %
+          (d, t_at, len(m), [x[2] for x in m], m[-1][0],
+           "%.3f s" % past[0] if past else "never"))
+    ok = ok or bool(past)
+if not ok:
+    sys.exit(fail("FAIL: K never DATA_ACKed past the resent DSN"))
 EOF_PY
 echo "mpcat exit $RC after $(echo "$T0 $T1" | awk '{printf "%.2f", $2 - $1}') s;" \
   "K: DuplicateData ${DUP:-0}"
