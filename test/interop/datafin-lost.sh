@@ -30,17 +30,11 @@ set -u
 MPCAT=${1:?usage: datafin-lost.sh MPCAT_EXE OUTDIR}
 OUT=${2:?usage: datafin-lost.sh MPCAT_EXE OUTDIR}
 DELAY=${DATAFIN_LOST_DELAY:-2}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3 || echo python3)
 K=dfinl-$$
 
-skip() { echo "SKIP: $*"; exit 77; }
-die() { echo "FAIL: $*"; exit 1; }
-
-[ -x "$MPCAT" ] || die "mpcat executable $MPCAT not found"
-[ "$(id -u)" = 0 ] || skip "needs root"
-command -v nft >/dev/null || skip "nft is not installed"
-command -v tshark >/dev/null || skip "tshark is not installed"
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+interop_require "$MPCAT" nft tshark
 
 cleanup() {
   for p in $(ip netns pids "$K" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
@@ -95,17 +89,12 @@ c.close()
 time.sleep(1)
 EOF_PY
 SERVER=$!
-for _ in $(seq 50); do
-  ip netns exec "$K" ss -Hltn 'sport = :5000' | grep -q . && break
-  sleep 0.1
-done
+wait_listen "$K" 5000
 ip netns exec "$K" timeout -k 5 30 "$MPCAT" -q -t mt0=10.77.0.2 \
   --stats "$OUT/stats.json" --pcap "$OUT/mpcat.pcap" 10.77.0.1 5000 \
   <"$OUT/data.bin" >/dev/null 2>"$OUT/mpcat.err"
 RC=$?
 wait "$SERVER"
-FAIL=0
-bad() { echo "FAIL: $*"; FAIL=1; }
 [ "$RC" = 0 ] || bad "mpcat exit status $RC: $(cat "$OUT/mpcat.err")"
 [ "$(head -1 "$OUT/server.log")" = "$SHA" ] || bad "the server got other data"
 STRUCK=$(ip netns exec "$K" nft list chain inet dfinl outp |
@@ -123,18 +112,21 @@ tshark -r "$OUT/mpcat.pcap" -o mptcp.relative_sequence_numbers:FALSE \
   bad "tshark could not read the capture"
 "$PY" - "$OUT/trace.txt" <<'EOF_PY' || FAIL=1
 import sys
+def fail(msg):  # not sys.exit(print(msg)): that exits 0
+    print(msg)
+    return 1
 rows = [l.split(" ") for l in open(sys.argv[1]).read().splitlines()]
 # ip.src len fin datafin dsn dataack
 res = [i for i, r in enumerate(rows) if r[0] == "10.77.0.2" and r[1] == "0"
        and r[2] == "0" and r[3] == "1"]
 if not res:
-    sys.exit(print("FAIL: no DATA_FIN resent on a segment without FIN"))
+    sys.exit(fail("FAIL: no DATA_FIN resent on a segment without FIN"))
 i = res[-1]
 fin_dsn = int(rows[i][4])
 ans = next((r for r in rows[i + 1:] if r[0] == "10.77.0.1"), None)
 if ans is None or ans[5] == "" or int(ans[5]) != fin_dsn + 1 or ans[3] == "1":
-    sys.exit(print("FAIL: the kernel's next segment after the resend does not "
-                   "DATA_ACK it (before its own DATA_FIN): %s" % (ans,)))
+    sys.exit(fail("FAIL: the kernel's next segment after the resend does not "
+                  "DATA_ACK it (before its own DATA_FIN): %s" % (ans,)))
 print("resend at frame %d DATA_ACKed by the kernel's next segment" % (i + 1))
 EOF_PY
 [ "$FAIL" = 0 ] || exit 1
