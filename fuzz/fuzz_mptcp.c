@@ -912,7 +912,11 @@ static void check_out(void *ud, const uint8_t *buf, size_t n,
     uint32_t ssn = k.seq - w->iss;
     /* Without the stack's key (a peer that DATA_ACKed before the third
      * ACK) its DSNs cannot be resolved. */
-    int known = !(w->s_mode == 1 && !w->s_key_known) && !w->tx_broken;
+    /* A simultaneous open's MPTCP state is not followed (check_out_mptcp):
+     * its mappings are unknown, and a data-level resend breaks the
+     * identity the plain TCP check assumes. */
+    int known =
+        !(w->s_mode == 1 && !w->s_key_known) && !w->tx_broken && !w->simopen;
     if (k.payload_len && known)
       check_tx_bytes(w, ssn, k.payload, k.payload_len, w->s_mode == 1);
     uint32_t end = ssn + (uint32_t)k.payload_len;
