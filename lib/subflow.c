@@ -1135,9 +1135,11 @@ int mptcp_sf_fin_ok(const struct mptcp_subflow *sf) {
   if (c->rj_end > c->rj_dsn || sf->txq.n || c->mp.snd_nxt < c->mp.fin_dsn ||
       c->fail == MPFAIL_RCVD)
     return 0;
-  /* With several subflows none closes before the peer has all the data:
-   * any of them may still have to carry another's. */
-  return mptcp_conn_open_subflows(c) <= 1 || c->mp.snd_una >= c->mp.fin_dsn;
+  /* No subflow closes before the peer has DATA_ACKed all the data (RFC
+   * 8684 §3.3.3: never close all functioning subflows before that): any
+   * of them may still have to carry another's, or bytes the peer dropped
+   * above TCP (dretx.c), the last one too. */
+  return c->mp.snd_una >= c->mp.fin_dsn;
 }
 
 uint32_t mptcp_conn_tx_room(const struct mptcp_conn *c) {
