@@ -31,13 +31,13 @@
 # mpcat runs with a 256 KiB send buffer (DRETX_KERNEL_SNDBUF), so it sends
 # at most that much past the stuck DATA_ACK, and MB (DRETX_KERNEL_MB,
 # default 4) is much more than that. Both avoid a run that cannot pass for
-# reasons other than the resend (seen with the default 4 MiB buffer and
-# 2-3 MB): (a) K's window took the rest of the data, and mpcat sent its
-# subflow FIN with the DATA_FIN before the resend was due; its only
-# subflow can then carry nothing, so the resend never goes (MPDataRetrans
-# 0, MPDataFinRetrans counting up); (b) mpcat filled K's whole window past
-# the hole and K's out-of-order data filled its receive memory: K
-# TCP-acknowledged the resends but never took them (KERNEL-QUIRKS.md KQ8).
+# a reason other than the resend (seen with the default 4 MiB buffer and
+# 2-3 MB): mpcat filled K's whole window past the hole and K's
+# out-of-order data filled its receive memory: K TCP-acknowledged the
+# resends but never took them (KERNEL-QUIRKS.md KQ8). (A second one, mpcat
+# sending its only subflow's FIN with the DATA_FIN before the resend was
+# due, so that no subflow could carry it, is gone: the FIN now waits for
+# the DATA_ACK of all data, RFC 8684 §3.3.3.)
 #
 # Checks (each can fail): mpcat exits 0 before the script's own timeout
 # (a hang is reported as such, rc 124); each side got exactly what the
