@@ -49,6 +49,11 @@ typedef struct mptcp_subflow {
   uint8_t fail_ack;       /* a pure ACK with MP_FAIL is owed (mpfail.c) */
   uint64_t fail_dsn;
   uint64_t dsn_end; /* end of the highest DSN range this subflow carried */
+  /* DSN minus relative SSN of the latest mapping sent here (last_map_set):
+   * after a fallback its continuation maps the subflow's bytes (§3.7), and
+   * a data-level resend may have left it apart from SND.NXT(DSN). */
+  uint64_t last_map_off;
+  uint8_t last_map_set;
   /* The DATA_ACK and right edge (DATA_ACK + free receive space) last sent
    * here: a data segment carries a DATA_ACK only when either changed. */
   uint8_t dack_set, dack_wrote; /* dack_wrote: by the last data_options */

@@ -1049,7 +1049,9 @@ uint64_t mptcp_sf_una_dsn(const struct mptcp_subflow *sf) {
   const mptcp_tcp *t = &sf->tcp;
   uint32_t una = t->snd_una - t->iss;
   const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, una);
-  return r ? r->dsn + (una - r->ssn) : sf->conn->mp.snd_nxt;
+  if (r) return r->dsn + (una - r->ssn);
+  /* All acknowledged: the latest mapping goes on from there. */
+  return sf->last_map_set ? sf->last_map_off + una : sf->conn->mp.snd_nxt;
 }
 
 void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
@@ -1057,6 +1059,16 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   drop_other_subflows(sf);
   uint64_t end = c->snd_dsn + c->snd.len;
   if (dsn > end) dsn = end;
+  if (dsn < c->snd_dsn) {
+    /* The latest mapping's continuation lies below the ring: the peer
+     * DATA_ACKed those bytes after they went again at other SSNs (a
+     * data-level resend). Our own infinite mapping says where the stream
+     * goes on instead (all is acknowledged at subflow level here). */
+    dsn = c->snd_dsn;
+    c->infmap_due = 1;
+    c->infmap_ssn = sf->tcp.snd_nxt - sf->tcp.iss;
+    c->infmap_dsn = dsn;
+  }
   if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));
   c->snd_dsn = dsn;
   /* The bytes TCP acknowledged while DATA_ACKs stood still (MP_FAIL) are
@@ -1396,6 +1408,8 @@ int mptcp_sf_data_sent(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,
         0)
       return MPTCP_ERR_NOMEM;
     if (p.dsn + p.len > sf->dsn_end) sf->dsn_end = p.dsn + p.len;
+    sf->last_map_off = p.dsn - (uint32_t)(seq - sf->tcp.iss);
+    sf->last_map_set = 1;
     if (again) {
       mptcp_txq_sent(sf, p.len);
     } else {
