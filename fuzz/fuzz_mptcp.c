@@ -274,6 +274,7 @@ typedef struct world {
   uint8_t p_synack_amask; /* MP_CAPABLE SYN/ACKs sent: bit0 without A... */
   int p_csum;             /* the peer's view: checksums negotiated */
   int p_csum_lied;        /* it sent a checksum it knew to be wrong */
+  int p_infmap;           /* it sent an infinite mapping (DSS, DLL 0) */
   int p_raw_sent;         /* it sent raw option bytes (maybe an MP_FAIL) */
   int p_dack_unkeyed; /* a DATA_ACK went out before the stack's key was known */
   uint32_t peer_isn, peer_nxt, peer_ack;
@@ -673,14 +674,16 @@ static void check_out_fail(world *w, const mptcp_pkt *k, const mptcp_tcpopts *o,
 }
 
 /* The stack's infinite mapping (DSS, DLL 0): only in answer to an MP_FAIL
- * (raw bytes from the peer), with checksum 0 and no DATA_FIN, on data or
- * a FIN, always the same one; from it the stack runs plain TCP whose
- * bytes continue the data at its DSN (check_tx_bytes through tx_off). */
+ * (raw bytes from the peer) or after the peer's own infinite mapping
+ * (when a data-level resend left the implied mapping behind the peer's
+ * DATA_ACK), with checksum 0 when checksums are on and no DATA_FIN, on
+ * data or a FIN, always the same one; from it the stack runs plain TCP
+ * whose bytes continue the data at its DSN (check_tx_bytes, tx_off). */
 static void check_out_infmap(world *w, const mptcp_pkt *k, const mptcp_dss *d) {
-  FUZZ_CHECK(w->s_syn_mpc && w->s_key_known && w->s_csum == 1);
-  FUZZ_CHECK(w->p_raw_sent || w->bad);
+  FUZZ_CHECK(w->s_syn_mpc && w->s_key_known && (w->s_csum == 1 || w->p_infmap));
+  FUZZ_CHECK(w->p_raw_sent || w->bad || w->p_infmap);
   FUZZ_CHECK(!(d->flags & (MPTCP_DSS_F | MPTCP_DSS_A)));
-  FUZZ_CHECK(d->has_csum && d->csum == 0);
+  FUZZ_CHECK(d->has_csum == (w->s_csum == 1) && d->csum == 0);
   FUZZ_CHECK(k->payload_len || (k->tcp_flags & MPTCP_TH_FIN));
   uint64_t dsn =
       (d->flags & MPTCP_DSS_m)
@@ -1150,6 +1153,7 @@ static void account(world *w, const pseg *g) {
       const mptcp_dss *d = &so->u.dss;
       if ((d->flags & MPTCP_DSS_A) && !w->s_key_known) w->p_dack_unkeyed = 1;
       if (!(d->flags & MPTCP_DSS_M)) continue;
+      if (d->dll == 0) w->p_infmap = 1;
       if (d->has_csum && g->raw_opts) w->p_csum_lied = 1; /* unchecked */
       int fin = (d->flags & MPTCP_DSS_F) != 0;
       uint32_t mlen = d->dll > fin ? (uint32_t)d->dll - (uint32_t)fin : 0;
