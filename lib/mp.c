@@ -62,12 +62,16 @@ int mptcp_mp_dsn32_ok(uint64_t bytes, uint32_t rtt_us) {
   return bytes * 2u * MPTCP_MP_MSL_US < (UINT64_C(1) << 31) * rtt_us;
 }
 
+uint64_t mptcp_mp_data_ack(const mptcp_mp *m, const mptcp_dss *d) {
+  return d->flags & MPTCP_DSS_a
+             ? d->data_ack
+             : mptcp_expand_seq(m->snd_una, (uint32_t)d->data_ack);
+}
+
 uint64_t mptcp_mp_on_data_ack(mptcp_mp *m, const mptcp_dss *d,
                               uint32_t window) {
   if (!(d->flags & MPTCP_DSS_A)) return 0;
-  uint64_t ack = d->flags & MPTCP_DSS_a
-                     ? d->data_ack
-                     : mptcp_expand_seq(m->snd_una, (uint32_t)d->data_ack);
+  uint64_t ack = mptcp_mp_data_ack(m, d);
   /* Only [SND.UNA, SND.NXT] means anything; like Linux, ignore a DATA_ACK
    * beyond what was sent (and its window with it). */
   if (ack - m->snd_una > m->snd_nxt - m->snd_una) return 0;

@@ -68,6 +68,9 @@ void mptcp_mp_dss(const mptcp_mp *m, int map, uint64_t dsn, uint32_t ssn,
  * Sets fin_acked when it covers our DATA_FIN. The window: snd_edge moves
  * only forward. */
 uint64_t mptcp_mp_on_data_ack(mptcp_mp *m, const mptcp_dss *d, uint32_t window);
+/* The 64-bit value of DATA_ACK @p d (a 32-bit one expanded near
+ * snd_una); the DSS must carry one (MPTCP_DSS_A). */
+uint64_t mptcp_mp_data_ack(const mptcp_mp *m, const mptcp_dss *d);
 
 /* How many of connection bytes [dsn, dsn + len) lie at or beyond the
  * peer's DATA_FIN (0 while none was seen): those are never delivered. */

@@ -155,10 +155,7 @@ static int seg_data_ack(const struct mptcp_conn *c, const mptcp_tcpopts *o,
                         uint64_t *ack) {
   const mptcp_subopt *so = mptcp_find_subopt(o, MPTCP_SUB_DSS);
   if (!so || !(so->u.dss.flags & MPTCP_DSS_A)) return 0;
-  const mptcp_dss *d = &so->u.dss;
-  *ack = d->flags & MPTCP_DSS_a
-             ? d->data_ack
-             : mptcp_expand_seq(c->mp.snd_una, (uint32_t)d->data_ack);
+  *ack = mptcp_mp_data_ack(&c->mp, &so->u.dss);
   return 1;
 }
 
