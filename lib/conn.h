@@ -188,6 +188,14 @@ static inline void mptcp_conn_want_output(struct mptcp_conn *c) {
   if (c->tx_queued) return;
   mptcp_stack_tx_queue(c);
 }
+/* Room may have come in the send ring: a writer that was refused hears
+ * of it (MPTCP_EV_WRITABLE). Inline: the ACK path calls it. */
+static inline void mptcp_conn_writable_again(struct mptcp_conn *c) {
+  if (c->want_writable && c->snd.len < c->snd.cap) {
+    c->want_writable = 0;
+    mptcp_conn_post(c, MPTCP_EV_WRITABLE);
+  }
+}
 /* Moves the connection's entry in the timer heap to `at` (NONE: out). */
 void mptcp_conn_set_timer(struct mptcp_conn *c, mptcp_tstamp at);
 /* Re-arms the connection's entry in the timer heap. Called after app calls

@@ -303,10 +303,7 @@ void mptcp_conn_free_acked(struct mptcp_conn *c) {
   if (upto <= c->snd_dsn) return;
   mptcp_ring_drop(&c->snd, (size_t)(upto - c->snd_dsn));
   c->snd_dsn = upto;
-  if (c->want_writable && c->snd.len < c->snd.cap) {
-    c->want_writable = 0;
-    mptcp_conn_post(c, MPTCP_EV_WRITABLE);
-  }
+  mptcp_conn_writable_again(c);
 }
 
 void mptcp_sf_free_maps(struct mptcp_subflow *sf) {
@@ -1073,10 +1070,7 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   c->snd_dsn = dsn;
   /* The bytes TCP acknowledged while DATA_ACKs stood still (MP_FAIL) are
    * gone now; no later ACK may come to say so. */
-  if (c->want_writable && c->snd.len < c->snd.cap) {
-    c->want_writable = 0;
-    mptcp_conn_post(c, MPTCP_EV_WRITABLE);
-  }
+  mptcp_conn_writable_again(c);
   mptcp_sf_free_maps(sf);
   c->mp.ooo.n = 0;
   if (c->mp.local_key_set)

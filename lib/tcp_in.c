@@ -327,10 +327,7 @@ static void process_ack(struct mptcp_subflow *sf, const mptcp_pkt *p,
     t->dupacks = 0;
     /* RFC 6298 §5.2-5.3. */
     t->t_rtx = t->snd_max == t->snd_una ? MPTCP_TSTAMP_NONE : now + t->rto;
-    if (c->want_writable && c->snd.len < c->snd.cap) {
-      c->want_writable = 0;
-      mptcp_conn_post(c, MPTCP_EV_WRITABLE);
-    }
+    mptcp_conn_writable_again(c);
     take_sack(t, o);
     update_window(t, p);
   } else {
@@ -616,10 +613,7 @@ static MPTCP_HOT_INLINE int input_fast(struct mptcp_subflow *sf,
             inflight, now);
     cc_acked(t, acked, inflight, NULL, now); /* plain TCP only */
     t->t_rtx = t->snd_max == t->snd_una ? MPTCP_TSTAMP_NONE : now + t->rto;
-    if (c->want_writable && c->snd.len < c->snd.cap) {
-      c->want_writable = 0;
-      mptcp_conn_post(c, MPTCP_EV_WRITABLE);
-    }
+    mptcp_conn_writable_again(c);
   }
   update_window(t, p); /* the same window: only SND.WL1/WL2 move */
   /* mptcp_tcp_check_persist() with an open window. */
