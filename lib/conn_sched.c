@@ -134,6 +134,17 @@ static int others_open(const struct mptcp_conn *c, const mptcp_subflow *sf) {
   return 0;
 }
 
+/* Per MPTCP_SCHED_STALL_* reason: its counter, and its words in the log. */
+static const struct stall_kind {
+  enum mptcp_counter ctr;
+  const char *why;
+} stall_kinds[] = {
+    [MPTCP_SCHED_STALL_RTO] = {MPTCP_CTR_MP_REINJECT_RTO, "timeout"},
+    [MPTCP_SCHED_STALL_DEAD] = {MPTCP_CTR_MP_REINJECT_DEAD, "subflow closed"},
+    [MPTCP_SCHED_STALL_DATA_ACK] = {MPTCP_CTR_MP_DATA_RETRANS,
+                                    "DATA_ACK stuck"},
+};
+
 /* Asks the scheduler where the ranges @p r that subflow @p sf (NULL: one
  * that is gone) answered for go again, and queues them there; returns 1
  * if some subflow took them. A dead subflow's data without a target stays
@@ -167,19 +178,13 @@ static int reinject(struct mptcp_conn *c, mptcp_subflow *sf, mptcp_dsnq *r,
   mptcp_dsnq_limit(r, out.bytes);
   for (size_t i = 0; i < v.n; i++)
     if (mask & (1u << i)) mptcp_txq_give(by[i], r);
-  mptcp_ctr_inc(c->st,
-                reason == MPTCP_SCHED_STALL_RTO    ? MPTCP_CTR_MP_REINJECT_RTO
-                : reason == MPTCP_SCHED_STALL_DEAD ? MPTCP_CTR_MP_REINJECT_DEAD
-                                                   : MPTCP_CTR_MP_DATA_RETRANS);
+  const struct stall_kind *k = &stall_kinds[reason];
+  mptcp_ctr_inc(c->st, k->ctr);
   MPTCP_LOG(c->st, MPTCP_LOG_DEBUG,
             "reinjecting DSN %llu..%llu (%u bytes, %s) on %d subflow(s)",
             (unsigned long long)r->r[0].lo,
             (unsigned long long)mptcp_dsnq_max(r),
-            (unsigned)mptcp_dsnq_bytes(r),
-            reason == MPTCP_SCHED_STALL_RTO    ? "timeout"
-            : reason == MPTCP_SCHED_STALL_DEAD ? "subflow closed"
-                                               : "DATA_ACK stuck",
-            mptcp_sched_popcount(mask));
+            (unsigned)mptcp_dsnq_bytes(r), k->why, mptcp_sched_popcount(mask));
   mptcp_conn_want_output(c);
   return 1;
 }
