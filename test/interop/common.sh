@@ -25,6 +25,17 @@ interop_require() {
   done
 }
 
+# capture_fields PCAP OUT FIELD...: tshark's FIELDs of every frame of
+# PCAP (absolute MPTCP sequence numbers), tab-separated, into OUT; a
+# capture tshark cannot read is a failed check.
+capture_fields() {
+  local pcap=$1 out=$2 f args=()
+  shift 2
+  for f in "$@"; do args+=(-e "$f"); done
+  tshark -r "$pcap" -o mptcp.relative_sequence_numbers:FALSE -T fields \
+    "${args[@]}" >"$out" 2>/dev/null || bad "tshark could not read $pcap"
+}
+
 # wait_listen NS PORT: up to 5 s for a TCP listener on PORT in NS.
 wait_listen() {
   local _

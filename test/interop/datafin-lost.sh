@@ -105,17 +105,15 @@ print(json.load(open(sys.argv[1]))["counters"].get("MPDataFinRetrans", 0))' "$OU
 [ "$RTX" = 1 ] || bad "MPDataFinRetrans is $RTX, expected 1"
 # mpcat's capture: the last pure ACK with its DATA_FIN (the resend), then
 # the kernel's segments: the first must DATA_ACK it and carry no DATA_FIN.
-tshark -r "$OUT/mpcat.pcap" -o mptcp.relative_sequence_numbers:FALSE \
-  -T fields -E separator=' ' -e ip.src -e tcp.len -e tcp.flags.fin \
-  -e tcp.options.mptcp.datafin.flag -e tcp.options.mptcp.rawdataseqno \
-  -e tcp.options.mptcp.rawdataack >"$OUT/trace.txt" 2>/dev/null ||
-  bad "tshark could not read the capture"
+capture_fields "$OUT/mpcat.pcap" "$OUT/trace.txt" ip.src tcp.len \
+  tcp.flags.fin tcp.options.mptcp.datafin.flag \
+  tcp.options.mptcp.rawdataseqno tcp.options.mptcp.rawdataack
 "$PY" - "$OUT/trace.txt" <<'EOF_PY' || FAIL=1
 import sys
 def fail(msg):  # not sys.exit(print(msg)): that exits 0
     print(msg)
     return 1
-rows = [l.split(" ") for l in open(sys.argv[1]).read().splitlines()]
+rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
 # ip.src len fin datafin dsn dataack
 res = [i for i, r in enumerate(rows) if r[0] == "10.77.0.2" and r[1] == "0"
        and r[2] == "0" and r[3] == "1"]

@@ -177,11 +177,9 @@ EOF_PY
 # mpcat's capture: a DSN that K's DATA_ACK stood at and that mpcat mapped
 # again at another subflow sequence number (a data-level resend, not a TCP
 # retransmission), DATA_ACKed past after that.
-tshark -r "$OUT/mpcat.pcap" -o mptcp.relative_sequence_numbers:FALSE \
-  -T fields -e frame.time_relative -e ip.src -e tcp.seq \
-  -e tcp.options.mptcp.rawdataseqno -e tcp.options.mptcp.datalvllen \
-  -e tcp.options.mptcp.rawdataack >"$OUT/trace.txt" 2>/dev/null ||
-  bad "tshark could not read the capture"
+capture_fields "$OUT/mpcat.pcap" "$OUT/trace.txt" frame.time_relative \
+  ip.src tcp.seq tcp.options.mptcp.rawdataseqno \
+  tcp.options.mptcp.datalvllen tcp.options.mptcp.rawdataack
 "$PY" - "$OUT/trace.txt" <<'EOF_PY' || FAIL=1
 import sys
 def fail(msg):  # not sys.exit(print(msg)): that exits 0
