@@ -1740,11 +1740,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* MP_FAIL and the infinite mapping (§3.7): MP_FAIL only after a wrong
    * checksum or the peer's MP_FAIL; one infinite mapping per connection,
    * sent only in answer to an MP_FAIL (which the peer has only in raw
-   * bytes); each one received is counted once. */
+   * bytes) or after the peer's own infinite mapping (check_out_infmap);
+   * each one received is counted once. */
   FUZZ_CHECK(c.v[MPTCP_CTR_MP_FAIL_TX] == 0 || w->p_csum_lied ||
              w->p_raw_sent || w->bad);
   FUZZ_CHECK(c.v[MPTCP_CTR_INFINITE_MAP_TX] <= act + pas);
-  FUZZ_CHECK(c.v[MPTCP_CTR_INFINITE_MAP_TX] == 0 || w->p_raw_sent || w->bad);
+  FUZZ_CHECK(c.v[MPTCP_CTR_INFINITE_MAP_TX] == 0 || w->p_raw_sent || w->bad ||
+             w->p_infmap);
   FUZZ_CHECK(c.v[MPTCP_CTR_INFINITE_MAP_RETRO] +
                  c.v[MPTCP_CTR_INFINITE_MAP_BAD_DSN] +
                  c.v[MPTCP_CTR_INFINITE_MAP_IGNORED] +
