@@ -45,6 +45,7 @@ typedef struct mptcp_subflow {
   uint8_t rst_reason;     /* MP_TCPRST reason of our reset */
   uint8_t broken;         /* must be reset: DSS checksum failed, options lost */
   uint8_t prio_due;       /* an MP_PRIO with `backup` is owed on this subflow */
+  uint8_t remote_gone;    /* the peer withdrew its address: never re-opened */
   uint8_t fail_set;       /* our reset carries MP_FAIL with fail_dsn (§3.7) */
   uint8_t fail_ack;       /* a pure ACK with MP_FAIL is owed (mpfail.c) */
   uint64_t fail_dsn;

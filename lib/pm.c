@@ -342,8 +342,9 @@ static void rx_remove_addr(mptcp_subflow *on, const mptcp_remove_addr *rm,
      * connection needs a path, and the peer would reset it itself). */
     for (unsigned i = 0; i < c->n_sf; i++) {
       mptcp_subflow *sf = c->sf[i];
-      if (sf && to_removed(sf, id, gone) && sf->tcp.state != MPTCP_TCP_CLOSED &&
-          may_close(c, sf)) {
+      if (!sf || !to_removed(sf, id, gone)) continue;
+      sf->remote_gone = 1;
+      if (sf->tcp.state != MPTCP_TCP_CLOSED && may_close(c, sf)) {
         mptcp_tcp_abort(sf, now);
         mptcp_sf_closed(sf, 0);
       }
@@ -377,27 +378,14 @@ void mptcp_pm_rx(mptcp_subflow *sf, const mptcp_tcpopts *o, mptcp_tstamp now) {
   }
 }
 
-/* Has the peer withdrawn remote address @p ip (RM_ADDR)? Its slot keeps
- * the address, unused, until another announcement takes it. */
-static int remote_withdrawn(const struct mptcp_conn *c,
-                            const mptcp_ipaddr *ip) {
-  if (c->pm.remote0_gone && mptcp_ipaddr_equal(ip, &c->remote.ip)) return 1;
-  int seen = 0;
-  for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++)
-    if (mptcp_ipaddr_equal(&c->pm.remote[i].ip, ip)) {
-      if (c->pm.remote[i].used) return 0;
-      seen = 1;
-    }
-  return seen;
-}
-
 void mptcp_pm_subflow_died(mptcp_subflow *sf, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   if (sf->passive || c->mp.state != MPTCP_MP_ON || c->mp.fin_queued || c->err)
     return;
   /* The last subflow to a withdrawn address stayed (rx_remove_addr); when
-   * it dies, nothing goes there again. */
-  if (remote_withdrawn(c, &sf->remote.ip)) return;
+   * it dies, nothing goes there again (the address's slot may have gone
+   * to another announcement since, so the subflow remembers). */
+  if (sf->remote_gone) return;
   mptcp_pm_retry *slot = NULL;
   for (unsigned i = 0; i < MPTCP_PM_ADDRS; i++) {
     mptcp_pm_retry *r = &c->pm.retry[i];

@@ -90,9 +90,10 @@ static int watch_filter(pair *p, int from_a, uint8_t *b, size_t n) {
 }
 
 /* Index of a joined (carrying data), still open subflow of @p c to or from
- * @p ip (remote address), or -1. */
+ * @p ip (remote address), or -1 (a join may reuse the initial one's slot 0
+ * once it is gone). */
 static int joined_to(mptcp_conn *c, const mptcp_ipaddr *ip) {
-  for (size_t i = 1; i < mptcp_conn_subflow_slots(c); i++) {
+  for (size_t i = 0; i < mptcp_conn_subflow_slots(c); i++) {
     mptcp_subflow_info si;
     if (mptcp_conn_get_subflow(c, i, &si) == 0 && si.joined &&
         si.state != MPTCP_TCP_CLOSED && mptcp_ipaddr_equal(&si.remote.ip, ip))
@@ -674,22 +675,50 @@ static int sf_gone(mptcp_conn *c, size_t i) {
   return mptcp_conn_get_subflow(c, i, &si) != 0 || si.state == MPTCP_TCP_CLOSED;
 }
 
+/* A connected pair, A with policy @p pm_a, B with none, that counts A's
+ * joins to @p ip (whose path goes dark when the test says so). */
+static void watched_pair(pair *p, watch *w, uint8_t pm_a,
+                         const mptcp_ipaddr *ip) {
+  w->join_ip_set = 1;
+  w->join_ip = *ip;
+  w->dark_ip = *ip; /* dark later */
+  pair_init_pm(p, pm_a, MPTCP_PM_NONE);
+  p->ud = w;
+  p->filter = watch_filter;
+  pair_connected(p);
+}
+
+/* The watched address goes dark: A's subflow @p sf_open(c) >= 0 to it
+ * times out, and A opens nothing towards it again in two minutes; the
+ * connection goes on over its other subflow. */
+static void dark_dies_alone(pair *p, watch *w, int (*sf_open)(mptcp_conn *c)) {
+  unsigned joins = w->joins;
+  w->dark = 1;
+  pair_push(p, 1, 200000);
+  PAIR_RUN_UNTIL(p, sf_open(p->ca) < 0, 600 * SEC);
+  ck_assert_int_lt(sf_open(p->ca), 0);
+  ck_assert_uint_eq(pair_counter(p->a, "TcpConnTimeout"), 1);
+  pair_run_until(p, p->now + 120 * SEC);
+  ck_assert_uint_eq(w->joins, joins);
+  ck_assert_uint_eq(pair_counter(p->a, "MPSubflowReopen"), 0);
+  ck_assert_uint_eq(p->ev_a & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT), 0);
+  pair_push(p, 1, 100000);
+  pair_push(p, 0, 100000);
+  pair_fini(p);
+}
+
 /* 12. B withdraws its initial address while A's subflow to it is A's
  * only one (it stays: the connection needs a path); then B joins A from
  * another address, and the withdrawn address goes dark: A's subflow to it
  * times out, and A opens nothing towards it again (found by
  * fuzz_multipath: the path manager re-opened the dead subflow towards the
  * withdrawn address). The connection goes on over B's join. */
+static int initial_open(mptcp_conn *c) { return sf_gone(c, 0) ? -1 : 0; }
+
 START_TEST(test_pm_remove_then_die) {
   pair p;
   watch w = {0};
-  w.join_ip_set = 1;
-  w.join_ip = pair_addr_b.ip;
-  w.dark_ip = pair_addr_b.ip; /* dark later */
-  pair_init_pm(&p, MPTCP_PM_NONE, MPTCP_PM_NONE);
-  p.ud = &w;
-  p.filter = watch_filter;
-  pair_connected(&p);
+  watched_pair(&p, &w, MPTCP_PM_NONE, &pair_addr_b.ip);
   ck_assert_int_eq(mptcp_conn_remove_addr(p.cb, 0, p.now), 0);
   PAIR_RUN_UNTIL(&p, pair_counter(p.a, "MPRmAddrRx") == 1, 5 * SEC);
   ck_assert_uint_eq(pair_sfi(p.ca, 0).state, MPTCP_TCP_ESTABLISHED);
@@ -697,18 +726,39 @@ START_TEST(test_pm_remove_then_die) {
   ck_assert_int_ge(j, 1);
   PAIR_RUN_UNTIL(&p, joined_at(p.cb, &addr_b2.ip) >= 1, 5 * SEC);
   ck_assert_int_ge(joined_at(p.cb, &addr_b2.ip), 1);
-  w.dark = 1; /* B's initial address */
-  pair_push(&p, 1, 200000);
-  PAIR_RUN_UNTIL(&p, sf_gone(p.ca, 0), 600 * SEC);
-  ck_assert(sf_gone(p.ca, 0));
-  ck_assert_uint_eq(pair_counter(p.a, "TcpConnTimeout"), 1);
-  pair_run_until(&p, p.now + 120 * SEC);
   ck_assert_uint_eq(w.joins, 0);
-  ck_assert_uint_eq(pair_counter(p.a, "MPSubflowReopen"), 0);
-  ck_assert_uint_eq(p.ev_a & (MPTCP_EV_RESET | MPTCP_EV_TIMEOUT), 0);
-  pair_push(&p, 1, 100000);
-  pair_push(&p, 0, 100000);
-  pair_fini(&p);
+  dark_dies_alone(&p, &w, initial_open); /* B's initial address */
+}
+END_TEST
+
+/* 13. As 12, with an announced address: B announces b2, A joins it, B
+ * withdraws its initial address (A closes that subflow: the join is left)
+ * and then b2 (A's subflow to it is the last and stays). B announces b3,
+ * which takes b2's slot in A's table, and A joins it; then b2 goes dark and
+ * A's subflow to it times out: A opens nothing towards b2 again (found by
+ * fuzz_multipath: the slot had forgotten b2, the dead subflow was re-opened
+ * towards the withdrawn address). */
+static int b2_open(mptcp_conn *c) { return joined_to(c, &addr_b2.ip); }
+
+START_TEST(test_pm_remove_reannounce_then_die) {
+  pair p;
+  watch w = {0};
+  watched_pair(&p, &w, MPTCP_PM_JOIN_ANNOUNCED, &addr_b2.ip);
+  int id2 = mptcp_conn_announce(p.cb, &addr_b2, p.now);
+  ck_assert_int_ge(id2, 1);
+  PAIR_RUN_UNTIL(&p, joined_to(p.ca, &addr_b2.ip) >= 1, 5 * SEC);
+  ck_assert_int_ge(joined_to(p.ca, &addr_b2.ip), 1);
+  ck_assert_int_eq(mptcp_conn_remove_addr(p.cb, 0, p.now), 0);
+  PAIR_RUN_UNTIL(&p, sf_gone(p.ca, 0), 5 * SEC);
+  ck_assert(sf_gone(p.ca, 0));
+  ck_assert_int_eq(mptcp_conn_remove_addr(p.cb, (uint8_t)id2, p.now), 0);
+  PAIR_RUN_UNTIL(&p, pair_counter(p.a, "MPRmAddrRx") == 2, 5 * SEC);
+  ck_assert_int_ge(joined_to(p.ca, &addr_b2.ip), 0); /* the last one stays */
+  int id3 = mptcp_conn_announce(p.cb, &addr_b3, p.now);
+  ck_assert_int_ge(id3, 1);
+  PAIR_RUN_UNTIL(&p, joined_to(p.ca, &addr_b3.ip) >= 0, 5 * SEC);
+  ck_assert_int_ge(joined_to(p.ca, &addr_b3.ip), 0); /* maybe in slot 0 */
+  dark_dies_alone(&p, &w, b2_open);
 }
 END_TEST
 
@@ -726,6 +776,7 @@ Suite *suite_pm(void) {
       TCHECK_TEST(test_pm_remove_last_joined),
       TCHECK_TEST(test_pm_remove_during_join),
       TCHECK_TEST(test_pm_remove_then_die),
+      TCHECK_TEST(test_pm_remove_reannounce_then_die),
   };
   return tcheck_suite("pm", tests, sizeof tests / sizeof tests[0]);
 }
