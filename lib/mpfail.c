@@ -426,6 +426,10 @@ void mptcp_infmap_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
     return;
   }
   if (c->fail != MPFAIL_SENT) take_partial(sf, r);
+  if (c->mp.peer_fin_done) { /* the bytes before it reached the DATA_FIN */
+    mptcp_ctr_inc(st, MPTCP_CTR_INFINITE_MAP_IGNORED);
+    return;
+  }
   uint64_t x = mptcp_mp_expand_dsn(&c->mp, d) + (r - d->ssn);
   uint64_t gap = x - c->mp.rcv_nxt;
   if (gap != 0) {

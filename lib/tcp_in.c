@@ -425,6 +425,27 @@ static int take_data(struct mptcp_subflow *sf, uint32_t seq, const uint8_t *d,
   return in_order;
 }
 
+/* After a fallback whose peer had ended its stream with a DATA_FIN
+ * (§3.3.3) first: later bytes are a misbehaving peer's. The app has had its
+ * EOF, so they never reach it; in order they are received at TCP level (a
+ * retransmission would change nothing), with a FIN after them. */
+static void take_after_data_fin(struct mptcp_subflow *sf, uint32_t seq,
+                                uint32_t len, int fin) {
+  struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
+  if (len) mptcp_ctr_inc(c->st, MPTCP_CTR_MP_DATA_AFTER_FIN);
+  if (!len && !fin) return;
+  t->flags |= TCPF_ACK_NOW;
+  if (seq != t->rcv_nxt) return; /* out of order: not kept */
+  t->ooo.n = 0;
+  t->flags &= (uint16_t)~TCPF_FIN_OOO;
+  t->rcv_nxt += len;
+  if (fin) {
+    t->rcv_nxt++;
+    t->flags |= TCPF_FIN_RCVD;
+  }
+}
+
 static void enter_time_wait(struct mptcp_subflow *sf, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
@@ -902,6 +923,8 @@ void mptcp_tcp_input(struct mptcp_subflow *sf, const mptcp_pkt *p,
         mptcp_sf_closed(sf, MPTCP_EV_RESET);
         return;
       }
+    } else if (c->mp.peer_fin_done) {
+      take_after_data_fin(sf, seq, len, fin);
     } else if (take_data(sf, seq, d, len, fin, now))
       mptcp_conn_post(c, MPTCP_EV_READABLE);
     if (t->flags & TCPF_FIN_RCVD) {
