@@ -618,6 +618,99 @@ START_TEST(test_mpfail_infmap_after_data_fin) {
 }
 END_TEST
 
+/* The peer's mapping of 150 bytes (a) of which 100 come (held: its
+ * checksum waits for all of them), then its DATA_FIN alone at the 51st. */
+static void peer_held_then_data_fin(mpt *m, const uint8_t *a) {
+  uint8_t got[200];
+  tseg s = peer_data(m, 1, a, 150, 0);
+  s.len = 100; /* the mapping's other 50 bytes never come */
+  tpeer_send(&m->p, &s);
+  ck_assert_uint_eq(drain(m, got, sizeof got), 0); /* held */
+  tseg f = tseg_make(m->irs + 101, m->peer_acked, MPTCP_TH_ACK);
+  f.n_mptcp = 1;
+  f.mptcp[0] = dss(m, 1, m->them + 51, 0, 0, NULL, 0);
+  f.mptcp[0].u.dss.flags |= MPTCP_DSS_F;
+  f.mptcp[0].u.dss.dll = 1; /* the DATA_FIN's octet alone */
+  f.mptcp[0].u.dss.csum = mptcp_dss_csum(m->them + 51, 0, 1, NULL, 0);
+  tpeer_send(&m->p, &f);
+  ck_assert_uint_eq(drain(m, got, sizeof got), 0); /* still held */
+}
+
+/* The same when the bytes before the infinite mapping reach the DATA_FIN
+ * only as it is taken: a mapping of 150 bytes (held: its checksum waits
+ * for all of them) of which 100 came, a DATA_FIN alone at the 51st byte,
+ * then the infinite mapping after the 100. Taking the held bytes consumes
+ * the DATA_FIN; the mapping is ignored, and the app reads 50 bytes and
+ * its EOF, nothing after it (found by fuzz_mptcp: the connection fell back
+ * and the infinite mapping's bytes reached the app after its EOF). */
+START_TEST(test_mpfail_infmap_reaches_data_fin) {
+  mpt m;
+  tpeer *p = mpt_open(&m, 1);
+  uint8_t a[150], b[50], got[300];
+  fill(a, 150, 4);
+  fill(b, 50, 9);
+  peer_held_then_data_fin(&m, a);
+  tseg i = peer_infmap(&m, 101, m.them + 52, b, 50);
+  tpeer_send(p, &i);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapIgnored"), 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, 0);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 50);
+  ck_assert_mem_eq(got, a, 50);
+  ck_assert_int_eq(mptcp_conn_read(p->conn, got, sizeof got, p->now),
+                   MPTCP_ERR_EOF);
+  tpeer_fini(p);
+}
+END_TEST
+
+static void peer_fail(mpt *m, uint32_t ssn, uint64_t dsn, int alone);
+
+/* The same through the other fallback: the peer's MP_FAIL says our data
+ * went bad, so we revert to TCP (our infinite mapping, resending from its
+ * DATA_ACK) and take the peer's held bytes as they are, which consumes its
+ * DATA_FIN. The plain TCP the peer sends after that is past the end of
+ * its stream: received at TCP level (MPDataAfterFin), acknowledged, never
+ * read; the app reads the 50 bytes and its EOF. */
+START_TEST(test_mpfail_switch_reaches_data_fin) {
+  mpt m;
+  tpeer *p = mpt_open(&m, 1);
+  uint8_t a[150], e[50], w[300], got[300];
+  fill(a, 150, 4);
+  fill(e, 50, 9);
+  fill(w, 300, 13);
+  send_ours(&m, w);
+  peer_held_then_data_fin(&m, a);
+  m.peer_acked = p->iss + 301; /* our bytes arrived, but bad */
+  peer_fail(&m, 101, m.us + 1, 0);
+  tseg g;
+  int infmap = 0;
+  for (int k = 0; k < 8 && !infmap; k++) {
+    while (tpeer_recv(p, &g)) {
+      const mptcp_subopt *d = tseg_mptcp_opt(&g, MPTCP_SUB_DSS);
+      infmap |= g.len && d && (d->u.dss.flags & MPTCP_DSS_M) && !d->u.dss.dll;
+    }
+    if (!infmap && tpeer_expiry(p) != MPTCP_TSTAMP_NONE)
+      tpeer_time(p, tpeer_expiry(p));
+  }
+  ck_assert_int_eq(infmap, 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  tseg s = tseg_make(m.irs + 101, m.peer_acked, MPTCP_TH_ACK | MPTCP_TH_PSH);
+  s.data = e;
+  s.len = 50;
+  tpeer_send(p, &s);
+  ck_assert_uint_eq(tpeer_counter(p, "MPDataAfterFin"), 1);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 50);
+  ck_assert_mem_eq(got, a, 50);
+  ck_assert_int_eq(mptcp_conn_read(p->conn, got, sizeof got, p->now),
+                   MPTCP_ERR_EOF);
+  tpeer_time(p, p->now + 300000); /* e is acknowledged all the same */
+  int acked = 0;
+  while (tpeer_recv(p, &g)) acked |= g.ack == m.irs + 151;
+  ck_assert_int_eq(acked, 1);
+  tpeer_fini(p);
+}
+END_TEST
+
 /* The same after the subflow's FIN: a segment past the FIN carries no
  * bytes the subflow takes, so its infinite mapping is ignored (taking it
  * counted the FIN's octet as a thrown-away data byte). */
@@ -1162,6 +1255,8 @@ Suite *suite_mpfail(void) {
       TCHECK_LOOP(test_mpfail_hostile_fail, 3),
       TCHECK_LOOP(test_mpfail_hostile_infmap, 3),
       TCHECK_TEST(test_mpfail_infmap_after_data_fin),
+      TCHECK_TEST(test_mpfail_infmap_reaches_data_fin),
+      TCHECK_TEST(test_mpfail_switch_reaches_data_fin),
       TCHECK_TEST(test_mpfail_infmap_after_fin),
       TCHECK_TEST(test_mpfail_window_for_infmap),
       TCHECK_LOOP(test_mpfail_syn_mss, 4),
