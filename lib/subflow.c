@@ -1065,8 +1065,12 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   uint32_t ack = sf->seg_ack;
   if (!mptcp_seq_gt(ack, t->snd_una) || mptcp_seq_gt(ack, t->snd_max))
     ack = t->snd_una;
-  if (ack != t->snd_una ? dsn_at(sf, ack - t->iss) < c->mp.snd_una
-                        : dsn < c->mp.snd_una) {
+  /* The data DATA_ACKed (not the DATA_FIN's octet); once our FIN is
+   * acknowledged nothing goes out any more. */
+  uint64_t dacked = c->mp.snd_una < end ? c->mp.snd_una : end;
+  int fin_acked = sf->sf_fin_set && mptcp_seq_gt(ack, sf->sf_fin_seq);
+  if (!fin_acked &&
+      (ack != t->snd_una ? dsn_at(sf, ack - t->iss) < dacked : dsn < dacked)) {
     /* There our mappings put a DSN the peer DATA_ACKed since: after a
      * data-level resend (dretx.c) the bytes in flight are copies of old
      * data, or the latest mapping's continuation lies below the DATA_ACK.
@@ -1074,7 +1078,7 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
      * after its DATA_ACK (Linux); our own infinite mapping there says so
      * to one that follows mappings. The copies in flight mean nothing
      * now: the stream goes out again from there. */
-    dsn = c->mp.snd_una < end ? c->mp.snd_una : end;
+    dsn = dacked;
     mptcp_tcp_unsend(t, ack);
     c->infmap_due = 1;
     c->infmap_ssn = t->snd_una - t->iss;
