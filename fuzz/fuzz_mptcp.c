@@ -701,6 +701,16 @@ static void check_out_infmap(world *w, const mptcp_pkt *k, const mptcp_dss *d) {
    * DATA_ACKed since, the stack names where its stream goes on. */
   FUZZ_CHECK(w->s_mode == 1 || w->s_mode == 2);
   FUZZ_CHECK(drel >= 1 && drel - 1 <= w->tx_written);
+  /* From its SSN on it replaces the mappings sent before: copies of a
+   * data-level resend that the peer had not acknowledged go again as the
+   * stream after its DATA_ACK (mptcp_sf_fall_back), and the FIN follows
+   * the bytes sent from there. */
+  for (int i = 0; i < w->n_sm; i++) {
+    smap *m = &w->sm[i];
+    if ((int32_t)(m->ssn + m->len - d->ssn) > 0)
+      m->len = (int32_t)(d->ssn - m->ssn) > 0 ? d->ssn - m->ssn : 0;
+  }
+  if ((int32_t)(w->s_snd_end - d->ssn) > 0) w->s_snd_end = d->ssn;
   w->s_infmap = 1;
   w->s_inf_ssn = d->ssn;
   w->s_inf_drel = drel;
