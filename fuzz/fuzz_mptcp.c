@@ -675,10 +675,10 @@ static void check_out_fail(world *w, const mptcp_pkt *k, const mptcp_tcpopts *o,
 
 /* The stack's infinite mapping (DSS, DLL 0): only in answer to an MP_FAIL
  * (raw bytes from the peer) or after the peer's own infinite mapping
- * (when a data-level resend left the implied mapping behind the peer's
- * DATA_ACK), with checksum 0 when checksums are on and no DATA_FIN, on
- * data or a FIN, always the same one; from it the stack runs plain TCP
- * whose bytes continue the data at its DSN (check_tx_bytes, tx_off). */
+ * (when its DATA_ACK is past the DSN our mappings put at its RCV.NXT,
+ * e.g. after a data-level resend), with checksum 0 when checksums are on and no
+ * DATA_FIN, on data or a FIN, always the same one; from it the stack runs plain
+ * TCP whose bytes continue the data at its DSN (check_tx_bytes, tx_off). */
 static void check_out_infmap(world *w, const mptcp_pkt *k, const mptcp_dss *d) {
   FUZZ_CHECK(w->s_syn_mpc && w->s_key_known && (w->s_csum == 1 || w->p_infmap));
   FUZZ_CHECK(w->p_raw_sent || w->bad || w->p_infmap);
