@@ -675,10 +675,10 @@ static void check_out_fail(world *w, const mptcp_pkt *k, const mptcp_tcpopts *o,
 
 /* The stack's infinite mapping (DSS, DLL 0): only in answer to an MP_FAIL
  * (raw bytes from the peer) or after the peer's own infinite mapping
- * (when a data-level resend left the implied mapping behind the peer's
- * DATA_ACK), with checksum 0 when checksums are on and no DATA_FIN, on
- * data or a FIN, always the same one; from it the stack runs plain TCP
- * whose bytes continue the data at its DSN (check_tx_bytes, tx_off). */
+ * (when its DATA_ACK is past the DSN our mappings put at its RCV.NXT,
+ * e.g. after a data-level resend), with checksum 0 when checksums are on and no
+ * DATA_FIN, on data or a FIN, always the same one; from it the stack runs plain
+ * TCP whose bytes continue the data at its DSN (check_tx_bytes, tx_off). */
 static void check_out_infmap(world *w, const mptcp_pkt *k, const mptcp_dss *d) {
   FUZZ_CHECK(w->s_syn_mpc && w->s_key_known && (w->s_csum == 1 || w->p_infmap));
   FUZZ_CHECK(w->p_raw_sent || w->bad || w->p_infmap);
@@ -701,6 +701,16 @@ static void check_out_infmap(world *w, const mptcp_pkt *k, const mptcp_dss *d) {
    * DATA_ACKed since, the stack names where its stream goes on. */
   FUZZ_CHECK(w->s_mode == 1 || w->s_mode == 2);
   FUZZ_CHECK(drel >= 1 && drel - 1 <= w->tx_written);
+  /* From its SSN on it replaces the mappings sent before: copies of a
+   * data-level resend that the peer had not acknowledged go again as the
+   * stream after its DATA_ACK (mptcp_sf_fall_back), and the FIN follows
+   * the bytes sent from there. */
+  for (int i = 0; i < w->n_sm; i++) {
+    smap *m = &w->sm[i];
+    if ((int32_t)(m->ssn + m->len - d->ssn) > 0)
+      m->len = (int32_t)(d->ssn - m->ssn) > 0 ? d->ssn - m->ssn : 0;
+  }
+  if ((int32_t)(w->s_snd_end - d->ssn) > 0) w->s_snd_end = d->ssn;
   w->s_infmap = 1;
   w->s_inf_ssn = d->ssn;
   w->s_inf_drel = drel;

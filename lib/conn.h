@@ -55,6 +55,10 @@ typedef struct mptcp_subflow {
    * a data-level resend may have left it apart from SND.NXT(DSN). */
   uint64_t last_map_off;
   uint8_t last_map_set;
+  /* The ACK of the segment whose MPTCP options are being taken: TCP
+   * found it acceptable and takes it after them (a fallback there must
+   * know what the peer holds, mptcp_sf_fall_back). */
+  uint32_t seg_ack;
   /* The DATA_ACK and right edge (DATA_ACK + free receive space) last sent
    * here: a data segment carries a DATA_ACK only when either changed. */
   uint8_t dack_set, dack_wrote; /* dack_wrote: by the last data_options */

@@ -375,6 +375,7 @@ void mptcp_sf_opts_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
                       const mptcp_tcpopts *o, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   if (c->mp.state != MPTCP_MP_ON) return;
+  sf->seg_ack = p->ack;
   if (!c->mp.client) take_mpc_data(sf, p, o);
   /* A client repeats its MP_CAPABLE until it gets a DATA_ACK (§3.1): the
    * next segment carries one, news or not. */
@@ -1042,28 +1043,45 @@ static void fall_back_late(struct mptcp_subflow *sf) {
   mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
 }
 
-uint64_t mptcp_sf_una_dsn(const struct mptcp_subflow *sf) {
-  const mptcp_tcp *t = &sf->tcp;
-  uint32_t una = t->snd_una - t->iss;
-  const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, una);
-  if (r) return r->dsn + (una - r->ssn);
+/* The DSN our mappings put at relative SSN @p ssn, from SND.UNA on. */
+static uint64_t dsn_at(const struct mptcp_subflow *sf, uint32_t ssn) {
+  const mptcp_txmap *r = mptcp_txmaps_find(&sf->txm, ssn);
+  if (r) return r->dsn + (ssn - r->ssn);
   /* All acknowledged: the latest mapping goes on from there. */
-  return sf->last_map_set ? sf->last_map_off + una : sf->conn->mp.snd_nxt;
+  return sf->last_map_set ? sf->last_map_off + ssn : sf->conn->mp.snd_nxt;
+}
+
+uint64_t mptcp_sf_una_dsn(const struct mptcp_subflow *sf) {
+  return dsn_at(sf, sf->tcp.snd_una - sf->tcp.iss);
 }
 
 void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   struct mptcp_conn *c = sf->conn;
+  mptcp_tcp *t = &sf->tcp;
   drop_other_subflows(sf);
   uint64_t end = c->snd_dsn + c->snd.len;
   if (dsn > end) dsn = end;
-  if (dsn < c->snd_dsn) {
-    /* The latest mapping's continuation lies below the ring: the peer
-     * DATA_ACKed those bytes after they went again at other SSNs (a
-     * data-level resend). Our own infinite mapping says where the stream
-     * goes on instead (all is acknowledged at subflow level here). */
-    dsn = c->snd_dsn;
+  /* The peer's RCV.NXT: this segment's ACK, which TCP takes after us. */
+  uint32_t ack = sf->seg_ack;
+  if (!mptcp_seq_gt(ack, t->snd_una) || mptcp_seq_gt(ack, t->snd_max))
+    ack = t->snd_una;
+  /* The data DATA_ACKed (not the DATA_FIN's octet); once our FIN is
+   * acknowledged nothing goes out any more. */
+  uint64_t dacked = c->mp.snd_una < end ? c->mp.snd_una : end;
+  int fin_acked = sf->sf_fin_set && mptcp_seq_gt(ack, sf->sf_fin_seq);
+  if (!fin_acked &&
+      (ack != t->snd_una ? dsn_at(sf, ack - t->iss) < dacked : dsn < dacked)) {
+    /* There our mappings put a DSN the peer DATA_ACKed since: after a
+     * data-level resend (dretx.c) the bytes in flight are copies of old
+     * data, or the latest mapping's continuation lies below the DATA_ACK.
+     * A peer that falls back takes the bytes from its RCV.NXT as the data
+     * after its DATA_ACK (Linux); our own infinite mapping there says so
+     * to one that follows mappings. The copies in flight mean nothing
+     * now: the stream goes out again from there. */
+    dsn = dacked;
+    mptcp_tcp_unsend(t, ack);
     c->infmap_due = 1;
-    c->infmap_ssn = sf->tcp.snd_nxt - sf->tcp.iss;
+    c->infmap_ssn = t->snd_una - t->iss;
     c->infmap_dsn = dsn;
   }
   if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));

@@ -190,6 +190,12 @@ uint32_t mptcp_tcp_sack_blocks(const mptcp_tcp *t, mptcp_sack_block *out,
                                uint32_t max);
 /* Arms or stops the persist timer for the current window and queue. */
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
+/* Takes @p ack first if it acknowledges something (a segment whose ACK
+ * TCP found acceptable but has not processed yet), then forgets what is
+ * in flight, as if nothing after SND.UNA had been sent: those bytes no
+ * longer stand for the stream (a fallback put other data at SND.UNA,
+ * subflow.c), which goes out from there again. */
+void mptcp_tcp_unsend(mptcp_tcp *t, uint32_t ack);
 /* Stops the connection: RST if synchronized, all timers off. */
 void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Bytes in flight: RFC 6675 SetPipe() in loss recovery (SACKed and lost

@@ -863,6 +863,29 @@ static void give_up(struct mptcp_subflow *sf, const char *why,
   mptcp_pm_subflow_died(sf, now);
 }
 
+/* Ends loss recovery and forgets the SACK scoreboard (RFC 2018 §8: after
+ * a timeout). */
+static void forget_recovery(mptcp_tcp *t) {
+  t->flags &= (uint16_t)~TCPF_RECOVERY;
+  t->dupacks = 0;
+  t->sacked.n = 0;
+  t->sack_over = t->high_rxt = t->rtx_hi = t->snd_una;
+  t->redo = t->redo_end = t->snd_una;
+}
+
+void mptcp_tcp_unsend(mptcp_tcp *t, uint32_t ack) {
+  if (mptcp_seq_gt(ack, t->snd_una) && mptcp_seq_leq(ack, t->snd_max)) {
+    t->bytes_acked += ack - t->snd_una;
+    t->snd_una = ack;
+    t->retries = 0;
+  }
+  forget_recovery(t);
+  t->snd_nxt = t->snd_max = t->recover = t->rtx_mark = t->snd_una;
+  t->flags &= (uint16_t)~TCPF_FIN_SENT;
+  t->rtt_timing = 0;
+  t->t_rtx = MPTCP_TSTAMP_NONE;
+}
+
 static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
@@ -892,12 +915,7 @@ static void on_rto(struct mptcp_subflow *sf, mptcp_tstamp now) {
     mptcp_cc_group g;
     if (t->retries == 1)
       t->cc->on_loss(t->cc_state, &l, mptcp_conn_cc_group(sf, gbuf, &g), now);
-    t->flags &= (uint16_t)~TCPF_RECOVERY;
-    t->dupacks = 0;
-    /* RFC 2018 §8: forget SACK information after a timeout. */
-    t->sacked.n = 0;
-    t->sack_over = t->high_rxt = t->rtx_hi = t->snd_una;
-    t->redo = t->redo_end = t->snd_una;
+    forget_recovery(t);
   }
   /* What this subflow carried goes out on another one too (the first
    * timeout of a run), so one dead path does not hold up the connection. */

@@ -1248,6 +1248,245 @@ START_TEST(test_mpfail_fallback_writable) {
 }
 END_TEST
 
+/* ---- Fallback after a data-level resend (dretx.c) ---- */
+
+/* The peer's pure ACK of our relative SSN @p ssn, its DATA_ACK at our
+ * relative DSN @p dack, window @p win. */
+static void ack_ours(mpt *m, uint32_t ssn, uint64_t dack, int32_t win) {
+  tseg a = tseg_make(m->irs + 1, m->p.iss + ssn, MPTCP_TH_ACK);
+  a.win = win;
+  a.n_mptcp = 1;
+  m->data_ack = m->us + dack;
+  a.mptcp[0] = dss(m, 0, 0, 0, 0, NULL, 0);
+  tpeer_send(&m->p, &a);
+}
+
+/* The next segment of ours with data or a FIN; pure ACKs before it carry
+ * no DSS once fallen back (@p plain). */
+static int next_data(mpt *m, tseg *g, int plain) {
+  while (tpeer_recv(&m->p, g)) {
+    if (g->len || (g->flags & MPTCP_TH_FIN)) return 1;
+    if (plain) ck_assert_uint_eq(g->n_mptcp, 0);
+  }
+  return 0;
+}
+
+enum { RS_LEN = 3000 };
+
+/* Our RS_LEN bytes (w), the peer's first 100 (a), and what our app
+ * writes after the fallback (n1, then n2). */
+typedef struct rs_data {
+  uint8_t w[RS_LEN], a[100], n1[200], n2[100];
+} rs_data;
+
+static void rs_fill(rs_data *d, uint8_t seed) {
+  fill(d->w, sizeof d->w, seed);
+  fill(d->a, sizeof d->a, (uint8_t)(seed + 1));
+  fill(d->n1, sizeof d->n1, (uint8_t)(seed + 2));
+  fill(d->n2, sizeof d->n2, (uint8_t)(seed + 3));
+}
+
+/* The peer acknowledges our bytes before relative SSN @p ssn as plain
+ * TCP: the app's next bytes (@p d->n2) go there without any option. */
+static void plain_after(mpt *m, uint32_t ssn, const rs_data *d) {
+  tpeer *p = &m->p;
+  tseg ack = tseg_make(m->irs + 101, p->iss + ssn, MPTCP_TH_ACK);
+  tpeer_send(p, &ack);
+  ck_assert_int_eq(mptcp_conn_write(p->conn, d->n2, sizeof d->n2, p->now),
+                   (mptcp_ssize)sizeof d->n2);
+  expect_seg(m, ssn, d->n2, sizeof d->n2, 0);
+  tpeer_expect_none(p);
+}
+
+/* Our RS_LEN bytes of @p w go out; the peer acknowledges them at subflow
+ * level in a window of @p win, its DATA_ACK staying at our first byte.
+ * At the data-level timeout they go again as a new mapping from SSN
+ * RS_LEN + 1, as far as the window lets. Returns the length of the first
+ * resent segment, whose bytes and mapping are checked. */
+static uint32_t resend_stuck(mpt *m, const uint8_t *w, int32_t win) {
+  tpeer *p = &m->p;
+  ck_assert_int_eq(mptcp_conn_write(p->conn, w, RS_LEN, p->now), RS_LEN);
+  uint32_t end = 1;
+  tseg g;
+  for (int k = 0; k < 10 && next_data(m, &g, 0); k++) {
+    ck_assert_mem_eq(g.data, w + (g.seq - p->iss - 1), g.len);
+    end = g.seq - p->iss + g.len;
+    ack_ours(m, end, 1, win);
+  }
+  ck_assert_uint_eq(end, RS_LEN + 1);
+  tpeer_expect_none(p);
+  tpeer_time(p, tpeer_expiry(p));
+  ck_assert_uint_eq(tpeer_counter(p, "MPDataRetrans"), 1);
+  ck_assert(next_data(m, &g, 0));
+  ck_assert_uint_eq(g.seq, p->iss + RS_LEN + 1);
+  const mptcp_subopt *d = tseg_mptcp(&g, MPTCP_SUB_DSS);
+  ck_assert_uint_eq(d->u.dss.flags & MPTCP_DSS_M, MPTCP_DSS_M);
+  ck_assert_uint_eq(d->u.dss.dsn, m->us + 1);
+  ck_assert_uint_eq(d->u.dss.ssn, RS_LEN + 1);
+  ck_assert_uint_gt(g.len, 1000);
+  ck_assert_mem_eq(g.data, w, g.len);
+  return g.len;
+}
+
+/* The peer's infinite mapping on its first 100 bytes (@p a), which
+ * acknowledge our relative SSN @p ack with a DATA_ACK at our relative
+ * DSN @p dack: the connection falls back and the app reads them. */
+static void peer_falls_back(mpt *m, const uint8_t *a, uint32_t ack,
+                            uint64_t dack) {
+  tpeer *p = &m->p;
+  uint8_t got[200];
+  m->peer_acked = p->iss + ack;
+  m->data_ack = m->us + dack;
+  tseg s = peer_infmap(m, 1, m->them + 1, a, 100);
+  tpeer_send(p, &s);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapRx"), 1);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  ck_assert_uint_eq(drain(m, got, sizeof got), 100);
+  ck_assert_mem_eq(got, a, 100);
+  mptcp_conn_info ci;
+  mptcp_conn_get_info(p->conn, &ci);
+  ck_assert_uint_eq(ci.fallback, 1);
+}
+
+/* Our segment @p g under our infinite mapping: DSS with only M, DLL 0,
+ * at relative SSN @p ssn and DSN us + @p dsn, checksum field 0 when
+ * checksums are on. */
+static void expect_own_infmap(const mpt *m, const tseg *g, uint32_t ssn,
+                              uint64_t dsn) {
+  const mptcp_subopt *d = tseg_mptcp(g, MPTCP_SUB_DSS);
+  ck_assert_uint_eq(d->u.dss.flags & (MPTCP_DSS_M | MPTCP_DSS_A | MPTCP_DSS_F),
+                    MPTCP_DSS_M);
+  ck_assert_uint_eq(d->u.dss.dll, 0);
+  ck_assert_uint_eq(d->u.dss.ssn, ssn);
+  ck_assert_uint_eq(d->u.dss.dsn, m->us + dsn);
+  ck_assert_uint_eq(d->u.dss.has_csum, m->csum);
+  ck_assert_uint_eq(d->u.dss.csum, 0);
+}
+
+/* The peer's infinite mapping after a resend of one segment (the window
+ * let no more go) that it acknowledged, so all we sent is acknowledged
+ * at subflow level. _i >> 1 = 1: its DATA_ACK covers all our data, past
+ * the continuation of our latest mapping (the resend): our first new
+ * segment carries our own infinite mapping at SND.UNA naming that
+ * DATA_ACK, and goes on with the new bytes; 2: the same, the ACK and
+ * DATA_ACK on a pure ACK before. 0: its DATA_ACK is that continuation:
+ * our stream goes on there as plain TCP, the resend's rest first.
+ * _i & 1: DSS checksums. */
+START_TEST(test_mpfail_fallback_after_resend) {
+  int past = (_i >> 1) != 0, ack_first = (_i >> 1) == 2;
+  mpt m;
+  static rs_data d;
+  rs_fill(&d, 11);
+  const uint8_t *w = d.w, *n1 = d.n1;
+  tpeer *p = mpt_open(&m, _i & 1);
+  uint32_t len = resend_stuck(&m, w, 2000);
+  tpeer_expect_none(p); /* the window holds the rest */
+  uint32_t una = RS_LEN + 1 + len;
+  if (ack_first) {
+    ack_ours(&m, una, RS_LEN + 1, 65535);
+    tpeer_expect_none(p); /* all DATA_ACKed: nothing more to resend */
+  }
+  peer_falls_back(&m, d.a, una, past ? RS_LEN + 1 : len + 1);
+  tseg g;
+  uint32_t ssn = una;
+  if (!past) { /* the resend's rest, as plain TCP */
+    while (ssn < una + RS_LEN - len && next_data(&m, &g, 1)) {
+      ck_assert_uint_eq(g.seq, p->iss + ssn);
+      ck_assert_uint_eq(g.n_mptcp, 0);
+      ck_assert_mem_eq(g.data, w + len + (ssn - una), g.len);
+      ssn += g.len;
+      tseg ack = tseg_make(m.irs + 101, p->iss + ssn, MPTCP_TH_ACK);
+      tpeer_send(p, &ack);
+    }
+    ck_assert_uint_eq(ssn, una + RS_LEN - len);
+  }
+  ck_assert(!next_data(&m, &g, 1));
+  ck_assert_int_eq(mptcp_conn_write(p->conn, n1, sizeof d.n1, p->now),
+                   (mptcp_ssize)sizeof d.n1);
+  ck_assert(next_data(&m, &g, 1));
+  ck_assert_uint_eq(g.seq, p->iss + ssn);
+  ck_assert_uint_eq(g.len, sizeof d.n1);
+  ck_assert_mem_eq(g.data, n1, sizeof d.n1);
+  if (past)
+    expect_own_infmap(&m, &g, ssn, RS_LEN + 1);
+  else
+    ck_assert_uint_eq(g.n_mptcp, 0);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), past);
+  plain_after(&m, ssn + sizeof d.n1, &d); /* acknowledged: plain TCP */
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), past);
+  ck_assert_uint_eq(tpeer_counter(p, "TcpRstSent"), 0);
+  tpeer_fini(p);
+}
+END_TEST
+
+/* A peer that falls back takes the subflow's bytes from its RCV.NXT
+ * (@p rcv_nxt, relative) as the data after its DATA_ACK (our relative DSN
+ * @p dack; Linux); one that follows our mappings takes them at the DSN
+ * our infinite mapping on @p g gives. For both, @p g's payload must be
+ * the app's bytes @p app written from our relative DSN @p app_dsn on. */
+static void expect_both_agree(const mpt *m, const tseg *g, uint32_t rcv_nxt,
+                              uint64_t dack, const uint8_t *app,
+                              uint64_t app_dsn) {
+  const mptcp_subopt *inf = tseg_mptcp(g, MPTCP_SUB_DSS);
+  uint32_t ssn = g->seq - m->p.iss;
+  uint64_t as_linux = dack + (ssn - rcv_nxt);
+  uint64_t as_mapped = inf->u.dss.dsn - m->us + (ssn - inf->u.dss.ssn);
+  ck_assert_uint_eq(as_linux, as_mapped);
+  ck_assert_uint_ge(as_mapped, app_dsn);
+  ck_assert_mem_eq(g->data, app + (as_mapped - app_dsn), g->len);
+}
+
+/* The resend went in two or more segments; the peer acknowledges
+ * the first of them, DATA_ACKs all our data and falls back. The resent
+ * copies in flight are of data it has: the bytes from its RCV.NXT (our
+ * SND.UNA) on are the new data, under our infinite mapping there, and
+ * that is what a retransmission sends too; nothing beyond the send
+ * buffer goes out. _i: DSS checksums. */
+START_TEST(test_mpfail_fallback_resend_in_flight) {
+  mpt m;
+  static rs_data d;
+  rs_fill(&d, 21);
+  const uint8_t *w = d.w, *n1 = d.n1;
+  tpeer *p = mpt_open(&m, _i);
+  uint32_t len = resend_stuck(&m, w, 65535);
+  tseg g;
+  uint32_t end = RS_LEN + 1 + len;
+  while (next_data(&m, &g, 0)) { /* the resend's rest */
+    ck_assert_uint_eq(g.seq, p->iss + end);
+    ck_assert_mem_eq(g.data, w + (end - RS_LEN - 1), g.len);
+    end += g.len;
+  }
+  /* (With checksums the last bytes wait: Nagle.) */
+  ck_assert_uint_gt(end, RS_LEN + 1 + len + 1000);
+  uint32_t una = RS_LEN + 1 + len;
+  peer_falls_back(&m, d.a, una, RS_LEN + 1);
+  ck_assert(!next_data(&m, &g, 1)); /* nothing to send: all DATA_ACKed */
+  ck_assert_int_eq(mptcp_conn_write(p->conn, n1, sizeof d.n1, p->now),
+                   (mptcp_ssize)sizeof d.n1);
+  for (int k = 0; k < 2; k++) { /* sent, then after the RTO again */
+    if (k) {
+      tpeer_time(p, tpeer_expiry(p));
+      if (!next_data(&m, &g, 1)) { /* (a delayed ACK came first) */
+        tpeer_time(p, tpeer_expiry(p));
+        ck_assert(next_data(&m, &g, 1));
+      }
+    } else {
+      ck_assert(next_data(&m, &g, 1));
+    }
+    ck_assert_uint_eq(g.seq, p->iss + una);
+    ck_assert_uint_eq(g.len, sizeof d.n1);
+    expect_own_infmap(&m, &g, una, RS_LEN + 1);
+    expect_both_agree(&m, &g, una, RS_LEN + 1, n1, RS_LEN + 1);
+    ck_assert(!next_data(&m, &g, 1));
+  }
+  ck_assert_uint_eq(tpeer_counter(p, "TcpTimeouts"), 1);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 1);
+  plain_after(&m, una + sizeof d.n1, &d);
+  ck_assert_uint_eq(tpeer_counter(p, "InfiniteMapTx"), 1);
+  tpeer_fini(p);
+}
+END_TEST
+
 Suite *suite_mpfail(void) {
   const tcheck_test tests[] = {
       TCHECK_TEST(test_mpfail_ack_after_bad_csum),
@@ -1268,6 +1507,8 @@ Suite *suite_mpfail(void) {
       TCHECK_LOOP(test_mpfail_answer_repeated, 2),
       TCHECK_LOOP(test_mpfail_answer_names_ack, 4),
       TCHECK_TEST(test_mpfail_fallback_writable),
+      TCHECK_LOOP(test_mpfail_fallback_after_resend, 6),
+      TCHECK_LOOP(test_mpfail_fallback_resend_in_flight, 2),
   };
   return tcheck_suite("mpfail", tests, sizeof tests / sizeof tests[0]);
 }
