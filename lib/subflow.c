@@ -1091,6 +1091,11 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   mptcp_conn_writable_again(c);
   mptcp_sf_free_maps(sf);
   c->mp.ooo.n = 0;
+  /* Bytes past a hole sit in the ring at their mappings' DSNs (or sat in
+   * the stash), not where plain TCP puts them: forgotten, SACKed or not
+   * (RFC 2018 §8 lets a receiver renege); the peer sends them again. */
+  sf->tcp.ooo.n = 0;
+  sf->tcp.flags &= (uint16_t)~TCPF_FIN_OOO;
   if (c->mp.local_key_set)
     mptcp_token_remove(&c->st->tokens, c->mp.local_token, c);
   c->mp.local_key_set = 0;

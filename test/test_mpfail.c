@@ -714,6 +714,39 @@ START_TEST(test_mpfail_switch_reaches_data_fin) {
 }
 END_TEST
 
+/* The peer's infinite mapping fills a hole behind which bytes wait that
+ * their own mapping put elsewhere in the stream (a DSN 200 further on):
+ * plain TCP would count them as received where it reads the stream next,
+ * yet they are not there. They are forgotten (SACKed or not, RFC 2018
+ * §8), and the app reads b, then c when the peer sends it again (found by
+ * fuzz_mptcp: the receive buffer counted more bytes than it holds). _i:
+ * without and with checksums. */
+START_TEST(test_mpfail_infmap_fills_hole) {
+  mpt m;
+  tpeer *p = mpt_open(&m, _i);
+  uint8_t a[100], b[100], c[100], got[400];
+  fill3(a, b, c, 61);
+  tseg s1 = peer_data(&m, 1, a, 100, 0);
+  tpeer_send(p, &s1);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  tseg s3 = peer_data(&m, 201, c, 100, 0);
+  s3.mptcp[0] = dss(&m, 1, m.them + 401, 201, 100, c, 0);
+  tpeer_send(p, &s3);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 0);
+  tseg i = peer_infmap(&m, 101, m.them + 101, b, 100);
+  tpeer_send(p, &i);
+  ck_assert_uint_eq(tpeer_events(p) & MPTCP_EV_FALLBACK, MPTCP_EV_FALLBACK);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  ck_assert_mem_eq(got, b, 100);
+  s3.n_mptcp = 0; /* c again, as plain TCP */
+  tpeer_send(p, &s3);
+  ck_assert_uint_eq(drain(&m, got, sizeof got), 100);
+  ck_assert_mem_eq(got, c, 100);
+  expect_fallen_back(&m, 301);
+  tpeer_fini(p);
+}
+END_TEST
+
 /* The same after the subflow's FIN: a segment past the FIN carries no
  * bytes the subflow takes, so its infinite mapping is ignored (taking it
  * counted the FIN's octet as a thrown-away data byte). */
@@ -1499,6 +1532,7 @@ Suite *suite_mpfail(void) {
       TCHECK_TEST(test_mpfail_infmap_after_data_fin),
       TCHECK_TEST(test_mpfail_infmap_reaches_data_fin),
       TCHECK_TEST(test_mpfail_switch_reaches_data_fin),
+      TCHECK_LOOP(test_mpfail_infmap_fills_hole, 2),
       TCHECK_TEST(test_mpfail_infmap_after_fin),
       TCHECK_TEST(test_mpfail_window_for_infmap),
       TCHECK_LOOP(test_mpfail_syn_mss, 4),
