@@ -144,7 +144,7 @@ static void crossed(mptcp_subflow *sf) {
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
             "tcp %u>%u: MP_FAILs crossed, both directions fall back at once",
             MPTCP_LOG_CONN(sf));
-  mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
+  if (mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf)) != 0) return; /* reset */
   c->infmap_due = 1;
   c->infmap_ssn = t->snd_nxt - t->iss;
   c->infmap_dsn = c->snd_dsn + (t->snd_nxt - t->snd_una);
@@ -304,6 +304,10 @@ void mptcp_fail_timer(struct mptcp_conn *c, mptcp_tstamp now) {
   mptcp_subflow *sf = mptcp_conn_primary(c);
   if (c->fail_end > now) {
     cand_timer(sf, now);
+    if (sf->broken) { /* the crossing's fallback could not be */
+      mptcp_conn_closed(c, MPTCP_EV_RESET);
+      return;
+    }
     if (c->fail == MPFAIL_SENT) fail_rearm(c);
     return;
   }
@@ -389,7 +393,7 @@ void mptcp_fail_switch(struct mptcp_subflow *sf) {
   c->infmap_ssn = t->snd_nxt - t->iss;
   c->infmap_dsn = c->mp.snd_una;
   take_partial(sf, t->rcv_nxt - t->irs); /* the peer's data is intact */
-  mptcp_sf_fall_back(sf, c->mp.snd_una);
+  if (mptcp_sf_fall_back(sf, c->mp.snd_una) != 0) c->infmap_due = 0;
 }
 
 void mptcp_fail_held_map(struct mptcp_subflow *sf, const mptcp_rxmap *m) {
@@ -447,7 +451,7 @@ void mptcp_infmap_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   MPTCP_LOG(st, MPTCP_LOG_INFO,
             "tcp %u>%u: infinite mapping at DSN %llu, falling back to TCP",
             MPTCP_LOG_CONN(sf), (unsigned long long)x);
-  mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
+  (void)mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf)); /* else reset */
 }
 
 void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
@@ -478,7 +482,7 @@ void mptcp_fail_nodss_rx(struct mptcp_subflow *sf, const mptcp_pkt *p,
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
             "tcp %u>%u: plain TCP after MP_FAIL, falling back at DSN %llu",
             MPTCP_LOG_CONN(sf), (unsigned long long)c->mp.rcv_nxt);
-  mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
+  (void)mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf)); /* else reset */
 }
 
 int mptcp_infmap_due(struct mptcp_subflow *sf, uint32_t seq, uint32_t len,

@@ -1040,7 +1040,7 @@ static void fall_back_late(struct mptcp_subflow *sf) {
   MPTCP_LOG(c->st, MPTCP_LOG_INFO,
             "tcp %u>%u: no DSS from the peer, MPTCP fell back to TCP",
             MPTCP_LOG_CONN(sf));
-  mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf));
+  (void)mptcp_sf_fall_back(sf, mptcp_sf_una_dsn(sf)); /* else reset */
 }
 
 /* The DSN our mappings put at relative SSN @p ssn, from SND.UNA on. */
@@ -1055,10 +1055,9 @@ uint64_t mptcp_sf_una_dsn(const struct mptcp_subflow *sf) {
   return dsn_at(sf, sf->tcp.snd_una - sf->tcp.iss);
 }
 
-void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
+int mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   struct mptcp_conn *c = sf->conn;
   mptcp_tcp *t = &sf->tcp;
-  drop_other_subflows(sf);
   uint64_t end = c->snd_dsn + c->snd.len;
   if (dsn > end) dsn = end;
   /* The peer's RCV.NXT: this segment's ACK, which TCP takes after us. */
@@ -1069,21 +1068,37 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
    * acknowledged nothing goes out any more. */
   uint64_t dacked = c->mp.snd_una < end ? c->mp.snd_una : end;
   int fin_acked = sf->sf_fin_set && mptcp_seq_gt(ack, sf->sf_fin_seq);
-  if (!fin_acked &&
-      (ack != t->snd_una ? dsn_at(sf, ack - t->iss) < dacked : dsn < dacked)) {
-    /* There our mappings put a DSN the peer DATA_ACKed since: after a
-     * data-level resend (dretx.c) the bytes in flight are copies of old
-     * data, or the latest mapping's continuation lies below the DATA_ACK.
-     * A peer that falls back takes the bytes from its RCV.NXT as the data
-     * after its DATA_ACK (Linux); our own infinite mapping there says so
-     * to one that follows mappings. The copies in flight mean nothing
-     * now: the stream goes out again from there. */
+  int behind =
+      !fin_acked &&
+      (ack != t->snd_una ? dsn_at(sf, ack - t->iss) < dacked : dsn < dacked);
+  if (behind && ack != t->snd_max) {
+    /* Copies of old data (a data-level resend, dretx.c) are in flight
+     * past the peer's RCV.NXT: a peer that falls back would take them as
+     * the data after its DATA_ACK, and nothing sent now can take their
+     * place (one sequence number, one octet). Plain TCP cannot go on
+     * (§3.7): the subflow, the only one, is reset. */
+    mptcp_ctr_inc(c->st, MPTCP_CTR_MP_FALLBACK_UNSAFE);
+    MPTCP_LOG(c->st, MPTCP_LOG_INFO,
+              "tcp %u>%u: resent data in flight, no fallback: reset",
+              MPTCP_LOG_CONN(sf));
+    sf->broken = 1;
+    sf->rst_reason = MPTCP_RESET_REASON_MIDDLEBOX;
+    return -1;
+  }
+  drop_other_subflows(sf);
+  if (behind) {
+    /* There our mappings put a DSN the peer DATA_ACKed since: the latest
+     * mapping (a data-level resend) continues below the DATA_ACK. A peer
+     * that falls back takes the bytes from its RCV.NXT (all we sent) as
+     * the data after its DATA_ACK (Linux); our own infinite mapping there
+     * says so to one that follows mappings. */
     dsn = dacked;
     mptcp_tcp_unsend(t, ack);
     c->infmap_due = 1;
     c->infmap_ssn = t->snd_una - t->iss;
     c->infmap_dsn = dsn;
   }
+  if (dsn < c->snd_dsn) dsn = c->snd_dsn; /* (our FIN acknowledged) */
   if (dsn > c->snd_dsn) mptcp_ring_drop(&c->snd, (size_t)(dsn - c->snd_dsn));
   c->snd_dsn = dsn;
   /* The bytes TCP acknowledged while DATA_ACKs stood still (MP_FAIL) are
@@ -1104,6 +1119,7 @@ void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn) {
   c->fail_at = MPTCP_TSTAMP_NONE;
   sf->mpc_echo = 0;
   mptcp_conn_post(c, MPTCP_EV_FALLBACK);
+  return 0;
 }
 
 /* Bytes of the subflow's last mapping not sent yet: a mapping covers the

@@ -133,8 +133,9 @@ size_t mptcp_sf_infmap_options(struct mptcp_subflow *sf, uint8_t *o,
 /* MPTCP falls back to plain TCP on this subflow for good (§3.7): other
  * subflows are reset, the send ring starts at DSN @p dsn (what the
  * subflow's SND.UNA carries from now on), the token is freed, and the
- * app is told (MPTCP_EV_FALLBACK). */
-void mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn);
+ * app is told (MPTCP_EV_FALLBACK). -1 when plain TCP cannot go on (resent
+ * copies in flight): nothing changes but the subflow is broken (reset). */
+int mptcp_sf_fall_back(struct mptcp_subflow *sf, uint64_t dsn);
 /* The DSN of the subflow's SND.UNA (the next new DSN if all is acked). */
 uint64_t mptcp_sf_una_dsn(const struct mptcp_subflow *sf);
 /* Receive-ring bytes [off, off + n) from the connection's RCV.NXT are

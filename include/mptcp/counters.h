@@ -128,7 +128,8 @@ struct mptcp_tcpopts;
   X(INFINITE_MAP_BAD_DSN, "InfiniteMapBadDsn")                                 \
   X(INFINITE_MAP_RETRO, "InfiniteMapRetroactive")                              \
   X(INFINITE_MAP_IMPLICIT, "InfiniteMapImplicit")                              \
-  X(MP_FAIL_CROSSED, "MPFailCrossed")
+  X(MP_FAIL_CROSSED, "MPFailCrossed")                                          \
+  X(MP_FALLBACK_UNSAFE, "MPFallbackUnsafe")
 
 enum mptcp_counter {
 #define MPTCP_COUNTER_ENUM_(name, text) MPTCP_CTR_##name,
