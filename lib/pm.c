@@ -312,6 +312,10 @@ static void rx_add_addr(mptcp_subflow *sf, const mptcp_add_addr *a,
   kick(c);
   if (!known) {
     mptcp_conn_post(c, MPTCP_EV_ADDR);
+    /* Announced again after a withdrawal: ours to it may be re-opened. */
+    for (unsigned i = 0; i < c->n_sf; i++)
+      if (c->sf[i] && mptcp_ipaddr_equal(&c->sf[i]->remote.ip, &a->addr))
+        c->sf[i]->remote_gone = 0;
     mptcp_pm_mesh_forget_remote(c, 1 + (unsigned)(slot - c->pm.remote));
     if (st->s.pm_policy == MPTCP_PM_JOIN_ANNOUNCED)
       join_announced(c, slot, now);
