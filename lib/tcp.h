@@ -191,10 +191,11 @@ uint32_t mptcp_tcp_sack_blocks(const mptcp_tcp *t, mptcp_sack_block *out,
 /* Arms or stops the persist timer for the current window and queue. */
 void mptcp_tcp_check_persist(struct mptcp_subflow *sf, mptcp_tstamp now);
 /* Takes @p ack first if it acknowledges something (a segment whose ACK
- * TCP found acceptable but has not processed yet), then forgets what is
- * in flight, as if nothing after SND.UNA had been sent: those bytes no
- * longer stand for the stream (a fallback put other data at SND.UNA,
- * subflow.c), which goes out from there again. */
+ * TCP found acceptable but has not processed yet), then forgets loss
+ * recovery and the timer, as if nothing after SND.UNA had been sent. Its
+ * one caller (a fallback that moves the stream, subflow.c) passes an ACK
+ * of all that was sent: with copies still in flight it resets instead,
+ * since bytes on the wire cannot be taken back. */
 void mptcp_tcp_unsend(mptcp_tcp *t, uint32_t ack);
 /* Stops the connection: RST if synchronized, all timers off. */
 void mptcp_tcp_abort(struct mptcp_subflow *sf, mptcp_tstamp now);
